@@ -1,0 +1,129 @@
+// The only module that reads process.env. Every setting is parsed and checked once; a bad
+// value stops the start with a message that says how to fix it (CONTRACT.md §8).
+import { isIP } from "node:net";
+import { resolve } from "node:path";
+
+export type SynchronousMode = "OFF" | "NORMAL" | "FULL" | "EXTRA";
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly databasePath: string;
+  /** SQLite `synchronous`: FULL (default) survives power loss, NORMAL only a process crash. */
+  readonly databaseSynchronous: SynchronousMode;
+  readonly logLevel: LogLevel;
+  readonly production: boolean;
+  /** 32-byte key for secrets at rest; null: use (or create) the key file beside the database. */
+  readonly secretKey: Buffer | null;
+  readonly corsOrigins: readonly string[];
+  /** Addresses of reverse proxies whose X-Forwarded-For is believed. */
+  readonly trustedProxies: readonly string[];
+  readonly webhookAllowPrivateNetworks: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["true", "1", "yes"].includes(raw)) return true;
+  if (["false", "0", "no"].includes(raw)) return false;
+  throw new ConfigError(`${name}=${env[name]} is not a boolean: use true or false`);
+}
+
+function readList(env: Env, name: string): string[] {
+  return (env[name] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+function readPort(env: Env): number {
+  const raw = env.PORT?.trim();
+  if (raw === undefined || raw === "") return 4000;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT=${raw} is not a port number: use an integer from 0 to 65535 (0 picks a free one)`);
+  }
+  return port;
+}
+
+function readSecretKey(env: Env): Buffer | null {
+  const raw = env.SECRET_KEY?.trim();
+  if (raw === undefined || raw === "") return null;
+  if (!/^[0-9a-fA-F]{64}$/.test(raw)) {
+    throw new ConfigError(
+      "SECRET_KEY must be 64 hexadecimal characters (32 bytes): generate one with `openssl rand -hex 32`, " +
+        "or unset it to use a key file created beside the database",
+    );
+  }
+  return Buffer.from(raw, "hex");
+}
+
+function readOrigins(env: Env): string[] {
+  const origins = readList(env, "CORS_ORIGINS");
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !["http:", "https:"].includes(url.protocol) || url.origin !== origin) {
+      throw new ConfigError(
+        `CORS_ORIGINS holds "${origin}", which is not an origin: list scheme://host[:port] values separated by commas, e.g. https://console.example.com`,
+      );
+    }
+  }
+  return origins;
+}
+
+function readProxies(env: Env): string[] {
+  const proxies = readList(env, "TRUSTED_PROXIES");
+  for (const proxy of proxies) {
+    const [address, bits] = proxy.split("/");
+    const family = isIP(address ?? "");
+    const maxBits = family === 6 ? 128 : 32;
+    if (family === 0 || (bits !== undefined && !(Number(bits) >= 0 && Number(bits) <= maxBits))) {
+      throw new ConfigError(
+        `TRUSTED_PROXIES holds "${proxy}", which is not an IP address or CIDR range: e.g. TRUSTED_PROXIES=10.0.0.0/8,127.0.0.1`,
+      );
+    }
+  }
+  return proxies;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL=${env.LOG_LEVEL} is unknown: use one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const synchronous = (env.DATABASE_SYNCHRONOUS?.trim().toUpperCase() || "FULL") as SynchronousMode;
+  if (!["NORMAL", "FULL", "EXTRA"].includes(synchronous)) {
+    throw new ConfigError(
+      `DATABASE_SYNCHRONOUS=${env.DATABASE_SYNCHRONOUS} is not allowed: use FULL (survives power loss) or NORMAL (survives a process crash)`,
+    );
+  }
+  const host = env.HOST?.trim() || "127.0.0.1";
+  return Object.freeze({
+    host,
+    port: readPort(env),
+    databasePath: resolve(env.DATABASE_PATH?.trim() || "./data/gatehouse.db"),
+    databaseSynchronous: synchronous,
+    logLevel,
+    production: env.NODE_ENV === "production",
+    secretKey: readSecretKey(env),
+    corsOrigins: Object.freeze(readOrigins(env)),
+    trustedProxies: Object.freeze(readProxies(env)),
+    webhookAllowPrivateNetworks: readBoolean(env, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", false),
+  });
+}

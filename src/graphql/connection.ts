@@ -1,0 +1,44 @@
+// Connection types (CONTRACT.md §9): { nodes, pageInfo, totalCount }. totalCount is a
+// method so its COUNT query runs only when a client asks for it.
+import { type ClassType, Field, Int, ObjectType } from "type-graphql";
+import type { Page } from "../lib/pagination.js";
+
+@ObjectType()
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: "Pass it as `after` to get the next page." })
+  endCursor!: string | null;
+}
+
+export interface ConnectionShape<T> {
+  nodes: T[];
+  pageInfo: PageInfo;
+  totalCount(): number;
+}
+
+export function Connection<T extends object>(nodeType: () => ClassType<T>) {
+  @ObjectType()
+  abstract class ConnectionClass implements ConnectionShape<T> {
+    @Field(() => [nodeType()])
+    nodes: T[];
+
+    @Field(() => PageInfo)
+    pageInfo: PageInfo;
+
+    readonly #count: () => number;
+
+    constructor(page: Page<T>, count: () => number) {
+      this.nodes = page.nodes;
+      this.pageInfo = { hasNextPage: page.hasNextPage, endCursor: page.endCursor };
+      this.#count = count;
+    }
+
+    @Field(() => Int, { description: "How many nodes the whole list holds (every page)." })
+    totalCount(): number {
+      return this.#count();
+    }
+  }
+  return ConnectionClass;
+}

@@ -1,0 +1,31 @@
+import type { Caller } from "../auth/principal.js";
+import { Access } from "../permissions/access.js";
+import type { Services } from "../services.js";
+import { createLoaders, type Loaders } from "./loaders.js";
+
+/** What the HTTP layer knows of a request; the request log line reads it at the end. */
+export interface RequestState {
+  readonly caller: Caller;
+  operationName: string | null;
+}
+
+/** What every resolver and rule receives, built once per request. */
+export interface Context {
+  readonly caller: Caller;
+  readonly services: Services;
+  /** What the caller can reach, memoised for this request. */
+  readonly access: Access;
+  readonly loaders: Loaders;
+  readonly requestState: RequestState;
+}
+
+export function createContext(services: Services, requestState: RequestState): Context {
+  const { caller } = requestState;
+  return {
+    caller,
+    services,
+    access: new Access(services.accessQueries, caller.principal),
+    loaders: createLoaders(services, caller),
+    requestState,
+  };
+}

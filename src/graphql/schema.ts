@@ -1,0 +1,43 @@
+import type { GraphQLSchema } from "graphql";
+import { applyMiddleware } from "graphql-middleware";
+import { buildSchemaSync } from "type-graphql";
+import {
+  OrganizationAccessTokenResolver,
+  OrganizationTokensResolver,
+  PersonalAccessTokenResolver,
+} from "../modules/access-tokens/access-token.resolver.js";
+import { MemberResolver } from "../modules/members/member.resolver.js";
+import { OrganizationResolver } from "../modules/organizations/organization.resolver.js";
+import { UserResolver } from "../modules/users/user.resolver.js";
+import { ViewerResolver } from "../modules/viewer/viewer.resolver.js";
+import { permissions } from "../permissions/index.js";
+import { DateTimeScalar } from "./scalars.js";
+
+export const RESOLVERS = [
+  ViewerResolver,
+  UserResolver,
+  OrganizationResolver,
+  MemberResolver,
+  PersonalAccessTokenResolver,
+  OrganizationAccessTokenResolver,
+  OrganizationTokensResolver,
+] as const;
+
+let bareSchema: GraphQLSchema | undefined;
+let guardedSchema: GraphQLSchema | undefined;
+
+/** The schema as type-graphql builds it, without the permission map (what schema.graphql shows). */
+export function buildBareSchema(): GraphQLSchema {
+  bareSchema ??= buildSchemaSync({
+    resolvers: [...RESOLVERS],
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    validate: false,
+  });
+  return bareSchema;
+}
+
+/** The schema the server runs: every field behind the permission map. */
+export function buildGuardedSchema(): GraphQLSchema {
+  guardedSchema ??= applyMiddleware(buildBareSchema(), permissions);
+  return guardedSchema;
+}

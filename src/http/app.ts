@@ -1,0 +1,126 @@
+// The HTTP server: Fastify (routes beside GraphQL, pino logging with request ids, body
+// limits, trusted-proxy handling) with Apollo Server mounted on /graphql.
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
+import cors from "@fastify/cors";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { RequestLogController } from "./request-log.js";
+import { nanoid } from "nanoid";
+import type { Config } from "../config.js";
+import { type Db, openDatabase } from "../db/client.js";
+import { type Context, createContext, type RequestState } from "../graphql/context.js";
+import { buildGuardedSchema } from "../graphql/schema.js";
+import { loadServerKey } from "../lib/server-key.js";
+import { refusalRecorderPlugin } from "../permissions/refusal-recorder.js";
+import { createServices, type Services } from "../services.js";
+import { createFormatError } from "./format-error.js";
+import { registerHealthRoutes } from "./health.js";
+import { authenticateRequest } from "./authenticate-request.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    gatehouse: RequestState | null;
+  }
+}
+
+export interface AppOptions {
+  readonly config: Config;
+  /** Where log lines go (tests capture them); default stdout. */
+  readonly logStream?: NodeJS.WritableStream;
+  /** An already open database (tests, tools); otherwise config.databasePath is opened. */
+  readonly db?: Db;
+}
+
+export interface App {
+  readonly fastify: FastifyInstance;
+  readonly services: Services;
+  readonly db: Db;
+  close(): Promise<void>;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function loggerOptions(options: AppOptions): FastifyServerOptions["logger"] {
+  return {
+    level: options.config.logLevel,
+    ...(options.logStream ? { stream: options.logStream } : {}),
+    // Belt and braces: the request serializer logs no headers, but should one ever be
+    // logged, no credential goes with it.
+    redact: {
+      paths: ["req.headers.authorization", "req.headers.cookie", "headers.authorization", "*.authorization"],
+      censor: "[redacted]",
+    },
+  };
+}
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const { config } = options;
+  const db = options.db ?? openDatabase(config.databasePath, { synchronous: config.databaseSynchronous });
+  const services = createServices(db, loadServerKey(config.secretKey, config.databasePath));
+
+  const fastify = Fastify({
+    logger: loggerOptions(options),
+    logController: new RequestLogController(),
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    requestIdHeader: "x-request-id",
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID_PATTERN.test(given) ? given : `req-${nanoid(16)}`;
+    },
+    bodyLimit: 8 * 1024 * 1024,
+  });
+  fastify.decorateRequest("gatehouse", null);
+  fastify.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  if (config.corsOrigins.length > 0) {
+    await fastify.register(cors, { origin: [...config.corsOrigins], credentials: false, maxAge: 600 });
+  }
+
+  registerHealthRoutes(fastify, db);
+
+  const apollo = new ApolloServer<Context>({
+    schema: buildGuardedSchema(),
+    formatError: createFormatError(fastify.log),
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    plugins: [
+      fastifyApolloDrainPlugin(fastify),
+      ApolloServerPluginLandingPageDisabled(),
+      refusalRecorderPlugin(fastify.log),
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ contextValue, operationName }) {
+              contextValue.requestState.operationName = operationName ?? "(anonymous)";
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  fastify.addHook("preHandler", async (request, reply) => {
+    if (request.routeOptions.url !== "/graphql") return;
+    await authenticateRequest(services, request, reply);
+  });
+  await fastify.register(fastifyApollo(apollo), {
+    path: "/graphql",
+    method: ["GET", "POST", "OPTIONS"],
+    context: async (request): Promise<Context> => {
+      return createContext(services, request.gatehouse!);
+    },
+  });
+
+  return {
+    fastify,
+    services,
+    db,
+    async close() {
+      await fastify.close();
+      if (!options.db) db.$client.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// Input rules shared by every module (CONTRACT.md §2, §3, §6). Each check throws
+// BAD_USER_INPUT with a message that says what is allowed.
+import { BadUserInputError } from "../errors.js";
+
+const NAME_CHARS = "letters, digits, _ . -";
+
+/** Echo at most a short prefix of a rejected value, so an error never carries a huge input. */
+export function quote(value: string): string {
+  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  return JSON.stringify(shown);
+}
+
+function checkPattern(what: string, value: string, pattern: RegExp, rule: string): string {
+  if (!pattern.test(value)) throw new BadUserInputError(`invalid ${what} ${quote(value)}: use ${rule}`);
+  return value;
+}
+
+/** User logins, organization, team and organization token names: 1–40 of [A-Za-z0-9_.-]. */
+export const checkName = (what: string, value: string): string =>
+  checkPattern(what, value, /^[A-Za-z0-9_.-]{1,40}$/, `1–40 ${NAME_CHARS}`);
+
+/** Stack and project names: 1–100 of [A-Za-z0-9_.-]. */
+export const checkStackName = (what: string, value: string): string =>
+  checkPattern(what, value, /^[A-Za-z0-9_.-]{1,100}$/, `1–100 ${NAME_CHARS}`);
+
+/** Webhook names: 1–32 of [A-Za-z0-9._-]. */
+export const checkWebhookName = (value: string): string =>
+  checkPattern("webhook name", value, /^[A-Za-z0-9_.-]{1,32}$/, `1–32 ${NAME_CHARS}`);
+
+/** Free text shown to people (display names, descriptions): bounded, no control characters. */
+export function checkText(what: string, value: string, max: number, { allowEmpty = true } = {}): string {
+  if (!allowEmpty && value.trim() === "") throw new BadUserInputError(`${what} must not be empty`);
+  if (value.length > max) throw new BadUserInputError(`${what} is too long: at most ${max} characters`);
+  // Tabs and line breaks are fine in descriptions; other control characters are not.
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) {
+    throw new BadUserInputError(`${what} must not contain control characters`);
+  }
+  return value;
+}
+
+export function checkEmail(value: string): string {
+  if (value.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(value)) {
+    throw new BadUserInputError(`invalid email ${quote(value)}`);
+  }
+  return value;
+}
+
+/** A token expiry: in the future and at most two years away; null or undefined: never expires. */
+export function checkExpiry(expiresAt: Date | null | undefined, now: number = Date.now()): Date | null {
+  if (expiresAt === null || expiresAt === undefined) return null;
+  const at = expiresAt.getTime();
+  if (Number.isNaN(at)) throw new BadUserInputError("expiresAt is not a valid date");
+  if (at <= now) throw new BadUserInputError("expiresAt must be in the future");
+  const limit = new Date(now);
+  limit.setUTCFullYear(limit.getUTCFullYear() + 2);
+  if (at > limit.getTime()) {
+    throw new BadUserInputError(`expiresAt must be at most two years away (before ${limit.toISOString()})`);
+  }
+  return expiresAt;
+}

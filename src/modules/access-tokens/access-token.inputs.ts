@@ -1,0 +1,31 @@
+import { Field, InputType } from "type-graphql";
+import { DateTimeScalar } from "../../graphql/scalars.js";
+
+@InputType()
+export class CreatePersonalAccessTokenInput {
+  @Field(() => String, { description: "What the token is for (1–200 characters)." })
+  description!: string;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "In the future and at most two years away; omitted or null: the token never expires.",
+  })
+  expiresAt?: Date | null;
+}
+
+@InputType()
+export class CreateOrganizationAccessTokenInput {
+  @Field(() => String)
+  organization!: string;
+
+  @Field(() => String, {
+    description: "1–40 letters, digits, _ . -; unique among all of the organization's tokens, deleted ones included.",
+  })
+  name!: string;
+
+  @Field(() => String, { nullable: true, defaultValue: "" })
+  description?: string | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  expiresAt?: Date | null;
+}

@@ -1,0 +1,196 @@
+import { and, asc, eq, isNull } from "drizzle-orm";
+import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
+import { generateSecret, hashSecret } from "../../auth/token-secret.js";
+import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import { isUniqueViolation } from "../../db/errors.js";
+import { accessTokensTable } from "../../db/schema.js";
+import { ConflictError, ForbiddenError, NotFoundError } from "../../errors.js";
+import { newTokenId } from "../../lib/ids.js";
+import { checkExpiry, checkName, checkText } from "../../lib/validation.js";
+import type { AuditWriter } from "../audit/audit.writer.js";
+import { organizationTokensEnabled } from "../organizations/subscription.js";
+import type { CreateOrganizationAccessTokenInput, CreatePersonalAccessTokenInput } from "./access-token.inputs.js";
+
+export interface IssuedToken {
+  readonly row: AccessTokenRow;
+  /** The secret, returned once to the creator and never stored, logged or audited. */
+  readonly secret: string;
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function checkDescription(description: string, { required }: { required: boolean }): string {
+  const text = checkText("description", description, 200, { allowEmpty: !required });
+  return text.trim();
+}
+
+/** The user behind a caller the permission map already admitted as a user. */
+export function requireUser(caller: Caller): UserRow {
+  if (caller.principal.kind !== "USER") throw new ForbiddenError("only a user may do this: use a personal access token");
+  return caller.principal.user;
+}
+
+/** Personal and organization access tokens: issue, list, revoke. */
+export class AccessTokenService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditWriter,
+  ) {}
+
+  /** Issues a personal token for `userId` inside the caller's transaction. */
+  insertPersonal(tx: Tx, userId: string, description: string, expiresAt: Date | null): IssuedToken {
+    const secret = generateSecret("PERSONAL");
+    const row = tx
+      .insert(accessTokensTable)
+      .values({
+        id: newTokenId(),
+        kind: "PERSONAL",
+        secretHash: hashSecret(secret),
+        userId,
+        description,
+        createdAt: new Date(),
+        expiresAt,
+      })
+      .returning()
+      .get();
+    return { row, secret };
+  }
+
+  createPersonal(caller: Caller, input: CreatePersonalAccessTokenInput): IssuedToken {
+    const user = requireUser(caller);
+    const description = checkDescription(input.description, { required: true });
+    const expiresAt = checkExpiry(input.expiresAt);
+    return writeTransaction(this.db, (tx) => this.insertPersonal(tx, user.id, description, expiresAt));
+  }
+
+  /** The calling user's live tokens, oldest first. */
+  listPersonal(caller: Caller): AccessTokenRow[] {
+    const user = requireUser(caller);
+    return this.db
+      .select()
+      .from(accessTokensTable)
+      .where(
+        and(
+          eq(accessTokensTable.userId, user.id),
+          eq(accessTokensTable.kind, "PERSONAL"),
+          isNull(accessTokensTable.deletedAt),
+        ),
+      )
+      .orderBy(asc(accessTokensTable.createdAt), asc(accessTokensTable.id))
+      .all();
+  }
+
+  /** Revokes one of the caller's own tokens; another user's token is NOT_FOUND, as if absent. */
+  deletePersonal(caller: Caller, id: string): true {
+    const user = requireUser(caller);
+    const changed = UUID_PATTERN.test(id)
+      ? this.db
+          .update(accessTokensTable)
+          .set({ deletedAt: new Date() })
+          .where(
+            and(
+              eq(accessTokensTable.id, id),
+              eq(accessTokensTable.userId, user.id),
+              eq(accessTokensTable.kind, "PERSONAL"),
+              isNull(accessTokensTable.deletedAt),
+            ),
+          )
+          .run().changes
+      : 0;
+    if (changed === 0) throw new NotFoundError(`personal access token ${JSON.stringify(id)} not found`);
+    return true;
+  }
+
+  createForOrganization(
+    caller: Caller,
+    organization: OrganizationRow,
+    input: CreateOrganizationAccessTokenInput,
+  ): IssuedToken {
+    const creator = requireUser(caller);
+    const name = checkName("token name", input.name);
+    const description = checkDescription(input.description ?? "", { required: false });
+    const expiresAt = checkExpiry(input.expiresAt);
+    if (!organizationTokensEnabled(organization)) {
+      // The permission map checks this first; kept here so no other path can skip it.
+      throw new ForbiddenError("organization access tokens need the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription");
+    }
+    const secret = generateSecret("ORGANIZATION");
+    try {
+      return writeTransaction(this.db, (tx) => {
+        const row = tx
+          .insert(accessTokensTable)
+          .values({
+            id: newTokenId(),
+            kind: "ORGANIZATION",
+            secretHash: hashSecret(secret),
+            organizationId: organization.id,
+            name,
+            description,
+            createdByUserId: creator.id,
+            createdAt: new Date(),
+            expiresAt,
+          })
+          .returning()
+          .get();
+        this.audit.write(caller, {
+          organizationId: organization.id,
+          event: "organization-token-created",
+          description: `Created organization access token "${name}"`,
+        });
+        return { row, secret };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(
+          `organization "${organization.name}" already has (or had) a token named "${name}": names are never reused, pick another`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** The organization's tokens, oldest first; deleted ones only when asked. */
+  listForOrganization(organization: OrganizationRow, includeDeleted: boolean): AccessTokenRow[] {
+    return this.db
+      .select()
+      .from(accessTokensTable)
+      .where(
+        and(
+          eq(accessTokensTable.organizationId, organization.id),
+          eq(accessTokensTable.kind, "ORGANIZATION"),
+          includeDeleted ? undefined : isNull(accessTokensTable.deletedAt),
+        ),
+      )
+      .orderBy(asc(accessTokensTable.createdAt), asc(accessTokensTable.id))
+      .all();
+  }
+
+  deleteForOrganization(caller: Caller, organization: OrganizationRow, id: string): true {
+    return writeTransaction(this.db, (tx) => {
+      const row = UUID_PATTERN.test(id)
+        ? tx
+            .update(accessTokensTable)
+            .set({ deletedAt: new Date() })
+            .where(
+              and(
+                eq(accessTokensTable.id, id),
+                eq(accessTokensTable.organizationId, organization.id),
+                eq(accessTokensTable.kind, "ORGANIZATION"),
+                isNull(accessTokensTable.deletedAt),
+              ),
+            )
+            .returning({ name: accessTokensTable.name })
+            .get()
+        : undefined;
+      if (!row) {
+        throw new NotFoundError(`organization access token ${JSON.stringify(id)} not found in "${organization.name}"`);
+      }
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "organization-token-deleted",
+        description: `Deleted organization access token "${row.name}"`,
+      });
+      return true as const;
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { Field, ID, ObjectType } from "type-graphql";
+import { DateTimeScalar } from "../../graphql/scalars.js";
+
+@ObjectType({ description: "A token that acts as its user, in every organization the user belongs to." })
+export class PersonalAccessToken {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "Last time the token successfully authenticated a request (to the minute); null when never used.",
+  })
+  lastUsedAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "Null when the token never expires." })
+  expiresAt!: Date | null;
+}
+
+/** `organization` and `createdBy` are resolved by OrganizationAccessTokenResolver. */
+@ObjectType({
+  description: "A token that belongs to an organization, not to a person: WRITE on every stack of its organization.",
+})
+export class OrganizationAccessToken {
+  @Field(() => ID, { description: "A UUID." })
+  id!: string;
+
+  @Field(() => String, { description: "Unique among all of the organization's tokens, deleted ones included." })
+  name!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  expiresAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  deletedAt!: Date | null;
+
+  organizationId!: string;
+  createdByUserId!: string | null;
+}
+
+@ObjectType({ description: "Returned once, at creation: the secret is never shown again." })
+export class CreatePersonalAccessTokenPayload {
+  @Field(() => PersonalAccessToken)
+  token!: PersonalAccessToken;
+
+  @Field(() => String, { description: "The secret: store it now, it is never shown again." })
+  secret!: string;
+}
+
+@ObjectType({ description: "Returned once, at creation: the secret is never shown again." })
+export class CreateOrganizationAccessTokenPayload {
+  @Field(() => OrganizationAccessToken)
+  token!: OrganizationAccessToken;
+
+  @Field(() => String, { description: "The secret: store it now, it is never shown again." })
+  secret!: string;
+}

@@ -1,0 +1,167 @@
+import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
+import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
+import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import {
+  membershipsTable,
+  type OrganizationRoleValue,
+  teamMembersTable,
+  teamsTable,
+  usersTable,
+} from "../../db/schema.js";
+import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
+import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
+import type { AuditWriter } from "../audit/audit.writer.js";
+import type {
+  AddOrganizationMemberInput,
+  RemoveOrganizationMemberInput,
+  UpdateOrganizationMemberRoleInput,
+} from "./member.inputs.js";
+
+export interface MemberRow {
+  readonly user: UserRow;
+  readonly role: OrganizationRoleValue;
+  readonly joinedAt: Date;
+}
+
+const CURSOR_LIST = "members";
+
+/** Organization membership: list, add, remove, change role (with the last-admin rule). */
+export class MemberService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditWriter,
+    private readonly cursors: CursorCodec,
+  ) {}
+
+  /** Oldest member first. */
+  list(organization: OrganizationRow, first: number | null | undefined, after: string | null | undefined): Page<MemberRow> {
+    const size = pageSize(first);
+    const from = after ? this.cursors.decode(CURSOR_LIST, after) : null;
+    const m = membershipsTable;
+    const rows = this.db
+      .select({ user: usersTable, role: m.role, joinedAt: m.createdAt })
+      .from(m)
+      .innerJoin(usersTable, eq(usersTable.id, m.userId))
+      .where(
+        and(
+          eq(m.organizationId, organization.id),
+          from ? sql`(${m.createdAt}, ${m.userId}) > (${from[0]}, ${from[1]})` : undefined,
+        ),
+      )
+      .orderBy(asc(m.createdAt), asc(m.userId))
+      .limit(size + 1)
+      .all();
+    return toPage(rows, size, (last) => this.cursors.encode(CURSOR_LIST, [last.joinedAt.getTime(), last.user.id]));
+  }
+
+  count(organization: OrganizationRow): number {
+    return this.db
+      .select({ n: count() })
+      .from(membershipsTable)
+      .where(eq(membershipsTable.organizationId, organization.id))
+      .get()!.n;
+  }
+
+  add(caller: Caller, organization: OrganizationRow, input: AddOrganizationMemberInput): MemberRow {
+    const role = input.role ?? "MEMBER";
+    return writeTransaction(this.db, (tx) => {
+      const user = this.userByLogin(tx, input.login);
+      if (this.roleOf(tx, organization, user)) {
+        throw new ConflictError(`"${user.login}" is already a member of "${organization.name}"`);
+      }
+      const joinedAt = new Date();
+      tx.insert(membershipsTable).values({ organizationId: organization.id, userId: user.id, role, createdAt: joinedAt }).run();
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "member-added",
+        description: `Added "${user.login}" to the organization as ${role}`,
+      });
+      return { user, role, joinedAt };
+    });
+  }
+
+  /** Also removes the user from every team of the organization. */
+  remove(caller: Caller, organization: OrganizationRow, input: RemoveOrganizationMemberInput): true {
+    return writeTransaction(this.db, (tx) => {
+      const user = this.userByLogin(tx, input.login);
+      const member = this.memberOrThrow(tx, organization, user);
+      if (member.role === "ADMIN") this.refuseLastAdmin(tx, organization, "remove");
+      tx.delete(teamMembersTable)
+        .where(
+          and(
+            eq(teamMembersTable.userId, user.id),
+            inArray(
+              teamMembersTable.teamId,
+              tx.select({ id: teamsTable.id }).from(teamsTable).where(eq(teamsTable.organizationId, organization.id)),
+            ),
+          ),
+        )
+        .run();
+      tx.delete(membershipsTable)
+        .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.userId, user.id)))
+        .run();
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "member-removed",
+        description: `Removed "${user.login}" from the organization`,
+      });
+      return true as const;
+    });
+  }
+
+  updateRole(caller: Caller, organization: OrganizationRow, input: UpdateOrganizationMemberRoleInput): MemberRow {
+    return writeTransaction(this.db, (tx) => {
+      const user = this.userByLogin(tx, input.login);
+      const member = this.memberOrThrow(tx, organization, user);
+      if (member.role === input.role) return member;
+      if (member.role === "ADMIN") this.refuseLastAdmin(tx, organization, "demote");
+      tx.update(membershipsTable)
+        .set({ role: input.role })
+        .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.userId, user.id)))
+        .run();
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "member-role-changed",
+        description: `Changed the role of "${user.login}" from ${member.role} to ${input.role}`,
+      });
+      return { ...member, role: input.role };
+    });
+  }
+
+  private userByLogin(tx: Tx, login: string): UserRow {
+    const user = tx
+      .select()
+      .from(usersTable)
+      .where(eq(sql`lower(${usersTable.login})`, login.toLowerCase()))
+      .get();
+    if (!user) throw new NotFoundError(`no user has the login ${JSON.stringify(login)}`);
+    return user;
+  }
+
+  private roleOf(tx: Tx, organization: OrganizationRow, user: UserRow) {
+    return tx
+      .select({ role: membershipsTable.role, joinedAt: membershipsTable.createdAt })
+      .from(membershipsTable)
+      .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.userId, user.id)))
+      .get();
+  }
+
+  private memberOrThrow(tx: Tx, organization: OrganizationRow, user: UserRow): MemberRow {
+    const membership = this.roleOf(tx, organization, user);
+    if (!membership) throw new NotFoundError(`"${user.login}" is not a member of "${organization.name}"`);
+    return { user, ...membership };
+  }
+
+  private refuseLastAdmin(tx: Tx, organization: OrganizationRow, action: "remove" | "demote"): void {
+    const admins = tx
+      .select({ n: count() })
+      .from(membershipsTable)
+      .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.role, "ADMIN")))
+      .get()!.n;
+    if (admins <= 1) {
+      throw new BadUserInputError(
+        `cannot ${action} the last admin of "${organization.name}": make another member ADMIN first`,
+      );
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { OrganizationRow } from "../../auth/principal.js";
+import type { OrganizationRoleValue } from "../../db/schema.js";
+import type { Context } from "../../graphql/context.js";
+import { OrganizationRole } from "../../graphql/enums.js";
+import {
+  CreateOrganizationInput,
+  SetSubscriptionInput,
+  UpdateOrganizationSettingsInput,
+} from "./organization.inputs.js";
+import { Organization, OrganizationSubscription } from "./organization.type.js";
+import { organizationTokensEnabled } from "./subscription.js";
+
+@Resolver(() => Organization)
+export class OrganizationResolver {
+  @Query(() => Organization, {
+    nullable: true,
+    description: "Null when it does not exist or the caller is not in it: the two are not told apart.",
+  })
+  organization(@Arg("name", () => String) name: string, @Ctx() ctx: Context): OrganizationRow | null {
+    return ctx.access.organization(name).organization;
+  }
+
+  @Mutation(() => Organization, { description: "The caller becomes its ADMIN; it starts on the TEAM tier." })
+  createOrganization(
+    @Arg("input", () => CreateOrganizationInput) input: CreateOrganizationInput,
+    @Ctx() ctx: Context,
+  ): OrganizationRow {
+    const organization = ctx.services.organizations.create(ctx.caller, input);
+    ctx.access.forget();
+    return organization;
+  }
+
+  @Mutation(() => Organization)
+  updateOrganizationSettings(
+    @Arg("input", () => UpdateOrganizationSettingsInput) input: UpdateOrganizationSettingsInput,
+    @Ctx() ctx: Context,
+  ): OrganizationRow {
+    const organization = ctx.access.requireOrganization(input.organization);
+    return ctx.services.organizations.updateSettings(ctx.caller, organization, input);
+  }
+
+  @Mutation(() => Organization, { description: "Site administrators only." })
+  setOrganizationSubscription(
+    @Arg("input", () => SetSubscriptionInput) input: SetSubscriptionInput,
+    @Ctx() ctx: Context,
+  ): OrganizationRow {
+    const organization = ctx.services.organizations.setSubscription(ctx.caller, input);
+    ctx.access.forget();
+    return organization;
+  }
+
+  @FieldResolver(() => OrganizationSubscription)
+  subscription(@Root() organization: OrganizationRow): OrganizationSubscription {
+    return {
+      tier: organization.tier,
+      isTrial: organization.trialEndsAt !== null,
+      trialEndsAt: organization.trialEndsAt,
+      organizationAccessTokensEnabled: organizationTokensEnabled(organization),
+    };
+  }
+
+  @FieldResolver(() => OrganizationRole, {
+    nullable: true,
+    description: "The caller's role; null for an organization access token.",
+  })
+  viewerRole(@Root() organization: OrganizationRow, @Ctx() ctx: Context): OrganizationRoleValue | null {
+    return ctx.access.organization(organization.name).role;
+  }
+}

@@ -1,0 +1,140 @@
+import { asc, eq, inArray, sql } from "drizzle-orm";
+import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
+import { type Db, writeTransaction } from "../../db/client.js";
+import { isUniqueViolation } from "../../db/errors.js";
+import { membershipsTable, organizationsTable, type OrganizationRoleValue } from "../../db/schema.js";
+import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
+import { newId } from "../../lib/ids.js";
+import { checkName, checkText } from "../../lib/validation.js";
+import { requireUser } from "../access-tokens/access-token.service.js";
+import type { AuditWriter } from "../audit/audit.writer.js";
+import type {
+  CreateOrganizationInput,
+  SetSubscriptionInput,
+  UpdateOrganizationSettingsInput,
+} from "./organization.inputs.js";
+
+const checkDisplayName = (value: string) => checkText("displayName", value, 100, { allowEmpty: false }).trim();
+
+export interface MembershipRow {
+  readonly organization: OrganizationRow;
+  readonly role: OrganizationRoleValue;
+}
+
+/** Organizations: creation, settings, subscription. */
+export class OrganizationService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditWriter,
+  ) {}
+
+  /** The caller becomes the new organization's ADMIN; it starts on the TEAM tier. */
+  create(caller: Caller, input: CreateOrganizationInput): OrganizationRow {
+    const user = requireUser(caller);
+    const name = checkName("organization name", input.name);
+    const displayName = input.displayName == null ? name : checkDisplayName(input.displayName);
+    try {
+      return writeTransaction(this.db, (tx) => {
+        const now = new Date();
+        const organization = tx
+          .insert(organizationsTable)
+          .values({ id: newId(), name, displayName, createdAt: now })
+          .returning()
+          .get();
+        tx.insert(membershipsTable)
+          .values({ organizationId: organization.id, userId: user.id, role: "ADMIN", createdAt: now })
+          .run();
+        this.audit.write(caller, {
+          organizationId: organization.id,
+          event: "organization-created",
+          description: `Created organization "${name}"`,
+        });
+        return organization;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`the organization name "${name}" is taken`);
+      throw error;
+    }
+  }
+
+  updateSettings(caller: Caller, organization: OrganizationRow, input: UpdateOrganizationSettingsInput): OrganizationRow {
+    const changes: Partial<Pick<OrganizationRow, "displayName" | "defaultStackPermission">> = {};
+    if (input.displayName != null) changes.displayName = checkDisplayName(input.displayName);
+    if (input.defaultStackPermission != null) {
+      if (input.defaultStackPermission === "ADMIN") {
+        throw new BadUserInputError("defaultStackPermission must be NONE, READ or WRITE: grant ADMIN through teams");
+      }
+      changes.defaultStackPermission = input.defaultStackPermission;
+    }
+    const described = Object.entries(changes).map(([key, value]) => `${key} to ${JSON.stringify(value)}`);
+    if (described.length === 0) {
+      throw new BadUserInputError("nothing to change: give displayName or defaultStackPermission");
+    }
+    return writeTransaction(this.db, (tx) => {
+      const updated = tx
+        .update(organizationsTable)
+        .set(changes)
+        .where(eq(organizationsTable.id, organization.id))
+        .returning()
+        .get();
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "organization-settings-changed",
+        description: `Changed ${described.join(" and ")}`,
+      });
+      return updated!;
+    });
+  }
+
+  /** Site administration: any organization, by name. */
+  setSubscription(caller: Caller, input: SetSubscriptionInput): OrganizationRow {
+    const organization = this.findByName(input.organization);
+    if (!organization) throw new NotFoundError(`organization "${input.organization}" not found`);
+    const trialEndsAt = input.trialEndsAt ?? null;
+    if (trialEndsAt && trialEndsAt.getTime() <= Date.now()) {
+      throw new BadUserInputError("trialEndsAt must be in the future; omit it for a paid subscription");
+    }
+    return writeTransaction(this.db, (tx) => {
+      const updated = tx
+        .update(organizationsTable)
+        .set({ tier: input.tier, trialEndsAt })
+        .where(eq(organizationsTable.id, organization.id))
+        .returning()
+        .get();
+      const trial = trialEndsAt ? ` (trial until ${trialEndsAt.toISOString()})` : "";
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "subscription-changed",
+        description: `Changed the subscription from ${organization.tier} to ${input.tier}${trial}`,
+      });
+      return updated!;
+    });
+  }
+
+  findByName(name: string): OrganizationRow | undefined {
+    return this.db
+      .select()
+      .from(organizationsTable)
+      .where(eq(sql`lower(${organizationsTable.name})`, name.toLowerCase()))
+      .get();
+  }
+
+  byIds(ids: readonly string[]): OrganizationRow[] {
+    return this.db
+      .select()
+      .from(organizationsTable)
+      .where(inArray(organizationsTable.id, [...ids]))
+      .all();
+  }
+
+  /** The organizations a user belongs to, by name. */
+  membershipsOf(user: UserRow): MembershipRow[] {
+    return this.db
+      .select({ organization: organizationsTable, role: membershipsTable.role })
+      .from(membershipsTable)
+      .innerJoin(organizationsTable, eq(organizationsTable.id, membershipsTable.organizationId))
+      .where(eq(membershipsTable.userId, user.id))
+      .orderBy(asc(organizationsTable.name))
+      .all();
+  }
+}

@@ -1,0 +1,69 @@
+import { asc, count, eq, inArray, sql } from "drizzle-orm";
+import type { UserRow } from "../../auth/principal.js";
+import { type Db, writeTransaction } from "../../db/client.js";
+import { isUniqueViolation } from "../../db/errors.js";
+import { usersTable } from "../../db/schema.js";
+import { ConflictError } from "../../errors.js";
+import { newId } from "../../lib/ids.js";
+import { checkEmail, checkName, checkText } from "../../lib/validation.js";
+import type { AccessTokenService, IssuedToken } from "../access-tokens/access-token.service.js";
+import type { CreateUserInput } from "./user.inputs.js";
+
+export interface CreatedUser {
+  readonly user: UserRow;
+  /** The user's first personal access token. */
+  readonly token: IssuedToken;
+}
+
+/** Users: created by site admins (GraphQL or the admin CLI), never deleted. */
+export class UserService {
+  private readonly byLogin;
+
+  constructor(
+    private readonly db: Db,
+    private readonly tokens: AccessTokenService,
+  ) {
+    this.byLogin = db
+      .select()
+      .from(usersTable)
+      .where(eq(sql`lower(${usersTable.login})`, sql`lower(${sql.placeholder("login")})`))
+      .prepare();
+  }
+
+  /** Creates the user and their first personal access token in one transaction. */
+  create(input: CreateUserInput): CreatedUser {
+    const login = checkName("login", input.login);
+    const name = input.name == null ? null : checkText("name", input.name, 100).trim() || null;
+    const email = input.email == null || input.email === "" ? null : checkEmail(input.email);
+    try {
+      return writeTransaction(this.db, (tx) => {
+        const user = tx
+          .insert(usersTable)
+          .values({ id: newId(), login, name, email, isSiteAdmin: input.siteAdmin ?? false, createdAt: new Date() })
+          .returning()
+          .get();
+        const token = this.tokens.insertPersonal(tx, user.id, "First token, issued with the account", null);
+        return { user, token };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`the login "${login}" is taken`);
+      throw error;
+    }
+  }
+
+  findByLogin(login: string): UserRow | undefined {
+    return this.byLogin.get({ login });
+  }
+
+  byIds(ids: readonly string[]): UserRow[] {
+    return this.db.select().from(usersTable).where(inArray(usersTable.id, [...ids])).all();
+  }
+
+  list(): UserRow[] {
+    return this.db.select().from(usersTable).orderBy(asc(usersTable.createdAt), asc(usersTable.id)).all();
+  }
+
+  count(): number {
+    return this.db.select({ n: count() }).from(usersTable).get()!.n;
+  }
+}

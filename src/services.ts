@@ -1,0 +1,30 @@
+// Builds every service once per server, around one database connection.
+import { Authenticator } from "./auth/authenticate.js";
+import type { Db } from "./db/client.js";
+import { deriveKey } from "./lib/server-key.js";
+import { CursorCodec } from "./lib/pagination.js";
+import { AccessTokenService } from "./modules/access-tokens/access-token.service.js";
+import { AuditWriter } from "./modules/audit/audit.writer.js";
+import { MemberService } from "./modules/members/member.service.js";
+import { OrganizationService } from "./modules/organizations/organization.service.js";
+import { UserService } from "./modules/users/user.service.js";
+import { AccessQueries } from "./permissions/access.js";
+
+export function createServices(db: Db, serverKey: Buffer) {
+  const audit = new AuditWriter(db);
+  const cursors = new CursorCodec(deriveKey(serverKey, "cursor"));
+  const tokens = new AccessTokenService(db, audit);
+  return {
+    db,
+    audit,
+    cursors,
+    authenticator: new Authenticator(db),
+    accessQueries: new AccessQueries(db),
+    tokens,
+    users: new UserService(db, tokens),
+    organizations: new OrganizationService(db, audit),
+    members: new MemberService(db, audit, cursors),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,103 @@
+// Factories: each test builds the users, organizations and tokens it needs, through the
+// same services the API uses (so every row is valid), and gets the secrets to call with.
+import { customAlphabet } from "nanoid";
+import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../src/auth/principal.js";
+import { systemCaller } from "../../src/auth/principal.js";
+import type { OrganizationRoleValue, SubscriptionTierValue } from "../../src/db/schema.js";
+import type { TestServer } from "./test-server.js";
+
+const suffix = customAlphabet("abcdefghijklmnopqrstuvwxyz0123456789", 10);
+
+/** A name unique across the test run, within the 40-character limit. */
+export const uniqueName = (prefix: string): string => `${prefix}-${suffix()}`;
+
+export interface UserFixture {
+  user: UserRow;
+  token: string;
+  tokenRow: AccessTokenRow;
+  caller: Caller;
+}
+
+export interface OrgFixture {
+  organization: OrganizationRow;
+  name: string;
+  admin: UserFixture;
+}
+
+export interface OrgTokenFixture {
+  row: AccessTokenRow;
+  token: string;
+}
+
+export function callerOf(user: UserRow, tokenRow: AccessTokenRow): Caller {
+  return {
+    principal: { kind: "USER", user, token: tokenRow },
+    sourceIp: "127.0.0.1",
+    userAgent: "gatehouse-test-factory",
+    requestId: null,
+  };
+}
+
+export function createUser(server: TestServer, options: { login?: string; name?: string; email?: string; siteAdmin?: boolean } = {}): UserFixture {
+  const { user, token } = server.app.services.users.create({
+    login: options.login ?? uniqueName("user"),
+    name: options.name ?? "Test User",
+    email: options.email ?? null,
+    siteAdmin: options.siteAdmin ?? false,
+  });
+  return { user, token: token.secret, tokenRow: token.row, caller: callerOf(user, token.row) };
+}
+
+export function setTier(server: TestServer, organization: string, tier: SubscriptionTierValue, trialEndsAt: Date | null = null) {
+  return server.app.services.organizations.setSubscription(systemCaller("test"), { organization, tier, trialEndsAt });
+}
+
+/** An organization with its admin; on ENTERPRISE_GROWTH unless told otherwise, so org tokens work. */
+export function createOrg(server: TestServer, options: { tier?: SubscriptionTierValue; admin?: UserFixture } = {}): OrgFixture {
+  const admin = options.admin ?? createUser(server);
+  const name = uniqueName("org");
+  server.app.services.organizations.create(admin.caller, { name });
+  const organization = setTier(server, name, options.tier ?? "ENTERPRISE_GROWTH");
+  return { organization, name, admin };
+}
+
+export function addMember(server: TestServer, org: OrgFixture, role: OrganizationRoleValue = "MEMBER", user?: UserFixture): UserFixture {
+  const member = user ?? createUser(server);
+  server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: member.user.login, role });
+  return member;
+}
+
+export function createOrgToken(server: TestServer, org: OrgFixture, options: { name?: string; expiresAt?: Date } = {}): OrgTokenFixture {
+  const { row, secret } = server.app.services.tokens.createForOrganization(org.admin.caller, org.organization, {
+    organization: org.name,
+    name: options.name ?? uniqueName("ci"),
+    description: "test token",
+    expiresAt: options.expiresAt ?? null,
+  });
+  return { row, token: secret };
+}
+
+/** The four principals of permissions.json, plus a site admin, around one organization. */
+export interface Principals {
+  org: OrgFixture;
+  admin: UserFixture;
+  member: UserFixture;
+  billing: UserFixture;
+  orgToken: OrgTokenFixture;
+  outsider: UserFixture;
+  siteAdmin: UserFixture;
+}
+
+export function createPrincipals(server: TestServer): Principals {
+  const org = createOrg(server);
+  const outsiderOrg = createOrg(server);
+  return {
+    org,
+    admin: org.admin,
+    member: addMember(server, org, "MEMBER"),
+    billing: addMember(server, org, "BILLING_MANAGER"),
+    orgToken: createOrgToken(server, org),
+    outsider: outsiderOrg.admin,
+    siteAdmin: createUser(server, { siteAdmin: true }),
+  };
+}
