@@ -73,6 +73,8 @@ export const organizationsTable = sqliteTable(
 export const membershipsTable = sqliteTable(
   "memberships",
   {
+    /** Insertion order: the keyset of Organization.members, so a member joining while a client pages is listed once, last. */
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
     organizationId: text("organization_id")
       .notNull()
       .references(() => organizationsTable.id),
@@ -83,10 +85,9 @@ export const membershipsTable = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [
-    primaryKey({ columns: [t.organizationId, t.userId] }),
+    uniqueIndex("memberships_member_unique").on(t.organizationId, t.userId),
+    index("memberships_page_idx").on(t.organizationId, t.seq),
     index("memberships_user_idx").on(t.userId),
-    // keyset page of Organization.members: oldest member first
-    index("memberships_page_idx").on(t.organizationId, t.createdAt, t.userId),
   ],
 );
 
@@ -121,7 +122,9 @@ export const teamMembersTable = sqliteTable(
 export const stacksTable = sqliteTable(
   "stacks",
   {
-    id: text("id").primaryKey(),
+    /** Insertion order: the keyset of Organization.stacks (a stack created while a client pages comes last, once). */
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull().unique(),
     organizationId: text("organization_id")
       .notNull()
       .references(() => organizationsTable.id),
@@ -135,8 +138,9 @@ export const stacksTable = sqliteTable(
     resourceCount: integer("resource_count").notNull().default(0),
   },
   (t) => [
-    // also the keyset page of Organization.stacks (project, name) and its project filter
     uniqueIndex("stacks_name_unique").on(t.organizationId, t.project, t.name),
+    index("stacks_page_idx").on(t.organizationId, t.seq),
+    index("stacks_project_page_idx").on(t.organizationId, t.project, t.seq),
     index("stacks_creator_idx").on(t.createdByUserId),
   ],
 );

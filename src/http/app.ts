@@ -63,7 +63,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logger: loggerOptions(options),
     logController: new RequestLogController(),
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
-    requestIdHeader: "x-request-id",
+    requestIdHeader: false, // genReqId reads x-request-id itself, and only keeps a safe one
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID_PATTERN.test(given) ? given : `req-${nanoid(16)}`;

@@ -4,14 +4,26 @@ import { BadUserInputError } from "../errors.js";
 
 const NAME_CHARS = "letters, digits, _ . -";
 
-/** Echo at most a short prefix of a rejected value, so an error never carries a huge input. */
+/** Something shaped like one of our token secrets or a webhook signing secret. */
+const SECRET_SHAPED = /gt[po]_[0-9A-Za-z]{20,}|whsec_[A-Za-z0-9+/=]{8,}/;
+const EVERY_SECRET_SHAPED = new RegExp(SECRET_SHAPED.source, "g");
+
+/**
+ * A user-given value, fit to quote in an error or an audit description: at most a short
+ * prefix, and never a secret someone pasted into the wrong field.
+ */
 export function quote(value: string): string {
-  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  const redacted = value.replace(EVERY_SECRET_SHAPED, "[secret redacted]");
+  const shown = redacted.length > 60 ? `${redacted.slice(0, 60)}…` : redacted;
   return JSON.stringify(shown);
 }
 
 function checkPattern(what: string, value: string, pattern: RegExp, rule: string): string {
   if (!pattern.test(value)) throw new BadUserInputError(`invalid ${what} ${quote(value)}: use ${rule}`);
+  // A 40-character token secret is a valid name: refuse it rather than store and show it.
+  if (SECRET_SHAPED.test(value)) {
+    throw new BadUserInputError(`invalid ${what}: it looks like an access token secret; pick another name`);
+  }
   return value;
 }
 

@@ -1,5 +1,6 @@
 import type { AuditEventInput } from "../modules/audit/audit.writer.js";
 import { ForbiddenError } from "../errors.js";
+import { quote } from "../lib/validation.js";
 
 /**
  * A FORBIDDEN refusal of a caller inside the organization. The permission map returns it;
@@ -17,4 +18,4 @@ export class AccessRefusal extends ForbiddenError {
 
 /** The organization does not exist or the caller is not in it: no audit trail there. */
 export const notInOrganization = (name: string | undefined): ForbiddenError =>
-  new ForbiddenError(`organization ${JSON.stringify(name ?? "")} does not exist or you are not a member of it`);
+  new ForbiddenError(`organization ${quote(name ?? "")} does not exist or you are not a member of it`);

@@ -45,17 +45,18 @@ CREATE INDEX `audit_events_page_idx` ON `audit_events` (`organization_id`,`id`);
 CREATE INDEX `audit_events_time_idx` ON `audit_events` (`organization_id`,`timestamp`);--> statement-breakpoint
 CREATE INDEX `audit_events_event_idx` ON `audit_events` (`organization_id`,`event`,`id`);--> statement-breakpoint
 CREATE TABLE `memberships` (
+	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`organization_id` text NOT NULL,
 	`user_id` text NOT NULL,
 	`role` text NOT NULL,
 	`created_at` integer NOT NULL,
-	PRIMARY KEY(`organization_id`, `user_id`),
 	FOREIGN KEY (`organization_id`) REFERENCES `organizations`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
+CREATE UNIQUE INDEX `memberships_member_unique` ON `memberships` (`organization_id`,`user_id`);--> statement-breakpoint
+CREATE INDEX `memberships_page_idx` ON `memberships` (`organization_id`,`seq`);--> statement-breakpoint
 CREATE INDEX `memberships_user_idx` ON `memberships` (`user_id`);--> statement-breakpoint
-CREATE INDEX `memberships_page_idx` ON `memberships` (`organization_id`,`created_at`,`user_id`);--> statement-breakpoint
 CREATE TABLE `organizations` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
@@ -105,7 +106,8 @@ CREATE UNIQUE INDEX `stack_updates_version_unique` ON `stack_updates` (`stack_id
 CREATE INDEX `stack_updates_page_idx` ON `stack_updates` (`stack_id`,`is_preview`,`version`);--> statement-breakpoint
 CREATE UNIQUE INDEX `stack_updates_one_running` ON `stack_updates` (`stack_id`) WHERE status = 'RUNNING' AND is_preview = 0;--> statement-breakpoint
 CREATE TABLE `stacks` (
-	`id` text PRIMARY KEY NOT NULL,
+	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`id` text NOT NULL,
 	`organization_id` text NOT NULL,
 	`project` text NOT NULL,
 	`name` text NOT NULL,
@@ -117,7 +119,10 @@ CREATE TABLE `stacks` (
 	FOREIGN KEY (`created_by_user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
+CREATE UNIQUE INDEX `stacks_id_unique` ON `stacks` (`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `stacks_name_unique` ON `stacks` (`organization_id`,`project`,`name`);--> statement-breakpoint
+CREATE INDEX `stacks_page_idx` ON `stacks` (`organization_id`,`seq`);--> statement-breakpoint
+CREATE INDEX `stacks_project_page_idx` ON `stacks` (`organization_id`,`project`,`seq`);--> statement-breakpoint
 CREATE INDEX `stacks_creator_idx` ON `stacks` (`created_by_user_id`);--> statement-breakpoint
 CREATE TABLE `team_members` (
 	`team_id` text NOT NULL,

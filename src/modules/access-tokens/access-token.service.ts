@@ -19,6 +19,9 @@ export interface IssuedToken {
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Names a token id in an error only when it is one: a secret pasted by mistake is never echoed. */
+const describeId = (id: string) => (UUID_PATTERN.test(id) ? ` ${id}` : " with that id (token ids are UUIDs)");
+
 function checkDescription(description: string, { required }: { required: boolean }): string {
   const text = checkText("description", description, 200, { allowEmpty: !required });
   return text.trim();
@@ -97,7 +100,7 @@ export class AccessTokenService {
           )
           .run().changes
       : 0;
-    if (changed === 0) throw new NotFoundError(`personal access token ${JSON.stringify(id)} not found`);
+    if (changed === 0) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
     return true;
   }
 
@@ -183,7 +186,7 @@ export class AccessTokenService {
             .get()
         : undefined;
       if (!row) {
-        throw new NotFoundError(`organization access token ${JSON.stringify(id)} not found in "${organization.name}"`);
+        throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
       }
       this.audit.write(caller, {
         organizationId: organization.id,

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import {
@@ -10,6 +10,7 @@ import {
 } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
+import { quote } from "../../lib/validation.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type {
   AddOrganizationMemberInput,
@@ -33,25 +34,20 @@ export class MemberService {
     private readonly cursors: CursorCodec,
   ) {}
 
-  /** Oldest member first. */
+  /** Oldest member first (keyset on the membership's insertion order). */
   list(organization: OrganizationRow, first: number | null | undefined, after: string | null | undefined): Page<MemberRow> {
     const size = pageSize(first);
     const from = after ? this.cursors.decode(CURSOR_LIST, after) : null;
     const m = membershipsTable;
     const rows = this.db
-      .select({ user: usersTable, role: m.role, joinedAt: m.createdAt })
+      .select({ seq: m.seq, user: usersTable, role: m.role, joinedAt: m.createdAt })
       .from(m)
       .innerJoin(usersTable, eq(usersTable.id, m.userId))
-      .where(
-        and(
-          eq(m.organizationId, organization.id),
-          from ? sql`(${m.createdAt}, ${m.userId}) > (${from[0]}, ${from[1]})` : undefined,
-        ),
-      )
-      .orderBy(asc(m.createdAt), asc(m.userId))
+      .where(and(eq(m.organizationId, organization.id), from ? gt(m.seq, Number(from[0])) : undefined))
+      .orderBy(asc(m.seq))
       .limit(size + 1)
       .all();
-    return toPage(rows, size, (last) => this.cursors.encode(CURSOR_LIST, [last.joinedAt.getTime(), last.user.id]));
+    return toPage(rows, size, (last) => this.cursors.encode(CURSOR_LIST, [last.seq]));
   }
 
   count(organization: OrganizationRow): number {
@@ -134,7 +130,7 @@ export class MemberService {
       .from(usersTable)
       .where(eq(sql`lower(${usersTable.login})`, login.toLowerCase()))
       .get();
-    if (!user) throw new NotFoundError(`no user has the login ${JSON.stringify(login)}`);
+    if (!user) throw new NotFoundError(`no user has the login ${quote(login)}`);
     return user;
   }
 

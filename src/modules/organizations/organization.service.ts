@@ -5,7 +5,7 @@ import { isUniqueViolation } from "../../db/errors.js";
 import { membershipsTable, organizationsTable, type OrganizationRoleValue } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
-import { checkName, checkText } from "../../lib/validation.js";
+import { checkName, checkText, quote } from "../../lib/validation.js";
 import { requireUser } from "../access-tokens/access-token.service.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type {
@@ -89,7 +89,7 @@ export class OrganizationService {
   /** Site administration: any organization, by name. */
   setSubscription(caller: Caller, input: SetSubscriptionInput): OrganizationRow {
     const organization = this.findByName(input.organization);
-    if (!organization) throw new NotFoundError(`organization "${input.organization}" not found`);
+    if (!organization) throw new NotFoundError(`organization ${quote(input.organization)} not found`);
     const trialEndsAt = input.trialEndsAt ?? null;
     if (trialEndsAt && trialEndsAt.getTime() <= Date.now()) {
       throw new BadUserInputError("trialEndsAt must be in the future; omit it for a paid subscription");

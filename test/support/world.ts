@@ -1,0 +1,67 @@
+// A "world" for permission tests: one organization and every kind of caller around it.
+import { eq } from "drizzle-orm";
+import { accessTokensTable } from "../../src/db/schema.js";
+import { createOrg, createOrgToken, createPrincipals, createUser, type Principals, setTier, type UserFixture } from "./factories.js";
+import type { TestServer } from "./test-server.js";
+
+export const CONTRACT_PRINCIPALS = ["admin", "member", "orgToken", "outsider"] as const;
+export const EXTRA_PRINCIPALS = [
+  "siteAdmin",
+  "anonymous",
+  "deletedToken",
+  "expiredToken",
+  "foreignOrgToken",
+  "unentitledOrgToken",
+] as const;
+export type PrincipalName = (typeof CONTRACT_PRINCIPALS)[number] | (typeof EXTRA_PRINCIPALS)[number];
+
+export interface World extends Principals {
+  server: TestServer;
+  /** The secret `as` calls with; null for anonymous. */
+  tokenOf(as: PrincipalName): string | null;
+  /** The user behind `as`, when it is one. */
+  userOf(as: PrincipalName): UserFixture | null;
+}
+
+export function createWorld(server: TestServer): World {
+  const principals = createPrincipals(server);
+  const deleted = createUser(server);
+  server.app.db.update(accessTokensTable).set({ deletedAt: new Date() }).where(eq(accessTokensTable.id, deleted.tokenRow.id)).run();
+  const expired = createUser(server);
+  server.app.db
+    .update(accessTokensTable)
+    .set({ expiresAt: new Date(Date.now() - 1000) })
+    .where(eq(accessTokensTable.id, expired.tokenRow.id))
+    .run();
+  const foreign = createOrgToken(server, createOrg(server));
+  const unentitledOrg = createOrg(server);
+  const unentitled = createOrgToken(server, unentitledOrg);
+  setTier(server, unentitledOrg.name, "TEAM");
+
+  const users: Partial<Record<PrincipalName, UserFixture>> = {
+    admin: principals.admin,
+    member: principals.member,
+    outsider: principals.outsider,
+    siteAdmin: principals.siteAdmin,
+    deletedToken: deleted,
+    expiredToken: expired,
+  };
+  const tokens: Record<PrincipalName, string | null> = {
+    admin: principals.admin.token,
+    member: principals.member.token,
+    orgToken: principals.orgToken.token,
+    outsider: principals.outsider.token,
+    siteAdmin: principals.siteAdmin.token,
+    anonymous: null,
+    deletedToken: deleted.token,
+    expiredToken: expired.token,
+    foreignOrgToken: foreign.token,
+    unentitledOrgToken: unentitled.token,
+  };
+  return {
+    ...principals,
+    server,
+    tokenOf: (as) => tokens[as],
+    userOf: (as) => users[as] ?? null,
+  };
+}
