@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCodes } from "./support/assertions.js";
+import { contractFile } from "./support/contract.js";
 import { OPERATIONS } from "./support/operations.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { CONTRACT_PRINCIPALS, createWorld, type PrincipalName } from "./support/world.js";
@@ -19,7 +20,7 @@ interface Row {
 }
 
 const matrix: { operations: Row[] } = JSON.parse(
-  readFileSync(new URL("../../shared/contract/permissions.json", import.meta.url), "utf8"),
+  readFileSync(contractFile("permissions.json"), "utf8"),
 );
 
 /** Rows owned by issues not built yet; each must leave this list when its operation lands. */
