@@ -7,6 +7,10 @@ import { AccessTokenService } from "./modules/access-tokens/access-token.service
 import { AuditWriter } from "./modules/audit/audit.writer.js";
 import { MemberService } from "./modules/members/member.service.js";
 import { OrganizationService } from "./modules/organizations/organization.service.js";
+import { StackTagService } from "./modules/stack-tags/tag.service.js";
+import { UpdateService } from "./modules/stack-updates/update.service.js";
+import { StackService } from "./modules/stacks/stack.service.js";
+import { TeamService } from "./modules/teams/team.service.js";
 import { UserService } from "./modules/users/user.service.js";
 import { AccessQueries } from "./permissions/access.js";
 
@@ -14,6 +18,7 @@ export function createServices(db: Db, serverKey: Buffer) {
   const audit = new AuditWriter(db);
   const cursors = new CursorCodec(deriveKey(serverKey, "cursor"));
   const tokens = new AccessTokenService(db, audit);
+  const stacks = new StackService(db, audit, cursors);
   return {
     db,
     audit,
@@ -24,6 +29,10 @@ export function createServices(db: Db, serverKey: Buffer) {
     users: new UserService(db, tokens),
     organizations: new OrganizationService(db, audit),
     members: new MemberService(db, audit, cursors),
+    stacks,
+    tags: new StackTagService(db, audit),
+    updates: new UpdateService(db, audit, cursors, stacks),
+    teams: new TeamService(db, audit),
   };
 }
 

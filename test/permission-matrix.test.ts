@@ -25,16 +25,9 @@ const matrix: { operations: Row[] } = JSON.parse(
 
 /** Rows owned by issues not built yet; each must leave this list when its operation lands. */
 const NOT_YET_BUILT = new Set<string>([
-  "Organization.stacks", "Organization.stack", "Stack.state", "Mutation.transferStack", "Mutation.deleteStack",
-  "Stack.tags", "Mutation.setStackTag", "Mutation.deleteStackTag", "Stack.updates", "Stack.update",
-  "StackUpdate.events", "Stack.previews", "Mutation.createTeam", "Mutation.deleteTeam",
-  "Mutation.updateTeamMembership", "Mutation.grantTeamStackAccess", "Mutation.revokeTeamStackAccess",
   "Mutation.createWebhook", "Organization.webhooks", "Organization.webhook", "Mutation.pingWebhook",
   "Webhook.deliveries", "Organization.auditLogEvents", "Organization.exportAuditLogEvents",
-  "Organization.teams", "Organization.team", "Mutation.updateWebhook", "Mutation.deleteWebhook",
-  "Mutation.createStack", "Mutation.importStackState", "Mutation.startUpdate (kind UPDATE)",
-  "Mutation.startUpdate (kind PREVIEW)", "Mutation.appendUpdateEvents (kind UPDATE)",
-  "Mutation.completeUpdate (kind UPDATE)", "Mutation.cancelUpdate (kind UPDATE)",
+  "Mutation.updateWebhook", "Mutation.deleteWebhook",
 ]);
 
 const REFUSAL_CODES = new Set(["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND"]);

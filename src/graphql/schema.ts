@@ -8,6 +8,10 @@ import {
 } from "../modules/access-tokens/access-token.resolver.js";
 import { MemberResolver } from "../modules/members/member.resolver.js";
 import { OrganizationResolver } from "../modules/organizations/organization.resolver.js";
+import { StackTagResolver } from "../modules/stack-tags/tag.resolver.js";
+import { StackHistoryResolver, StackUpdateResolver } from "../modules/stack-updates/update.resolver.js";
+import { OrganizationStacksResolver, StackResolver } from "../modules/stacks/stack.resolver.js";
+import { OrganizationTeamsResolver, TeamResolver, TeamStackGrantResolver } from "../modules/teams/team.resolver.js";
 import { UserResolver } from "../modules/users/user.resolver.js";
 import { ViewerResolver } from "../modules/viewer/viewer.resolver.js";
 import { permissions } from "../permissions/index.js";
@@ -21,6 +25,14 @@ export const RESOLVERS = [
   PersonalAccessTokenResolver,
   OrganizationAccessTokenResolver,
   OrganizationTokensResolver,
+  StackResolver,
+  OrganizationStacksResolver,
+  StackTagResolver,
+  StackUpdateResolver,
+  StackHistoryResolver,
+  TeamResolver,
+  TeamStackGrantResolver,
+  OrganizationTeamsResolver,
 ] as const;
 
 let bareSchema: GraphQLSchema | undefined;

@@ -3,8 +3,42 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { OrganizationRow, Principal } from "../auth/principal.js";
 import type { Db } from "../db/client.js";
-import { membershipsTable, organizationsTable, type OrganizationRoleValue } from "../db/schema.js";
+import {
+  membershipsTable,
+  organizationsTable,
+  type OrganizationRoleValue,
+  stacksTable,
+  type StackPermissionValue,
+  stackUpdatesTable,
+  teamMembersTable,
+  teamStackGrantsTable,
+  teamsTable,
+} from "../db/schema.js";
+import { NotFoundError } from "../errors.js";
+import { quote } from "../lib/validation.js";
 import { notInOrganization } from "./refusal.js";
+import { atLeast, effectiveStackPermission, highest } from "./stack-permission.js";
+
+export type StackRow = typeof stacksTable.$inferSelect;
+export type UpdateRow = typeof stackUpdatesTable.$inferSelect;
+
+/** A stack as the caller sees it: with its organization and the caller's permission on it. */
+export interface StackNode extends StackRow {
+  readonly organization: OrganizationRow;
+  readonly viewerPermission: StackPermissionValue;
+}
+
+export interface StackAccess {
+  readonly organization: OrganizationAccess;
+  /** Null when it does not exist or the caller cannot READ it: the two look the same. */
+  readonly stack: StackNode | null;
+}
+
+export interface UpdateAccess {
+  /** Null when it does not exist or the caller cannot READ its stack. */
+  readonly update: UpdateRow | null;
+  readonly stack: StackAccess;
+}
 
 export interface OrganizationAccess {
   /** Null when it does not exist or the caller is not in it: the two look the same. */
@@ -20,8 +54,42 @@ const OUTSIDE: OrganizationAccess = Object.freeze({ organization: null, role: nu
 /** Prepared once per server. */
 export class AccessQueries {
   readonly organizationWithRole;
+  readonly stackByName;
+  readonly updateById;
+  readonly teamGrantsOfUser;
 
   constructor(db: Db) {
+    this.stackByName = db
+      .select()
+      .from(stacksTable)
+      .where(
+        and(
+          eq(stacksTable.organizationId, sql.placeholder("organizationId")),
+          eq(stacksTable.project, sql.placeholder("project")),
+          eq(stacksTable.name, sql.placeholder("name")),
+        ),
+      )
+      .prepare();
+    this.updateById = db
+      .select({ update: stackUpdatesTable, stack: stacksTable, organizationName: organizationsTable.name })
+      .from(stackUpdatesTable)
+      .innerJoin(stacksTable, eq(stacksTable.id, stackUpdatesTable.stackId))
+      .innerJoin(organizationsTable, eq(organizationsTable.id, stacksTable.organizationId))
+      .where(eq(stackUpdatesTable.id, sql.placeholder("id")))
+      .prepare();
+    // Every stack grant of every team the user is in, within one organization.
+    this.teamGrantsOfUser = db
+      .select({ stackId: teamStackGrantsTable.stackId, permission: teamStackGrantsTable.permission })
+      .from(teamStackGrantsTable)
+      .innerJoin(teamMembersTable, eq(teamMembersTable.teamId, teamStackGrantsTable.teamId))
+      .innerJoin(teamsTable, eq(teamsTable.id, teamStackGrantsTable.teamId))
+      .where(
+        and(
+          eq(teamMembersTable.userId, sql.placeholder("userId")),
+          eq(teamsTable.organizationId, sql.placeholder("organizationId")),
+        ),
+      )
+      .prepare();
     this.organizationWithRole = db
       .select({ organization: organizationsTable, role: membershipsTable.role })
       .from(organizationsTable)
@@ -40,6 +108,9 @@ export class AccessQueries {
 /** Per request. */
 export class Access {
   private readonly organizations = new Map<string, OrganizationAccess>();
+  private readonly teamGrants = new Map<string, Map<string, StackPermissionValue>>();
+  private readonly stacks = new Map<string, StackAccess>();
+  private readonly updates = new Map<string, UpdateAccess>();
 
   constructor(
     private readonly queries: AccessQueries,
@@ -64,9 +135,85 @@ export class Access {
     return organization;
   }
 
-  /** Drops memoised answers after a mutation changed memberships. */
+  /** Drops memoised answers after a mutation changed memberships, grants or stacks. */
   forget(): void {
     this.organizations.clear();
+    this.teamGrants.clear();
+    this.stacks.clear();
+    this.updates.clear();
+  }
+
+  /** The highest team grant per stack for the calling user in `organizationId`. */
+  teamGrantsIn(organizationId: string): Map<string, StackPermissionValue> {
+    let grants = this.teamGrants.get(organizationId);
+    if (!grants) {
+      grants = new Map();
+      if (this.principal.kind === "USER") {
+        const rows = this.queries.teamGrantsOfUser.all({ userId: this.principal.user.id, organizationId });
+        for (const { stackId, permission } of rows) grants.set(stackId, highest(grants.get(stackId) ?? "NONE", permission));
+      }
+      this.teamGrants.set(organizationId, grants);
+    }
+    return grants;
+  }
+
+  /** The caller's effective permission on a stack of an organization it is in. */
+  stackPermission(access: OrganizationAccess, stack: StackRow): StackPermissionValue {
+    if (!access.organization || access.organization.id !== stack.organizationId) return "NONE";
+    return effectiveStackPermission({
+      principal: this.principal,
+      role: access.role,
+      isOwnToken: access.isOwnToken,
+      defaultStackPermission: access.organization.defaultStackPermission,
+      stackCreatedByUserId: stack.createdByUserId,
+      teamGrant: this.teamGrantsIn(stack.organizationId).get(stack.id) ?? "NONE",
+    });
+  }
+
+  /** The stack as the caller sees it, or null when it cannot READ it. */
+  toStackNode(access: OrganizationAccess, stack: StackRow): StackNode | null {
+    const viewerPermission = this.stackPermission(access, stack);
+    if (!access.organization || !atLeast(viewerPermission, "READ")) return null;
+    return { ...stack, organization: access.organization, viewerPermission };
+  }
+
+  stack(organizationName: string | undefined, project: string | undefined, name: string | undefined): StackAccess {
+    const organization = this.organization(organizationName);
+    if (!organization.organization || project === undefined || name === undefined) return { organization, stack: null };
+    const key = `${organization.organization.id}\n${project}\n${name}`;
+    let access = this.stacks.get(key);
+    if (!access) {
+      const row = this.queries.stackByName.get({ organizationId: organization.organization.id, project, name });
+      access = { organization, stack: row ? this.toStackNode(organization, row) : null };
+      this.stacks.set(key, access);
+    }
+    return access;
+  }
+
+  /** The stack named, for a resolver the permission map already admitted. */
+  requireStack(ref: { organization: string; project: string; stack: string }): StackNode {
+    const { organization, stack } = this.stack(ref.organization, ref.project, ref.stack);
+    if (!organization.organization) throw notInOrganization(ref.organization);
+    if (!stack) throw new NotFoundError(`stack ${quote(`${ref.organization}/${ref.project}/${ref.stack}`)} not found`);
+    return stack;
+  }
+
+  update(id: string | undefined): UpdateAccess {
+    const hidden: UpdateAccess = { update: null, stack: { organization: OUTSIDE, stack: null } };
+    if (id === undefined) return hidden;
+    let access = this.updates.get(id);
+    if (!access) {
+      const row = this.queries.updateById.get({ id });
+      if (!row) {
+        access = hidden;
+      } else {
+        const organization = this.organization(row.organizationName);
+        const stack = organization.organization ? this.toStackNode(organization, row.stack) : null;
+        access = { update: stack ? row.update : null, stack: { organization, stack } };
+      }
+      this.updates.set(id, access);
+    }
+    return access;
   }
 
   private lookUp(name: string): OrganizationAccess {

@@ -4,21 +4,33 @@
 // Object types reached only through a guarded parent are `allow`: holding the parent is
 // the permission (Query.organization returns null to outsiders, so an Organization in
 // hand means the caller is in it).
-import { allow, chain, deny, rule, shield } from "graphql-shield";
+import { allow, chain, deny, or, rule, shield } from "graphql-shield";
 import type { IRule, IRules } from "graphql-shield";
 import type { Context } from "../graphql/context.js";
 import { ForbiddenError } from "../errors.js";
 import { organizationTokensEnabled } from "../modules/organizations/subscription.js";
 import {
+  canAdminStack,
+  canCreateStacks,
+  canReadParentStack,
+  canReadParentUpdate,
+  canRunUpdate,
+  canStartUpdateOfKind,
+  canWriteStack,
+  DESTINATION_ORGANIZATION,
   isAuthenticated,
   isInOrganization,
   isOrgAdmin,
+  isOrgToken,
   isSiteAdmin,
   isUser,
   ORGANIZATION_ARGUMENT,
   ORGANIZATION_IN_INPUT,
+  ORGANIZATION_OF_STACK_IN_INPUT,
   type OrganizationSelector,
   PARENT_ORGANIZATION,
+  STACK_IN_INPUT,
+  STACK_OF_UPDATE,
 } from "./rules.js";
 
 const memo = new Map<string, IRule>();
@@ -41,6 +53,7 @@ const hasOrgTokenSubscription = (selector: OrganizationSelector): IRule => {
 
 const inInput = ORGANIZATION_IN_INPUT;
 const parent = PARENT_ORGANIZATION;
+const stackInInput = STACK_IN_INPUT;
 
 export const permissionRules = {
   Query: {
@@ -65,12 +78,57 @@ export const permissionRules = {
     // organization access tokens: console-only, admins (users) only
     createOrganizationAccessToken: chain(isOrgAdmin(inInput), hasOrgTokenSubscription(inInput)),
     deleteOrganizationAccessToken: isOrgAdmin(ORGANIZATION_ARGUMENT),
+    // teams: the seed matrix lets org tokens create and delete them, nothing more
+    createTeam: or(isOrgAdmin(inInput), isOrgToken(inInput)),
+    deleteTeam: or(isOrgAdmin(inInput), isOrgToken(inInput)),
+    updateTeamMembership: isOrgAdmin(inInput),
+    grantTeamStackAccess: isOrgAdmin(inInput),
+    revokeTeamStackAccess: isOrgAdmin(inInput),
+    // stacks: effective stack permission (src/permissions/stack-permission.ts)
+    createStack: canCreateStacks(inInput),
+    deleteStack: or(canAdminStack(stackInInput), isOrgToken(ORGANIZATION_OF_STACK_IN_INPUT)),
+    transferStack: chain(canAdminStack(stackInInput), canCreateStacks(DESTINATION_ORGANIZATION)),
+    setStackTag: canWriteStack(stackInInput),
+    deleteStackTag: canWriteStack(stackInInput),
+    importStackState: canWriteStack(stackInInput),
+    // updates: PREVIEW needs READ, every other kind WRITE
+    startUpdate: canStartUpdateOfKind(stackInInput),
+    appendUpdateEvents: canRunUpdate(STACK_OF_UPDATE),
+    completeUpdate: canRunUpdate(STACK_OF_UPDATE),
+    cancelUpdate: canRunUpdate(STACK_OF_UPDATE),
   },
   Organization: {
     "*": allow,
     members: isInOrganization(parent),
     accessTokens: isOrgAdmin(parent),
+    // lists show only what the caller can READ; Organization.stack is null otherwise
+    stacks: isInOrganization(parent),
+    stack: isInOrganization(parent),
+    teams: isInOrganization(parent),
+    team: isInOrganization(parent),
   },
+  // A Stack object is only handed to callers who can READ it; it carries their permission.
+  Stack: {
+    "*": allow,
+    state: canReadParentStack,
+    tags: canReadParentStack,
+    updates: canReadParentStack,
+    previews: canReadParentStack,
+    update: canReadParentStack,
+  },
+  StackConnection: allow,
+  StackTag: allow,
+  StackUpdate: {
+    "*": allow,
+    events: canReadParentUpdate,
+  },
+  StackUpdateConnection: allow,
+  ResourceChanges: allow,
+  UpdateEvent: allow,
+  UpdateEventConnection: allow,
+  Team: allow,
+  // TeamStackGrant.stack: allowed here; the resolver returns null when the caller cannot READ it.
+  TeamStackGrant: allow,
   OrganizationSubscription: allow,
   OrganizationMembership: allow,
   OrganizationMember: allow,

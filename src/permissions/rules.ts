@@ -5,9 +5,12 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { type IRule, rule } from "graphql-shield";
 import type { Context } from "../graphql/context.js";
-import { ForbiddenError, UnauthenticatedError } from "../errors.js";
-import type { OrganizationAccess } from "./access.js";
+import type { StackPermissionValue } from "../db/schema.js";
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from "../errors.js";
+import type { OrganizationAccess, StackAccess, StackNode } from "./access.js";
 import { AccessRefusal, notInOrganization } from "./refusal.js";
+import { atLeast } from "./stack-permission.js";
+import { quote } from "../lib/validation.js";
 
 /** Where a rule finds the organization an operation is about. */
 export interface OrganizationSelector {
@@ -93,4 +96,117 @@ export const isInOrganization = organizationRule(
   "isInOrganization",
   "membership",
   (a) => a.role !== null || a.isOwnToken,
+);
+
+/** A user who may create stacks there (ADMIN or MEMBER), or one of its tokens. */
+export const canCreateStacks = organizationRule(
+  "canCreateStacks",
+  "the ADMIN or MEMBER role",
+  (a) => a.role === "ADMIN" || a.role === "MEMBER" || a.isOwnToken,
+);
+
+// ---------------------------------------------------------------- stacks
+
+/** Where a rule finds the stack an operation is about. */
+export interface StackSelector {
+  readonly label: string;
+  readonly find: (ctx: Context, parent: any, args: any) => StackAccess;
+  /** organization/project/stack as the caller named it, for messages. */
+  readonly describe: (parent: any, args: any) => string;
+}
+
+/** The StackRef `input.stack` of a mutation. */
+export const STACK_IN_INPUT: StackSelector = {
+  label: "input.stack",
+  find: (ctx, _parent, args) => {
+    const ref = args.input?.stack ?? {};
+    return ctx.access.stack(ref.organization, ref.project, ref.stack);
+  },
+  describe: (_parent, args) => {
+    const ref = args.input?.stack ?? {};
+    return `${ref.organization}/${ref.project}/${ref.stack}`;
+  },
+};
+
+/** The stack of the update `input.updateId` (or the `updateId` argument). */
+export const STACK_OF_UPDATE: StackSelector = {
+  label: "updateId",
+  find: (ctx, _parent, args) => ctx.access.update(args.input?.updateId ?? args.updateId).stack,
+  describe: (_parent, args) => `update ${quote(String(args.input?.updateId ?? args.updateId ?? ""))}`,
+};
+
+/** The destination of transferStack. */
+export const DESTINATION_ORGANIZATION: OrganizationSelector = {
+  label: "input.destinationOrganization",
+  pick: (_parent, args) => args.input?.destinationOrganization,
+};
+
+/** The organization named in `input.stack`, for organization rules on stack mutations. */
+export const ORGANIZATION_OF_STACK_IN_INPUT: OrganizationSelector = {
+  label: "input.stack.organization",
+  pick: (_parent, args) => args.input?.stack?.organization,
+};
+
+type RequiredPermission = StackPermissionValue | ((ctx: Context, parent: any, args: any) => StackPermissionValue);
+
+const stackRules = new Map<string, IRule>();
+
+function stackRule(name: string, required: RequiredPermission) {
+  return (selector: StackSelector): IRule => {
+    const ruleName = `${name}(${selector.label})`;
+    let built = stackRules.get(ruleName);
+    if (!built) {
+      built = rule(ruleName)((parent, args, ctx: Context, info: GraphQLResolveInfo) => {
+        if (ctx.caller.principal.kind === "ANONYMOUS") return new UnauthenticatedError();
+        const { organization, stack } = selector.find(ctx, parent, args);
+        if (!organization.organization) {
+          // a stack ref names its organization: outsiders get FORBIDDEN; an update id names nothing
+          return selector === STACK_OF_UPDATE
+            ? new NotFoundError(`${selector.describe(parent, args)} not found`)
+            : notInOrganization(args.input?.stack?.organization);
+        }
+        if (!stack) return new NotFoundError(`${selector.describe(parent, args)} not found`);
+        const needed = typeof required === "function" ? required(ctx, parent, args) : required;
+        if (atLeast(stack.viewerPermission, needed)) return true;
+        const operation = operationName(info);
+        const fullName = `${organization.organization.name}/${stack.project}/${stack.name}`;
+        return new AccessRefusal(
+          `${operation} requires ${needed} permission on stack "${fullName}"; you have ${stack.viewerPermission}`,
+          {
+            organizationId: organization.organization.id,
+            event: "auth-failure-stack-permission",
+            description: `Refused ${operation} on stack "${fullName}": it requires ${needed} permission`,
+            authFailure: true,
+            requireStackAdmin: needed === "ADMIN",
+          },
+        );
+      });
+      stackRules.set(ruleName, built);
+    }
+    return built;
+  };
+}
+
+export const canReadStack = stackRule("canReadStack", "READ");
+export const canWriteStack = stackRule("canWriteStack", "WRITE");
+export const canAdminStack = stackRule("canAdminStack", "ADMIN");
+
+/** PREVIEW needs READ; every other kind of update needs WRITE (input.kind). */
+export const canStartUpdateOfKind = stackRule("canStartUpdateOfKind", (_ctx, _parent, args) =>
+  args.input?.kind === "PREVIEW" ? "READ" : "WRITE",
+);
+
+/** Acting on a running update: READ for a preview, WRITE for any other kind. */
+export const canRunUpdate = stackRule("canRunUpdate", (ctx, _parent, args) =>
+  ctx.access.update(args.input?.updateId ?? args.updateId).update?.isPreview ? "READ" : "WRITE",
+);
+
+/** Fields of a Stack object: the object carries the caller's permission on it. */
+export const canReadParentStack = rule("canReadParentStack", { cache: "no_cache" })(
+  (parent: StackNode) => atLeast(parent.viewerPermission, "READ") || new NotFoundError("stack not found"),
+);
+
+/** Fields of a StackUpdate object: it carries its stack, with the caller's permission on it. */
+export const canReadParentUpdate = rule("canReadParentUpdate", { cache: "no_cache" })(
+  (parent: { stack: StackNode }) => atLeast(parent.stack.viewerPermission, "READ") || new NotFoundError("update not found"),
 );

@@ -3,7 +3,15 @@
 import { customAlphabet } from "nanoid";
 import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../src/auth/principal.js";
 import { systemCaller } from "../../src/auth/principal.js";
-import type { OrganizationRoleValue, SubscriptionTierValue } from "../../src/db/schema.js";
+import { eq } from "drizzle-orm";
+import {
+  type OrganizationRoleValue,
+  type StackPermissionValue,
+  stacksTable,
+  type SubscriptionTierValue,
+  type UpdateKindValue,
+} from "../../src/db/schema.js";
+import type { StackNode } from "../../src/permissions/access.js";
 import type { TestServer } from "./test-server.js";
 
 const suffix = customAlphabet("abcdefghijklmnopqrstuvwxyz0123456789", 10);
@@ -100,4 +108,71 @@ export function createPrincipals(server: TestServer): Principals {
     outsider: outsiderOrg.admin,
     siteAdmin: createUser(server, { siteAdmin: true }),
   };
+}
+
+export interface StackFixture {
+  organization: string;
+  project: string;
+  stack: string;
+  id: string;
+}
+
+/** A stack created by `as` (the org admin by default), so other members are not its creator. */
+export function createStack(
+  server: TestServer,
+  org: OrgFixture,
+  options: { as?: Caller; project?: string; name?: string; tags?: { name: string; value: string }[] } = {},
+): StackFixture {
+  const project = options.project ?? "app";
+  const name = options.name ?? uniqueName("stack");
+  const row = server.app.services.stacks.create(options.as ?? org.admin.caller, org.organization, {
+    organization: org.name,
+    project,
+    stack: name,
+    tags: options.tags ?? [],
+  });
+  return { organization: org.name, project, stack: name, id: row.id };
+}
+
+/** The stack as its organization's admin sees it, for calling services directly. */
+export function stackNode(server: TestServer, org: OrgFixture, stack: StackFixture): StackNode {
+  const row = server.app.db.select().from(stacksTable).where(eq(stacksTable.id, stack.id)).get()!;
+  return { ...row, organization: org.organization, viewerPermission: "ADMIN" };
+}
+
+/** An update of `kind` started by the org admin; RUNNING unless `complete` is given. */
+export function startUpdate(
+  server: TestServer,
+  org: OrgFixture,
+  stack: StackFixture,
+  kind: UpdateKindValue = "UPDATE",
+  complete?: "SUCCEEDED" | "FAILED",
+) {
+  const node = stackNode(server, org, stack);
+  const update = server.app.services.updates.start(org.admin.caller, node, kind, "factory");
+  if (!complete) return update;
+  return server.app.services.updates.complete(org.admin.caller, update, node, { updateId: update.id, status: complete });
+}
+
+export function createTeam(server: TestServer, org: OrgFixture, options: { name?: string; members?: UserFixture[] } = {}) {
+  const name = options.name ?? uniqueName("team");
+  const team = server.app.services.teams.create(org.admin.caller, org.organization, { organization: org.name, name });
+  if (options.members?.length) {
+    server.app.services.teams.updateMembership(org.admin.caller, org.organization, {
+      organization: org.name,
+      team: name,
+      addLogins: options.members.map((m) => m.user.login),
+    });
+  }
+  return { ...team, name };
+}
+
+export function grant(server: TestServer, org: OrgFixture, team: string, stack: StackFixture, permission: StackPermissionValue) {
+  server.app.services.teams.grant(org.admin.caller, org.organization, {
+    organization: org.name,
+    team,
+    project: stack.project,
+    stack: stack.stack,
+    permission,
+  });
 }

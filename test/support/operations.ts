@@ -1,7 +1,7 @@
 // How to call each operation of ../shared/contract/permissions.json, as any principal.
 // `request` may create what the call needs (a target member, a token to delete…) and
 // `result` picks the part of `data` that is null when the call was refused.
-import { addMember, createUser, uniqueName } from "./factories.js";
+import { addMember, createStack, createTeam, createUser, grant, startUpdate, uniqueName } from "./factories.js";
 import type { PrincipalName, World } from "./world.js";
 
 export interface OperationRequest {
@@ -26,6 +26,23 @@ const mutation = (field: string, query: string, variables: (w: World, as: Princi
   request: (w, as) => ({ query, variables: variables(w, as) }),
   result: (data) => data?.[field],
 });
+
+const STACK_FIELD = (selection: string) =>
+  `query ($org: String!, $project: String!, $stack: String!) { organization(name: $org) { stack(project: $project, name: $stack) { ${selection} } } }`;
+
+/** A field of the world's stack, read through Query.organization and Organization.stack. */
+const stackField = (selection: string, pick: (stack: any) => unknown): OperationCase => ({
+  request: (w) => ({
+    query: STACK_FIELD(selection),
+    variables: { org: w.org.name, project: w.stack.project, stack: w.stack.stack },
+  }),
+  result: (data) => pick(data?.organization?.stack),
+});
+
+const stackRef = (w: World, stack = w.stack) => ({ organization: w.org.name, project: stack.project, stack: stack.stack });
+
+/** A running update of kind UPDATE, started by the admin. */
+const runningUpdate = (w: World) => startUpdate(w.server, w.org, createStack(w.server, w.org), "UPDATE").id;
 
 /** A personal token the caller owns when it is a user, else one of the admin's. */
 function ownPersonalToken(w: World, as: PrincipalName): string {
@@ -107,5 +124,108 @@ export const OPERATIONS: Record<string, OperationCase> = {
           name: uniqueName("del"),
         }).row.id,
       }),
+  ),
+
+  // ---------------------------------------------------------------- stacks, tags, updates
+  "Organization.stacks": orgField("stacks", "stacks { totalCount nodes { id viewerPermission } }"),
+  "Organization.stack": stackField("id", (stack) => stack),
+  "Stack.state": stackField("state", (stack) => stack?.state),
+  "Stack.tags": stackField("tags { name value }", (stack) => stack?.tags),
+  "Stack.updates": stackField("updates { totalCount nodes { version } }", (stack) => stack?.updates),
+  "Stack.previews": stackField("previews { totalCount }", (stack) => stack?.previews),
+  "Stack.update": stackField("update(version: 1) { status }", (stack) => stack?.update),
+  "StackUpdate.events": stackField("update(version: 1) { events { totalCount } }", (stack) => stack?.update?.events),
+  "Mutation.createStack": mutation(
+    "createStack",
+    "mutation ($org: String!, $name: String!) { createStack(input: { organization: $org, project: \"app\", stack: $name }) { id viewerPermission } }",
+    (w) => ({ org: w.org.name, name: uniqueName("s") }),
+  ),
+  "Mutation.deleteStack": mutation(
+    "deleteStack",
+    "mutation ($stack: StackRef!) { deleteStack(input: { stack: $stack }) }",
+    (w) => ({ stack: stackRef(w, createStack(w.server, w.org)) }),
+  ),
+  "Mutation.transferStack": mutation(
+    "transferStack",
+    "mutation ($stack: StackRef!, $to: String!) { transferStack(input: { stack: $stack, destinationOrganization: $to }) { fullyQualifiedName } }",
+    (w) => ({ stack: stackRef(w, createStack(w.server, w.org)), to: w.destination.name }),
+  ),
+  "Mutation.setStackTag": mutation(
+    "setStackTag",
+    "mutation ($stack: StackRef!) { setStackTag(input: { stack: $stack, name: \"owner\", value: \"platform\" }) { name value } }",
+    (w) => ({ stack: stackRef(w) }),
+  ),
+  "Mutation.deleteStackTag": mutation(
+    "deleteStackTag",
+    "mutation ($stack: StackRef!) { deleteStackTag(input: { stack: $stack, name: \"env\" }) }",
+    (w) => ({ stack: stackRef(w) }),
+  ),
+  "Mutation.importStackState": mutation(
+    "importStackState",
+    "mutation ($stack: StackRef!) { importStackState(input: { stack: $stack, state: { deployment: { resources: [{ urn: \"u\" }] } } }) { resourceCount } }",
+    (w) => ({ stack: stackRef(w) }),
+  ),
+  "Mutation.startUpdate (kind UPDATE)": mutation(
+    "startUpdate",
+    "mutation ($stack: StackRef!) { startUpdate(input: { stack: $stack, kind: UPDATE }) { version status } }",
+    (w) => ({ stack: stackRef(w) }),
+  ),
+  "Mutation.startUpdate (kind PREVIEW)": mutation(
+    "startUpdate",
+    "mutation ($stack: StackRef!) { startUpdate(input: { stack: $stack, kind: PREVIEW }) { version status } }",
+    (w) => ({ stack: stackRef(w) }),
+  ),
+  "Mutation.appendUpdateEvents (kind UPDATE)": mutation(
+    "appendUpdateEvents",
+    "mutation ($id: ID!) { appendUpdateEvents(input: { updateId: $id, events: [{ sequence: 0, type: \"stdoutEvent\", payload: { message: \"hi\" } }] }) }",
+    (w) => ({ id: runningUpdate(w) }),
+  ),
+  "Mutation.completeUpdate (kind UPDATE)": mutation(
+    "completeUpdate",
+    "mutation ($id: ID!) { completeUpdate(input: { updateId: $id, status: SUCCEEDED }) { status } }",
+    (w) => ({ id: runningUpdate(w) }),
+  ),
+  "Mutation.cancelUpdate (kind UPDATE)": mutation(
+    "cancelUpdate",
+    "mutation ($id: ID!) { cancelUpdate(updateId: $id) { status } }",
+    (w) => ({ id: runningUpdate(w) }),
+  ),
+  // ---------------------------------------------------------------- teams
+  "Organization.teams": orgField("teams", "teams { name }"),
+  "Organization.team": {
+    request: (w) => ({
+      query: "query ($org: String!, $team: String!) { organization(name: $org) { team(name: $team) { name members { login } } } }",
+      variables: { org: w.org.name, team: createTeam(w.server, w.org).name },
+    }),
+    result: (data) => data?.organization?.team,
+  },
+  "Mutation.createTeam": mutation(
+    "createTeam",
+    "mutation ($org: String!, $name: String!) { createTeam(input: { organization: $org, name: $name }) { id } }",
+    (w) => ({ org: w.org.name, name: uniqueName("t") }),
+  ),
+  "Mutation.deleteTeam": mutation(
+    "deleteTeam",
+    "mutation ($org: String!, $name: String!) { deleteTeam(input: { organization: $org, name: $name }) }",
+    (w) => ({ org: w.org.name, name: createTeam(w.server, w.org).name }),
+  ),
+  "Mutation.updateTeamMembership": mutation(
+    "updateTeamMembership",
+    "mutation ($org: String!, $team: String!, $login: String!) { updateTeamMembership(input: { organization: $org, team: $team, addLogins: [$login] }) { members { login } } }",
+    (w) => ({ org: w.org.name, team: createTeam(w.server, w.org).name, login: w.member.user.login }),
+  ),
+  "Mutation.grantTeamStackAccess": mutation(
+    "grantTeamStackAccess",
+    "mutation ($org: String!, $team: String!, $project: String!, $stack: String!) { grantTeamStackAccess(input: { organization: $org, team: $team, project: $project, stack: $stack, permission: WRITE }) { stackGrants { permission } } }",
+    (w) => ({ org: w.org.name, team: createTeam(w.server, w.org).name, project: w.stack.project, stack: w.stack.stack }),
+  ),
+  "Mutation.revokeTeamStackAccess": mutation(
+    "revokeTeamStackAccess",
+    "mutation ($org: String!, $team: String!, $project: String!, $stack: String!) { revokeTeamStackAccess(input: { organization: $org, team: $team, project: $project, stack: $stack }) { name } }",
+    (w) => {
+      const team = createTeam(w.server, w.org).name;
+      grant(w.server, w.org, team, w.stack, "READ");
+      return { org: w.org.name, team, project: w.stack.project, stack: w.stack.stack };
+    },
   ),
 };

@@ -1,7 +1,20 @@
 // A "world" for permission tests: one organization and every kind of caller around it.
 import { eq } from "drizzle-orm";
 import { accessTokensTable } from "../../src/db/schema.js";
-import { createOrg, createOrgToken, createPrincipals, createUser, type Principals, setTier, type UserFixture } from "./factories.js";
+import {
+  createOrg,
+  createOrgToken,
+  createPrincipals,
+  createStack,
+  createUser,
+  type OrgFixture,
+  type Principals,
+  setTier,
+  type StackFixture,
+  stackNode,
+  startUpdate,
+  type UserFixture,
+} from "./factories.js";
 import type { TestServer } from "./test-server.js";
 
 export const CONTRACT_PRINCIPALS = ["admin", "member", "orgToken", "outsider"] as const;
@@ -17,6 +30,10 @@ export type PrincipalName = (typeof CONTRACT_PRINCIPALS)[number] | (typeof EXTRA
 
 export interface World extends Principals {
   server: TestServer;
+  /** A stack created by the admin, with state, a tag and a completed update (version 1). */
+  stack: StackFixture;
+  /** Another organization the admin is ADMIN of (a transfer destination). */
+  destination: OrgFixture;
   /** The secret `as` calls with; null for anonymous. */
   tokenOf(as: PrincipalName): string | null;
   /** The user behind `as`, when it is one. */
@@ -58,9 +75,16 @@ export function createWorld(server: TestServer): World {
     foreignOrgToken: foreign.token,
     unentitledOrgToken: unentitled.token,
   };
+  const stack = createStack(server, principals.org, { tags: [{ name: "env", value: "dev" }] });
+  const node = stackNode(server, principals.org, stack);
+  server.app.services.stacks.importState(principals.admin.caller, node, { version: 3, deployment: { resources: [] } });
+  startUpdate(server, principals.org, stack, "UPDATE", "SUCCEEDED");
+  const destination = createOrg(server, { admin: principals.admin });
   return {
     ...principals,
     server,
+    stack,
+    destination,
     tokenOf: (as) => tokens[as],
     userOf: (as) => users[as] ?? null,
   };

@@ -1,0 +1,36 @@
+// Stack tag rules (CONTRACT.md §3).
+import { BadUserInputError } from "../../errors.js";
+import { checkText, quote } from "../../lib/validation.js";
+
+/** Set by createStack (and the CLI); never by setStackTag or deleteStackTag. */
+export const BUILT_IN_TAGS: ReadonlySet<string> = new Set([
+  "pulumi:project",
+  "pulumi:runtime",
+  "pulumi:description",
+  "pulumi:template",
+  "vcs:owner",
+  "vcs:repo",
+  "vcs:kind",
+  "vcs:root",
+]);
+
+export const PROJECT_TAG = "pulumi:project";
+export const MAX_TAG_VALUE_LENGTH = 256;
+
+export function checkTagName(name: string): string {
+  if (!/^[A-Za-z0-9_.:-]{1,40}$/.test(name)) {
+    throw new BadUserInputError(`invalid tag name ${quote(name)}: use 1–40 letters, digits, - _ . :`);
+  }
+  return name;
+}
+
+export function checkTagValue(value: string): string {
+  return checkText("tag value", value, MAX_TAG_VALUE_LENGTH);
+}
+
+/** For setStackTag and deleteStackTag: the built-in tags are createStack's alone. */
+export function refuseBuiltInTag(name: string): void {
+  if (BUILT_IN_TAGS.has(name)) {
+    throw new BadUserInputError(`${quote(name)} is a built-in tag: it is set when the stack is created and cannot be changed`);
+  }
+}

@@ -1,0 +1,26 @@
+import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
+import type { Context } from "../../graphql/context.js";
+import type { StackNode } from "../../permissions/access.js";
+import { Stack } from "../stacks/stack.type.js";
+import { DeleteStackTagInput, SetStackTagInput } from "./tag.inputs.js";
+import { StackTag } from "./tag.type.js";
+
+@Resolver(() => Stack)
+export class StackTagResolver {
+  @FieldResolver(() => [StackTag], { description: "Get Stack Tags, by name." })
+  async tags(@Root() stack: StackNode, @Ctx() ctx: Context): Promise<StackTag[]> {
+    return ctx.loaders.tagsByStackId.load(stack.id);
+  }
+
+  @Mutation(() => StackTag, { description: "Creates or replaces a tag. Built-in tags are refused." })
+  setStackTag(@Arg("input", () => SetStackTagInput) input: SetStackTagInput, @Ctx() ctx: Context): StackTag {
+    const stack = ctx.access.requireStack(input.stack);
+    return ctx.services.tags.set(ctx.caller, stack, input.name, input.value);
+  }
+
+  @Mutation(() => Boolean, { description: "NOT_FOUND when the stack has no such tag. Built-in tags are refused." })
+  deleteStackTag(@Arg("input", () => DeleteStackTagInput) input: DeleteStackTagInput, @Ctx() ctx: Context): boolean {
+    const stack = ctx.access.requireStack(input.stack);
+    return ctx.services.tags.delete(ctx.caller, stack, input.name);
+  }
+}

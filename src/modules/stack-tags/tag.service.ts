@@ -1,0 +1,69 @@
+import { and, asc, eq, inArray } from "drizzle-orm";
+import type { Caller } from "../../auth/principal.js";
+import { type Db, writeTransaction } from "../../db/client.js";
+import { stackTagsTable } from "../../db/schema.js";
+import { NotFoundError } from "../../errors.js";
+import { quote } from "../../lib/validation.js";
+import type { StackNode } from "../../permissions/access.js";
+import type { AuditWriter } from "../audit/audit.writer.js";
+import { fullName } from "../stacks/stack.service.js";
+import { checkTagName, checkTagValue, refuseBuiltInTag } from "./tag-rules.js";
+import type { StackTag } from "./tag.type.js";
+
+/** Stack tags: read (batched), set, delete. */
+export class StackTagService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditWriter,
+  ) {}
+
+  /** Tags of many stacks in one query, by name. */
+  byStackIds(stackIds: readonly string[]): Map<string, StackTag[]> {
+    const tags = new Map<string, StackTag[]>(stackIds.map((id) => [id, []]));
+    const rows = this.db
+      .select()
+      .from(stackTagsTable)
+      .where(inArray(stackTagsTable.stackId, [...stackIds]))
+      .orderBy(asc(stackTagsTable.stackId), asc(stackTagsTable.name))
+      .all();
+    for (const row of rows) tags.get(row.stackId)?.push({ name: row.name, value: row.value });
+    return tags;
+  }
+
+  /** Creates or replaces the tag. */
+  set(caller: Caller, stack: StackNode, name: string, value: string): StackTag {
+    checkTagName(name);
+    refuseBuiltInTag(name);
+    checkTagValue(value);
+    return writeTransaction(this.db, (tx) => {
+      tx.insert(stackTagsTable)
+        .values({ stackId: stack.id, name, value })
+        .onConflictDoUpdate({ target: [stackTagsTable.stackId, stackTagsTable.name], set: { value } })
+        .run();
+      this.audit.write(caller, {
+        organizationId: stack.organizationId,
+        event: "stack-tag-set",
+        description: `Set tag ${quote(name)} on stack "${fullName(stack.organization, stack)}" to ${quote(value)}`,
+      });
+      return { name, value };
+    });
+  }
+
+  delete(caller: Caller, stack: StackNode, name: string): true {
+    checkTagName(name);
+    refuseBuiltInTag(name);
+    return writeTransaction(this.db, (tx) => {
+      const removed = tx
+        .delete(stackTagsTable)
+        .where(and(eq(stackTagsTable.stackId, stack.id), eq(stackTagsTable.name, name)))
+        .run().changes;
+      if (removed === 0) throw new NotFoundError(`stack "${fullName(stack.organization, stack)}" has no tag ${quote(name)}`);
+      this.audit.write(caller, {
+        organizationId: stack.organizationId,
+        event: "stack-tag-deleted",
+        description: `Deleted tag ${quote(name)} from stack "${fullName(stack.organization, stack)}"`,
+      });
+      return true as const;
+    });
+  }
+}

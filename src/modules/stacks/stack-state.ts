@@ -1,0 +1,26 @@
+// Stack state (a Pulumi deployment export) as the API accepts it.
+import { BadUserInputError } from "../../errors.js";
+
+export interface CheckedState {
+  /** The JSON text to store. */
+  readonly json: string;
+  /** Resources in `deployment.resources` (or `resources`). */
+  readonly resourceCount: number;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * Accepts `{ version, deployment: { manifest, resources: [...] } }` (what `pulumi stack
+ * export` writes) or the deployment object itself; anything else is BAD_USER_INPUT.
+ */
+export function checkState(state: unknown): CheckedState {
+  if (!isObject(state)) throw new BadUserInputError("state must be a JSON object (a deployment export)");
+  const deployment = isObject(state.deployment) ? state.deployment : state;
+  const resources = deployment.resources;
+  if (resources !== undefined && resources !== null && !Array.isArray(resources)) {
+    throw new BadUserInputError("state.deployment.resources must be an array");
+  }
+  return { json: JSON.stringify(state), resourceCount: Array.isArray(resources) ? resources.length : 0 };
+}

@@ -1,0 +1,286 @@
+import { and, asc, count, eq, exists, gt, inArray, or, type SQL, sql } from "drizzle-orm";
+import type { Caller, OrganizationRow } from "../../auth/principal.js";
+import { callerUser } from "../../auth/principal.js";
+import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import { isUniqueViolation } from "../../db/errors.js";
+import {
+  stackCheckpointsTable,
+  stacksTable,
+  stackTagsTable,
+  stackUpdatesTable,
+  teamMembersTable,
+  teamStackGrantsTable,
+  teamsTable,
+} from "../../db/schema.js";
+import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
+import { newId } from "../../lib/ids.js";
+import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
+import { checkStackName, quote } from "../../lib/validation.js";
+import type { Access, OrganizationAccess, StackNode, StackRow } from "../../permissions/access.js";
+import { atLeast, baseStackPermission } from "../../permissions/stack-permission.js";
+import type { AuditWriter } from "../audit/audit.writer.js";
+import { checkTagName, checkTagValue, PROJECT_TAG } from "../stack-tags/tag-rules.js";
+import type { CreateStackInput } from "./stack.inputs.js";
+import { checkState } from "./stack-state.js";
+
+export interface StackListArgs {
+  first?: number | null;
+  after?: string | null;
+  project?: string | null;
+  tagName?: string | null;
+  tagValue?: string | null;
+}
+
+const CURSOR_LIST = "stacks";
+export const fullName = (organization: OrganizationRow, stack: StackRow) =>
+  `${organization.name}/${stack.project}/${stack.name}`;
+
+/** Stacks: create, list, delete, transfer, state. */
+export class StackService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditWriter,
+    private readonly cursors: CursorCodec,
+  ) {}
+
+  create(caller: Caller, organization: OrganizationRow, input: CreateStackInput): StackRow {
+    const project = checkStackName("project name", input.project);
+    const name = checkStackName("stack name", input.stack);
+    const tags = new Map<string, string>();
+    for (const tag of input.tags ?? []) {
+      const tagName = checkTagName(tag.name);
+      if (tags.has(tagName)) throw new BadUserInputError(`tag ${quote(tagName)} is given twice`);
+      tags.set(tagName, checkTagValue(tag.value));
+    }
+    if (tags.has(PROJECT_TAG) && tags.get(PROJECT_TAG) !== project) {
+      throw new BadUserInputError(`the ${PROJECT_TAG} tag is always the project name (${quote(project)})`);
+    }
+    tags.set(PROJECT_TAG, project);
+    try {
+      return writeTransaction(this.db, (tx) => {
+        const stack = tx
+          .insert(stacksTable)
+          .values({
+            id: newId(),
+            organizationId: organization.id,
+            project,
+            name,
+            createdByUserId: callerUser(caller)?.id ?? null,
+            createdAt: new Date(),
+          })
+          .returning()
+          .get();
+        tx.insert(stackTagsTable)
+          .values([...tags].map(([tagName, value]) => ({ stackId: stack.id, name: tagName, value })))
+          .run();
+        this.audit.write(caller, {
+          organizationId: organization.id,
+          event: "stack-created",
+          description: `Created stack "${fullName(organization, stack)}"`,
+        });
+        return stack;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(`stack "${organization.name}/${project}/${name}" already exists`);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The organization's stacks the caller can READ, oldest first (keyset on creation order),
+   * filtered by project and tag. A caller whose base permission is below READ (a member of
+   * an organization whose default is NONE, a billing manager) sees the stacks it created
+   * and those granted to its teams; `totalCount` counts the same set.
+   */
+  list(access: Access, organization: OrganizationAccess, caller: Caller, args: StackListArgs): {
+    page: Page<StackNode>;
+    count: () => number;
+  } {
+    const org = organization.organization!;
+    const size = pageSize(args.first);
+    if (args.tagValue != null && args.tagName == null) throw new BadUserInputError("tagValue needs tagName");
+    const s = stacksTable;
+    const filters: (SQL | undefined)[] = [eq(s.organizationId, org.id)];
+    if (args.project != null) filters.push(eq(s.project, args.project));
+    if (args.tagName != null) {
+      const tag = stackTagsTable;
+      filters.push(
+        exists(
+          this.db
+            .select({ one: sql`1` })
+            .from(tag)
+            .where(
+              and(
+                eq(tag.stackId, s.id),
+                eq(tag.name, args.tagName),
+                args.tagValue != null ? eq(tag.value, args.tagValue) : undefined,
+              ),
+            ),
+        ),
+      );
+    }
+    const user = callerUser(caller);
+    if (!atLeast(baseStackPermission(organization.role, organization.isOwnToken, org.defaultStackPermission), "READ")) {
+      const granted = this.db
+        .select({ id: teamStackGrantsTable.stackId })
+        .from(teamStackGrantsTable)
+        .innerJoin(teamMembersTable, eq(teamMembersTable.teamId, teamStackGrantsTable.teamId))
+        .innerJoin(teamsTable, eq(teamsTable.id, teamStackGrantsTable.teamId))
+        .where(and(eq(teamMembersTable.userId, user?.id ?? ""), eq(teamsTable.organizationId, org.id)));
+      filters.push(
+        or(organization.role === "MEMBER" && user ? eq(s.createdByUserId, user.id) : undefined, inArray(s.id, granted)),
+      );
+    }
+    const from = args.after ? this.cursors.decode(CURSOR_LIST, args.after) : null;
+    const rows = this.db
+      .select()
+      .from(s)
+      .where(and(...filters, from ? gt(s.seq, Number(from[0])) : undefined))
+      .orderBy(asc(s.seq))
+      .limit(size + 1)
+      .all();
+    const nodes = rows.map((row) => access.toStackNode(organization, row)).filter((n): n is StackNode => n !== null);
+    return {
+      page: toPage(nodes, size, (last) => this.cursors.encode(CURSOR_LIST, [last.seq])),
+      count: () =>
+        this.db
+          .select({ n: count() })
+          .from(s)
+          .where(and(...filters))
+          .get()!.n,
+    };
+  }
+
+  /** Refuses a stack that still holds resources unless `force`, and one with an update running. */
+  delete(caller: Caller, stack: StackNode, force: boolean): true {
+    return writeTransaction(this.db, (tx) => {
+      const current = this.reload(tx, stack);
+      if (current.resourceCount > 0 && !force) {
+        throw new BadUserInputError(
+          `stack still contains resources (${current.resourceCount}): destroy them first, or pass force: true`,
+        );
+      }
+      this.refuseWhileRunning(tx, stack, "deleted");
+      tx.delete(stacksTable).where(eq(stacksTable.id, stack.id)).run();
+      this.audit.write(caller, {
+        organizationId: stack.organizationId,
+        event: "stack-deleted",
+        description: `Deleted stack "${fullName(stack.organization, stack)}"${current.resourceCount > 0 ? ` with ${current.resourceCount} resources (forced)` : ""}`,
+      });
+      return true as const;
+    });
+  }
+
+  /**
+   * Moves the stack (tags, updates, state) to `destination`; team grants on it are dropped.
+   * One audit event in each organization.
+   */
+  transfer(caller: Caller, stack: StackNode, destination: OrganizationRow): StackRow {
+    if (destination.id === stack.organizationId) {
+      throw new BadUserInputError(`stack "${fullName(stack.organization, stack)}" is already in "${destination.name}"`);
+    }
+    try {
+      return writeTransaction(this.db, (tx) => {
+        this.reload(tx, stack);
+        this.refuseWhileRunning(tx, stack, "transferred");
+        tx.delete(teamStackGrantsTable).where(eq(teamStackGrantsTable.stackId, stack.id)).run();
+        const moved = tx
+          .update(stacksTable)
+          .set({ organizationId: destination.id })
+          .where(eq(stacksTable.id, stack.id))
+          .returning()
+          .get()!;
+        const from = fullName(stack.organization, stack);
+        const to = fullName(destination, moved);
+        this.audit.write(caller, {
+          organizationId: stack.organizationId,
+          event: "stack-transferred-to-organization",
+          description: `Transferred stack "${from}" to organization "${destination.name}"`,
+        });
+        this.audit.write(caller, {
+          organizationId: destination.id,
+          event: "stack-transferred-from-organization",
+          description: `Received stack "${to}" from organization "${stack.organization.name}"`,
+        });
+        return moved;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(`"${destination.name}" already has a stack "${stack.project}/${stack.name}"`);
+      }
+      throw error;
+    }
+  }
+
+  /** Replaces the stack's checkpoint; refused while an update runs. */
+  importState(caller: Caller, stack: StackNode, state: unknown): StackRow {
+    const checked = checkState(state);
+    return writeTransaction(this.db, (tx) => {
+      this.reload(tx, stack);
+      this.refuseWhileRunning(tx, stack, "imported into");
+      const updated = this.writeCheckpoint(tx, stack.id, checked.json, checked.resourceCount, new Date());
+      this.audit.write(caller, {
+        organizationId: stack.organizationId,
+        event: "stack-imported",
+        description: `Imported state into stack "${fullName(stack.organization, stack)}" (${checked.resourceCount} resources)`,
+      });
+      return updated;
+    });
+  }
+
+  /** The latest checkpoint (null when none); reading it is audited as `stack-exported`. */
+  readState(caller: Caller, stack: StackNode): unknown {
+    return writeTransaction(this.db, (tx) => {
+      const row = tx
+        .select({ state: stackCheckpointsTable.state })
+        .from(stackCheckpointsTable)
+        .where(eq(stackCheckpointsTable.stackId, stack.id))
+        .get();
+      this.audit.write(caller, {
+        organizationId: stack.organizationId,
+        event: "stack-exported",
+        description: `Read the state of stack "${fullName(stack.organization, stack)}"`,
+      });
+      return row ? (JSON.parse(row.state) as unknown) : null;
+    });
+  }
+
+  /** Stores a checkpoint and the resource count it holds (also used by completed updates). */
+  writeCheckpoint(tx: Tx, stackId: string, json: string, resourceCount: number, at: Date): StackRow {
+    tx.insert(stackCheckpointsTable)
+      .values({ stackId, state: json, updatedAt: at })
+      .onConflictDoUpdate({ target: stackCheckpointsTable.stackId, set: { state: json, updatedAt: at } })
+      .run();
+    return tx.update(stacksTable).set({ resourceCount }).where(eq(stacksTable.id, stackId)).returning().get()!;
+  }
+
+  private reload(tx: Tx, stack: StackNode): StackRow {
+    const row = tx.select().from(stacksTable).where(eq(stacksTable.id, stack.id)).get();
+    if (!row || row.organizationId !== stack.organizationId) {
+      throw new NotFoundError(`stack "${fullName(stack.organization, stack)}" not found`);
+    }
+    return row;
+  }
+
+  /** CONFLICT while a non-preview update of the stack runs. */
+  refuseWhileRunning(tx: Tx, stack: StackNode, what: string): void {
+    const running = tx
+      .select({ version: stackUpdatesTable.version })
+      .from(stackUpdatesTable)
+      .where(
+        and(
+          eq(stackUpdatesTable.stackId, stack.id),
+          eq(stackUpdatesTable.status, "RUNNING"),
+          eq(stackUpdatesTable.isPreview, false),
+        ),
+      )
+      .get();
+    if (running) {
+      throw new ConflictError(
+        `stack "${fullName(stack.organization, stack)}" cannot be ${what} while update ${running.version} runs: complete or cancel it first`,
+      );
+    }
+  }
+}

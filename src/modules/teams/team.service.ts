@@ -1,0 +1,232 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
+import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import { isUniqueViolation } from "../../db/errors.js";
+import {
+  membershipsTable,
+  stacksTable,
+  teamMembersTable,
+  teamStackGrantsTable,
+  teamsTable,
+  type StackPermissionValue,
+  usersTable,
+} from "../../db/schema.js";
+import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
+import { newId } from "../../lib/ids.js";
+import { checkName, checkText, quote } from "../../lib/validation.js";
+import type { StackRow } from "../../permissions/access.js";
+import type { AuditWriter } from "../audit/audit.writer.js";
+import type { CreateTeamInput, TeamStackAccessInput, UpdateTeamMembershipInput } from "./team.inputs.js";
+
+export type TeamRow = typeof teamsTable.$inferSelect;
+
+export interface GrantRow {
+  readonly teamId: string;
+  readonly stack: StackRow;
+  readonly permission: StackPermissionValue;
+}
+
+const MAX_LOGINS_PER_CHANGE = 100;
+
+/** Teams of an organization: members and stack grants. */
+export class TeamService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditWriter,
+  ) {}
+
+  list(organization: OrganizationRow): TeamRow[] {
+    return this.db
+      .select()
+      .from(teamsTable)
+      .where(eq(teamsTable.organizationId, organization.id))
+      .orderBy(asc(sql`lower(${teamsTable.name})`))
+      .all();
+  }
+
+  byName(organization: OrganizationRow, name: string, tx: Tx | Db = this.db): TeamRow | null {
+    return (
+      tx
+        .select()
+        .from(teamsTable)
+        .where(and(eq(teamsTable.organizationId, organization.id), eq(sql`lower(${teamsTable.name})`, name.toLowerCase())))
+        .get() ?? null
+    );
+  }
+
+  create(caller: Caller, organization: OrganizationRow, input: CreateTeamInput): TeamRow {
+    const name = checkName("team name", input.name);
+    const displayName = input.displayName == null ? name : checkText("displayName", input.displayName, 100, { allowEmpty: false }).trim();
+    const description = input.description == null ? null : checkText("description", input.description, 1000);
+    try {
+      return writeTransaction(this.db, (tx) => {
+        const team = tx
+          .insert(teamsTable)
+          .values({ id: newId(), organizationId: organization.id, name, displayName, description, createdAt: new Date() })
+          .returning()
+          .get();
+        this.audit.write(caller, { organizationId: organization.id, event: "team-created", description: `Created team "${name}"` });
+        return team;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`"${organization.name}" already has a team named "${name}"`);
+      throw error;
+    }
+  }
+
+  /** The team's members and stack grants go with it. */
+  delete(caller: Caller, organization: OrganizationRow, name: string): true {
+    return writeTransaction(this.db, (tx) => {
+      const team = this.requireTeam(tx, organization, name);
+      tx.delete(teamsTable).where(eq(teamsTable.id, team.id)).run();
+      this.audit.write(caller, { organizationId: organization.id, event: "team-deleted", description: `Deleted team "${team.name}"` });
+      return true as const;
+    });
+  }
+
+  /** Adds organization members to the team and removes logins from it; one audit event when anything changed. */
+  updateMembership(caller: Caller, organization: OrganizationRow, input: UpdateTeamMembershipInput): TeamRow {
+    const add = [...new Set(input.addLogins ?? [])];
+    const remove = [...new Set(input.removeLogins ?? [])];
+    if (add.length === 0 && remove.length === 0) throw new BadUserInputError("give addLogins or removeLogins");
+    if (add.length > MAX_LOGINS_PER_CHANGE || remove.length > MAX_LOGINS_PER_CHANGE) {
+      throw new BadUserInputError(`at most ${MAX_LOGINS_PER_CHANGE} logins to add and to remove per call`);
+    }
+    const both = add.filter((login) => remove.some((r) => r.toLowerCase() === login.toLowerCase()));
+    if (both.length > 0) throw new BadUserInputError(`${quote(both[0]!)} is both added and removed`);
+
+    return writeTransaction(this.db, (tx) => {
+      const team = this.requireTeam(tx, organization, input.team);
+      const added: string[] = [];
+      for (const user of this.usersByLogin(tx, add)) {
+        const member = tx
+          .select({ role: membershipsTable.role })
+          .from(membershipsTable)
+          .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.userId, user.id)))
+          .get();
+        if (!member) {
+          throw new BadUserInputError(`"${user.login}" is not a member of "${organization.name}": add them to the organization first`);
+        }
+        const changes = tx.insert(teamMembersTable).values({ teamId: team.id, userId: user.id }).onConflictDoNothing().run().changes;
+        if (changes > 0) added.push(user.login);
+      }
+      const removed: string[] = [];
+      for (const user of this.usersByLogin(tx, remove)) {
+        const changes = tx
+          .delete(teamMembersTable)
+          .where(and(eq(teamMembersTable.teamId, team.id), eq(teamMembersTable.userId, user.id)))
+          .run().changes;
+        if (changes > 0) removed.push(user.login);
+      }
+      if (added.length > 0 || removed.length > 0) {
+        const parts = [
+          added.length > 0 ? `added ${added.map((l) => `"${l}"`).join(", ")}` : "",
+          removed.length > 0 ? `removed ${removed.map((l) => `"${l}"`).join(", ")}` : "",
+        ].filter(Boolean);
+        this.audit.write(caller, {
+          organizationId: organization.id,
+          event: "team-membership-changed",
+          description: `Team "${team.name}": ${parts.join("; ")}`,
+        });
+      }
+      return team;
+    });
+  }
+
+  grant(caller: Caller, organization: OrganizationRow, input: TeamStackAccessInput): TeamRow {
+    const permission = input.permission ?? "READ";
+    if (permission === "NONE") {
+      throw new BadUserInputError("a grant is READ, WRITE or ADMIN: use revokeTeamStackAccess to remove one");
+    }
+    return writeTransaction(this.db, (tx) => {
+      const team = this.requireTeam(tx, organization, input.team);
+      const stack = this.requireStack(tx, organization, input.project, input.stack);
+      tx.insert(teamStackGrantsTable)
+        .values({ teamId: team.id, stackId: stack.id, permission })
+        .onConflictDoUpdate({ target: [teamStackGrantsTable.teamId, teamStackGrantsTable.stackId], set: { permission } })
+        .run();
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "team-stack-permission-granted",
+        description: `Granted ${permission} on stack "${stack.project}/${stack.name}" to team "${team.name}"`,
+      });
+      return team;
+    });
+  }
+
+  revoke(caller: Caller, organization: OrganizationRow, input: TeamStackAccessInput): TeamRow {
+    return writeTransaction(this.db, (tx) => {
+      const team = this.requireTeam(tx, organization, input.team);
+      const stack = this.requireStack(tx, organization, input.project, input.stack);
+      const removed = tx
+        .delete(teamStackGrantsTable)
+        .where(and(eq(teamStackGrantsTable.teamId, team.id), eq(teamStackGrantsTable.stackId, stack.id)))
+        .run().changes;
+      if (removed === 0) {
+        throw new NotFoundError(`team "${team.name}" has no grant on stack "${stack.project}/${stack.name}"`);
+      }
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "team-stack-permission-revoked",
+        description: `Revoked the grant on stack "${stack.project}/${stack.name}" from team "${team.name}"`,
+      });
+      return team;
+    });
+  }
+
+  /** Members of many teams in one query, by login. */
+  membersOf(teamIds: readonly string[]): Map<string, UserRow[]> {
+    const members = new Map<string, UserRow[]>(teamIds.map((id) => [id, []]));
+    const rows = this.db
+      .select({ teamId: teamMembersTable.teamId, user: usersTable })
+      .from(teamMembersTable)
+      .innerJoin(usersTable, eq(usersTable.id, teamMembersTable.userId))
+      .where(inArray(teamMembersTable.teamId, [...teamIds]))
+      .orderBy(asc(sql`lower(${usersTable.login})`))
+      .all();
+    for (const row of rows) members.get(row.teamId)?.push(row.user);
+    return members;
+  }
+
+  /** Stack grants of many teams in one query, by project and stack name. */
+  grantsOf(teamIds: readonly string[]): Map<string, GrantRow[]> {
+    const grants = new Map<string, GrantRow[]>(teamIds.map((id) => [id, []]));
+    const rows = this.db
+      .select({ teamId: teamStackGrantsTable.teamId, stack: stacksTable, permission: teamStackGrantsTable.permission })
+      .from(teamStackGrantsTable)
+      .innerJoin(stacksTable, eq(stacksTable.id, teamStackGrantsTable.stackId))
+      .where(inArray(teamStackGrantsTable.teamId, [...teamIds]))
+      .orderBy(asc(stacksTable.project), asc(stacksTable.name))
+      .all();
+    for (const row of rows) grants.get(row.teamId)?.push(row);
+    return grants;
+  }
+
+  private requireTeam(tx: Tx, organization: OrganizationRow, name: string): TeamRow {
+    const team = this.byName(organization, name, tx);
+    if (!team) throw new NotFoundError(`"${organization.name}" has no team named ${quote(name)}`);
+    return team;
+  }
+
+  private requireStack(tx: Tx, organization: OrganizationRow, project: string, name: string): StackRow {
+    const stack = tx
+      .select()
+      .from(stacksTable)
+      .where(and(eq(stacksTable.organizationId, organization.id), eq(stacksTable.project, project), eq(stacksTable.name, name)))
+      .get();
+    if (!stack) throw new NotFoundError(`stack ${quote(`${organization.name}/${project}/${name}`)} not found`);
+    return stack;
+  }
+
+  private usersByLogin(tx: Tx, logins: string[]): UserRow[] {
+    return logins.map((login) => {
+      const user = tx
+        .select()
+        .from(usersTable)
+        .where(eq(sql`lower(${usersTable.login})`, login.toLowerCase()))
+        .get();
+      if (!user) throw new NotFoundError(`no user has the login ${quote(login)}`);
+      return user;
+    });
+  }
+}
