@@ -4,6 +4,7 @@ import type { Db } from "./db/client.js";
 import { deriveKey } from "./lib/server-key.js";
 import { CursorCodec } from "./lib/pagination.js";
 import { AccessTokenService } from "./modules/access-tokens/access-token.service.js";
+import { AuditLogService } from "./modules/audit/audit.service.js";
 import { AuditWriter } from "./modules/audit/audit.writer.js";
 import { MemberService } from "./modules/members/member.service.js";
 import { OrganizationService } from "./modules/organizations/organization.service.js";
@@ -33,6 +34,7 @@ export function createServices(db: Db, serverKey: Buffer) {
     tags: new StackTagService(db, audit),
     updates: new UpdateService(db, audit, cursors, stacks),
     teams: new TeamService(db, audit),
+    auditLog: new AuditLogService(db, audit, cursors),
   };
 }
 

@@ -364,5 +364,6 @@ export const auditEventsTable = sqliteTable(
     index("audit_events_page_idx").on(t.organizationId, t.id),
     index("audit_events_time_idx").on(t.organizationId, t.timestamp),
     index("audit_events_event_idx").on(t.organizationId, t.event, t.id),
+    index("audit_events_login_idx").on(t.organizationId, sql`lower(${t.userLogin})`, t.id),
   ],
 );

@@ -17,15 +17,23 @@ export interface Context {
   readonly access: Access;
   readonly loaders: Loaders;
   readonly requestState: RequestState;
+  /** After a mutation: forget every memoised answer and batched row of this request. */
+  invalidate(): void;
 }
 
 export function createContext(services: Services, requestState: RequestState): Context {
   const { caller } = requestState;
+  const access = new Access(services.accessQueries, caller.principal);
+  const loaders = createLoaders(services, caller);
   return {
     caller,
     services,
-    access: new Access(services.accessQueries, caller.principal),
-    loaders: createLoaders(services, caller),
+    access,
+    loaders,
     requestState,
+    invalidate() {
+      access.forget();
+      for (const loader of Object.values(loaders)) loader.clearAll();
+    },
   };
 }

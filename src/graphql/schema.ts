@@ -1,11 +1,12 @@
 import type { GraphQLSchema } from "graphql";
-import { applyMiddleware } from "graphql-middleware";
+import { applyMiddleware, type IMiddlewareTypeMap } from "graphql-middleware";
 import { buildSchemaSync } from "type-graphql";
 import {
   OrganizationAccessTokenResolver,
   OrganizationTokensResolver,
   PersonalAccessTokenResolver,
 } from "../modules/access-tokens/access-token.resolver.js";
+import { AuditLogResolver } from "../modules/audit/audit.resolver.js";
 import { MemberResolver } from "../modules/members/member.resolver.js";
 import { OrganizationResolver } from "../modules/organizations/organization.resolver.js";
 import { StackTagResolver } from "../modules/stack-tags/tag.resolver.js";
@@ -15,6 +16,7 @@ import { OrganizationTeamsResolver, TeamResolver, TeamStackGrantResolver } from 
 import { UserResolver } from "../modules/users/user.resolver.js";
 import { ViewerResolver } from "../modules/viewer/viewer.resolver.js";
 import { permissions } from "../permissions/index.js";
+import type { Context } from "./context.js";
 import { DateTimeScalar } from "./scalars.js";
 
 export const RESOLVERS = [
@@ -33,6 +35,7 @@ export const RESOLVERS = [
   TeamResolver,
   TeamStackGrantResolver,
   OrganizationTeamsResolver,
+  AuditLogResolver,
 ] as const;
 
 let bareSchema: GraphQLSchema | undefined;
@@ -48,8 +51,23 @@ export function buildBareSchema(): GraphQLSchema {
   return bareSchema;
 }
 
+/**
+ * After each mutation, the request's memoised access answers and DataLoader caches are
+ * dropped, so what the mutation returns (and every later mutation of the same request)
+ * reads the data as it now is.
+ */
+const freshAfterMutations: IMiddlewareTypeMap<unknown, Context> = {
+  Mutation: async (resolve, root, args, ctx, info) => {
+    try {
+      return await resolve(root, args, ctx, info);
+    } finally {
+      ctx.invalidate();
+    }
+  },
+};
+
 /** The schema the server runs: every field behind the permission map. */
 export function buildGuardedSchema(): GraphQLSchema {
-  guardedSchema ??= applyMiddleware(buildBareSchema(), permissions);
+  guardedSchema ??= applyMiddleware(buildBareSchema(), permissions, freshAfterMutations);
   return guardedSchema;
 }

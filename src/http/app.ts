@@ -15,6 +15,7 @@ import { loadServerKey } from "../lib/server-key.js";
 import { refusalRecorderPlugin } from "../permissions/refusal-recorder.js";
 import { createServices, type Services } from "../services.js";
 import { createFormatError } from "./format-error.js";
+import { registerAuditExportRoute } from "./audit-export-route.js";
 import { registerHealthRoutes } from "./health.js";
 import { authenticateRequest } from "./authenticate-request.js";
 
@@ -103,9 +104,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await apollo.start();
 
   fastify.addHook("preHandler", async (request, reply) => {
-    if (request.routeOptions.url !== "/graphql") return;
+    const config = request.routeOptions.config as { authenticate?: boolean };
+    if (request.routeOptions.url !== "/graphql" && !config.authenticate) return;
     await authenticateRequest(services, request, reply);
   });
+  registerAuditExportRoute(fastify, services);
   await fastify.register(fastifyApollo(apollo), {
     path: "/graphql",
     method: ["GET", "POST", "OPTIONS"],

@@ -166,7 +166,11 @@ export class Access {
       isOwnToken: access.isOwnToken,
       defaultStackPermission: access.organization.defaultStackPermission,
       stackCreatedByUserId: stack.createdByUserId,
-      teamGrant: this.teamGrantsIn(stack.organizationId).get(stack.id) ?? "NONE",
+      // admins and tokens need no grant lookup
+      teamGrant:
+        access.role === "MEMBER" || access.role === "BILLING_MANAGER"
+          ? (this.teamGrantsIn(stack.organizationId).get(stack.id) ?? "NONE")
+          : "NONE",
     });
   }
 

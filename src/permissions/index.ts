@@ -55,6 +55,9 @@ const inInput = ORGANIZATION_IN_INPUT;
 const parent = PARENT_ORGANIZATION;
 const stackInInput = STACK_IN_INPUT;
 
+/** Reading and exporting the audit log: org admins and org tokens (seed matrix). */
+const canReadAuditLog = or(isOrgAdmin(parent), isOrgToken(parent));
+
 export const permissionRules = {
   Query: {
     viewer: isAuthenticated,
@@ -106,6 +109,9 @@ export const permissionRules = {
     stack: isInOrganization(parent),
     teams: isInOrganization(parent),
     team: isInOrganization(parent),
+    // also the permission of GET /api/orgs/{org}/auditlogs/export (src/http/audit-export-route.ts)
+    auditLogEvents: canReadAuditLog,
+    exportAuditLogEvents: canReadAuditLog,
   },
   // A Stack object is only handed to callers who can READ it; it carries their permission.
   Stack: {
@@ -126,6 +132,10 @@ export const permissionRules = {
   ResourceChanges: allow,
   UpdateEvent: allow,
   UpdateEventConnection: allow,
+  AuditLogEvent: allow,
+  AuditLogEventConnection: allow,
+  AuditLogUser: allow,
+  AuditLogExport: allow,
   Team: allow,
   // TeamStackGrant.stack: allowed here; the resolver returns null when the caller cannot READ it.
   TeamStackGrant: allow,

@@ -39,7 +39,6 @@ export class MemberResolver {
   ): boolean {
     const organization = ctx.access.requireOrganization(input.organization);
     const removed = ctx.services.members.remove(ctx.caller, organization, input);
-    ctx.access.forget();
     return removed;
   }
 
@@ -50,7 +49,6 @@ export class MemberResolver {
   ): MemberRow {
     const organization = ctx.access.requireOrganization(input.organization);
     const member = ctx.services.members.updateRole(ctx.caller, organization, input);
-    ctx.access.forget();
     return member;
   }
 }

@@ -27,7 +27,6 @@ export class OrganizationResolver {
     @Ctx() ctx: Context,
   ): OrganizationRow {
     const organization = ctx.services.organizations.create(ctx.caller, input);
-    ctx.access.forget();
     return organization;
   }
 
@@ -46,7 +45,6 @@ export class OrganizationResolver {
     @Ctx() ctx: Context,
   ): OrganizationRow {
     const organization = ctx.services.organizations.setSubscription(ctx.caller, input);
-    ctx.access.forget();
     return organization;
   }
 

@@ -14,7 +14,6 @@ export class StackResolver {
   createStack(@Arg("input", () => CreateStackInput) input: CreateStackInput, @Ctx() ctx: Context): StackNode {
     const access = ctx.access.organization(input.organization);
     const row = ctx.services.stacks.create(ctx.caller, ctx.access.requireOrganization(input.organization), input);
-    ctx.access.forget();
     return { ...row, organization: access.organization!, viewerPermission: ctx.access.stackPermission(access, row) };
   }
 
@@ -29,7 +28,6 @@ export class StackResolver {
     const stack = ctx.access.requireStack(input.stack);
     const destination = ctx.access.organization(input.destinationOrganization);
     const moved = ctx.services.stacks.transfer(ctx.caller, stack, ctx.access.requireOrganization(input.destinationOrganization));
-    ctx.access.forget();
     return { ...moved, organization: destination.organization!, viewerPermission: ctx.access.stackPermission(destination, moved) };
   }
 

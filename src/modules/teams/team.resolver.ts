@@ -24,14 +24,14 @@ export class TeamResolver {
   @Mutation(() => Team)
   createTeam(@Arg("input", () => CreateTeamInput) input: CreateTeamInput, @Ctx() ctx: Context): TeamNode {
     const organization = ctx.access.requireOrganization(input.organization);
-    return { ...ctx.services.teams.create(ctx.caller, organization, input), organization };
+    const team = ctx.services.teams.create(ctx.caller, organization, input);
+    return { ...team, organization };
   }
 
   @Mutation(() => Boolean, { description: "The team's stack grants go with it." })
   deleteTeam(@Arg("input", () => DeleteTeamInput) input: DeleteTeamInput, @Ctx() ctx: Context): boolean {
     const organization = ctx.access.requireOrganization(input.organization);
     const deleted = ctx.services.teams.delete(ctx.caller, organization, input.name);
-    ctx.access.forget();
     return deleted;
   }
 
@@ -42,7 +42,6 @@ export class TeamResolver {
   ): TeamNode {
     const organization = ctx.access.requireOrganization(input.organization);
     const team = ctx.services.teams.updateMembership(ctx.caller, organization, input);
-    ctx.access.forget();
     return { ...team, organization };
   }
 
@@ -50,7 +49,6 @@ export class TeamResolver {
   grantTeamStackAccess(@Arg("input", () => TeamStackAccessInput) input: TeamStackAccessInput, @Ctx() ctx: Context): TeamNode {
     const organization = ctx.access.requireOrganization(input.organization);
     const team = ctx.services.teams.grant(ctx.caller, organization, input);
-    ctx.access.forget();
     return { ...team, organization };
   }
 
@@ -58,7 +56,6 @@ export class TeamResolver {
   revokeTeamStackAccess(@Arg("input", () => TeamStackAccessInput) input: TeamStackAccessInput, @Ctx() ctx: Context): TeamNode {
     const organization = ctx.access.requireOrganization(input.organization);
     const team = ctx.services.teams.revoke(ctx.caller, organization, input);
-    ctx.access.forget();
     return { ...team, organization };
   }
 

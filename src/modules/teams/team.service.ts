@@ -141,6 +141,12 @@ export class TeamService {
     return writeTransaction(this.db, (tx) => {
       const team = this.requireTeam(tx, organization, input.team);
       const stack = this.requireStack(tx, organization, input.project, input.stack);
+      const current = tx
+        .select({ permission: teamStackGrantsTable.permission })
+        .from(teamStackGrantsTable)
+        .where(and(eq(teamStackGrantsTable.teamId, team.id), eq(teamStackGrantsTable.stackId, stack.id)))
+        .get();
+      if (current?.permission === permission) return team; // nothing changes, nothing to audit
       tx.insert(teamStackGrantsTable)
         .values({ teamId: team.id, stackId: stack.id, permission })
         .onConflictDoUpdate({ target: [teamStackGrantsTable.teamId, teamStackGrantsTable.stackId], set: { permission } })

@@ -1,0 +1,1 @@
+CREATE INDEX `audit_events_login_idx` ON `audit_events` (`organization_id`,lower("user_login"),`id`);

@@ -1,0 +1,82 @@
+// GET /api/orgs/{org}/auditlogs/export?format=csv|cef&since=ISO&until=ISO
+// Streams the audit log, oldest first, in keyset batches with backpressure: memory stays
+// flat however many events. Same permission as Organization.exportAuditLogEvents (asked of
+// the permission map itself); 401 for a missing or bad token, 403 for everything refused.
+import { Readable } from "node:stream";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { AppError, BadUserInputError, ForbiddenError, UnauthenticatedError } from "../errors.js";
+import { createContext } from "../graphql/context.js";
+import { evaluatePermission } from "../permissions/evaluate.js";
+import { AccessRefusal } from "../permissions/refusal.js";
+import { recordRefusal } from "../permissions/refusal-recorder.js";
+import type { ExportFormat } from "../modules/audit/audit-formats.js";
+import type { Services } from "../services.js";
+
+interface ExportQuery {
+  format?: string;
+  since?: string;
+  until?: string;
+}
+
+function sendError(reply: FastifyReply, status: number, error: AppError) {
+  for (const [name, value] of Object.entries(error.http?.headers ?? {})) void reply.header(name, value);
+  return reply.code(status).send({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+}
+
+function parseDate(name: string, value: string | undefined): Date | null {
+  if (value === undefined || value === "") return null;
+  const at = new Date(value);
+  if (!/^\d{4}-\d\d-\d\d(T[\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(value) || Number.isNaN(at.getTime())) {
+    throw new BadUserInputError(`${name} must be an ISO-8601 date-time, e.g. 2026-01-31T00:00:00Z`);
+  }
+  return at;
+}
+
+export function registerAuditExportRoute(fastify: FastifyInstance, services: Services): void {
+  fastify.get<{ Params: { org: string }; Querystring: ExportQuery }>(
+    "/api/orgs/:org/auditlogs/export",
+    { config: { authenticate: true } },
+    async (request, reply) => {
+      const ctx = createContext(services, request.gatehouse!);
+      if (ctx.caller.principal.kind === "ANONYMOUS") return sendError(reply, 401, new UnauthenticatedError());
+
+      const { organization } = ctx.access.organization(request.params.org);
+      if (!organization) {
+        return sendError(reply, 403, new ForbiddenError("the organization does not exist or you are not a member of it"));
+      }
+      let format: ExportFormat;
+      let since: Date | null;
+      let until: Date | null;
+      try {
+        const asked = (request.query.format ?? "csv").toUpperCase();
+        if (asked !== "CSV" && asked !== "CEF") throw new BadUserInputError("format must be csv or cef");
+        format = asked;
+        since = parseDate("since", request.query.since);
+        until = parseDate("until", request.query.until);
+      } catch (error) {
+        if (error instanceof AppError) return sendError(reply, 400, error);
+        throw error;
+      }
+
+      const allowed = await evaluatePermission("Organization", "exportAuditLogEvents", organization, { format, since, until }, ctx);
+      if (allowed !== true) {
+        if (allowed instanceof AccessRefusal) recordRefusal(services.audit, ctx.caller, allowed);
+        return sendError(reply, 403, allowed instanceof AppError ? allowed : new ForbiddenError("you are not allowed to do this"));
+      }
+
+      let plan;
+      try {
+        plan = services.auditLog.planExport(ctx.caller, organization, format, { since, until });
+      } catch (error) {
+        if (error instanceof AppError) return sendError(reply, 400, error);
+        throw error;
+      }
+      reply
+        .header("content-type", plan.contentType)
+        .header("content-disposition", `attachment; filename="${plan.filename}"`)
+        .header("cache-control", "no-store")
+        .header("x-audit-event-count", String(plan.eventCount));
+      return reply.send(Readable.from(services.auditLog.exportChunks(organization, plan), { objectMode: false }));
+    },
+  );
+}

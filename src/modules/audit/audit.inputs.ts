@@ -1,0 +1,23 @@
+import { Field, InputType } from "type-graphql";
+import { DateTimeScalar } from "../../graphql/scalars.js";
+
+@InputType()
+export class AuditLogFilter {
+  @Field(() => DateTimeScalar, { nullable: true, description: "Events at or after this time." })
+  since?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "Events before this time." })
+  until?: Date | null;
+
+  @Field(() => String, { nullable: true, description: "An event id, e.g. stack-deleted." })
+  event?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Events of the user with this login (any letter case)." })
+  userLogin?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Events of the organization token with this name." })
+  tokenName?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: "Only refusals (true) or only the rest (false)." })
+  authFailure?: boolean | null;
+}

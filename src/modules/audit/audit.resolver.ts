@@ -1,0 +1,38 @@
+import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from "type-graphql";
+import type { OrganizationRow } from "../../auth/principal.js";
+import type { Context } from "../../graphql/context.js";
+import { AuditLogExportFormat } from "../../graphql/enums.js";
+import { DateTimeScalar } from "../../graphql/scalars.js";
+import { Organization } from "../organizations/organization.type.js";
+import { AuditLogFilter } from "./audit.inputs.js";
+import { AuditLogEventConnection, AuditLogExport } from "./audit.type.js";
+
+@Resolver(() => Organization)
+export class AuditLogResolver {
+  @FieldResolver(() => AuditLogEventConnection, { nullable: true, description: "Get Audit Log Events (JSON). Newest first." })
+  auditLogEvents(
+    @Root() organization: OrganizationRow,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 100 }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("filter", () => AuditLogFilter, { nullable: true }) filter: AuditLogFilter | null,
+    @Ctx() ctx: Context,
+  ): AuditLogEventConnection {
+    const { page, count } = ctx.services.auditLog.list(organization, filter, first, after);
+    return new AuditLogEventConnection(page, count);
+  }
+
+  @FieldResolver(() => AuditLogExport, {
+    nullable: true,
+    description:
+      "Export Audit Log Events (CSV or CEF). Oldest first. At most 10,000 events: larger ranges are BAD_USER_INPUT and stream from the HTTP route.",
+  })
+  exportAuditLogEvents(
+    @Root() organization: OrganizationRow,
+    @Arg("format", () => AuditLogExportFormat) format: keyof typeof AuditLogExportFormat,
+    @Arg("since", () => DateTimeScalar, { nullable: true }) since: Date | null,
+    @Arg("until", () => DateTimeScalar, { nullable: true }) until: Date | null,
+    @Ctx() ctx: Context,
+  ): AuditLogExport {
+    return ctx.services.auditLog.exportAll(ctx.caller, organization, format, { since, until });
+  }
+}

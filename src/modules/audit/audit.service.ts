@@ -1,0 +1,184 @@
+import { and, asc, count, desc, eq, gt, gte, lt, lte, max, type SQL, sql } from "drizzle-orm";
+import type { Caller, OrganizationRow } from "../../auth/principal.js";
+import type { Db } from "../../db/client.js";
+import { auditEventsTable } from "../../db/schema.js";
+import { BadUserInputError } from "../../errors.js";
+import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
+import { quote } from "../../lib/validation.js";
+import { AUDIT_EVENTS } from "./audit-events.js";
+import { type AuditRow, EXPORT_FORMATS, type ExportFormat } from "./audit-formats.js";
+import type { AuditLogFilter } from "./audit.inputs.js";
+import type { AuditLogEvent, AuditLogExport } from "./audit.type.js";
+import type { AuditWriter } from "./audit.writer.js";
+
+/** The GraphQL export holds at most this many events; larger ranges stream from the HTTP route. */
+export const GRAPHQL_EXPORT_LIMIT = 10_000;
+export const EXPORT_BATCH_SIZE = 1000;
+const CURSOR_LIST = "audit";
+
+export interface TimeRange {
+  readonly since?: Date | null;
+  readonly until?: Date | null;
+}
+
+function checkRange(range: TimeRange): void {
+  if (range.since && Number.isNaN(range.since.getTime())) throw new BadUserInputError("since is not a valid date");
+  if (range.until && Number.isNaN(range.until.getTime())) throw new BadUserInputError("until is not a valid date");
+  if (range.since && range.until && range.since.getTime() >= range.until.getTime()) {
+    throw new BadUserInputError("since must be before until");
+  }
+}
+
+const inRange = (range: TimeRange): (SQL | undefined)[] => [
+  range.since ? gte(auditEventsTable.timestamp, range.since) : undefined,
+  range.until ? lt(auditEventsTable.timestamp, range.until) : undefined,
+];
+
+export function toAuditLogEvent(row: AuditRow): AuditLogEvent {
+  return {
+    id: String(row.id),
+    timestamp: row.timestamp,
+    event: row.event,
+    description: row.description,
+    sourceIp: row.sourceIp,
+    userAgent: row.userAgent,
+    user: row.userLogin ? { login: row.userLogin, name: row.userName, avatarUrl: row.userAvatarUrl } : null,
+    tokenName: row.tokenName,
+    requireOrgAdmin: row.requireOrgAdmin,
+    requireStackAdmin: row.requireStackAdmin,
+    authFailure: row.authFailure,
+  };
+}
+
+/** An export about to run: its audit event is written, its rows are fixed. */
+export interface ExportPlan {
+  readonly format: ExportFormat;
+  readonly filename: string;
+  readonly contentType: string;
+  /** The export holds events up to this id: a snapshot, without its own audit event. */
+  readonly lastId: number;
+  readonly range: TimeRange;
+}
+
+/** Reading the audit log: pages, filters, exports. Writing is AuditWriter's alone. */
+export class AuditLogService {
+  private readonly batch;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditWriter,
+    private readonly cursors: CursorCodec,
+  ) {
+    const e = auditEventsTable;
+    // one prepared statement serves every export batch; absent bounds are passed as ±∞
+    this.batch = db
+      .select()
+      .from(e)
+      .where(
+        and(
+          eq(e.organizationId, sql.placeholder("organizationId")),
+          gt(e.id, sql.placeholder("afterId")),
+          lte(e.id, sql.placeholder("lastId")),
+          sql`${e.timestamp} >= ${sql.placeholder("since")}`,
+          sql`${e.timestamp} < ${sql.placeholder("until")}`,
+        ),
+      )
+      .orderBy(asc(e.id))
+      .limit(EXPORT_BATCH_SIZE)
+      .prepare();
+  }
+
+  /** Newest first; keyset on the event id, so events written meanwhile never shift a page. */
+  list(organization: OrganizationRow, filter: AuditLogFilter | null | undefined, first: number | null, after: string | null) {
+    const size = pageSize(first, { fallback: 100, max: 1000 });
+    const conditions = this.filterConditions(organization, filter ?? {});
+    const from = after ? this.cursors.decode(CURSOR_LIST, after) : null;
+    const e = auditEventsTable;
+    const rows = this.db
+      .select()
+      .from(e)
+      .where(and(...conditions, from ? lt(e.id, Number(from[0])) : undefined))
+      .orderBy(desc(e.id))
+      .limit(size + 1)
+      .all();
+    const rowsPage = toPage(rows, size, (last) => this.cursors.encode(CURSOR_LIST, [last.id]));
+    const page: Page<AuditLogEvent> = { ...rowsPage, nodes: rowsPage.nodes.map(toAuditLogEvent) };
+    return { page, count: () => this.db.select({ n: count() }).from(e).where(and(...conditions)).get()!.n };
+  }
+
+  /**
+   * Fixes what an export will hold and writes its `audit-log-exported` event. `limit`: refuse
+   * (BAD_USER_INPUT) a range holding more events than that.
+   */
+  planExport(caller: Caller, organization: OrganizationRow, format: ExportFormat, range: TimeRange, limit?: number): ExportPlan & { eventCount: number } {
+    checkRange(range);
+    const e = auditEventsTable;
+    const lastId = this.db.select({ id: max(e.id) }).from(e).where(eq(e.organizationId, organization.id)).get()?.id ?? 0;
+    const eventCount = this.db
+      .select({ n: count() })
+      .from(e)
+      .where(and(eq(e.organizationId, organization.id), lte(e.id, lastId), ...inRange(range)))
+      .get()!.n;
+    if (limit !== undefined && eventCount > limit) {
+      throw new BadUserInputError(
+        `${eventCount} events fall in this range; this export holds at most ${limit.toLocaleString("en-US")}: narrow since/until, ` +
+          `or stream any size from GET /api/orgs/${organization.name}/auditlogs/export?format=${format.toLowerCase()}`,
+      );
+    }
+    const shown = (at: Date | null | undefined) => (at ? at.toISOString() : "");
+    this.audit.write(caller, {
+      organizationId: organization.id,
+      event: "audit-log-exported",
+      description: `Exported ${eventCount} audit events as ${format}${range.since || range.until ? ` (from ${shown(range.since) || "the start"} to ${shown(range.until) || "now"})` : ""}`,
+    });
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const { extension, contentType } = EXPORT_FORMATS[format];
+    return { format, filename: `auditlog-${organization.name}-${stamp}.${extension}`, contentType, lastId, range, eventCount };
+  }
+
+  /** The export's text, batch by batch, oldest first: flat memory whatever its size. */
+  *exportChunks(organization: OrganizationRow, plan: ExportPlan): Generator<string> {
+    const { header, line } = EXPORT_FORMATS[plan.format];
+    if (header) yield header;
+    let afterId = 0;
+    for (;;) {
+      const rows = this.batch.all({
+        organizationId: organization.id,
+        afterId,
+        lastId: plan.lastId,
+        since: plan.range.since?.getTime() ?? Number.MIN_SAFE_INTEGER,
+        until: plan.range.until?.getTime() ?? Number.MAX_SAFE_INTEGER,
+      });
+      if (rows.length === 0) return;
+      let chunk = "";
+      for (const row of rows) chunk += line(row);
+      yield chunk;
+      afterId = rows[rows.length - 1]!.id;
+      if (rows.length < EXPORT_BATCH_SIZE) return;
+    }
+  }
+
+  /** Exports of up to GRAPHQL_EXPORT_LIMIT events, returned whole. */
+  exportAll(caller: Caller, organization: OrganizationRow, format: ExportFormat, range: TimeRange): AuditLogExport {
+    const plan = this.planExport(caller, organization, format, range, GRAPHQL_EXPORT_LIMIT);
+    let content = "";
+    for (const chunk of this.exportChunks(organization, plan)) content += chunk;
+    return { format, filename: plan.filename, contentType: plan.contentType, eventCount: plan.eventCount, content };
+  }
+
+  private filterConditions(organization: OrganizationRow, filter: AuditLogFilter): (SQL | undefined)[] {
+    checkRange(filter);
+    const e = auditEventsTable;
+    if (filter.event != null && !(filter.event in AUDIT_EVENTS)) {
+      throw new BadUserInputError(`unknown event id ${quote(filter.event)}: see CONTRACT.md §5 for the list`);
+    }
+    return [
+      eq(e.organizationId, organization.id),
+      ...inRange(filter),
+      filter.event != null ? eq(e.event, filter.event) : undefined,
+      filter.userLogin != null ? eq(sql`lower(${e.userLogin})`, filter.userLogin.toLowerCase()) : undefined,
+      filter.tokenName != null ? eq(e.tokenName, filter.tokenName) : undefined,
+      filter.authFailure != null ? eq(e.authFailure, filter.authFailure) : undefined,
+    ];
+  }
+}

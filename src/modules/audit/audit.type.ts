@@ -1,0 +1,73 @@
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Connection } from "../../graphql/connection.js";
+import { AuditLogExportFormat } from "../../graphql/enums.js";
+import { DateTimeScalar } from "../../graphql/scalars.js";
+
+@ObjectType({ description: "The user as recorded at the time of the event." })
+export class AuditLogUser {
+  @Field(() => String)
+  login!: string;
+
+  @Field(() => String, { nullable: true })
+  name!: string | null;
+
+  @Field(() => String, { nullable: true })
+  avatarUrl!: string | null;
+}
+
+@ObjectType()
+export class AuditLogEvent {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => DateTimeScalar)
+  timestamp!: Date;
+
+  @Field(() => String, { description: "Event id, kebab-case, e.g. organization-token-created, stack-deleted (CONTRACT.md §5)." })
+  event!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => String, { nullable: true })
+  sourceIp!: string | null;
+
+  @Field(() => String, { nullable: true })
+  userAgent!: string | null;
+
+  @Field(() => AuditLogUser, { nullable: true, description: "The user who acted; null when an organization access token did." })
+  user!: AuditLogUser | null;
+
+  @Field(() => String, { nullable: true, description: "Name of the organization access token that acted; null otherwise." })
+  tokenName!: string | null;
+
+  @Field(() => Boolean)
+  requireOrgAdmin!: boolean;
+
+  @Field(() => Boolean)
+  requireStackAdmin!: boolean;
+
+  @Field(() => Boolean, { description: "True when the action was refused for lack of permission." })
+  authFailure!: boolean;
+}
+
+@ObjectType()
+export class AuditLogEventConnection extends Connection(() => AuditLogEvent) {}
+
+@ObjectType()
+export class AuditLogExport {
+  @Field(() => AuditLogExportFormat)
+  format!: keyof typeof AuditLogExportFormat;
+
+  @Field(() => String)
+  filename!: string;
+
+  @Field(() => String)
+  contentType!: string;
+
+  @Field(() => Int)
+  eventCount!: number;
+
+  @Field(() => String)
+  content!: string;
+}

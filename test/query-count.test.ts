@@ -1,0 +1,98 @@
+// No N+1: a page of 100 stacks (with tags, permission, last update) or of 100 updates
+// (with their resource changes) costs the same number of SQL statements as a page of 10.
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectOk } from "./support/assertions.js";
+import { addMember, createOrg, createStack, createTeam, grant, type OrgFixture, stackNode, startUpdate } from "./support/factories.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
+
+let server: TestServer;
+let executed = 0;
+const restore: Array<() => void> = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ LOG_LEVEL: "warn" });
+  // count every statement execution on every connection
+  const proto = Object.getPrototypeOf(server.app.db.$client.prepare("select 1")) as Record<string, (...a: unknown[]) => unknown>;
+  for (const method of ["all", "get", "run", "iterate"]) {
+    const original = proto[method]!;
+    proto[method] = function (this: unknown, ...args: unknown[]) {
+      executed++;
+      return original.apply(this, args);
+    };
+    restore.push(() => (proto[method] = original));
+  }
+  expect(Database).toBeDefined();
+});
+afterAll(async () => {
+  for (const undo of restore) undo();
+  await server.close();
+});
+
+async function statementsFor(query: string, variables: Record<string, unknown>, token: string): Promise<number> {
+  executed = 0;
+  const res = await server.gql(query, variables, { token });
+  expectOk(res);
+  return executed;
+}
+
+const STACKS = `query ($org: String!, $first: Int) {
+  organization(name: $org) {
+    stacks(first: $first) {
+      totalCount
+      nodes { fullyQualifiedName viewerPermission lastUpdatedAt resourceCount tags { name value } organization { name } }
+    }
+  }
+}`;
+
+function orgWithStacks(n: number) {
+  const org = createOrg(server);
+  const member = addMember(server, org);
+  const teams = [createTeam(server, org, { members: [member] }), createTeam(server, org, { members: [member] })];
+  for (let i = 0; i < n; i++) {
+    const stack = createStack(server, org, { project: `p${i % 4}`, tags: [{ name: "env", value: "dev" }, { name: "owner", value: `t${i}` }] });
+    startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
+    if (i < 2) grant(server, org, teams[i]!.name, stack, "WRITE");
+  }
+  return { org, member };
+}
+
+describe("statement count", () => {
+  it("is the same for 10 and 100 stacks listed by a member with two team grants", async () => {
+    const small = orgWithStacks(10);
+    const large = orgWithStacks(100);
+    const forSmall = await statementsFor(STACKS, { org: small.org.name, first: 100 }, small.member.token);
+    const forLarge = await statementsFor(STACKS, { org: large.org.name, first: 100 }, large.member.token);
+    expect(forLarge).toBe(forSmall);
+    expect(forLarge).toBeLessThanOrEqual(8);
+  });
+
+  it("is the same for 10 and 100 updates with their resource changes", async () => {
+    const updates = (org: OrgFixture, n: number) => {
+      const stack = createStack(server, org);
+      const node = stackNode(server, org, stack);
+      for (let i = 0; i < n; i++) {
+        const u = server.app.services.updates.start(org.admin.caller, node, "UPDATE", null);
+        server.app.services.updates.complete(org.admin.caller, u, node, {
+          updateId: u.id,
+          status: "SUCCEEDED",
+          resourceChanges: { create: i, update: 1 },
+        });
+      }
+      return stack;
+    };
+    const query = `query ($org: String!, $project: String!, $name: String!) {
+      organization(name: $org) { stack(project: $project, name: $name) {
+        updates(first: 100) { totalCount nodes { version kind status requestedBy startedAt endedAt resourceChanges { create update delete same replace } } }
+      } }
+    }`;
+    const a = createOrg(server);
+    const b = createOrg(server);
+    const sa = updates(a, 10);
+    const sb = updates(b, 100);
+    const forSmall = await statementsFor(query, { org: a.name, project: sa.project, name: sa.stack }, a.admin.token);
+    const forLarge = await statementsFor(query, { org: b.name, project: sb.project, name: sb.stack }, b.admin.token);
+    expect(forLarge).toBe(forSmall);
+    expect(forLarge).toBeLessThanOrEqual(6);
+  });
+});

@@ -1,0 +1,135 @@
+// The effective stack permission (CONTRACT.md §3) as Stack.viewerPermission shows it, and
+// how refusals on stacks look: NOT_FOUND when the caller cannot READ, FORBIDDEN (audited)
+// when it can READ but lacks the permission.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
+import { addMember, createOrg, createOrgToken, createStack, createTeam, createUser, grant, type OrgFixture } from "./support/factories.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const GET = `query ($org: String!, $project: String!, $name: String!) {
+  organization(name: $org) { stack(project: $project, name: $name) { viewerPermission } }
+}`;
+const SET_TAG = `mutation ($stack: StackRef!) { setStackTag(input: { stack: $stack, name: "owner", value: "me" }) { name } }`;
+
+async function permissionOf(org: OrgFixture, stack: { project: string; stack: string }, token: string) {
+  const res = await server.gql(GET, { org: org.name, project: stack.project, name: stack.stack }, { token });
+  expect(res.body.errors).toBeUndefined();
+  return res.body.data!.organization?.stack?.viewerPermission ?? null;
+}
+
+async function setDefault(org: OrgFixture, permission: string) {
+  expectOk(
+    await server.gql(
+      `mutation ($org: String!, $p: StackPermission!) { updateOrganizationSettings(input: { organization: $org, defaultStackPermission: $p }) { id } }`,
+      { org: org.name, p: permission },
+      { token: org.admin.token },
+    ),
+  );
+}
+
+describe("effective stack permission", () => {
+  it("is the highest of role, default, creator and team grants", async () => {
+    const org = createOrg(server);
+    const member = addMember(server, org);
+    const creator = addMember(server, org);
+    const writer = addMember(server, org);
+    const teamAdmin = addMember(server, org);
+    const billing = addMember(server, org, "BILLING_MANAGER");
+    const billingWithGrant = addMember(server, org, "BILLING_MANAGER");
+    const orgToken = createOrgToken(server, org);
+    const outsider = createUser(server);
+    const stack = createStack(server, org, { as: creator.caller });
+    grant(server, org, createTeam(server, org, { members: [writer, billingWithGrant] }).name, stack, "WRITE");
+    grant(server, org, createTeam(server, org, { members: [teamAdmin] }).name, stack, "ADMIN");
+    // a READ grant never lowers a higher permission
+    grant(server, org, createTeam(server, org, { members: [writer, teamAdmin] }).name, stack, "READ");
+
+    const table = async () => ({
+      admin: await permissionOf(org, stack, org.admin.token),
+      member: await permissionOf(org, stack, member.token),
+      creator: await permissionOf(org, stack, creator.token),
+      writer: await permissionOf(org, stack, writer.token),
+      teamAdmin: await permissionOf(org, stack, teamAdmin.token),
+      billing: await permissionOf(org, stack, billing.token),
+      billingWithGrant: await permissionOf(org, stack, billingWithGrant.token),
+      orgToken: await permissionOf(org, stack, orgToken.token),
+      outsider: await permissionOf(org, stack, outsider.token),
+    });
+    expect(await table()).toEqual({
+      admin: "ADMIN",
+      member: "READ",
+      creator: "ADMIN",
+      writer: "WRITE",
+      teamAdmin: "ADMIN",
+      billing: null,
+      billingWithGrant: "WRITE",
+      orgToken: "WRITE",
+      outsider: null,
+    });
+    await setDefault(org, "WRITE");
+    expect(await table()).toMatchObject({ member: "WRITE", billing: null, orgToken: "WRITE", writer: "WRITE" });
+    await setDefault(org, "NONE");
+    expect(await table()).toMatchObject({ member: null, creator: "ADMIN", writer: "WRITE", billing: null, admin: "ADMIN" });
+  });
+
+  it("a creator who left the organization has nothing", async () => {
+    const org = createOrg(server);
+    const creator = addMember(server, org);
+    const stack = createStack(server, org, { as: creator.caller });
+    expect(await permissionOf(org, stack, creator.token)).toBe("ADMIN");
+    server.app.services.members.remove(org.admin.caller, org.organization, { organization: org.name, login: creator.user.login });
+    const res = await server.gql(GET, { org: org.name, project: stack.project, name: stack.stack }, { token: creator.token });
+    expect(res.body.data).toEqual({ organization: null });
+  });
+});
+
+describe("refusals on stacks", () => {
+  it("READ but not WRITE: FORBIDDEN and one auth-failure-stack-permission event naming the stack", async () => {
+    const org = createOrg(server);
+    const member = addMember(server, org);
+    const stack = createStack(server, org);
+    const before = auditEventsOf(server, org.organization.id).length;
+    const res = await server.gql(SET_TAG, { stack: { organization: org.name, project: stack.project, stack: stack.stack } }, { token: member.token });
+    expectError(res, "FORBIDDEN", /requires WRITE permission/);
+    const events = auditEventsOf(server, org.organization.id).slice(before);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ event: "auth-failure-stack-permission", authFailure: true, requireStackAdmin: false, userLogin: member.user.login });
+    expect(events[0]!.description).toContain(`${org.name}/${stack.project}/${stack.stack}`);
+  });
+
+  it("cannot READ: NOT_FOUND, and no event (the stack does not exist for the caller)", async () => {
+    const org = createOrg(server);
+    const member = addMember(server, org);
+    const stack = createStack(server, org);
+    await setDefault(org, "NONE");
+    const before = auditEventsOf(server, org.organization.id).length;
+    const res = await server.gql(SET_TAG, { stack: { organization: org.name, project: stack.project, stack: stack.stack } }, { token: member.token });
+    expectError(res, "NOT_FOUND");
+    const absent = await server.gql(SET_TAG, { stack: { organization: org.name, project: "nope", stack: "nope" } }, { token: member.token });
+    expectError(absent, "NOT_FOUND");
+    expect(res.body.errors![0]!.message.replace(stack.project, "P").replace(stack.stack, "S")).toBe(
+      absent.body.errors![0]!.message.replace("nope", "P").replace("nope", "S"),
+    );
+    expect(auditEventsOf(server, org.organization.id).slice(before)).toEqual([]);
+  });
+
+  it("outside the organization: FORBIDDEN, whether or not the stack exists, and no event", async () => {
+    const org = createOrg(server);
+    const stack = createStack(server, org);
+    const outsider = createUser(server);
+    const before = auditEventsOf(server, org.organization.id).length;
+    for (const s of [stack.stack, "missing"]) {
+      expectError(
+        await server.gql(SET_TAG, { stack: { organization: org.name, project: stack.project, stack: s } }, { token: outsider.token }),
+        "FORBIDDEN",
+      );
+    }
+    expect(auditEventsOf(server, org.organization.id).slice(before)).toEqual([]);
+  });
+});
