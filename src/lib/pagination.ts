@@ -1,6 +1,7 @@
 // Keyset pagination (CONTRACT.md §9). A cursor is the last row's sort key, signed with a
-// key derived from the server key, so a cursor that was tampered with (or taken from
-// another list) is refused as BAD_USER_INPUT instead of silently paging from elsewhere.
+// key derived from the server key and bound to its list (e.g. "events:<update id>"), so a
+// cursor that was tampered with, or taken from another list, is refused as BAD_USER_INPUT
+// instead of silently paging from elsewhere.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { BadUserInputError } from "../errors.js";
 

@@ -92,7 +92,7 @@ export class AuditLogService {
   list(organization: OrganizationRow, filter: AuditLogFilter | null | undefined, first: number | null, after: string | null) {
     const size = pageSize(first, { fallback: 100, max: 1000 });
     const conditions = this.filterConditions(organization, filter ?? {});
-    const from = after ? this.cursors.decode(CURSOR_LIST, after) : null;
+    const from = after ? this.cursors.decode(`${CURSOR_LIST}:${organization.id}`, after) : null;
     const e = auditEventsTable;
     const rows = this.db
       .select()
@@ -101,7 +101,7 @@ export class AuditLogService {
       .orderBy(desc(e.id))
       .limit(size + 1)
       .all();
-    const rowsPage = toPage(rows, size, (last) => this.cursors.encode(CURSOR_LIST, [last.id]));
+    const rowsPage = toPage(rows, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${organization.id}`, [last.id]));
     const page: Page<AuditLogEvent> = { ...rowsPage, nodes: rowsPage.nodes.map(toAuditLogEvent) };
     return { page, count: () => this.db.select({ n: count() }).from(e).where(and(...conditions)).get()!.n };
   }

@@ -37,7 +37,7 @@ export class MemberService {
   /** Oldest member first (keyset on the membership's insertion order). */
   list(organization: OrganizationRow, first: number | null | undefined, after: string | null | undefined): Page<MemberRow> {
     const size = pageSize(first);
-    const from = after ? this.cursors.decode(CURSOR_LIST, after) : null;
+    const from = after ? this.cursors.decode(`${CURSOR_LIST}:${organization.id}`, after) : null;
     const m = membershipsTable;
     const rows = this.db
       .select({ seq: m.seq, user: usersTable, role: m.role, joinedAt: m.createdAt })
@@ -47,7 +47,7 @@ export class MemberService {
       .orderBy(asc(m.seq))
       .limit(size + 1)
       .all();
-    return toPage(rows, size, (last) => this.cursors.encode(CURSOR_LIST, [last.seq]));
+    return toPage(rows, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${organization.id}`, [last.seq]));
   }
 
   count(organization: OrganizationRow): number {

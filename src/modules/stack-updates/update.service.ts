@@ -200,7 +200,7 @@ export class UpdateService {
   /** Updates (previews or every other kind), newest first. */
   list(stack: StackNode, previews: boolean, first: number | null, after: string | null): { page: Page<UpdateRow>; count: () => number } {
     const size = pageSize(first);
-    const list = previews ? "previews" : "updates";
+    const list = `${previews ? "previews" : "updates"}:${stack.id}`;
     const from = after ? this.cursors.decode(list, after) : null;
     const u = stackUpdatesTable;
     const scope = and(eq(u.stackId, stack.id), eq(u.isPreview, previews));
@@ -230,7 +230,7 @@ export class UpdateService {
   /** Engine events in sequence order; pages of up to 1,000. */
   events(update: UpdateRow, first: number | null, after: string | null): { page: Page<StoredEvent>; count: () => number } {
     const size = pageSize(first, { fallback: 100, max: 1000 });
-    const from = after ? this.cursors.decode("events", after) : null;
+    const from = after ? this.cursors.decode(`events:${update.id}`, after) : null;
     const e = updateEventsTable;
     const rows = this.db
       .select({ sequence: e.sequence, timestamp: e.timestamp, type: e.type, payload: e.payload })
@@ -241,7 +241,7 @@ export class UpdateService {
       .all()
       .map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }));
     return {
-      page: toPage(rows, size, (last) => this.cursors.encode("events", [last.sequence])),
+      page: toPage(rows, size, (last) => this.cursors.encode(`events:${update.id}`, [last.sequence])),
       count: () => this.db.select({ n: count() }).from(e).where(eq(e.updateId, update.id)).get()!.n,
     };
   }

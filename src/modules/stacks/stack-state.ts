@@ -17,8 +17,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  */
 export function checkState(state: unknown): CheckedState {
   if (!isObject(state)) throw new BadUserInputError("state must be a JSON object (a deployment export)");
-  const deployment = isObject(state.deployment) ? state.deployment : state;
-  const resources = deployment.resources;
+  const resources = isObject(state.deployment) && state.deployment.resources != null ? state.deployment.resources : state.resources;
   if (resources !== undefined && resources !== null && !Array.isArray(resources)) {
     throw new BadUserInputError("state.deployment.resources must be an array");
   }

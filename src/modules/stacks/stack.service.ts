@@ -133,7 +133,7 @@ export class StackService {
         or(organization.role === "MEMBER" && user ? eq(s.createdByUserId, user.id) : undefined, inArray(s.id, granted)),
       );
     }
-    const from = args.after ? this.cursors.decode(CURSOR_LIST, args.after) : null;
+    const from = args.after ? this.cursors.decode(`${CURSOR_LIST}:${org.id}`, args.after) : null;
     const rows = this.db
       .select()
       .from(s)
@@ -143,7 +143,7 @@ export class StackService {
       .all();
     const nodes = rows.map((row) => access.toStackNode(organization, row)).filter((n): n is StackNode => n !== null);
     return {
-      page: toPage(nodes, size, (last) => this.cursors.encode(CURSOR_LIST, [last.seq])),
+      page: toPage(nodes, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${org.id}`, [last.seq])),
       count: () =>
         this.db
           .select({ n: count() })
