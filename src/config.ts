@@ -21,6 +21,12 @@ export interface Config {
   /** Addresses of reverse proxies whose X-Forwarded-For is believed. */
   readonly trustedProxies: readonly string[];
   readonly webhookAllowPrivateNetworks: boolean;
+  /** One delivery attempt gives up after this long. */
+  readonly webhookTimeoutMs: number;
+  /** Retries, as delays after the first attempt (each ±20% jitter). */
+  readonly webhookRetrySchedule: readonly number[];
+  /** Run the background dispatcher (off: events wait in the outbox). */
+  readonly webhookDispatcherEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -102,6 +108,27 @@ function readProxies(env: Env): string[] {
   return proxies;
 }
 
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "500ms", "5s", "2m", "1h" → milliseconds. */
+function parseDuration(name: string, text: string): number {
+  const match = DURATION.exec(text.trim());
+  if (!match) throw new ConfigError(`${name} holds "${text}", which is not a duration: use e.g. 500ms, 5s, 2m or 1h`);
+  return Math.round(Number(match[1]) * UNIT_MS[match[2]!]!);
+}
+
+function readSchedule(env: Env): number[] {
+  const raw = env.WEBHOOK_RETRY_SCHEDULE?.trim() || "5s,30s,2m,10m";
+  const delays = raw.split(",").map((part) => parseDuration("WEBHOOK_RETRY_SCHEDULE", part));
+  if (delays.length < 2 || delays.some((d, i) => d <= 0 || (i > 0 && d <= delays[i - 1]!))) {
+    throw new ConfigError(
+      `WEBHOOK_RETRY_SCHEDULE=${raw} must list at least 2 increasing delays after the first attempt, e.g. 5s,30s,2m,10m`,
+    );
+  }
+  return delays;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -125,5 +152,8 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: Object.freeze(readOrigins(env)),
     trustedProxies: Object.freeze(readProxies(env)),
     webhookAllowPrivateNetworks: readBoolean(env, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", false),
+    webhookTimeoutMs: env.WEBHOOK_TIMEOUT?.trim() ? parseDuration("WEBHOOK_TIMEOUT", env.WEBHOOK_TIMEOUT) : 10_000,
+    webhookRetrySchedule: Object.freeze(readSchedule(env)),
+    webhookDispatcherEnabled: readBoolean(env, "WEBHOOK_DISPATCHER", true),
   });
 }

@@ -12,14 +12,26 @@ import { StackTagService } from "./modules/stack-tags/tag.service.js";
 import { UpdateService } from "./modules/stack-updates/update.service.js";
 import { StackService } from "./modules/stacks/stack.service.js";
 import { TeamService } from "./modules/teams/team.service.js";
+import { WebhookOutbox } from "./modules/webhooks/webhook-outbox.js";
+import { type SenderOptions, WebhookSender } from "./modules/webhooks/webhook-sender.js";
+import { WebhookService } from "./modules/webhooks/webhook.service.js";
+import { SecretBox } from "./lib/secret-box.js";
 import { UserService } from "./modules/users/user.service.js";
 import { AccessQueries } from "./permissions/access.js";
 
-export function createServices(db: Db, serverKey: Buffer) {
+export interface ServiceOptions {
+  /** Webhook deliveries: the SSRF guard (off only for development and tests) and the attempt timeout. */
+  readonly webhooks?: SenderOptions;
+}
+
+export function createServices(db: Db, serverKey: Buffer, options: ServiceOptions = {}) {
   const audit = new AuditWriter(db);
   const cursors = new CursorCodec(deriveKey(serverKey, "cursor"));
   const tokens = new AccessTokenService(db, audit);
-  const stacks = new StackService(db, audit, cursors);
+  const outbox = new WebhookOutbox(db);
+  const webhookSecrets = new SecretBox(serverKey, "webhook-secret");
+  const webhookSender = new WebhookSender(options.webhooks ?? { allowPrivateNetworks: false, timeoutMs: 10_000 });
+  const stacks = new StackService(db, audit, cursors, outbox);
   return {
     db,
     audit,
@@ -32,9 +44,13 @@ export function createServices(db: Db, serverKey: Buffer) {
     members: new MemberService(db, audit, cursors),
     stacks,
     tags: new StackTagService(db, audit),
-    updates: new UpdateService(db, audit, cursors, stacks),
+    updates: new UpdateService(db, audit, cursors, stacks, outbox),
     teams: new TeamService(db, audit),
     auditLog: new AuditLogService(db, audit, cursors),
+    outbox,
+    webhookSecrets,
+    webhookSender,
+    webhooks: new WebhookService(db, audit, cursors, webhookSecrets, webhookSender),
   };
 }
 

@@ -2,7 +2,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { runAdminCli } from "../src/cli/admin.js";
+import { createOrg, createUser } from "./support/factories.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,4 +43,166 @@ describe("npm run --silent admin -- create-user", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/create-user --login L/);
   }, 30_000);
+});
+
+// ---------------------------------------------------------------- the other commands
+// Against the database of a real test server, so what the CLI issues or revokes is checked
+// through the API. Three spawns prove the npm entry point; the rest run in-process.
+
+describe("admin CLI: list-users, set-subscription, create-org-token, revoke-token", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+  afterEach(() => vi.restoreAllMocks());
+
+  const env = () => ({ ...process.env, DATABASE_PATH: server.databasePath });
+
+  function spawnAdmin(...args: string[]) {
+    const res = spawnSync("npm", ["run", "--silent", "admin", "--", ...args], { encoding: "utf8", env: env() });
+    return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+  }
+
+  /** runAdminCli in this process, with what it printed. */
+  function cli(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation((line: string) => void out.push(line));
+    const error = vi.spyOn(console, "error").mockImplementation((line: string) => void err.push(line));
+    try {
+      const code = runAdminCli(args, env());
+      return { code, stdout: out.join("\n"), stderr: err.join("\n"), json: () => JSON.parse(out.join("\n")) };
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+    }
+  }
+
+  const auditOf = (organizationId: string) =>
+    server.app.db.$client
+      .prepare("SELECT event, description, user_login, token_id, user_agent FROM audit_events WHERE organization_id = ? ORDER BY id DESC")
+      .all(organizationId) as { event: string; description: string; user_login: string | null; token_id: string | null; user_agent: string | null }[];
+
+  it("npm entry point: subscription, a CI token that works, its revocation on the next request, and --help", async () => {
+    const org = createOrg(server, { tier: "TEAM" });
+
+    const tier = spawnAdmin("set-subscription", "--org", org.name, "--tier", "ENTERPRISE_GROWTH");
+    expect(tier.stderr).toBe("");
+    expect(JSON.parse(tier.stdout)).toEqual({
+      organization: { name: org.name, tier: "ENTERPRISE_GROWTH", trialEndsAt: null, previousTier: "TEAM" },
+    });
+
+    const created = spawnAdmin("create-org-token", "--org", org.name, "--name", "ci", "--description", "GitHub Actions");
+    expect(created.stderr).toBe("");
+    const out = JSON.parse(created.stdout);
+    expect(out).toMatchObject({
+      token: { id: expect.any(String), name: "ci", organization: org.name },
+      secret: expect.stringMatching(/^gto_[0-9A-Za-z]{36}$/),
+      createdBy: org.admin.user.login,
+    });
+    const viewer = await server.gql("{ viewer { kind organizationToken { name createdBy { login } } } }", {}, { token: out.secret });
+    expect(viewer.body.data?.viewer).toEqual({ kind: "ORGANIZATION_TOKEN", organizationToken: { name: "ci", createdBy: { login: org.admin.user.login } } });
+
+    const revoked = spawnAdmin("revoke-token", "--id", out.token.id);
+    expect(revoked.stderr).toBe("");
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ revoked: { id: out.token.id, kind: "ORGANIZATION", organization: org.name, name: "ci" } });
+    expect((await server.gql("{ viewer { kind } }", {}, { token: out.secret })).status).toBe(401);
+
+    const [deleted, tokenCreated] = auditOf(org.organization.id);
+    // revoked as the system: no user or token is recorded as the actor, the description names the CLI
+    expect(deleted).toMatchObject({ event: "organization-token-deleted", user_login: null, token_id: null });
+    expect(deleted!.description).toMatch(/"ci".*admin CLI/);
+    expect(tokenCreated).toMatchObject({ event: "organization-token-created", user_login: org.admin.user.login, user_agent: "gatehouse admin CLI" });
+
+    const help = spawnAdmin("--help");
+    for (const command of ["create-user", "list-users", "set-subscription", "create-org-token", "revoke-token"]) {
+      expect(help.stdout).toContain(`  ${command}`);
+    }
+  }, 30_000);
+
+  it("list-users prints every user as JSON", () => {
+    const user = createUser(server, { name: "Listed Person", email: "listed@example.test" });
+    const res = cli("list-users");
+    expect(res.code).toBe(0);
+    const users = res.json() as Record<string, unknown>[];
+    expect(users.find((u) => u.login === user.user.login)).toEqual({
+      id: user.user.id,
+      login: user.user.login,
+      name: "Listed Person",
+      email: "listed@example.test",
+      isSiteAdmin: false,
+      createdAt: user.user.createdAt.toISOString(),
+    });
+  });
+
+  it("set-subscription: trials, and errors that say what to do", () => {
+    const org = createOrg(server, { tier: "TEAM" });
+    const trial = cli("set-subscription", "--org", org.name.toUpperCase(), "--tier", "business-critical", "--trial-ends", "2099-01-31");
+    expect(trial.code).toBe(0);
+    expect(trial.json().organization).toMatchObject({ tier: "BUSINESS_CRITICAL", trialEndsAt: "2099-01-31T00:00:00.000Z" });
+    expect(auditOf(org.organization.id)[0]).toMatchObject({ event: "subscription-changed", user_login: null });
+
+    const unknownOrg = cli("set-subscription", "--org", "no-such-org", "--tier", "TEAM");
+    expect(unknownOrg.code).toBe(1);
+    expect(unknownOrg.stderr).toMatch(/organization "no-such-org" not found/);
+    const unknownTier = cli("set-subscription", "--org", org.name, "--tier", "GOLD");
+    expect(unknownTier.code).toBe(2);
+    expect(unknownTier.stderr).toMatch(/unknown tier "GOLD": use one of INDIVIDUAL, TEAM, ENTERPRISE_GROWTH, BUSINESS_CRITICAL/);
+    const badDate = cli("set-subscription", "--org", org.name, "--tier", "TEAM", "--trial-ends", "next week");
+    expect(badDate.code).toBe(2);
+    expect(badDate.stderr).toMatch(/"next week" is not a date: give an ISO 8601 date/);
+    const past = cli("set-subscription", "--org", org.name, "--tier", "TEAM", "--trial-ends", "2001-01-01");
+    expect(past.stderr).toMatch(/in the past/);
+    const missing = cli("set-subscription", "--org", org.name);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--tier is required/);
+    expect(missing.stdout).toBe("");
+  });
+
+  it("create-org-token: the oldest admin or --as is the creator; tier, admin and name are checked", () => {
+    const org = createOrg(server, { tier: "TEAM" });
+    const noTokens = cli("create-org-token", "--org", org.name, "--name", "ci");
+    expect(noTokens.code).toBe(1);
+    expect(noTokens.stderr).toMatch(/on the TEAM tier.*set-subscription --org .* --tier ENTERPRISE_GROWTH/);
+
+    cli("set-subscription", "--org", org.name, "--tier", "ENTERPRISE_GROWTH");
+    const second = createUser(server);
+    server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: second.user.login, role: "ADMIN" });
+    const member = createUser(server);
+    server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: member.user.login, role: "MEMBER" });
+
+    const asSecond = cli("create-org-token", "--org", org.name, "--name", "deploy", "--as", second.user.login, "--expires", "2099-06-30T12:00:00Z");
+    expect(asSecond.code).toBe(1); // more than two years away
+    expect(asSecond.stderr).toMatch(/at most two years away/);
+    const expires = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const ok = cli("create-org-token", "--org", org.name, "--name", "deploy", "--as", second.user.login, "--expires", expires);
+    expect(ok.code).toBe(0);
+    expect(ok.json()).toMatchObject({ token: { name: "deploy", expiresAt: expires }, createdBy: second.user.login });
+
+    expect(cli("create-org-token", "--org", org.name, "--name", "other", "--as", member.user.login).stderr).toMatch(/is not an ADMIN of/);
+    expect(cli("create-org-token", "--org", org.name, "--name", "deploy").stderr).toMatch(/already has \(or had\) a token named "deploy"/);
+    expect(cli("create-org-token", "--org", org.name, "--name", "bad name").stderr).toMatch(/invalid token name/);
+    expect(cli("create-org-token", "--org", org.name, "--name", "x", "--expires", "soon").code).toBe(2);
+  });
+
+  it("revoke-token: a personal token stops working; unknown and already revoked ids are refused", async () => {
+    const user = createUser(server);
+    expect((await server.gql("{ viewer { kind } }", {}, { token: user.token })).status).toBe(200);
+    const res = cli("revoke-token", "--id", user.tokenRow.id);
+    expect(res.code).toBe(0);
+    expect(res.json()).toMatchObject({ revoked: { id: user.tokenRow.id, kind: "PERSONAL", user: user.user.login, deletedAt: expect.any(String) } });
+    expect((await server.gql("{ viewer { kind } }", {}, { token: user.token })).status).toBe(401);
+
+    const again = cli("revoke-token", "--id", user.tokenRow.id);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already revoked at .*nothing to do/);
+    const unknown = cli("revoke-token", "--id", "00000000-0000-4000-8000-000000000000");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no access token 00000000-0000-4000-8000-000000000000/);
+    // a secret pasted instead of an id is not echoed back
+    const pasted = cli("revoke-token", "--id", user.token);
+    expect(pasted.code).toBe(1);
+    expect(pasted.stderr).not.toContain(user.token);
+  });
 });

@@ -39,6 +39,10 @@ const EXPECTED: Record<string, AuditEventId[] | { none: string }> = {
   appendUpdateEvents: { none: "engine telemetry, bracketed by stack-update-started and -completed" },
   completeUpdate: ["stack-update-completed"],
   cancelUpdate: ["stack-update-canceled"],
+  createWebhook: ["webhook-created"],
+  updateWebhook: ["webhook-updated"],
+  deleteWebhook: ["webhook-deleted"],
+  pingWebhook: ["webhook-pinged"],
 };
 
 const matrix: { operations: Array<{ operation: string; admin: boolean; orgToken: boolean; siteAdmin?: boolean }> } = JSON.parse(

@@ -16,20 +16,9 @@ describe("schema", () => {
     expect(readFileSync(SCHEMA_FILE, "utf8")).toBe(emittedSchema());
   });
 
-  it("covers the contract for the parts built so far (check-contract.mjs)", () => {
-    let output = "";
-    try {
-      output = execFileSync("node", [contractFile("check-contract.mjs"), "schema.graphql"], { encoding: "utf8" });
-    } catch (error) {
-      const { status, stdout, stderr } = error as { status: number; stdout: string; stderr: string };
-      expect(status, stderr).toBe(1); // 1: gaps listed; 2: could not run
-      output = stdout;
-    }
-    expect(output).toMatch(/^contract: /m);
-    const gaps = output.split("\n").filter((line) => line && !line.startsWith("contract:"));
-    // Everything still missing belongs to later issues (stacks, teams, webhooks, audit log).
-    const later = /Stack|Team|Webhook|AuditLog|Update|ResourceChanges|StackTag|Organization\.(teams|team|stacks|stack|webhooks|webhook|auditLogEvents|exportAuditLogEvents)$/;
-    expect(gaps.filter((gap) => !later.test(gap))).toEqual([]);
+  it("covers the contract (check-contract.mjs passes)", () => {
+    const output = execFileSync("node", [contractFile("check-contract.mjs"), "schema.graphql"], { encoding: "utf8" });
+    expect(output).toMatch(/^contract: covered/m);
   });
 });
 

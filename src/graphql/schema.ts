@@ -15,6 +15,7 @@ import { OrganizationStacksResolver, StackResolver } from "../modules/stacks/sta
 import { OrganizationTeamsResolver, TeamResolver, TeamStackGrantResolver } from "../modules/teams/team.resolver.js";
 import { UserResolver } from "../modules/users/user.resolver.js";
 import { ViewerResolver } from "../modules/viewer/viewer.resolver.js";
+import { OrganizationWebhooksResolver, WebhookResolver } from "../modules/webhooks/webhook.resolver.js";
 import { permissions } from "../permissions/index.js";
 import type { Context } from "./context.js";
 import { DateTimeScalar } from "./scalars.js";
@@ -36,6 +37,8 @@ export const RESOLVERS = [
   TeamStackGrantResolver,
   OrganizationTeamsResolver,
   AuditLogResolver,
+  WebhookResolver,
+  OrganizationWebhooksResolver,
 ] as const;
 
 let bareSchema: GraphQLSchema | undefined;

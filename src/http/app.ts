@@ -1,7 +1,6 @@
 // The HTTP server: Fastify (routes beside GraphQL, pino logging with request ids, body
 // limits, trusted-proxy handling) with Apollo Server mounted on /graphql.
 import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
@@ -12,11 +11,13 @@ import { type Db, openDatabase } from "../db/client.js";
 import { type Context, createContext, type RequestState } from "../graphql/context.js";
 import { buildGuardedSchema } from "../graphql/schema.js";
 import { loadServerKey } from "../lib/server-key.js";
+import { WebhookDispatcher } from "../modules/webhooks/webhook-dispatcher.js";
 import { refusalRecorderPlugin } from "../permissions/refusal-recorder.js";
 import { createServices, type Services } from "../services.js";
 import { createFormatError } from "./format-error.js";
 import { registerAuditExportRoute } from "./audit-export-route.js";
 import { registerHealthRoutes } from "./health.js";
+import { playgroundLandingPage, registerPlayground } from "./playground.js";
 import { authenticateRequest } from "./authenticate-request.js";
 
 declare module "fastify" {
@@ -37,6 +38,8 @@ export interface App {
   readonly fastify: FastifyInstance;
   readonly services: Services;
   readonly db: Db;
+  /** Delivers queued webhook events in the background (started unless WEBHOOK_DISPATCHER=false). */
+  readonly dispatcher: WebhookDispatcher;
   close(): Promise<void>;
 }
 
@@ -58,7 +61,9 @@ function loggerOptions(options: AppOptions): FastifyServerOptions["logger"] {
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const db = options.db ?? openDatabase(config.databasePath, { synchronous: config.databaseSynchronous });
-  const services = createServices(db, loadServerKey(config.secretKey, config.databasePath));
+  const services = createServices(db, loadServerKey(config.secretKey, config.databasePath), {
+    webhooks: { allowPrivateNetworks: config.webhookAllowPrivateNetworks, timeoutMs: config.webhookTimeoutMs },
+  });
 
   const fastify = Fastify({
     logger: loggerOptions(options),
@@ -88,7 +93,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     introspection: true,
     plugins: [
       fastifyApolloDrainPlugin(fastify),
-      ApolloServerPluginLandingPageDisabled(),
+      playgroundLandingPage(), // GraphiQL from our own packages, for GET /graphql from a browser
       refusalRecorderPlugin(fastify.log),
       {
         async requestDidStart() {
@@ -109,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await authenticateRequest(services, request, reply);
   });
   registerAuditExportRoute(fastify, services);
+  registerPlayground(fastify); // its assets, and the page's security headers (before Apollo's routes)
   await fastify.register(fastifyApollo(apollo), {
     path: "/graphql",
     method: ["GET", "POST", "OPTIONS"],
@@ -117,12 +123,28 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
   });
 
+  const dispatcher = new WebhookDispatcher({
+    db,
+    sender: services.webhookSender,
+    secrets: services.webhookSecrets,
+    schedule: config.webhookRetrySchedule,
+    timeoutMs: config.webhookTimeoutMs,
+    log: fastify.log,
+  });
+  if (config.webhookDispatcherEnabled) {
+    services.outbox.onEnqueued(() => dispatcher.kick());
+    dispatcher.start();
+  }
+
   return {
     fastify,
     services,
     db,
+    dispatcher,
     async close() {
       await fastify.close();
+      await dispatcher.stop();
+      services.webhookSender.close();
       if (!options.db) db.$client.close();
     },
   };

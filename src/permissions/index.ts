@@ -57,6 +57,8 @@ const stackInInput = STACK_IN_INPUT;
 
 /** Reading and exporting the audit log: org admins and org tokens (seed matrix). */
 const canReadAuditLog = or(isOrgAdmin(parent), isOrgToken(parent));
+/** Listing, reading and pinging webhooks: org admins and org tokens (seed matrix). */
+const canUseWebhooks = or(isOrgAdmin(parent), isOrgToken(parent));
 
 export const permissionRules = {
   Query: {
@@ -99,6 +101,11 @@ export const permissionRules = {
     appendUpdateEvents: canRunUpdate(STACK_OF_UPDATE),
     completeUpdate: canRunUpdate(STACK_OF_UPDATE),
     cancelUpdate: canRunUpdate(STACK_OF_UPDATE),
+    // webhooks: org tokens may create and ping them (seed matrix), only admins change or delete them
+    createWebhook: or(isOrgAdmin(inInput), isOrgToken(inInput)),
+    pingWebhook: or(isOrgAdmin(inInput), isOrgToken(inInput)),
+    updateWebhook: isOrgAdmin(inInput),
+    deleteWebhook: isOrgAdmin(inInput),
   },
   Organization: {
     "*": allow,
@@ -112,6 +119,8 @@ export const permissionRules = {
     // also the permission of GET /api/orgs/{org}/auditlogs/export (src/http/audit-export-route.ts)
     auditLogEvents: canReadAuditLog,
     exportAuditLogEvents: canReadAuditLog,
+    webhooks: canUseWebhooks,
+    webhook: canUseWebhooks,
   },
   // A Stack object is only handed to callers who can READ it; it carries their permission.
   Stack: {
@@ -136,6 +145,10 @@ export const permissionRules = {
   AuditLogEventConnection: allow,
   AuditLogUser: allow,
   AuditLogExport: allow,
+  // A Webhook object is only handed to org admins and tokens (Organization.webhook(s), the mutations).
+  Webhook: allow,
+  WebhookDelivery: allow,
+  WebhookDeliveryConnection: allow,
   Team: allow,
   // TeamStackGrant.stack: allowed here; the resolver returns null when the caller cannot READ it.
   TeamStackGrant: allow,

@@ -228,4 +228,52 @@ export const OPERATIONS: Record<string, OperationCase> = {
       return { org: w.org.name, team, project: w.stack.project, stack: w.stack.stack };
     },
   ),
+  // ---------------------------------------------------------------- webhooks
+  // Loopback URLs only; the matrix server keeps the SSRF guard on, so a ping is refused
+  // at connect time and nothing is sent anywhere.
+  "Mutation.createWebhook": mutation(
+    "createWebhook",
+    "mutation ($org: String!, $name: String!) { createWebhook(input: { organization: $org, name: $name, payloadUrl: \"http://127.0.0.1:9/hook\" }) { id } }",
+    (w) => ({ org: w.org.name, name: uniqueName("wh").slice(0, 32) }),
+  ),
+  "Mutation.updateWebhook": mutation(
+    "updateWebhook",
+    "mutation ($org: String!, $name: String!) { updateWebhook(input: { organization: $org, name: $name, active: false }) { active } }",
+    (w) => ({ org: w.org.name, name: worldWebhook(w) }),
+  ),
+  "Mutation.deleteWebhook": mutation(
+    "deleteWebhook",
+    "mutation ($org: String!, $name: String!) { deleteWebhook(input: { organization: $org, name: $name }) }",
+    (w) => ({ org: w.org.name, name: worldWebhook(w) }),
+  ),
+  "Mutation.pingWebhook": mutation(
+    "pingWebhook",
+    "mutation ($org: String!, $name: String!) { pingWebhook(input: { organization: $org, name: $name }) { kind error } }",
+    (w) => ({ org: w.org.name, name: worldWebhook(w) }),
+  ),
+  "Organization.webhooks": orgField("webhooks", "webhooks { name hasSecret }"),
+  "Organization.webhook": {
+    request: (w) => ({
+      query: "query ($org: String!, $name: String!) { organization(name: $org) { webhook(name: $name) { name } } }",
+      variables: { org: w.org.name, name: worldWebhook(w) },
+    }),
+    result: (data) => data?.organization?.webhook,
+  },
+  "Webhook.deliveries": {
+    request: (w) => ({
+      query: "query ($org: String!, $name: String!) { organization(name: $org) { webhook(name: $name) { deliveries { totalCount } } } }",
+      variables: { org: w.org.name, name: worldWebhook(w) },
+    }),
+    result: (data) => data?.organization?.webhook?.deliveries,
+  },
+  // ---------------------------------------------------------------- audit log
+  "Organization.auditLogEvents": orgField("auditLogEvents", "auditLogEvents(first: 5) { totalCount nodes { event } }"),
+  "Organization.exportAuditLogEvents": orgField("exportAuditLogEvents", "exportAuditLogEvents(format: CSV) { eventCount }"),
 };
+
+/** A webhook of the world's organization, created by its admin (pointing at loopback). */
+function worldWebhook(w: World): string {
+  const name = uniqueName("wh").slice(0, 32);
+  w.server.app.services.webhooks.create(w.admin.caller, w.org.organization, { organization: w.org.name, name, payloadUrl: "http://127.0.0.1:9/hook" });
+  return name;
+}

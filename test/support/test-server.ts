@@ -30,11 +30,12 @@ export interface TestServer {
   /** Every response body returned by gql() so far. */
   responses: string[];
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResponse<T>>;
-  close(): Promise<void>;
+  close(options?: { keepDir?: boolean }): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), "gatehouse-test-"));
+/** `reuseDir`: start on the database of an earlier (closed) server, e.g. to test a restart. */
+export async function startTestServer(env: Record<string, string> = {}, reuseDir?: string): Promise<TestServer> {
+  const dir = reuseDir ?? mkdtempSync(join(tmpdir(), "gatehouse-test-"));
   const databasePath = join(dir, "gatehouse.db");
   const config = loadConfig({
     DATABASE_PATH: databasePath,
@@ -70,9 +71,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       responses.push(res.body);
       return { status: res.statusCode, headers: res.headers, body: JSON.parse(res.body), raw: res.body };
     },
-    async close() {
+    async close({ keepDir = false }: { keepDir?: boolean } = {}) {
       await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!keepDir && !reuseDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -196,4 +196,38 @@ export class AccessTokenService {
       return true as const;
     });
   }
+
+  /**
+   * Incident response (admin CLI `revoke-token`): revokes any personal or organization token
+   * by id, whoever owns it. An organization token's revocation is audited in its organization
+   * as `organization-token-deleted`, attributed to `caller` (the system); a personal token
+   * belongs to no organization, so there is no audit log to write it to.
+   */
+  revokeAny(caller: Caller, id: string): AccessTokenRow {
+    return writeTransaction(this.db, (tx) => {
+      const token = UUID_PATTERN.test(id)
+        ? tx.select().from(accessTokensTable).where(eq(accessTokensTable.id, id)).get()
+        : undefined;
+      if (!token) throw new NotFoundError(`there is no access token${describeId(id)}: check the id`);
+      if (token.deletedAt !== null) {
+        throw new ConflictError(`access token ${token.id} was already revoked at ${token.deletedAt.toISOString()}: nothing to do`);
+      }
+      // the audit log records no actor for the system, so the description names it
+      const by = caller.principal.kind === "SYSTEM" ? ` (revoked by the ${caller.principal.label})` : "";
+      const revoked = tx
+        .update(accessTokensTable)
+        .set({ deletedAt: new Date() })
+        .where(and(eq(accessTokensTable.id, token.id), isNull(accessTokensTable.deletedAt)))
+        .returning()
+        .get()!;
+      if (revoked.kind === "ORGANIZATION" && revoked.organizationId !== null) {
+        this.audit.write(caller, {
+          organizationId: revoked.organizationId,
+          event: "organization-token-deleted",
+          description: `Deleted organization access token "${revoked.name}"${by}`,
+        });
+      }
+      return revoked;
+    });
+  }
 }

@@ -16,6 +16,8 @@ import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/paginat
 import { checkText, quote } from "../../lib/validation.js";
 import type { StackNode, UpdateRow } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
+import type { WebhookOutbox } from "../webhooks/webhook-outbox.js";
+import { updateEvent } from "../webhooks/webhook-payloads.js";
 import { fullName, type StackService } from "../stacks/stack.service.js";
 import { checkState } from "../stacks/stack-state.js";
 import type { CompleteUpdateInput, ResourceChangesInput, UpdateEventInput } from "./update.inputs.js";
@@ -65,6 +67,7 @@ export class UpdateService {
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
     private readonly stacks: StackService,
+    private readonly outbox: WebhookOutbox,
   ) {
     const p = (name: string) => sql.placeholder(name);
     this.insertEvent = db
@@ -176,7 +179,7 @@ export class UpdateService {
         .get()!;
       if (checkpoint) this.stacks.writeCheckpoint(tx, stack.id, checkpoint.json, checkpoint.resourceCount, endedAt);
       if (!update.isPreview) tx.update(stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(stacksTable.id, stack.id)).run();
-      this.writeEndEvent(caller, stack, ended);
+      this.writeEndEvents(tx, caller, stack, ended, checkpoint?.resourceCount);
       return ended;
     });
   }
@@ -192,7 +195,7 @@ export class UpdateService {
         .returning()
         .get()!;
       if (!update.isPreview) tx.update(stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(stacksTable.id, stack.id)).run();
-      this.writeEndEvent(caller, stack, ended);
+      this.writeEndEvents(tx, caller, stack, ended);
       return ended;
     });
   }
@@ -246,7 +249,9 @@ export class UpdateService {
     };
   }
 
-  private writeEndEvent(caller: Caller, stack: StackNode, ended: UpdateRow): void {
+  /** The audit event and the webhook event of an update that ended. */
+  private writeEndEvents(tx: Tx, caller: Caller, stack: StackNode, ended: UpdateRow, resourceCount = stack.resourceCount): void {
+    this.outbox.enqueue(tx, stack.organizationId, updateEvent(caller, stack.organization, stack, ended, resourceCount));
     const name = `${ended.kind} ${ended.version} of stack "${fullName(stack.organization, stack)}"`;
     this.audit.write(
       caller,

@@ -19,6 +19,8 @@ import { checkStackName, quote } from "../../lib/validation.js";
 import type { Access, OrganizationAccess, StackNode, StackRow } from "../../permissions/access.js";
 import { atLeast, baseStackPermission } from "../../permissions/stack-permission.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
+import type { WebhookOutbox } from "../webhooks/webhook-outbox.js";
+import { stackEvent } from "../webhooks/webhook-payloads.js";
 import { checkTagName, checkTagValue, PROJECT_TAG } from "../stack-tags/tag-rules.js";
 import type { CreateStackInput } from "./stack.inputs.js";
 import { checkState } from "./stack-state.js";
@@ -41,6 +43,7 @@ export class StackService {
     private readonly db: Db,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
+    private readonly outbox: WebhookOutbox,
   ) {}
 
   create(caller: Caller, organization: OrganizationRow, input: CreateStackInput): StackRow {
@@ -78,6 +81,7 @@ export class StackService {
           event: "stack-created",
           description: `Created stack "${fullName(organization, stack)}"`,
         });
+        this.outbox.enqueue(tx, organization.id, stackEvent("stack_created", caller, organization, stack));
         return stack;
       });
     } catch (error) {
@@ -164,6 +168,7 @@ export class StackService {
       }
       this.refuseWhileRunning(tx, stack, "deleted");
       tx.delete(stacksTable).where(eq(stacksTable.id, stack.id)).run();
+      this.outbox.enqueue(tx, stack.organizationId, stackEvent("stack_deleted", caller, stack.organization, current));
       this.audit.write(caller, {
         organizationId: stack.organizationId,
         event: "stack-deleted",

@@ -1,0 +1,59 @@
+import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
+import type { OrganizationRow } from "../../auth/principal.js";
+import type { Context } from "../../graphql/context.js";
+import { Organization } from "../organizations/organization.type.js";
+import { CreateWebhookInput, UpdateWebhookInput, WebhookRefInput } from "./webhook.inputs.js";
+import { toDelivery, toWebhook } from "./webhook.service.js";
+import { Webhook, WebhookDelivery, WebhookDeliveryConnection } from "./webhook.type.js";
+
+@Resolver(() => Webhook)
+export class WebhookResolver {
+  @Mutation(() => Webhook)
+  createWebhook(@Arg("input", () => CreateWebhookInput) input: CreateWebhookInput, @Ctx() ctx: Context): Webhook {
+    const organization = ctx.access.requireOrganization(input.organization);
+    return toWebhook(ctx.services.webhooks.create(ctx.caller, organization, input));
+  }
+
+  @Mutation(() => Webhook, { description: "Only the fields given change; the secret stays unless replaced or cleared." })
+  updateWebhook(@Arg("input", () => UpdateWebhookInput) input: UpdateWebhookInput, @Ctx() ctx: Context): Webhook {
+    const organization = ctx.access.requireOrganization(input.organization);
+    return toWebhook(ctx.services.webhooks.update(ctx.caller, organization, input));
+  }
+
+  @Mutation(() => Boolean)
+  deleteWebhook(@Arg("input", () => WebhookRefInput) input: WebhookRefInput, @Ctx() ctx: Context): boolean {
+    const organization = ctx.access.requireOrganization(input.organization);
+    return ctx.services.webhooks.delete(ctx.caller, organization, input.name);
+  }
+
+  @Mutation(() => WebhookDelivery, { description: "Sends a ping now and returns its delivery (also when it failed)." })
+  async pingWebhook(@Arg("input", () => WebhookRefInput) input: WebhookRefInput, @Ctx() ctx: Context): Promise<WebhookDelivery> {
+    const organization = ctx.access.requireOrganization(input.organization);
+    return toDelivery(await ctx.services.webhooks.ping(ctx.caller, organization, input.name));
+  }
+
+  @FieldResolver(() => WebhookDeliveryConnection, { description: "List Webhook Deliveries. Newest first." })
+  deliveries(
+    @Root() webhook: Webhook,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: Context,
+  ): WebhookDeliveryConnection {
+    const { page, count } = ctx.services.webhooks.deliveries(webhook, first, after);
+    return new WebhookDeliveryConnection(page, count);
+  }
+}
+
+@Resolver(() => Organization)
+export class OrganizationWebhooksResolver {
+  @FieldResolver(() => [Webhook], { nullable: true, description: "List Webhooks. Null with a FORBIDDEN error for callers who may not." })
+  webhooks(@Root() organization: OrganizationRow, @Ctx() ctx: Context): Webhook[] {
+    return ctx.services.webhooks.list(organization).map(toWebhook);
+  }
+
+  @FieldResolver(() => Webhook, { nullable: true, description: "Get Webhook." })
+  webhook(@Root() organization: OrganizationRow, @Arg("name", () => String) name: string, @Ctx() ctx: Context): Webhook | null {
+    const row = ctx.services.webhooks.byName(organization, name);
+    return row ? toWebhook(row) : null;
+  }
+}

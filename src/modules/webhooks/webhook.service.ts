@@ -1,0 +1,191 @@
+import { and, count, desc, eq, lt, sql } from "drizzle-orm";
+import type { Caller, OrganizationRow } from "../../auth/principal.js";
+import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import { isUniqueViolation } from "../../db/errors.js";
+import { webhookDeliveriesTable, webhooksTable } from "../../db/schema.js";
+import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
+import { newId } from "../../lib/ids.js";
+import { type CursorCodec, pageSize, toPage } from "../../lib/pagination.js";
+import type { SecretBox } from "../../lib/secret-box.js";
+import { checkText, checkWebhookName, quote } from "../../lib/validation.js";
+import type { AuditWriter } from "../audit/audit.writer.js";
+import { type DeliveryRow, recordAttempt, sendAttempt, type WebhookRow } from "./webhook-delivery.js";
+import { newMessageId } from "./webhook-outbox.js";
+import { pingEvent } from "./webhook-payloads.js";
+import { checkFilters, checkPayloadUrl, checkSigningSecret } from "./webhook-rules.js";
+import type { WebhookSender } from "./webhook-sender.js";
+import type { CreateWebhookInput, UpdateWebhookInput } from "./webhook.inputs.js";
+import type { Webhook, WebhookDelivery } from "./webhook.type.js";
+
+const checkDisplayName = (value: string) => checkText("displayName", value, 100, { allowEmpty: false }).trim();
+
+/** Rows → GraphQL objects, field by field: the secret's ciphertext never leaves. */
+export const toWebhook = (row: WebhookRow): Webhook => ({
+  id: row.id,
+  name: row.name,
+  displayName: row.displayName,
+  payloadUrl: row.payloadUrl,
+  hasSecret: row.secretCiphertext !== null,
+  active: row.active,
+  format: row.format,
+  filters: row.filters,
+  createdAt: row.createdAt,
+  organizationId: row.organizationId,
+});
+
+export const toDelivery = (row: DeliveryRow): WebhookDelivery => ({
+  ...row,
+  id: String(row.id),
+  payload: JSON.parse(row.payload) as unknown,
+});
+
+/** Organization webhooks: CRUD, ping, delivery history. Deliveries of events: WebhookDispatcher. */
+export class WebhookService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditWriter,
+    private readonly cursors: CursorCodec,
+    private readonly secrets: SecretBox,
+    private readonly sender: WebhookSender,
+  ) {}
+
+  list(organization: OrganizationRow): WebhookRow[] {
+    return this.db
+      .select()
+      .from(webhooksTable)
+      .where(eq(webhooksTable.organizationId, organization.id))
+      .orderBy(sql`lower(${webhooksTable.name})`)
+      .all();
+  }
+
+  byName(organization: OrganizationRow, name: string, tx: Db | Tx = this.db): WebhookRow | null {
+    return (
+      tx
+        .select()
+        .from(webhooksTable)
+        .where(and(eq(webhooksTable.organizationId, organization.id), eq(sql`lower(${webhooksTable.name})`, name.toLowerCase())))
+        .get() ?? null
+    );
+  }
+
+  create(caller: Caller, organization: OrganizationRow, input: CreateWebhookInput): WebhookRow {
+    const name = checkWebhookName(input.name);
+    const displayName = input.displayName == null ? name : checkDisplayName(input.displayName);
+    const payloadUrl = checkPayloadUrl(input.payloadUrl);
+    const secret = input.secret == null ? null : checkSigningSecret(input.secret);
+    const filters = checkFilters(input.filters ?? []);
+    const id = newId();
+    try {
+      return writeTransaction(this.db, (tx) => {
+        const row = tx
+          .insert(webhooksTable)
+          .values({
+            id,
+            organizationId: organization.id,
+            name,
+            displayName,
+            payloadUrl,
+            secretCiphertext: secret ? this.secrets.seal(secret, id) : null,
+            active: input.active ?? true,
+            format: input.format ?? "RAW",
+            filters,
+            createdAt: new Date(),
+          })
+          .returning()
+          .get();
+        this.audit.write(caller, {
+          organizationId: organization.id,
+          event: "webhook-created",
+          description: `Created webhook "${name}" (${row.format}, ${row.active ? "active" : "inactive"})`,
+        });
+        return row;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`"${organization.name}" already has a webhook named "${name}"`);
+      throw error;
+    }
+  }
+
+  /** Only the fields given change; the secret stays unless a new one is given or clearSecret. */
+  update(caller: Caller, organization: OrganizationRow, input: UpdateWebhookInput): WebhookRow {
+    if (input.secret != null && input.clearSecret) throw new BadUserInputError("give a new secret or clearSecret, not both");
+    const changes: Partial<WebhookRow> = {};
+    const described: string[] = [];
+    if (input.displayName != null) changes.displayName = checkDisplayName(input.displayName);
+    if (input.payloadUrl != null) changes.payloadUrl = checkPayloadUrl(input.payloadUrl);
+    if (input.active != null) changes.active = input.active;
+    if (input.format != null) changes.format = input.format;
+    if (input.filters != null) changes.filters = checkFilters(input.filters);
+    const newSecret = input.secret != null ? checkSigningSecret(input.secret) : null;
+    for (const key of Object.keys(changes)) described.push(key);
+    if (newSecret) described.push("secret");
+    if (input.clearSecret) described.push("secret removed");
+    return writeTransaction(this.db, (tx) => {
+      const webhook = this.requireWebhook(tx, organization, input.name);
+      if (described.length === 0) return webhook;
+      if (newSecret) changes.secretCiphertext = this.secrets.seal(newSecret, webhook.id);
+      if (input.clearSecret) changes.secretCiphertext = null;
+      const row = tx.update(webhooksTable).set(changes).where(eq(webhooksTable.id, webhook.id)).returning().get()!;
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "webhook-updated",
+        description: `Updated webhook "${webhook.name}": ${described.join(", ")}`,
+      });
+      return row;
+    });
+  }
+
+  /** Its pending deliveries and delivery history go with it. */
+  delete(caller: Caller, organization: OrganizationRow, name: string): true {
+    return writeTransaction(this.db, (tx) => {
+      const webhook = this.requireWebhook(tx, organization, name);
+      tx.delete(webhooksTable).where(eq(webhooksTable.id, webhook.id)).run();
+      this.audit.write(caller, { organizationId: organization.id, event: "webhook-deleted", description: `Deleted webhook "${webhook.name}"` });
+      return true as const;
+    });
+  }
+
+  /** Sends a `ping` now, outside the outbox, and returns its delivery, successful or not. */
+  async ping(caller: Caller, organization: OrganizationRow, name: string): Promise<DeliveryRow> {
+    const webhook = this.byName(organization, name);
+    if (!webhook) throw new NotFoundError(`"${organization.name}" has no webhook named ${quote(name)}`);
+    const attempt = { webhook, event: pingEvent(organization, webhook.name), messageId: newMessageId(), attempt: 1, outboxId: null };
+    const sent = await sendAttempt(this.sender, this.secrets, attempt);
+    return writeTransaction(this.db, (tx) => {
+      if (!this.byName(organization, webhook.name, tx)) throw new NotFoundError(`webhook "${webhook.name}" was deleted meanwhile`);
+      const delivery = recordAttempt(tx, attempt, sent);
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "webhook-pinged",
+        description: `Pinged webhook "${webhook.name}": ${sent.result.responseCode ?? sent.result.error}`,
+      });
+      return delivery;
+    });
+  }
+
+  /** Newest first. */
+  deliveries(webhook: Webhook, first: number | null, after: string | null) {
+    const size = pageSize(first);
+    const list = `deliveries:${webhook.id}`;
+    const from = after ? this.cursors.decode(list, after) : null;
+    const d = webhookDeliveriesTable;
+    const rows = this.db
+      .select()
+      .from(d)
+      .where(and(eq(d.webhookId, webhook.id), from ? lt(d.id, Number(from[0])) : undefined))
+      .orderBy(desc(d.id))
+      .limit(size + 1)
+      .all();
+    const page = toPage(rows, size, (last) => this.cursors.encode(list, [last.id]));
+    return {
+      page: { ...page, nodes: page.nodes.map(toDelivery) },
+      count: () => this.db.select({ n: count() }).from(d).where(eq(d.webhookId, webhook.id)).get()!.n,
+    };
+  }
+
+  private requireWebhook(tx: Tx, organization: OrganizationRow, name: string): WebhookRow {
+    const webhook = this.byName(organization, name, tx);
+    if (!webhook) throw new NotFoundError(`"${organization.name}" has no webhook named ${quote(name)}`);
+    return webhook;
+  }
+}

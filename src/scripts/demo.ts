@@ -1,0 +1,287 @@
+// `npm run demo`: fills the database at DATABASE_PATH with the demo organization acme-corp
+// (what: demo-data.ts) and prints a token to paste for each role. The database keeps only
+// hashes, so the secrets go to demo-tokens.json beside it (mode 0600). A second run finds
+// the organization, creates nothing, and prints the tokens from that file, issuing fresh
+// ones (and saying so) for any that are missing or no longer work.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { and, count, eq, inArray, isNull } from "drizzle-orm";
+import { hashSecret, parseSecret } from "../auth/token-secret.js";
+import { bootstrapSiteAdmin } from "../bootstrap.js";
+import { type Config, ConfigError, loadConfig } from "../config.js";
+import { type Db, openDatabase, writeTransaction } from "../db/client.js";
+import {
+  accessTokensTable,
+  auditEventsTable,
+  membershipsTable,
+  stacksTable,
+  stackUpdatesTable,
+  teamsTable,
+  updateEventsTable,
+} from "../db/schema.js";
+import { AppError } from "../errors.js";
+import { loadServerKey } from "../lib/server-key.js";
+import { organizationTokensEnabled } from "../modules/organizations/subscription.js";
+import { createServices, type Services } from "../services.js";
+import {
+  DEMO_ORG_TOKEN,
+  DEMO_ORGANIZATION,
+  type DemoSecret,
+  ROLE_LOGINS,
+  seedDemo,
+  takenLogins,
+  userCaller,
+} from "./demo-data.js";
+
+export const DEMO_TOKENS_FILE = "demo-tokens.json";
+
+export interface DemoCounts {
+  members: number;
+  teams: number;
+  stacks: number;
+  updates: number;
+  events: number;
+  orgTokens: number;
+  auditEvents: number;
+}
+
+export interface DemoResult {
+  /** False when the organization was already there. */
+  readonly created: boolean;
+  readonly tokensFile: string;
+  readonly tokens: DemoSecret[];
+  /** Tokens issued afresh on this (second or later) run, and why. */
+  readonly reissued: { role: string; principal: string; reason: string }[];
+  /** Things the user should know, e.g. why a token will be refused. */
+  readonly notes: string[];
+  readonly counts: DemoCounts;
+  readonly seconds: number;
+}
+
+class DemoError extends Error {}
+
+/** Runs the demo against DATABASE_PATH; `print` receives the report, line by line. */
+export function runDemo(env: Record<string, string | undefined> = process.env, print: (line: string) => void = console.log): DemoResult {
+  const started = performance.now();
+  const config = loadConfig(env);
+  const db = openDatabase(config.databasePath, { synchronous: config.databaseSynchronous });
+  try {
+    const services = createServices(db, loadServerKey(config.secretKey, config.databasePath));
+    // the server's first-start site admin (admin-token), as `npm start` would have made it
+    const adminTokenFile = bootstrapSiteAdmin(services, config.databasePath);
+    const tokensFile = join(dirname(config.databasePath), DEMO_TOKENS_FILE);
+
+    let created = false;
+    let tokens: DemoSecret[];
+    let reissued: DemoResult["reissued"] = [];
+    const notes: string[] = [];
+    if (!services.organizations.findByName(DEMO_ORGANIZATION)) {
+      const taken = takenLogins(services);
+      if (taken.length > 0) {
+        throw new DemoError(
+          `the demo users' logins are taken in this database (${taken.join(", ")}): run the demo against a fresh DATABASE_PATH`,
+        );
+      }
+      // one transaction: either the whole organization is there or none of it is
+      tokens = db.$client.transaction(() => seedDemo(services)).immediate();
+      created = true;
+      writeTokensFile(tokensFile, tokens);
+    } else {
+      ({ tokens, reissued } = refreshTokens(services, db, tokensFile, notes));
+    }
+    if (!organizationTokensEnabled(services.organizations.findByName(DEMO_ORGANIZATION)!)) {
+      notes.push(
+        `"${DEMO_ORGANIZATION}" is no longer on a tier with organization tokens, so the org token is refused: ` +
+          `npm run --silent admin -- set-subscription --org ${DEMO_ORGANIZATION} --tier ENTERPRISE_GROWTH`,
+      );
+    }
+
+    const result: DemoResult = {
+      created,
+      tokensFile,
+      tokens,
+      reissued,
+      notes,
+      counts: demoCounts(db),
+      seconds: (performance.now() - started) / 1000,
+    };
+    report(result, config, adminTokenFile, print);
+    return result;
+  } finally {
+    db.$client.close();
+  }
+}
+
+/** Reads the saved secrets; keeps those that still work, issues fresh ones for the rest. */
+function refreshTokens(
+  services: Services,
+  db: Db,
+  file: string,
+  notes: string[],
+): { tokens: DemoSecret[]; reissued: DemoResult["reissued"] } {
+  const saved = readTokensFile(file);
+  const organization = services.organizations.findByName(DEMO_ORGANIZATION)!;
+  const roles: [role: string, principal: string][] = [
+    ["admin", ROLE_LOGINS.admin],
+    ["member", ROLE_LOGINS.member],
+    ["billing manager", ROLE_LOGINS["billing manager"]],
+    ["org token", DEMO_ORG_TOKEN],
+    ["site admin", ROLE_LOGINS["site admin"]],
+  ];
+  const tokens: DemoSecret[] = [];
+  const reissued: DemoResult["reissued"] = [];
+  const why = (kept: DemoSecret | undefined) =>
+    kept ? "the saved one was revoked or has expired" : `it was not in ${DEMO_TOKENS_FILE}`;
+  for (const [role, principal] of roles) {
+    const kept = saved.find((t) => t.role === role);
+    if (role === "org token") {
+      if (kept && tokenRow(db, kept.secret)?.organizationId === organization.id) {
+        tokens.push(kept);
+        continue;
+      }
+      if (!organizationTokensEnabled(organization)) {
+        notes.push("no org token was issued (the saved one is missing or revoked; see below)");
+        continue;
+      }
+      // org token names are never reused: ci-deploy-2, ci-deploy-3 …
+      const names = new Set(services.tokens.listForOrganization(organization, true).map((t) => t.name?.toLowerCase()));
+      let name = DEMO_ORG_TOKEN;
+      for (let n = 2; names.has(name); n++) name = `${DEMO_ORG_TOKEN}-${n}`;
+      const admin = tokens.find((t) => t.role === "admin")!;
+      const adminRow = tokenRow(db, admin.secret)!;
+      const adminUser = services.users.findByLogin(admin.principal)!;
+      const issued = services.tokens.createForOrganization(userCaller(adminUser, adminRow), organization, {
+        organization: organization.name,
+        name,
+        description: "GitHub Actions: pulumi up on merge to main (reissued by npm run demo)",
+        expiresAt: null,
+      });
+      tokens.push({ role, principal: name, secret: issued.secret });
+      reissued.push({ role, principal: name, reason: why(kept) });
+      continue;
+    }
+    const user = services.users.findByLogin(principal);
+    if (!user) {
+      throw new DemoError(
+        `"${DEMO_ORGANIZATION}" exists but the demo user "${principal}" does not: it was not made by the demo; run the demo against a fresh DATABASE_PATH`,
+      );
+    }
+    if (kept && tokenRow(db, kept.secret)?.userId === user.id) {
+      tokens.push(kept);
+      continue;
+    }
+    const issued = writeTransaction(db, (tx) => services.tokens.insertPersonal(tx, user.id, "Demo token (npm run demo)", null));
+    tokens.push({ role, principal, secret: issued.secret });
+    reissued.push({ role, principal, reason: why(kept) });
+  }
+  if (reissued.length > 0) writeTokensFile(file, tokens);
+  if (reissued.some((r) => r.reason.startsWith("it was not"))) {
+    notes.push("tokens issued before are still valid, their secrets unknown: revoke any you no longer trust with npm run --silent admin -- revoke-token --id <id>");
+  }
+  return { tokens, reissued };
+}
+
+/** The live, unexpired token row of a secret, or null. */
+function tokenRow(db: Db, secret: string) {
+  if (parseSecret(secret) === null) return null;
+  const row = db
+    .select()
+    .from(accessTokensTable)
+    .where(and(eq(accessTokensTable.secretHash, hashSecret(secret)), isNull(accessTokensTable.deletedAt)))
+    .get();
+  if (!row || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now())) return null;
+  return row;
+}
+
+function readTokensFile(file: string): DemoSecret[] {
+  if (!existsSync(file)) return [];
+  try {
+    const parsed = JSON.parse(readFileSync(file, "utf8")) as { tokens?: DemoSecret[] };
+    return Array.isArray(parsed.tokens) ? parsed.tokens.filter((t) => typeof t?.secret === "string") : [];
+  } catch {
+    return []; // unreadable: treat as gone, fresh tokens are issued
+  }
+}
+
+function writeTokensFile(file: string, tokens: DemoSecret[]): void {
+  const body = { organization: DEMO_ORGANIZATION, note: "secrets of npm run demo; keep private", tokens };
+  writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600); // also when the file was already there
+}
+
+/** What the demo organization holds now. */
+export function demoCounts(db: Db): DemoCounts {
+  const org = db.$client.prepare("SELECT id FROM organizations WHERE lower(name) = ?").get(DEMO_ORGANIZATION) as { id: string };
+  const n = (q: { get(): { n: number } | undefined }) => q.get()?.n ?? 0;
+  const stackIds = db.select({ id: stacksTable.id }).from(stacksTable).where(eq(stacksTable.organizationId, org.id));
+  const updateIds = db.select({ id: stackUpdatesTable.id }).from(stackUpdatesTable).where(inArray(stackUpdatesTable.stackId, stackIds));
+  return {
+    members: n(db.select({ n: count() }).from(membershipsTable).where(eq(membershipsTable.organizationId, org.id))),
+    teams: n(db.select({ n: count() }).from(teamsTable).where(eq(teamsTable.organizationId, org.id))),
+    stacks: n(db.select({ n: count() }).from(stacksTable).where(eq(stacksTable.organizationId, org.id))),
+    updates: n(db.select({ n: count() }).from(stackUpdatesTable).where(inArray(stackUpdatesTable.stackId, stackIds))),
+    events: n(db.select({ n: count() }).from(updateEventsTable).where(inArray(updateEventsTable.updateId, updateIds))),
+    orgTokens: n(
+      db
+        .select({ n: count() })
+        .from(accessTokensTable)
+        .where(and(eq(accessTokensTable.organizationId, org.id), isNull(accessTokensTable.deletedAt))),
+    ),
+    auditEvents: n(db.select({ n: count() }).from(auditEventsTable).where(eq(auditEventsTable.organizationId, org.id))),
+  };
+}
+
+function report(result: DemoResult, config: Config, adminTokenFile: string | null, print: (line: string) => void): void {
+  const c = result.counts;
+  const host = ["0.0.0.0", "::", ""].includes(config.host) ? "127.0.0.1" : config.host;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${config.port || 4000}/graphql`;
+  print(
+    result.created
+      ? `Created the demo organization "${DEMO_ORGANIZATION}" in ${config.databasePath} (${result.seconds.toFixed(1)} s):`
+      : `"${DEMO_ORGANIZATION}" is already in ${config.databasePath}: nothing created.`,
+  );
+  print(
+    `  ${c.members} members, ${c.teams} teams, ${c.stacks} stacks, ${c.updates} updates with ${c.events} engine events, ` +
+      `${c.orgTokens} organization tokens, ${c.auditEvents} audit events`,
+  );
+  if (adminTokenFile) print(`  (first start: the site admin "admin" was created, its token is in ${adminTokenFile})`);
+  for (const r of result.reissued) print(`  issued a fresh token for ${r.role} (${r.principal}): ${r.reason}`);
+  for (const note of result.notes) print(`  note: ${note}`);
+  print("");
+  print(`Tokens (saved in ${result.tokensFile}, mode 0600):`);
+  const width = Math.max(...result.tokens.map((t) => t.principal.length));
+  for (const t of result.tokens) {
+    print(`  ${t.role.padEnd(16)} ${t.principal.padEnd(width)}  ${t.secret}  ${ROLE_HINTS[t.role] ?? ""}`.trimEnd());
+  }
+  print("");
+  // the server must use the same database: name it unless it is the default one
+  const start = config.databasePath === resolve("data/gatehouse.db") ? "npm start" : `DATABASE_PATH=${config.databasePath} npm start`;
+  print("Next: start the server");
+  print(`  ${start}`);
+  print(`open the playground at ${url} and send the header`);
+  print("  Authorization: token <a token above>");
+  print("or try it from a shell:");
+  const admin = result.tokens.find((t) => t.role === "admin")!;
+  const query = `{ organization(name: \\"${DEMO_ORGANIZATION}\\") { stacks(first: 5) { totalCount nodes { project name resourceCount } } } }`;
+  print(`  curl -s ${url} -H "Authorization: token ${admin.secret}" \\`);
+  print(`    -H 'content-type: application/json' -d '{"query":"${query}"}'`);
+}
+
+/** What each printed token can do, in a few words. */
+const ROLE_HINTS: Record<string, string> = {
+  admin: "everything in acme-corp",
+  member: "READ on every stack, WRITE via team backend",
+  "billing manager": "no stacks, no admin fields",
+  "org token": "WRITE on every stack (CI)",
+  "site admin": "createUser, subscriptions; not in acme-corp",
+};
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  try {
+    runDemo();
+  } catch (error) {
+    const known = error instanceof DemoError || error instanceof ConfigError || error instanceof AppError;
+    console.error(`npm run demo: ${known ? (error as Error).message : (error as Error).stack}`);
+    process.exitCode = 1;
+  }
+}
