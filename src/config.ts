@@ -27,6 +27,31 @@ export interface Config {
   readonly webhookRetrySchedule: readonly number[];
   /** Run the background dispatcher (off: events wait in the outbox). */
   readonly webhookDispatcherEnabled: boolean;
+  /** Introspection (the playground's docs); off by default in production. */
+  readonly introspection: boolean;
+  readonly limits: RequestLimits;
+  readonly rateLimits: RateLimits;
+}
+
+/** Limits on what one request may ask (src/http/limits.ts). */
+export interface RequestLimits {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxTokens: number;
+  readonly maxDirectives: number;
+  readonly maxCost: number;
+  readonly maxBodyBytes: number;
+  /** A request must be answered within this long (else 503). */
+  readonly requestTimeoutMs: number;
+}
+
+/** Requests per minute (src/http/rate-limit.ts). */
+export interface RateLimits {
+  readonly perToken: number;
+  /** Requests with no token, per client address. */
+  readonly anonymousPerIp: number;
+  /** Failed authentications per client address before it is made to wait. */
+  readonly authFailuresPerIp: number;
 }
 
 export class ConfigError extends Error {
@@ -129,6 +154,16 @@ function readSchedule(env: Env): number[] {
   return delays;
 }
 
+function readInteger(env: Env, name: string, fallback: number, min = 1): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name}=${raw} must be a whole number of at least ${min}`);
+  }
+  return value;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -155,5 +190,20 @@ export function loadConfig(env: Env = process.env): Config {
     webhookTimeoutMs: env.WEBHOOK_TIMEOUT?.trim() ? parseDuration("WEBHOOK_TIMEOUT", env.WEBHOOK_TIMEOUT) : 10_000,
     webhookRetrySchedule: Object.freeze(readSchedule(env)),
     webhookDispatcherEnabled: readBoolean(env, "WEBHOOK_DISPATCHER", true),
+    introspection: readBoolean(env, "GRAPHQL_INTROSPECTION", env.NODE_ENV !== "production"),
+    limits: Object.freeze({
+      maxDepth: readInteger(env, "GRAPHQL_MAX_DEPTH", 10),
+      maxAliases: readInteger(env, "GRAPHQL_MAX_ALIASES", 20),
+      maxTokens: readInteger(env, "GRAPHQL_MAX_TOKENS", 2000),
+      maxDirectives: readInteger(env, "GRAPHQL_MAX_DIRECTIVES", 20),
+      maxCost: readInteger(env, "GRAPHQL_MAX_COST", 50_000),
+      maxBodyBytes: readInteger(env, "MAX_BODY_BYTES", 8 * 1024 * 1024, 1024),
+      requestTimeoutMs: env.REQUEST_TIMEOUT?.trim() ? parseDuration("REQUEST_TIMEOUT", env.REQUEST_TIMEOUT) : 30_000,
+    }),
+    rateLimits: Object.freeze({
+      perToken: readInteger(env, "RATE_LIMIT_PER_TOKEN", 1200),
+      anonymousPerIp: readInteger(env, "RATE_LIMIT_ANONYMOUS_PER_IP", 120),
+      authFailuresPerIp: readInteger(env, "RATE_LIMIT_AUTH_FAILURES_PER_IP", 20),
+    }),
   });
 }

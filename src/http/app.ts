@@ -19,6 +19,8 @@ import { registerAuditExportRoute } from "./audit-export-route.js";
 import { registerHealthRoutes } from "./health.js";
 import { playgroundLandingPage, registerPlayground } from "./playground.js";
 import { authenticateRequest } from "./authenticate-request.js";
+import { documentLimits, registerErrorHandler } from "./limits.js";
+import { RateLimiter } from "./rate-limit.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -74,8 +76,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID_PATTERN.test(given) ? given : `req-${nanoid(16)}`;
     },
-    bodyLimit: 8 * 1024 * 1024,
+    bodyLimit: config.limits.maxBodyBytes,
+    handlerTimeout: config.limits.requestTimeoutMs,
+    requestTimeout: config.limits.requestTimeoutMs + 5000,
   });
+  registerErrorHandler(fastify, config.limits);
   fastify.decorateRequest("gatehouse", null);
   fastify.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
@@ -86,12 +91,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   registerHealthRoutes(fastify, db);
 
+  const limits = documentLimits(config.limits, config.production);
+  const limiter = new RateLimiter(config.rateLimits);
   const apollo = new ApolloServer<Context>({
     schema: buildGuardedSchema(),
     formatError: createFormatError(fastify.log),
     includeStacktraceInErrorResponses: false,
-    introspection: true,
+    introspection: config.introspection,
+    hideSchemaDetailsFromClientErrors: config.production,
+    allowBatchedHttpRequests: false,
+    validationRules: limits.validationRules,
+    parseOptions: { maxTokens: config.limits.maxTokens },
     plugins: [
+      ...limits.plugins,
       fastifyApolloDrainPlugin(fastify),
       playgroundLandingPage(), // GraphiQL from our own packages, for GET /graphql from a browser
       refusalRecorderPlugin(fastify.log),
@@ -111,7 +123,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   fastify.addHook("preHandler", async (request, reply) => {
     const config = request.routeOptions.config as { authenticate?: boolean };
     if (request.routeOptions.url !== "/graphql" && !config.authenticate) return;
-    await authenticateRequest(services, request, reply);
+    await authenticateRequest(services, limiter, request, reply);
   });
   registerAuditExportRoute(fastify, services);
   registerPlayground(fastify); // its assets, and the page's security headers (before Apollo's routes)

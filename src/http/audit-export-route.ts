@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { AppError, BadUserInputError, ForbiddenError, UnauthenticatedError } from "../errors.js";
 import { createContext } from "../graphql/context.js";
+import { sendAppError } from "./authenticate-request.js";
 import { evaluatePermission } from "../permissions/evaluate.js";
 import { AccessRefusal } from "../permissions/refusal.js";
 import { recordRefusal } from "../permissions/refusal-recorder.js";
@@ -18,10 +19,7 @@ interface ExportQuery {
   until?: string;
 }
 
-function sendError(reply: FastifyReply, status: number, error: AppError) {
-  for (const [name, value] of Object.entries(error.http?.headers ?? {})) void reply.header(name, value);
-  return reply.code(status).send({ errors: [{ message: error.message, extensions: { code: error.code } }] });
-}
+const sendError = (reply: FastifyReply, status: number, error: AppError) => sendAppError(reply, error, status);
 
 function parseDate(name: string, value: string | undefined): Date | null {
   if (value === undefined || value === "") return null;
@@ -35,7 +33,8 @@ function parseDate(name: string, value: string | undefined): Date | null {
 export function registerAuditExportRoute(fastify: FastifyInstance, services: Services): void {
   fastify.get<{ Params: { org: string }; Querystring: ExportQuery }>(
     "/api/orgs/:org/auditlogs/export",
-    { config: { authenticate: true } },
+    // streaming a large export may take minutes; every other route keeps REQUEST_TIMEOUT
+    { config: { authenticate: true }, handlerTimeout: 15 * 60_000 },
     async (request, reply) => {
       const ctx = createContext(services, request.gatehouse!);
       if (ctx.caller.principal.kind === "ANONYMOUS") return sendError(reply, 401, new UnauthenticatedError());

@@ -1,29 +1,44 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Caller } from "../auth/principal.js";
+import { type AppError, RateLimitedError } from "../errors.js";
 import type { Services } from "../services.js";
+import type { RateLimiter } from "./rate-limit.js";
+
+/** An error as the GraphQL layer would have shaped it, with its HTTP status and headers. */
+export function sendAppError(reply: FastifyReply, error: AppError, fallbackStatus = 403) {
+  for (const [name, value] of Object.entries(error.http?.headers ?? {})) void reply.header(name, value);
+  return reply
+    .code(error.http?.status ?? fallbackStatus)
+    .type("application/json; charset=utf-8")
+    .send({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+}
 
 /**
- * Resolves the caller of a request from its Authorization header. A bad, deleted or
- * expired token ends the request here with 401 (403 for a token whose organization's
- * subscription disables it), in the GraphQL error shape, before any GraphQL work.
+ * Resolves the caller of a request from its Authorization header, under the rate limits.
+ * A bad, deleted or expired token ends the request here with 401 (403 for a token whose
+ * organization's subscription disables it), before any GraphQL work; an address that failed
+ * too often gets 429 before its token is even looked at.
  */
-export async function authenticateRequest(services: Services, request: FastifyRequest, reply: FastifyReply) {
-  const result = services.authenticator.authenticate(request.headers.authorization);
+export async function authenticateRequest(services: Services, limiter: RateLimiter, request: FastifyRequest, reply: FastifyReply) {
+  const ip = request.ip;
   const caller = (principal: Caller["principal"]): Caller => ({
     principal,
-    sourceIp: request.ip ?? null,
+    sourceIp: ip ?? null,
     userAgent: request.headers["user-agent"]?.slice(0, 512) ?? null,
     requestId: request.id,
   });
-  if (result.ok) {
-    request.gatehouse = { caller: caller(result.principal), operationName: null };
-    return;
-  }
-  const { error } = result;
   request.gatehouse = { caller: caller({ kind: "ANONYMOUS" }), operationName: null };
-  for (const [name, value] of Object.entries(error.http?.headers ?? {})) void reply.header(name, value);
-  return reply
-    .code(error.http?.status ?? 403)
-    .type("application/json; charset=utf-8")
-    .send({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+
+  const blocked = limiter.failuresWait(ip);
+  if (blocked > 0) return sendAppError(reply, new RateLimitedError(blocked));
+
+  const result = services.authenticator.authenticate(request.headers.authorization);
+  if (!result.ok) {
+    if (result.error.code === "UNAUTHENTICATED") limiter.authenticationFailed(ip);
+    return sendAppError(reply, result.error);
+  }
+  const { principal } = result;
+  const wait = limiter.admit("token" in principal ? { tokenId: principal.token.id } : { anonymousIp: ip });
+  if (wait > 0) return sendAppError(reply, new RateLimitedError(wait));
+  request.gatehouse = { caller: caller(principal), operationName: null };
 }

@@ -164,7 +164,7 @@ export class AccessTokenService {
           includeDeleted ? undefined : isNull(accessTokensTable.deletedAt),
         ),
       )
-      .orderBy(asc(accessTokensTable.createdAt), asc(accessTokensTable.id))
+      .orderBy(asc(accessTokensTable.createdAt), asc(accessTokensTable.name))
       .all();
   }
 

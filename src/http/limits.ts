@@ -1,0 +1,57 @@
+// What one request may ask: GraphQL document limits (graphql-armor: depth, aliases, tokens,
+// directives, cost), and the HTTP-level errors (body too large, request too slow, malformed
+// JSON) answered in the GraphQL error shape instead of Fastify's own.
+import type { ApolloServerPlugin } from "@apollo/server";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
+import type { FastifyError, FastifyInstance } from "fastify";
+import type { RequestLimits } from "../config.js";
+import type { Context } from "../graphql/context.js";
+
+export function documentLimits(limits: RequestLimits, production: boolean) {
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true },
+    maxAliases: { n: limits.maxAliases, exposeLimits: true },
+    // tokens are counted by graphql-js's own parser (parseOptions.maxTokens in app.ts), so a
+    // document over the limit is the parse error it is (GRAPHQL_PARSE_FAILED)
+    maxTokens: { enabled: false },
+    maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
+    // cost ≈ fields resolved: each field counts once per element its list arguments (first)
+    // can return, with no extra weight for depth; a 1,000-event page of 4 fields is ~9,000
+    costLimit: { maxCost: limits.maxCost, depthCostFactor: 1, ignoreIntrospection: true, exposeLimits: true },
+    // "Did you mean …?" reveals the schema: off in production (introspection is off there too)
+    blockFieldSuggestion: { enabled: production },
+  });
+  const { plugins, validationRules } = armor.protect();
+  // armor's typings point at Apollo's CommonJS declarations; the plugin objects are the same
+  return { plugins: plugins as unknown as ApolloServerPlugin<Context>[], validationRules };
+}
+
+const CLIENT_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "the request body is too large",
+  FST_ERR_CTP_INVALID_JSON_BODY: "the request body is not valid JSON",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "the request body is empty",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "send the request as application/json",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "the Content-Length header does not match the body",
+};
+
+/** Fastify-level failures in the GraphQL error shape; anything unexpected is masked. */
+export function registerErrorHandler(fastify: FastifyInstance, limits: RequestLimits): void {
+  fastify.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (error.code === "FST_ERR_HANDLER_TIMEOUT") {
+      request.log.warn({ timeoutMs: limits.requestTimeoutMs }, "request timed out");
+      return reply.code(503).send({
+        errors: [{ message: `the request took longer than ${limits.requestTimeoutMs} ms`, extensions: { code: "INTERNAL_SERVER_ERROR" } }],
+      });
+    }
+    if (status >= 400 && status < 500) {
+      const message =
+        error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+          ? `the request body is larger than ${limits.maxBodyBytes} bytes (MAX_BODY_BYTES)`
+          : (CLIENT_ERRORS[error.code] ?? "bad request");
+      return reply.code(status).send({ errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] });
+    }
+    request.log.error({ err: error }, "unexpected error, masked");
+    return reply.code(500).send({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+  });
+}
