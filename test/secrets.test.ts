@@ -96,3 +96,19 @@ it("never stores, logs or echoes a secret", async () => {
     expect(otherResponses.includes(randomPart), "secret in a response other than its create payload").toBe(false);
   }
 });
+
+it("refuses a working secret pasted into free text (tag values, descriptions), which would be stored and shown", async () => {
+  const org = createOrg(server);
+  const { secret } = server.app.services.tokens.createPersonal(org.admin.caller, { description: "to paste" });
+  const stack = server.app.services.stacks.create(org.admin.caller, org.organization, { organization: org.name, project: "p", stack: "s" });
+  const setTag = await server.gql(
+    `mutation ($v: String!) { setStackTag(input: { stack: { organization: "${org.name}", project: "p", stack: "s" }, name: "note", value: $v }) { name } }`,
+    { v: `ci uses ${secret}` },
+    { token: org.admin.token },
+  );
+  expect(setTag.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  expect(setTag.raw).not.toContain(secret.slice(4, 34));
+  const pat = await server.gql(`mutation ($d: String!) { createPersonalAccessToken(input: { description: $d }) { token { id } } }`, { d: secret }, { token: org.admin.token });
+  expect(pat.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  expect(stack.id).toBeTruthy();
+});

@@ -1,5 +1,6 @@
 // Input rules shared by every module (CONTRACT.md §2, §3, §6). Each check throws
 // BAD_USER_INPUT with a message that says what is allowed.
+import { parseSecret } from "../auth/token-secret.js";
 import { BadUserInputError } from "../errors.js";
 
 const NAME_CHARS = "letters, digits, _ . -";
@@ -7,6 +8,7 @@ const NAME_CHARS = "letters, digits, _ . -";
 /** Something shaped like one of our token secrets or a webhook signing secret. */
 const SECRET_SHAPED = /gt[po]_[0-9A-Za-z]{20,}|whsec_[A-Za-z0-9+/=]{8,}/;
 const EVERY_SECRET_SHAPED = new RegExp(SECRET_SHAPED.source, "g");
+const TOKEN_SECRET_CANDIDATE = /gt[po]_[0-9A-Za-z]{36}/g;
 
 /**
  * A user-given value, fit to quote in an error or an audit description: at most a short
@@ -43,6 +45,10 @@ export const checkWebhookName = (value: string): string =>
 export function checkText(what: string, value: string, max: number, { allowEmpty = true } = {}): string {
   if (!allowEmpty && value.trim() === "") throw new BadUserInputError(`${what} must not be empty`);
   if (value.length > max) throw new BadUserInputError(`${what} is too long: at most ${max} characters`);
+  // A working token secret pasted into free text would be stored and shown: refuse it.
+  for (const [candidate] of value.matchAll(TOKEN_SECRET_CANDIDATE)) {
+    if (parseSecret(candidate)) throw new BadUserInputError(`${what} holds an access token secret: remove it`);
+  }
   // Tabs and line breaks are fine in descriptions; other control characters are not.
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) {
     throw new BadUserInputError(`${what} must not contain control characters`);

@@ -1,9 +1,10 @@
 // A real server for a test file: a fresh migrated SQLite file in a temp directory, the real
 // Fastify + Apollo + permission map, driven through HTTP with fastify.inject (no socket).
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { parseSecret } from "../../src/auth/token-secret.js";
 import { loadConfig } from "../../src/config.js";
 import { type App, buildApp } from "../../src/http/app.js";
 
@@ -56,6 +57,7 @@ export async function startTestServer(env: Record<string, string> = {}, reuseDir
   });
   const app = await buildApp({ config, logStream });
   const responses: string[] = [];
+  const secrets = new SecretTracker();
   return {
     app,
     dir,
@@ -66,18 +68,63 @@ export async function startTestServer(env: Record<string, string> = {}, reuseDir
       const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
       if (options.authorization !== undefined) headers.authorization = options.authorization;
       else if (options.token) headers.authorization = `token ${options.token}`;
-      const res = await app.fastify.inject({
-        method: "POST",
-        url: "/graphql",
-        headers,
-        payload: JSON.stringify({ query, variables }),
-      });
+      const payload = JSON.stringify({ query, variables });
+      secrets.noteRequest(payload, options.token);
+      const res = await app.fastify.inject({ method: "POST", url: "/graphql", headers, payload });
       responses.push(res.body);
+      secrets.noteResponse(res.body, responses.length - 1);
       return { status: res.statusCode, headers: res.headers, body: JSON.parse(res.body), raw: res.body };
     },
     async close({ keepDir = false }: { keepDir?: boolean } = {}) {
       await app.close();
+      // every test server is also a secrets check: see SecretTracker
+      const leaks = secrets.leaks(dir, logs, responses);
       if (!keepDir && !reuseDir) rmSync(dir, { recursive: true, force: true });
+      if (leaks.length > 0) throw new Error(`secrets leaked:\n${leaks.join("\n")}`);
     },
   };
+}
+
+const TOKEN_SECRET = /gt[po]_[0-9A-Za-z]{36}/g;
+const WEBHOOK_SECRET = /whsec_[A-Za-z0-9+/]{32,}={0,2}/g;
+
+/**
+ * Every secret a test handled (token secrets seen in responses or sent as tokens, webhook
+ * secrets sent in variables) must appear nowhere else: not in the database files, not in a
+ * log line, not in any response but the one that created it.
+ */
+class SecretTracker {
+  /** secret → index of the response that revealed it (-1: never in a response). */
+  private readonly issued = new Map<string, number>();
+
+  noteRequest(payload: string, token: string | null | undefined): void {
+    if (token && parseSecret(token) && !this.issued.has(token)) this.issued.set(token, -1);
+    for (const [secret] of payload.matchAll(WEBHOOK_SECRET)) if (!this.issued.has(secret)) this.issued.set(secret, -1);
+  }
+
+  noteResponse(body: string, index: number): void {
+    // the first response a secret appears in is its create payload; any later one is a leak
+    for (const [secret] of body.matchAll(TOKEN_SECRET)) {
+      if (parseSecret(secret) && !this.issued.has(secret)) this.issued.set(secret, index);
+    }
+  }
+
+  leaks(dir: string, logs: string[], responses: string[]): string[] {
+    const stored = ["gatehouse.db", "gatehouse.db-wal"]
+      .map((f) => `${dir}/${f}`)
+      .filter(existsSync)
+      .map((f) => readFileSync(f));
+    const log = logs.join("");
+    const found: string[] = [];
+    for (const [secret, revealedBy] of this.issued) {
+      const needle = secret.startsWith("whsec_") ? secret.slice(6, 38) : secret.slice(4, 34);
+      const shown = `${secret.slice(0, 8)}…`;
+      if (stored.some((b) => b.includes(needle))) found.push(`${shown} is in the database file`);
+      if (log.includes(needle)) found.push(`${shown} is in the logs`);
+      responses.forEach((body, i) => {
+        if (i !== revealedBy && body.includes(needle)) found.push(`${shown} is in response ${i} (not its create payload)`);
+      });
+    }
+    return found;
+  }
 }
