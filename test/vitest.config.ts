@@ -9,7 +9,8 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }],
   },
   test: {
-    include: ["test/**/*.test.ts"],
+    // test/faults/ (process crashes, multi-process concurrency) runs with `npm run test:faults`
+    include: ["test/*.test.ts"],
     setupFiles: ["reflect-metadata"],
     pool: "forks",
     testTimeout: 20_000,
