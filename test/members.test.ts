@@ -178,9 +178,22 @@ describe("Organization.members", () => {
     };
     expect(await emails(org.admin.token)).toMatchObject({ [bob.user.login]: "bob@example.test", [carol.user.login]: "carol@example.test" });
     expect(await emails(bob.token)).toMatchObject({ [bob.user.login]: "bob@example.test", [carol.user.login]: null });
-    const site = createUser(server, { siteAdmin: true });
     const viewer = await server.gql("{ viewer { user { email } } }", {}, { token: bob.token });
     expect(viewer.body.data!.viewer.user.email).toBe("bob@example.test");
-    expect(site.user.isSiteAdmin).toBe(true);
+  });
+
+  it("does not show emails to the admin of a self-service organization, who could add anyone to it", async () => {
+    const mallory = createOrg(server, { tier: "TEAM" });
+    const victim = createUser(server, { email: "victim@example.test" });
+    const added = await server.gql(ADD, { input: { organization: mallory.name, login: victim.user.login } }, { token: mallory.admin.token });
+    expectOk(added);
+    const res = await server.gql(MEMBERS, { org: mallory.name }, { token: mallory.admin.token });
+    const shown = res.body.data!.organization.members.nodes.find((n: any) => n.user.login === victim.user.login);
+    expect(shown.user.email).toBeNull();
+    const site = createUser(server, { siteAdmin: true });
+    const asSite = await server.gql(MEMBERS, { org: mallory.name }, { token: site.token });
+    expect(asSite.body.data!.organization).toBeNull(); // a site admin is not in the organization
+    const viewer = await server.gql("{ viewer { user { email } } }", {}, { token: victim.token });
+    expect(viewer.body.data!.viewer.user.email).toBe("victim@example.test");
   });
 });

@@ -159,19 +159,21 @@ const COMMANDS: Record<string, Command> = {
           `"${organization.name}" cannot have organization tokens: ${why}. First run: npm run --silent admin -- set-subscription --org ${organization.name} --tier ENTERPRISE_GROWTH`,
         );
       }
-      const caller = creatingAdmin(services, organization, values.as as string | undefined);
-      const { row, secret } = services.tokens.createForOrganization(caller, organization, {
-        organization: organization.name,
-        name,
-        description: (values.description as string | undefined) ?? "Created with the admin CLI",
-        expiresAt,
-      });
-      const login = caller.principal.kind === "USER" ? caller.principal.user.login : "";
+      // the token's creator is a real admin of the organization; the audit event names the CLI
+      const admin = creatingAdmin(services, organization, values.as as string | undefined);
+      if (admin.principal.kind !== "USER") throw new CliError("no admin to record as the token's creator");
+      const { row, secret } = services.tokens.createForOrganization(
+        systemCaller(CLI_LABEL),
+        organization,
+        { organization: organization.name, name, description: (values.description as string | undefined) ?? "Created with the admin CLI", expiresAt },
+        admin.principal.user,
+      );
+      const login = admin.principal.user.login;
       return {
         token: { id: row.id, name: row.name, organization: organization.name, expiresAt: row.expiresAt },
         secret,
         createdBy: login,
-        note: `recorded as created by "${login}", ${values.as ? "as asked" : `the oldest ADMIN of "${organization.name}"`} (audit user agent: ${CLI_USER_AGENT})`,
+        note: `createdBy "${login}", ${values.as ? "as asked" : `the oldest ADMIN of "${organization.name}"`}; the audit event names the admin CLI`,
       };
     },
   },

@@ -7,6 +7,10 @@ import { createLoaders, type Loaders } from "./loaders.js";
 export interface RequestState {
   readonly caller: Caller;
   operationName: string | null;
+  /** Stacks whose state this request read (and audited) already. */
+  readonly statesRead: Set<string>;
+  /** Webhook pings this request sent (capped: each may take the whole delivery timeout). */
+  pings: number;
 }
 
 /** What every resolver and rule receives, built once per request. */

@@ -69,6 +69,14 @@ const freshAfterMutations: IMiddlewareTypeMap<unknown, Context> = {
   },
 };
 
+/**
+ * The same middleware stack without the permission map: for the benchmark that measures
+ * what the map costs (test/bench/), never for serving. Not reachable from configuration.
+ */
+export function buildSchemaWithoutPermissionsForBenchmark(): GraphQLSchema {
+  return applyMiddleware(buildBareSchema(), freshAfterMutations);
+}
+
 /** The schema the server runs: every field behind the permission map. */
 export function buildGuardedSchema(): GraphQLSchema {
   guardedSchema ??= applyMiddleware(buildBareSchema(), permissions, freshAfterMutations);

@@ -3,7 +3,8 @@
 import { ApolloServer } from "@apollo/server";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import cors from "@fastify/cors";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import type { GraphQLSchema } from "graphql";
 import { RequestLogController } from "./request-log.js";
 import { nanoid } from "nanoid";
 import type { Config } from "../config.js";
@@ -18,7 +19,8 @@ import { createFormatError } from "./format-error.js";
 import { registerAuditExportRoute } from "./audit-export-route.js";
 import { registerHealthRoutes } from "./health.js";
 import { playgroundLandingPage, registerPlayground } from "./playground.js";
-import { authenticateRequest } from "./authenticate-request.js";
+import { RateLimitedError } from "../errors.js";
+import { authenticateRequest, sendAppError } from "./authenticate-request.js";
 import { documentLimits, registerErrorHandler } from "./limits.js";
 import { RateLimiter } from "./rate-limit.js";
 
@@ -34,6 +36,8 @@ export interface AppOptions {
   readonly logStream?: NodeJS.WritableStream;
   /** An already open database (tests, tools); otherwise config.databasePath is opened. */
   readonly db?: Db;
+  /** The executable schema; default: buildGuardedSchema() (the benchmark swaps it, see test/bench/). */
+  readonly schema?: GraphQLSchema;
 }
 
 export interface App {
@@ -94,7 +98,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const limits = documentLimits(config.limits, config.production);
   const limiter = new RateLimiter(config.rateLimits);
   const apollo = new ApolloServer<Context>({
-    schema: buildGuardedSchema(),
+    schema: options.schema ?? buildGuardedSchema(),
     formatError: createFormatError(fastify.log),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
@@ -120,10 +124,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await apollo.start();
 
+  const authenticated = (request: FastifyRequest) =>
+    request.routeOptions.url === "/graphql" || (request.routeOptions.config as { authenticate?: boolean }).authenticate === true;
+  // an address that failed to authenticate too often is turned away before its body is read
+  fastify.addHook("onRequest", async (request, reply) => {
+    if (!authenticated(request)) return;
+    const wait = limiter.failuresWait(request.ip);
+    if (wait > 0) return sendAppError(reply, new RateLimitedError(wait));
+  });
   fastify.addHook("preHandler", async (request, reply) => {
-    const config = request.routeOptions.config as { authenticate?: boolean };
-    if (request.routeOptions.url !== "/graphql" && !config.authenticate) return;
-    await authenticateRequest(services, limiter, request, reply);
+    if (authenticated(request)) await authenticateRequest(services, limiter, request, reply);
   });
   registerAuditExportRoute(fastify, services);
   registerPlayground(fastify); // its assets, and the page's security headers (before Apollo's routes)

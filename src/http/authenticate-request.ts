@@ -1,8 +1,11 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Caller } from "../auth/principal.js";
+import type { RequestState } from "../graphql/context.js";
 import { type AppError, RateLimitedError } from "../errors.js";
 import type { Services } from "../services.js";
 import type { RateLimiter } from "./rate-limit.js";
+
+const newRequestState = (caller: Caller): RequestState => ({ caller, operationName: null, statesRead: new Set(), pings: 0 });
 
 /** An error as the GraphQL layer would have shaped it, with its HTTP status and headers. */
 export function sendAppError(reply: FastifyReply, error: AppError, fallbackStatus = 403) {
@@ -16,8 +19,8 @@ export function sendAppError(reply: FastifyReply, error: AppError, fallbackStatu
 /**
  * Resolves the caller of a request from its Authorization header, under the rate limits.
  * A bad, deleted or expired token ends the request here with 401 (403 for a token whose
- * organization's subscription disables it), before any GraphQL work; an address that failed
- * too often gets 429 before its token is even looked at.
+ * organization's subscription disables it), before any GraphQL work. (An address that failed
+ * too often was already turned away in onRequest, before its body was read: see app.ts.)
  */
 export async function authenticateRequest(services: Services, limiter: RateLimiter, request: FastifyRequest, reply: FastifyReply) {
   const ip = request.ip;
@@ -27,10 +30,7 @@ export async function authenticateRequest(services: Services, limiter: RateLimit
     userAgent: request.headers["user-agent"]?.slice(0, 512) ?? null,
     requestId: request.id,
   });
-  request.gatehouse = { caller: caller({ kind: "ANONYMOUS" }), operationName: null };
-
-  const blocked = limiter.failuresWait(ip);
-  if (blocked > 0) return sendAppError(reply, new RateLimitedError(blocked));
+  request.gatehouse = newRequestState(caller({ kind: "ANONYMOUS" }));
 
   const result = services.authenticator.authenticate(request.headers.authorization);
   if (!result.ok) {
@@ -38,7 +38,13 @@ export async function authenticateRequest(services: Services, limiter: RateLimit
     return sendAppError(reply, result.error);
   }
   const { principal } = result;
-  const wait = limiter.admit("token" in principal ? { tokenId: principal.token.id } : { anonymousIp: ip });
+  const wait = limiter.admit(
+    principal.kind === "USER"
+      ? { principal: `user:${principal.user.id}` }
+      : principal.kind === "ORGANIZATION_TOKEN"
+        ? { principal: `org:${principal.organization.id}` }
+        : { anonymousIp: ip },
+  );
   if (wait > 0) return sendAppError(reply, new RateLimitedError(wait));
-  request.gatehouse = { caller: caller(principal), operationName: null };
+  request.gatehouse = newRequestState(caller(principal));
 }

@@ -8,6 +8,7 @@ import { GraphQLError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { FastifyBaseLogger } from "fastify";
 import { AppError } from "../errors.js";
+import { redactSecrets } from "../lib/validation.js";
 
 export const INTERNAL_ERROR_MESSAGE = "Internal server error";
 
@@ -17,7 +18,11 @@ export function createFormatError(log: FastifyBaseLogger) {
     if (original instanceof AppError) return formatted;
     const code = formatted.extensions?.code;
     const requestLevel = error instanceof GraphQLError && error.path === undefined && original === error;
-    if (requestLevel && typeof code === "string" && code !== "INTERNAL_SERVER_ERROR") return formatted;
+    if (requestLevel && typeof code === "string" && code !== "INTERNAL_SERVER_ERROR") {
+      // graphql-js quotes the client's values (a secret sent in the wrong variable, say)
+      const message = redactSecrets(formatted.message);
+      return { ...formatted, message: message.length > 1000 ? `${message.slice(0, 1000)}…` : message };
+    }
     log.error({ err: original, path: formatted.path }, "unexpected error, masked");
     return {
       message: INTERNAL_ERROR_MESSAGE,

@@ -24,7 +24,7 @@ export class SecretBox {
   open(sealed: string, boundTo: string): string {
     const [version, iv, tag, data] = sealed.split(".");
     if (version !== VERSION || !iv || !tag || data === undefined) throw new Error("unreadable sealed secret");
-    const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(iv, "base64"));
+    const decipher = createDecipheriv("aes-256-gcm", this.key, Buffer.from(iv, "base64"), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(boundTo));
     decipher.setAuthTag(Buffer.from(tag, "base64"));
     return Buffer.concat([decipher.update(Buffer.from(data, "base64")), decipher.final()]).toString("utf8");

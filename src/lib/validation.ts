@@ -10,12 +10,15 @@ const SECRET_SHAPED = /gt[po]_[0-9A-Za-z]{20,}|whsec_[A-Za-z0-9+/=]{8,}/;
 const EVERY_SECRET_SHAPED = new RegExp(SECRET_SHAPED.source, "g");
 const TOKEN_SECRET_CANDIDATE = /gt[po]_[0-9A-Za-z]{36}/g;
 
+/** `text` with anything shaped like a token or webhook secret replaced. */
+export const redactSecrets = (text: string): string => text.replace(EVERY_SECRET_SHAPED, "[secret redacted]");
+
 /**
  * A user-given value, fit to quote in an error or an audit description: at most a short
  * prefix, and never a secret someone pasted into the wrong field.
  */
 export function quote(value: string): string {
-  const redacted = value.replace(EVERY_SECRET_SHAPED, "[secret redacted]");
+  const redacted = redactSecrets(value);
   const shown = redacted.length > 60 ? `${redacted.slice(0, 60)}…` : redacted;
   return JSON.stringify(shown);
 }

@@ -26,6 +26,8 @@ export type UpdateRow = typeof stackUpdatesTable.$inferSelect;
 export interface StackNode extends StackRow {
   readonly organization: OrganizationRow;
   readonly viewerPermission: StackPermissionValue;
+  /** Reached through a list (Organization.stacks, TeamStackGrant.stack): its state is not served there. */
+  readonly listed?: boolean;
 }
 
 export interface StackAccess {
@@ -175,10 +177,10 @@ export class Access {
   }
 
   /** The stack as the caller sees it, or null when it cannot READ it. */
-  toStackNode(access: OrganizationAccess, stack: StackRow): StackNode | null {
+  toStackNode(access: OrganizationAccess, stack: StackRow, listed = false): StackNode | null {
     const viewerPermission = this.stackPermission(access, stack);
     if (!access.organization || !atLeast(viewerPermission, "READ")) return null;
-    return { ...stack, organization: access.organization, viewerPermission };
+    return { ...stack, organization: access.organization, viewerPermission, ...(listed ? { listed } : {}) };
   }
 
   stack(organizationName: string | undefined, project: string | undefined, name: string | undefined): StackAccess {

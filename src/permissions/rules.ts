@@ -124,7 +124,7 @@ export const STACK_IN_INPUT: StackSelector = {
   },
   describe: (_parent, args) => {
     const ref = args.input?.stack ?? {};
-    return `${ref.organization}/${ref.project}/${ref.stack}`;
+    return `stack ${quote(`${ref.organization}/${ref.project}/${ref.stack}`)}`;
   },
 };
 

@@ -4,13 +4,18 @@ import { and, eq, inArray } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Principal } from "../auth/principal.js";
 import type { Db } from "../db/client.js";
-import { membershipsTable } from "../db/schema.js";
+import { membershipsTable, organizationsTable } from "../db/schema.js";
+import { ORG_TOKEN_TIERS } from "../modules/organizations/subscription.js";
 
 const adminMembership = alias(membershipsTable, "admin_membership");
 
 /**
  * Of `userIds`, those whose email `principal` may see: the user themself, site admins,
- * and admins of an organization the user belongs to (User.email).
+ * and admins of an organization the user belongs to (User.email) — an organization on an
+ * enterprise tier. Any user can create an organization and add anyone to it (the contract
+ * has no invitation to accept), so on a self-service TEAM or INDIVIDUAL organization its
+ * admin would otherwise read the email of every login they add. Enterprise tiers are set by
+ * site admins: those organizations are vetted.
  */
 export function usersWithVisibleEmail(db: Db, principal: Principal, userIds: readonly string[]): Set<string> {
   if (principal.kind !== "USER") return new Set();
@@ -30,7 +35,8 @@ export function usersWithVisibleEmail(db: Db, principal: Principal, userIds: rea
         eq(adminMembership.role, "ADMIN"),
       ),
     )
-    .where(inArray(membershipsTable.userId, others))
+    .innerJoin(organizationsTable, eq(organizationsTable.id, membershipsTable.organizationId))
+    .where(and(inArray(membershipsTable.userId, others), inArray(organizationsTable.tier, [...ORG_TOKEN_TIERS])))
     .all();
   for (const row of rows) visible.add(row.userId);
   return visible;

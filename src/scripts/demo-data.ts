@@ -236,7 +236,7 @@ export function seedDemo(services: Services): DemoSecret[] {
   // later changes, for a varied audit log
   for (const key of ["web-api/prod", "auth-service/prod"]) services.tags.set(alice, nodes.get(key)!, "tier", "critical");
   services.tags.delete(person("bob").caller, nodes.get("web-api/pr-517")!, "ttl");
-  services.stacks.readState(alice, nodes.get("web-api/prod")!); // audited as stack-exported
+  services.stacks.readState(alice, nodes.get("web-api/prod")!, new Set()); // audited as stack-exported
   services.members.updateRole(alice, org, { organization: organizationName, login: "henry", role: "ADMIN" });
   services.teams.create(alice, org, { organization: organizationName, name: "contractors", description: "Temporary access for the Q3 migration" });
   services.teams.updateMembership(alice, org, { organization: organizationName, team: "contractors", addLogins: ["kim-contractor"] });

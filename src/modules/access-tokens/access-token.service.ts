@@ -1,10 +1,10 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, count, eq, isNull } from "drizzle-orm";
 import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { generateSecret, hashSecret } from "../../auth/token-secret.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import { accessTokensTable } from "../../db/schema.js";
-import { ConflictError, ForbiddenError, NotFoundError } from "../../errors.js";
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from "../../errors.js";
 import { newTokenId } from "../../lib/ids.js";
 import { checkExpiry, checkName, checkText } from "../../lib/validation.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
@@ -16,6 +16,10 @@ export interface IssuedToken {
   /** The secret, returned once to the creator and never stored, logged or audited. */
   readonly secret: string;
 }
+
+/** Live tokens a user, or an organization, may hold at once. */
+export const MAX_LIVE_PERSONAL_TOKENS = 100;
+export const MAX_LIVE_ORGANIZATION_TOKENS = 500;
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -63,7 +67,17 @@ export class AccessTokenService {
     const user = requireUser(caller);
     const description = checkDescription(input.description, { required: true });
     const expiresAt = checkExpiry(input.expiresAt);
-    return writeTransaction(this.db, (tx) => this.insertPersonal(tx, user.id, description, expiresAt));
+    return writeTransaction(this.db, (tx) => {
+      const live = tx
+        .select({ n: count() })
+        .from(accessTokensTable)
+        .where(and(eq(accessTokensTable.userId, user.id), isNull(accessTokensTable.deletedAt)))
+        .get()!.n;
+      if (live >= MAX_LIVE_PERSONAL_TOKENS) {
+        throw new BadUserInputError(`you already have ${MAX_LIVE_PERSONAL_TOKENS} personal access tokens: delete some first`);
+      }
+      return this.insertPersonal(tx, user.id, description, expiresAt);
+    });
   }
 
   /** The calling user's live tokens, oldest first. */
@@ -104,12 +118,17 @@ export class AccessTokenService {
     return true;
   }
 
+  /**
+   * `createdBy`: the admin recorded as the token's creator when the system acts (the admin
+   * CLI); otherwise the calling user. The audit event names the caller either way.
+   */
   createForOrganization(
     caller: Caller,
     organization: OrganizationRow,
     input: CreateOrganizationAccessTokenInput,
+    createdBy?: UserRow,
   ): IssuedToken {
-    const creator = requireUser(caller);
+    const creator = caller.principal.kind === "SYSTEM" && createdBy ? createdBy : requireUser(caller);
     const name = checkName("token name", input.name);
     const description = checkDescription(input.description ?? "", { required: false });
     const expiresAt = checkExpiry(input.expiresAt);
@@ -120,6 +139,14 @@ export class AccessTokenService {
     const secret = generateSecret("ORGANIZATION");
     try {
       return writeTransaction(this.db, (tx) => {
+        const live = tx
+          .select({ n: count() })
+          .from(accessTokensTable)
+          .where(and(eq(accessTokensTable.organizationId, organization.id), isNull(accessTokensTable.deletedAt)))
+          .get()!.n;
+        if (live >= MAX_LIVE_ORGANIZATION_TOKENS) {
+          throw new BadUserInputError(`"${organization.name}" already has ${MAX_LIVE_ORGANIZATION_TOKENS} live organization tokens: delete some first`);
+        }
         const row = tx
           .insert(accessTokensTable)
           .values({
@@ -138,7 +165,7 @@ export class AccessTokenService {
         this.audit.write(caller, {
           organizationId: organization.id,
           event: "organization-token-created",
-          description: `Created organization access token "${name}"`,
+          description: `Created organization access token "${name}"${caller.principal.kind === "SYSTEM" ? ` (by the ${caller.principal.label}, recorded as created by "${creator.login}")` : ""}`,
         });
         return { row, secret };
       });

@@ -169,7 +169,7 @@ export class AuditLogService {
   private filterConditions(organization: OrganizationRow, filter: AuditLogFilter): (SQL | undefined)[] {
     checkRange(filter);
     const e = auditEventsTable;
-    if (filter.event != null && !(filter.event in AUDIT_EVENTS)) {
+    if (filter.event != null && !Object.hasOwn(AUDIT_EVENTS, filter.event)) {
       throw new BadUserInputError(`unknown event id ${quote(filter.event)}: see CONTRACT.md §5 for the list`);
     }
     return [

@@ -4,6 +4,7 @@ import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import {
   membershipsTable,
   type OrganizationRoleValue,
+  stacksTable,
   teamMembersTable,
   teamsTable,
   usersTable,
@@ -95,6 +96,11 @@ export class MemberService {
         .run();
       tx.delete(membershipsTable)
         .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.userId, user.id)))
+        .run();
+      // the creator's ADMIN on their stacks ends with their membership (and is not back if they return)
+      tx.update(stacksTable)
+        .set({ createdByUserId: null })
+        .where(and(eq(stacksTable.organizationId, organization.id), eq(stacksTable.createdByUserId, user.id)))
         .run();
       this.audit.write(caller, {
         organizationId: organization.id,

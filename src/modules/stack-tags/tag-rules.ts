@@ -15,6 +15,8 @@ export const BUILT_IN_TAGS: ReadonlySet<string> = new Set([
 ]);
 
 export const PROJECT_TAG = "pulumi:project";
+/** Tags per stack, built-in ones included: a stack's tags are read in every stack list. */
+export const MAX_TAGS_PER_STACK = 50;
 export const MAX_TAG_VALUE_LENGTH = 256;
 
 export function checkTagName(name: string): string {

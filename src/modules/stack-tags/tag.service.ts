@@ -2,12 +2,12 @@ import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
 import { type Db, writeTransaction } from "../../db/client.js";
 import { stackTagsTable } from "../../db/schema.js";
-import { NotFoundError } from "../../errors.js";
+import { BadUserInputError, NotFoundError } from "../../errors.js";
 import { quote } from "../../lib/validation.js";
 import type { StackNode } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import { fullName } from "../stacks/stack.service.js";
-import { checkTagName, checkTagValue, refuseBuiltInTag } from "./tag-rules.js";
+import { checkTagName, checkTagValue, MAX_TAGS_PER_STACK, refuseBuiltInTag } from "./tag-rules.js";
 import type { StackTag } from "./tag.type.js";
 
 /** Stack tags: read (batched), set, delete. */
@@ -36,6 +36,10 @@ export class StackTagService {
     refuseBuiltInTag(name);
     checkTagValue(value);
     return writeTransaction(this.db, (tx) => {
+      const existing = tx.select({ name: stackTagsTable.name }).from(stackTagsTable).where(eq(stackTagsTable.stackId, stack.id)).all();
+      if (existing.length >= MAX_TAGS_PER_STACK && !existing.some((t) => t.name === name)) {
+        throw new BadUserInputError(`stack "${fullName(stack.organization, stack)}" already has ${MAX_TAGS_PER_STACK} tags, the most a stack may have`);
+      }
       tx.insert(stackTagsTable)
         .values({ stackId: stack.id, name, value })
         .onConflictDoUpdate({ target: [stackTagsTable.stackId, stackTagsTable.name], set: { value } })

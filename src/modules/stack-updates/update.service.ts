@@ -23,7 +23,9 @@ import { checkState } from "../stacks/stack-state.js";
 import type { CompleteUpdateInput, ResourceChangesInput, UpdateEventInput } from "./update.inputs.js";
 
 export const MAX_EVENTS_PER_APPEND = 1000;
-const MAX_EVENT_PAYLOAD_BYTES = 256 * 1024;
+const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
+/** A page of events stops early (hasNextPage stays true) once its payloads pass this size. */
+const EVENT_PAGE_BYTE_BUDGET = 4 * 1024 * 1024;
 const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/;
 const ENDED: readonly UpdateStatusValue[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
 
@@ -235,16 +237,31 @@ export class UpdateService {
     const size = pageSize(first, { fallback: 100, max: 1000 });
     const from = after ? this.cursors.decode(`events:${update.id}`, after) : null;
     const e = updateEventsTable;
-    const rows = this.db
+    const stored = this.db
       .select({ sequence: e.sequence, timestamp: e.timestamp, type: e.type, payload: e.payload })
       .from(e)
       .where(and(eq(e.updateId, update.id), from ? gt(e.sequence, Number(from[0])) : undefined))
       .orderBy(asc(e.sequence))
       .limit(size + 1)
-      .all()
-      .map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }));
+      .all();
+    // up to `size` events, fewer when their payloads pass the byte budget (the rest come next)
+    let take = 0;
+    let bytes = 0;
+    while (take < size && take < stored.length) {
+      const next = stored[take]!.payload.length;
+      if (take > 0 && bytes + next > EVENT_PAGE_BYTE_BUDGET) break;
+      bytes += next;
+      take++;
+    }
+    const nodes = stored.slice(0, take).map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }));
+    const last = nodes[nodes.length - 1];
+    const page: Page<StoredEvent> = {
+      nodes,
+      hasNextPage: take < stored.length,
+      endCursor: last ? this.cursors.encode(`events:${update.id}`, [last.sequence]) : null,
+    };
     return {
-      page: toPage(rows, size, (last) => this.cursors.encode(`events:${update.id}`, [last.sequence])),
+      page,
       count: () => this.db.select({ n: count() }).from(e).where(eq(e.updateId, update.id)).get()!.n,
     };
   }

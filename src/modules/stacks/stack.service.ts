@@ -21,7 +21,7 @@ import { atLeast, baseStackPermission } from "../../permissions/stack-permission
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { WebhookOutbox } from "../webhooks/webhook-outbox.js";
 import { stackEvent } from "../webhooks/webhook-payloads.js";
-import { checkTagName, checkTagValue, PROJECT_TAG } from "../stack-tags/tag-rules.js";
+import { checkTagName, checkTagValue, MAX_TAGS_PER_STACK, PROJECT_TAG } from "../stack-tags/tag-rules.js";
 import type { CreateStackInput } from "./stack.inputs.js";
 import { checkState } from "./stack-state.js";
 
@@ -59,6 +59,7 @@ export class StackService {
       throw new BadUserInputError(`the ${PROJECT_TAG} tag is always the project name (${quote(project)})`);
     }
     tags.set(PROJECT_TAG, project);
+    if (tags.size > MAX_TAGS_PER_STACK) throw new BadUserInputError(`a stack has at most ${MAX_TAGS_PER_STACK} tags`);
     try {
       return writeTransaction(this.db, (tx) => {
         const stack = tx
@@ -145,7 +146,7 @@ export class StackService {
       .orderBy(asc(s.seq))
       .limit(size + 1)
       .all();
-    const nodes = rows.map((row) => access.toStackNode(organization, row)).filter((n): n is StackNode => n !== null);
+    const nodes = rows.map((row) => access.toStackNode(organization, row, true)).filter((n): n is StackNode => n !== null);
     return {
       page: toPage(nodes, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${org.id}`, [last.seq])),
       count: () =>
@@ -193,7 +194,8 @@ export class StackService {
         tx.delete(teamStackGrantsTable).where(eq(teamStackGrantsTable.stackId, stack.id)).run();
         const moved = tx
           .update(stacksTable)
-          .set({ organizationId: destination.id })
+          // the creator's ADMIN belonged to the source organization: it does not move along
+          .set({ organizationId: destination.id, createdByUserId: null })
           .where(eq(stacksTable.id, stack.id))
           .returning()
           .get()!;
@@ -235,21 +237,30 @@ export class StackService {
     });
   }
 
-  /** The latest checkpoint (null when none); reading it is audited as `stack-exported`. */
-  readState(caller: Caller, stack: StackNode): unknown {
-    return writeTransaction(this.db, (tx) => {
-      const row = tx
-        .select({ state: stackCheckpointsTable.state })
-        .from(stackCheckpointsTable)
-        .where(eq(stackCheckpointsTable.stackId, stack.id))
-        .get();
+  /**
+   * The latest checkpoint (null when none); reading it is audited as `stack-exported`, once
+   * per stack and request (`alreadyAudited`). Served for a stack reached on its own only,
+   * not through a list: a page of 100 states would be up to 100 large documents and 100
+   * audit events for one request.
+   */
+  readState(caller: Caller, stack: StackNode, alreadyAudited: Set<string>): unknown {
+    if (stack.listed) {
+      throw new BadUserInputError("read the state of one stack at a time: organization { stack(project, name) { state } }");
+    }
+    const row = this.db
+      .select({ state: stackCheckpointsTable.state })
+      .from(stackCheckpointsTable)
+      .where(eq(stackCheckpointsTable.stackId, stack.id))
+      .get();
+    if (!alreadyAudited.has(stack.id)) {
+      alreadyAudited.add(stack.id);
       this.audit.write(caller, {
         organizationId: stack.organizationId,
         event: "stack-exported",
         description: `Read the state of stack "${fullName(stack.organization, stack)}"`,
       });
-      return row ? (JSON.parse(row.state) as unknown) : null;
-    });
+    }
+    return row ? (JSON.parse(row.state) as unknown) : null;
   }
 
   /** Stores a checkpoint and the resource count it holds (also used by completed updates). */

@@ -81,7 +81,7 @@ export class TeamResolver {
 export class TeamStackGrantResolver {
   @FieldResolver(() => Stack, { nullable: true, description: "Null when the caller cannot READ the stack." })
   stack(@Root() grant: TeamStackGrantNode, @Ctx() ctx: Context): StackNode | null {
-    return ctx.access.toStackNode(ctx.access.organization(grant.organization.name), grant.stackRow);
+    return ctx.access.toStackNode(ctx.access.organization(grant.organization.name), grant.stackRow, true);
   }
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
@@ -27,6 +27,9 @@ export interface GrantRow {
 }
 
 const MAX_LOGINS_PER_CHANGE = 100;
+/** Lists read whole (Organization.teams, Team.stackGrants) stay bounded. */
+export const MAX_TEAMS_PER_ORGANIZATION = 500;
+export const MAX_GRANTS_PER_TEAM = 1000;
 
 /** Teams of an organization: members and stack grants. */
 export class TeamService {
@@ -60,6 +63,10 @@ export class TeamService {
     const description = input.description == null ? null : checkText("description", input.description, 1000);
     try {
       return writeTransaction(this.db, (tx) => {
+        const teams = tx.select({ n: count() }).from(teamsTable).where(eq(teamsTable.organizationId, organization.id)).get()!.n;
+        if (teams >= MAX_TEAMS_PER_ORGANIZATION) {
+          throw new BadUserInputError(`"${organization.name}" already has ${MAX_TEAMS_PER_ORGANIZATION} teams, the most an organization may have`);
+        }
         const team = tx
           .insert(teamsTable)
           .values({ id: newId(), organizationId: organization.id, name, displayName, description, createdAt: new Date() })
@@ -147,6 +154,10 @@ export class TeamService {
         .where(and(eq(teamStackGrantsTable.teamId, team.id), eq(teamStackGrantsTable.stackId, stack.id)))
         .get();
       if (current?.permission === permission) return team; // nothing changes, nothing to audit
+      if (!current) {
+        const grants = tx.select({ n: count() }).from(teamStackGrantsTable).where(eq(teamStackGrantsTable.teamId, team.id)).get()!.n;
+        if (grants >= MAX_GRANTS_PER_TEAM) throw new BadUserInputError(`team "${team.name}" already has ${MAX_GRANTS_PER_TEAM} stack grants, the most a team may have`);
+      }
       tx.insert(teamStackGrantsTable)
         .values({ teamId: team.id, stackId: stack.id, permission })
         .onConflictDoUpdate({ target: [teamStackGrantsTable.teamId, teamStackGrantsTable.stackId], set: { permission } })

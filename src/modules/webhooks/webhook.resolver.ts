@@ -1,10 +1,13 @@
 import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
 import type { OrganizationRow } from "../../auth/principal.js";
+import { BadUserInputError } from "../../errors.js";
 import type { Context } from "../../graphql/context.js";
 import { Organization } from "../organizations/organization.type.js";
 import { CreateWebhookInput, UpdateWebhookInput, WebhookRefInput } from "./webhook.inputs.js";
 import { toDelivery, toWebhook } from "./webhook.service.js";
 import { Webhook, WebhookDelivery, WebhookDeliveryConnection } from "./webhook.type.js";
+
+const MAX_PINGS_PER_REQUEST = 3;
 
 @Resolver(() => Webhook)
 export class WebhookResolver {
@@ -29,6 +32,10 @@ export class WebhookResolver {
   @Mutation(() => WebhookDelivery, { description: "Sends a ping now and returns its delivery (also when it failed)." })
   async pingWebhook(@Arg("input", () => WebhookRefInput) input: WebhookRefInput, @Ctx() ctx: Context): Promise<WebhookDelivery> {
     const organization = ctx.access.requireOrganization(input.organization);
+    // each ping may wait the whole delivery timeout: a request sends a few at most
+    if (++ctx.requestState.pings > MAX_PINGS_PER_REQUEST) {
+      throw new BadUserInputError(`at most ${MAX_PINGS_PER_REQUEST} pings per request`);
+    }
     return toDelivery(await ctx.services.webhooks.ping(ctx.caller, organization, input.name));
   }
 

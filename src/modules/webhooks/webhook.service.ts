@@ -19,6 +19,9 @@ import type { Webhook, WebhookDelivery } from "./webhook.type.js";
 
 const checkDisplayName = (value: string) => checkText("displayName", value, 100, { allowEmpty: false }).trim();
 
+/** Each event fans out to every webhook of its organization: keep that bounded. */
+export const MAX_WEBHOOKS_PER_ORGANIZATION = 20;
+
 /** Rows → GraphQL objects, field by field: the secret's ciphertext never leaves. */
 export const toWebhook = (row: WebhookRow): Webhook => ({
   id: row.id,
@@ -77,6 +80,10 @@ export class WebhookService {
     const id = newId();
     try {
       return writeTransaction(this.db, (tx) => {
+        const hooks = tx.select({ n: count() }).from(webhooksTable).where(eq(webhooksTable.organizationId, organization.id)).get()!.n;
+        if (hooks >= MAX_WEBHOOKS_PER_ORGANIZATION) {
+          throw new BadUserInputError(`"${organization.name}" already has ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks, the most an organization may have`);
+        }
         const row = tx
           .insert(webhooksTable)
           .values({

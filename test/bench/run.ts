@@ -1,0 +1,289 @@
+// npm run bench -- [results.json]
+// Builds the server, seeds file databases at scale, starts the real server (and the
+// baselines, each in its own process) and drives them with autocannon: 50 connections,
+// a warm-up, then 10 s per scenario. Prints a table of req/s, p50, p99 and the ratios to the
+// baselines measured in the same run, and writes the same as JSON.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import Database from "better-sqlite3";
+import { openDatabase } from "../../src/db/client.js";
+import { BENCH_KEY, LARGE, type Seeded, SMALL, seed } from "./seed.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const CONNECTIONS = 50;
+const out = process.argv[2] ?? join(ROOT, "bench-results.json");
+
+interface Started {
+  port: number;
+  child: ChildProcess;
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `node args…`; its port comes from `pattern` in its output, or is `knownPort`. */
+async function startProcess(args: string[], env: Record<string, string>, pattern: RegExp | null, knownPort?: number): Promise<Started> {
+  const begun = performance.now();
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    if (knownPort !== undefined) {
+      child.on("exit", (code) => reject(new Error(`exited ${code}:\n${output}`)));
+      child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+      child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+      return resolve(knownPort);
+    }
+    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = pattern!.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`exited ${code}:\n${output}`)));
+  });
+  // ready: the first successful answer, measured from the spawn
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
+    if (res && res.status !== 503) break;
+  }
+  const readyMs = performance.now() - begun;
+  return {
+    port,
+    child,
+    readyMs,
+    stop: () => new Promise<void>((resolve) => {
+      child.removeAllListeners("exit");
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    }),
+  };
+}
+
+/** A port free right now (the server logs its start line at info; the bench runs it at warn). */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
+const gatehouse = async (databasePath: string) => {
+  const port = await freePort();
+  return startProcess(["dist/index.js"], {
+    DATABASE_PATH: databasePath,
+    PORT: String(port),
+    LOG_LEVEL: "warn",
+    SECRET_KEY: BENCH_KEY,
+    RATE_LIMIT_PER_TOKEN: "100000000",
+    WEBHOOK_DISPATCHER: "false",
+  }, null, port);
+};
+
+interface Scenario {
+  name: string;
+  token?: string;
+  body: string;
+}
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  bytes: number;
+}
+
+async function load(port: number, scenario: Scenario, path = "/graphql"): Promise<Measured> {
+  const options = {
+    url: `http://127.0.0.1:${port}${path}`,
+    connections: CONNECTIONS,
+    method: "POST" as const,
+    headers: { "content-type": "application/json", ...(scenario.token ? { authorization: `token ${scenario.token}` } : {}) },
+    body: scenario.body,
+  };
+  if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP });
+  const result = await autocannon({ ...options, duration: DURATION });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+    bytes: result.throughput.average / Math.max(1, result.requests.average),
+  };
+}
+
+async function post(port: number, body: string, token?: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `token ${token}` } : {}) },
+    body,
+  });
+  const text = await res.text();
+  if (res.status !== 200 || text.includes('"errors"')) throw new Error(`scenario request failed: ${res.status} ${text.slice(0, 300)}`);
+  return text;
+}
+
+function scenarios(s: Seeded): Record<"S1" | "S2" | "S3" | "S4" | "S5", Scenario> {
+  const q = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
+  return {
+    S1: { name: "S1 viewer, org token", token: s.orgToken, body: q("{ viewer { kind tokenId organizationToken { name } } }") },
+    S2: {
+      name: "S2 member lists 100 stacks",
+      token: s.memberToken,
+      body: q(
+        "query S2($org: String!) { organization(name: $org) { stacks(first: 100) { pageInfo { hasNextPage endCursor } nodes { id project name viewerPermission lastUpdatedAt tags { name value } } } } }",
+        { org: s.organization },
+      ),
+    },
+    S3: {
+      name: "S3 admin reads 100 audit events, filtered",
+      token: s.adminToken,
+      body: q(
+        'query S3($org: String!) { organization(name: $org) { auditLogEvents(first: 100, filter: { event: "stack-tag-set" }) { nodes { id timestamp event description sourceIp user { login } tokenName authFailure } } } }',
+        { org: s.organization },
+      ),
+    },
+    S4: {
+      name: "S4 org token sets a tag",
+      token: s.orgToken,
+      body: q('mutation S4($s: StackRef!) { setStackTag(input: { stack: $s, name: "bench", value: "load" }) { name } }', {
+        s: { organization: s.organization, project: s.stack.project, stack: s.stack.name },
+      }),
+    },
+    S5: {
+      name: "S5 1,000 update events",
+      token: s.adminToken,
+      body: q(
+        "query S5($org: String!, $p: String!, $n: String!) { organization(name: $org) { stack(project: $p, name: $n) { update(version: 1) { events(first: 1000) { nodes { sequence timestamp type payload } } } } } }",
+        { org: s.organization, p: s.stack.project, n: s.stack.name },
+      ),
+    },
+  };
+}
+
+/** Baseline (d): the rows S4 writes (tag upsert + audit event), one transaction each, prepared. */
+function sqliteBaseline(dir: string): Measured {
+  const path = join(dir, "baseline-d.db");
+  openDatabase(path).$client.close(); // same schema, same pragmas (synchronous=FULL)
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("foreign_keys = ON");
+  db.exec("insert into organizations (id, name, display_name, created_at) values ('o', 'o', 'o', 0)");
+  db.exec("insert into stacks (id, organization_id, project, name, created_at) values ('s', 'o', 'p', 's', 0)");
+  const tag = db.prepare("insert into stack_tags (stack_id, name, value) values ('s', 'bench', ?) on conflict (stack_id, name) do update set value = excluded.value");
+  const audit = db.prepare(
+    "insert into audit_events (organization_id, timestamp, event, description, source_ip, user_agent, token_id, token_name, require_org_admin, require_stack_admin, auth_failure) values ('o', ?, 'stack-tag-set', 'Set tag \"bench\" on stack', '127.0.0.1', 'autocannon', 't', 'bench-ci', 0, 0, 0)",
+  );
+  const write = db.transaction(() => {
+    tag.run("load");
+    audit.run(Date.now());
+  });
+  const end = performance.now() + DURATION * 1000;
+  let n = 0;
+  while (performance.now() < end) {
+    write.immediate();
+    n++;
+  }
+  db.close();
+  return { rps: n / DURATION, p50: 0, p99: 0, errors: 0, bytes: 0 };
+}
+
+const peakRssMb = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+};
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), "gatehouse-bench-"));
+  try {
+    console.log(`building …`);
+    execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
+    let t = performance.now();
+    const large = seed(join(dir, "large.db"), LARGE);
+    console.log(`seeded the large database in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    t = performance.now();
+    const small = seed(join(dir, "small.db"), SMALL);
+    console.log(`seeded the small database in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    const results: Record<string, Measured & { label: string }> = {};
+    const record = (key: string, label: string, m: Measured) => {
+      results[key] = { label, ...m };
+      console.log(`${label.padEnd(46)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms${m.errors ? `  ${m.errors} errors` : ""}`);
+    };
+
+    const server = await gatehouse(join(dir, "large.db"));
+    const ready = server.readyMs;
+    const S = scenarios(large);
+    const s1Body = await post(server.port, S.S1.body, S.S1.token);
+    const s2Body = await post(server.port, S.S2.body, S.S2.token);
+    await post(server.port, S.S3.body, S.S3.token);
+    await post(server.port, S.S5.body, S.S5.token);
+    writeFileSync(join(dir, "s1.json"), s1Body);
+    writeFileSync(join(dir, "s2.json"), s2Body);
+    for (const key of ["S1", "S2", "S3", "S4", "S5"] as const) record(key, S[key].name, await load(server.port, S[key]));
+    const rss = peakRssMb(server.child.pid!);
+    await server.stop();
+
+    const raw = await startProcess(["test/bench/servers/raw-http.mjs"], { BODY_FILE: join(dir, "s2.json") }, /listening (\d+)/);
+    record("a", "(a) raw node:http, S2 bytes", await load(raw.port, S.S2));
+    await raw.stop();
+
+    const plain = await startProcess(["--import", "tsx", "test/bench/servers/plain-apollo.ts"], { S1_FILE: join(dir, "s1.json"), S2_FILE: join(dir, "s2.json") }, /listening (\d+)/);
+    record("b1", "(b) plain Apollo, S1 from memory", await load(plain.port, { ...S.S1, token: undefined }));
+    record("b2", "(b) plain Apollo, S2 from memory", await load(plain.port, { ...S.S2, token: undefined }));
+    await plain.stop();
+
+    const unguarded = await startProcess(["test/bench/servers/unguarded.mjs"], {
+      DATABASE_PATH: join(dir, "large.db"), LOG_LEVEL: "warn", SECRET_KEY: BENCH_KEY, RATE_LIMIT_PER_TOKEN: "100000000", WEBHOOK_DISPATCHER: "false",
+    }, /listening (\d+)/);
+    record("c", "(c) S5 without the permission map", await load(unguarded.port, S.S5));
+    await unguarded.stop();
+
+    record("d", "(d) better-sqlite3, S4's rows, 1 tx each", sqliteBaseline(dir));
+
+    const smallServer = await gatehouse(join(dir, "small.db"));
+    record("e", "(e) S2 on 100 stacks", await load(smallServer.port, scenarios(small).S2));
+    await smallServer.stop();
+
+    const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+    const targets = [
+      { name: "S2 / (b) req/s", value: ratio(results.S2!.rps, results.b2!.rps), target: ">= 1.0 (never < 0.8)", met: results.S2!.rps >= results.b2!.rps },
+      { name: "S1 / (b) req/s", value: ratio(results.S1!.rps, results.b1!.rps), target: ">= 0.9", met: results.S1!.rps >= 0.9 * results.b1!.rps },
+      { name: "S5 p50 / (c) p50", value: ratio(results.S5!.p50, results.c!.p50), target: "<= 1.2", met: results.S5!.p50 <= 1.2 * results.c!.p50 },
+      { name: "S4 / (d) rows committed/s", value: ratio(results.S4!.rps, results.d!.rps), target: ">= 0.3", met: results.S4!.rps >= 0.3 * results.d!.rps },
+      { name: "S2 p50 10,000 / 100 stacks", value: ratio(results.S2!.p50, results.e!.p50), target: "<= 1.3", met: results.S2!.p50 <= 1.3 * results.e!.p50 },
+      { name: "S2 / (a) req/s (the limit)", value: ratio(results.S2!.rps, results.a!.rps), target: "report", met: true },
+      { name: "peak RSS under load (MB)", value: Math.round(rss), target: "< 300", met: rss < 300 },
+      { name: "ready after start (ms)", value: Math.round(ready), target: "< 1500", met: ready < 1500 },
+    ];
+    console.log("\n| target | value | goal | met |\n| --- | --- | --- | --- |");
+    for (const t of targets) console.log(`| ${t.name} | ${t.value} | ${t.target} | ${t.met ? "yes" : "NO"} |`);
+    const report = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+      settings: { connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP },
+      results,
+      targets,
+    };
+    writeFileSync(out, JSON.stringify(report, null, 2));
+    console.log(`\nwrote ${out}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
