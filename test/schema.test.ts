@@ -2,8 +2,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { isObjectType } from "graphql";
 import { describe, expect, it } from "vitest";
-import { buildBareSchema } from "../src/graphql/schema.js";
-import { permissionRules } from "../src/permissions/index.js";
+import { allow } from "graphql-shield";
+import { buildBareSchema, buildGuardedSchema } from "../src/graphql/schema.js";
+import { effectiveRule, permissionRules } from "../src/permissions/index.js";
 import { emittedSchema, SCHEMA_FILE } from "../src/scripts/emit-schema.js";
 import { contractFile, SHARED_CONTRACT_DIR, VENDORED_CONTRACT_DIR } from "./support/contract.js";
 
@@ -31,6 +32,20 @@ describe("contract copy", () => {
 });
 
 describe("permission map", () => {
+  it("wraps every field whose rule is not allow (and only those are left bare)", () => {
+    const guarded = buildGuardedSchema();
+    for (const type of Object.values(guarded.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith("__")) continue;
+      const bare = buildBareSchema().getType(type.name) as typeof type;
+      for (const [name, field] of Object.entries(type.getFields())) {
+        const wrapped = field.resolve !== bare.getFields()[name]!.resolve;
+        const isAllow = effectiveRule(type.name, name) === allow;
+        if (type.name !== "Mutation") expect(wrapped, `${type.name}.${name}`).toBe(!isAllow);
+        else expect(wrapped, `${type.name}.${name}`).toBe(true);
+      }
+    }
+  });
+
   const schema = buildBareSchema();
   const rules = permissionRules as Record<string, unknown>;
 

@@ -29,6 +29,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   const sqlite = new Database(path, { readonly: options.readonly ?? false });
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
+  // reads come from the page cache and the memory map, not read() calls
+  sqlite.pragma("cache_size = -65536"); // 64 MiB
+  sqlite.pragma("mmap_size = 268435456"); // 256 MiB
+  sqlite.pragma("temp_store = MEMORY");
   if (!options.readonly) {
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);

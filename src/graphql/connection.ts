@@ -3,7 +3,7 @@
 import { type ClassType, Field, Int, ObjectType } from "type-graphql";
 import type { Page } from "../lib/pagination.js";
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
@@ -19,7 +19,7 @@ export interface ConnectionShape<T> {
 }
 
 export function Connection<T extends object>(nodeType: () => ClassType<T>) {
-  @ObjectType()
+  @ObjectType({ simpleResolvers: true })
   abstract class ConnectionClass implements ConnectionShape<T> {
     @Field(() => [nodeType()])
     nodes: T[];

@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from "graphql";
-import { applyMiddleware, type IMiddlewareTypeMap } from "graphql-middleware";
+import { applyMiddleware, type IMiddlewareFieldMap, type IMiddlewareGenerator, type IMiddlewareTypeMap } from "graphql-middleware";
+import { allow } from "graphql-shield";
 import { buildSchemaSync } from "type-graphql";
 import {
   OrganizationAccessTokenResolver,
@@ -16,7 +17,7 @@ import { OrganizationTeamsResolver, TeamResolver, TeamStackGrantResolver } from 
 import { UserResolver } from "../modules/users/user.resolver.js";
 import { ViewerResolver } from "../modules/viewer/viewer.resolver.js";
 import { OrganizationWebhooksResolver, WebhookResolver } from "../modules/webhooks/webhook.resolver.js";
-import { permissions } from "../permissions/index.js";
+import { effectiveRule, permissions } from "../permissions/index.js";
 import type { Context } from "./context.js";
 import { DateTimeScalar } from "./scalars.js";
 
@@ -77,8 +78,20 @@ export function buildSchemaWithoutPermissionsForBenchmark(): GraphQLSchema {
   return applyMiddleware(buildBareSchema(), freshAfterMutations);
 }
 
-/** The schema the server runs: every field behind the permission map. */
+/**
+ * The schema the server runs: every field behind the permission map. Shield generates a
+ * middleware for every field of every type; the fields whose rule is `allow` lose theirs
+ * (it would only call the resolver), so they resolve at full speed, while every field with a
+ * real rule — and every field the map forgot, which the deny fallback refuses — keeps it.
+ */
 export function buildGuardedSchema(): GraphQLSchema {
-  guardedSchema ??= applyMiddleware(buildBareSchema(), permissions, freshAfterMutations);
+  if (!guardedSchema) {
+    const schema = buildBareSchema();
+    const generated = (permissions as IMiddlewareGenerator<unknown, Context, unknown>).generate(schema) as Record<string, Record<string, unknown>>;
+    for (const [typeName, fields] of Object.entries(generated)) {
+      for (const fieldName of Object.keys(fields)) if (effectiveRule(typeName, fieldName) === allow) delete fields[fieldName];
+    }
+    guardedSchema = applyMiddleware(schema, generated as IMiddlewareFieldMap, freshAfterMutations);
+  }
   return guardedSchema;
 }

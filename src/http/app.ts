@@ -1,6 +1,7 @@
 // The HTTP server: Fastify (routes beside GraphQL, pino logging with request ids, body
 // limits, trusted-proxy handling) with Apollo Server mounted on /graphql.
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
@@ -10,6 +11,7 @@ import { nanoid } from "nanoid";
 import type { Config } from "../config.js";
 import { type Db, openDatabase } from "../db/client.js";
 import { type Context, createContext, type RequestState } from "../graphql/context.js";
+import { jitGateway } from "../graphql/jit-executor.js";
 import { buildGuardedSchema } from "../graphql/schema.js";
 import { loadServerKey } from "../lib/server-key.js";
 import { WebhookDispatcher } from "../modules/webhooks/webhook-dispatcher.js";
@@ -98,16 +100,22 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const limits = documentLimits(config.limits, config.production);
   const limiter = new RateLimiter(config.rateLimits);
   const apollo = new ApolloServer<Context>({
-    schema: options.schema ?? buildGuardedSchema(),
+    // the guarded schema, executed by graphql-jit (src/graphql/jit-executor.ts)
+    gateway: jitGateway(options.schema ?? buildGuardedSchema()),
     formatError: createFormatError(fastify.log),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: config.production,
     allowBatchedHttpRequests: false,
+    // compact JSON (Apollo pretty-prints by default)
+    stringifyResult: (result) => JSON.stringify(result),
     validationRules: limits.validationRules,
     parseOptions: { maxTokens: config.limits.maxTokens },
     plugins: [
       ...limits.plugins,
+      // no cache hints are used: without this plugin Apollo wraps no field resolver
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
       fastifyApolloDrainPlugin(fastify),
       playgroundLandingPage(), // GraphiQL from our own packages, for GET /graphql from a browser
       refusalRecorderPlugin(fastify.log),

@@ -180,7 +180,8 @@ export class Access {
   toStackNode(access: OrganizationAccess, stack: StackRow, listed = false): StackNode | null {
     const viewerPermission = this.stackPermission(access, stack);
     if (!access.organization || !atLeast(viewerPermission, "READ")) return null;
-    return { ...stack, organization: access.organization, viewerPermission, ...(listed ? { listed } : {}) };
+    // the row is a fresh object of this request: completed in place rather than copied
+    return Object.assign(stack, { organization: access.organization, viewerPermission, listed });
   }
 
   stack(organizationName: string | undefined, project: string | undefined, name: string | undefined): StackAccess {

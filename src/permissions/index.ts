@@ -168,6 +168,15 @@ export const permissionRules = {
   CreateOrganizationAccessTokenPayload: allow,
 } satisfies IRules;
 
+/** The rule shield applies to `typeName.fieldName`: the field's own, the type's `*`, the type's, or deny. */
+export function effectiveRule(typeName: string, fieldName: string): unknown {
+  const entry = (permissionRules as Record<string, unknown>)[typeName];
+  if (entry === undefined) return deny;
+  if (typeof entry !== "object" || entry === null || "resolve" in entry) return entry;
+  const fields = entry as Record<string, unknown>;
+  return fields[fieldName] ?? fields["*"] ?? deny;
+}
+
 export const permissions = shield(permissionRules, {
   fallbackRule: deny,
   allowExternalErrors: true,

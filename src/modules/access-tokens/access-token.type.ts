@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 
-@ObjectType({ description: "A token that acts as its user, in every organization the user belongs to." })
+@ObjectType({ simpleResolvers: true, description: "A token that acts as its user, in every organization the user belongs to." })
 export class PersonalAccessToken {
   @Field(() => ID)
   id!: string;
@@ -24,6 +24,7 @@ export class PersonalAccessToken {
 
 /** `organization` and `createdBy` are resolved by OrganizationAccessTokenResolver. */
 @ObjectType({
+  simpleResolvers: true,
   description: "A token that belongs to an organization, not to a person: WRITE on every stack of its organization.",
 })
 export class OrganizationAccessToken {
@@ -52,7 +53,7 @@ export class OrganizationAccessToken {
   createdByUserId!: string | null;
 }
 
-@ObjectType({ description: "Returned once, at creation: the secret is never shown again." })
+@ObjectType({ simpleResolvers: true, description: "Returned once, at creation: the secret is never shown again." })
 export class CreatePersonalAccessTokenPayload {
   @Field(() => PersonalAccessToken)
   token!: PersonalAccessToken;
@@ -61,7 +62,7 @@ export class CreatePersonalAccessTokenPayload {
   secret!: string;
 }
 
-@ObjectType({ description: "Returned once, at creation: the secret is never shown again." })
+@ObjectType({ simpleResolvers: true, description: "Returned once, at creation: the secret is never shown again." })
 export class CreateOrganizationAccessTokenPayload {
   @Field(() => OrganizationAccessToken)
   token!: OrganizationAccessToken;

@@ -3,7 +3,7 @@ import { Connection } from "../../graphql/connection.js";
 import { AuditLogExportFormat } from "../../graphql/enums.js";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 
-@ObjectType({ description: "The user as recorded at the time of the event." })
+@ObjectType({ simpleResolvers: true, description: "The user as recorded at the time of the event." })
 export class AuditLogUser {
   @Field(() => String)
   login!: string;
@@ -15,7 +15,7 @@ export class AuditLogUser {
   avatarUrl!: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class AuditLogEvent {
   @Field(() => ID)
   id!: string;
@@ -51,10 +51,10 @@ export class AuditLogEvent {
   authFailure!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class AuditLogEventConnection extends Connection(() => AuditLogEvent) {}
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class AuditLogExport {
   @Field(() => AuditLogExportFormat)
   format!: keyof typeof AuditLogExportFormat;

@@ -5,7 +5,7 @@ import { OrganizationRole } from "../../graphql/enums.js";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 import { User } from "../users/user.type.js";
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class OrganizationMember {
   @Field(() => User)
   user!: User;
@@ -17,5 +17,5 @@ export class OrganizationMember {
   joinedAt!: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class OrganizationMemberConnection extends Connection(() => OrganizationMember) {}

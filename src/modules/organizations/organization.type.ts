@@ -7,7 +7,7 @@ import { DateTimeScalar } from "../../graphql/scalars.js";
  * An organization. Its other fields (subscription, viewerRole, members, accessTokens,
  * stacks, teams, webhooks, audit log) are resolved by the modules that own them.
  */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Organization {
   @Field(() => ID)
   id!: string;
@@ -30,7 +30,7 @@ export class Organization {
   trialEndsAt!: Date | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class OrganizationSubscription {
   @Field(() => SubscriptionTier)
   tier!: SubscriptionTierValue;
@@ -47,7 +47,7 @@ export class OrganizationSubscription {
   organizationAccessTokensEnabled!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class OrganizationMembership {
   @Field(() => Organization)
   organization!: Organization;

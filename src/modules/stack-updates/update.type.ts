@@ -4,7 +4,7 @@ import { Connection } from "../../graphql/connection.js";
 import { UpdateKind, UpdateStatus } from "../../graphql/enums.js";
 import { DateTimeScalar, JSONScalar } from "../../graphql/scalars.js";
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ResourceChanges {
   @Field(() => Int)
   create!: number;
@@ -23,7 +23,7 @@ export class ResourceChanges {
 }
 
 /** `events` is resolved by StackUpdateResolver. */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class StackUpdate {
   @Field(() => ID)
   id!: string;
@@ -53,7 +53,7 @@ export class StackUpdate {
   resourceChanges!: ResourceChanges | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class UpdateEvent {
   @Field(() => Int, { description: "0, 1, 2 … within the update." })
   sequence!: number;
@@ -70,8 +70,8 @@ export class UpdateEvent {
   payload!: unknown;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class StackUpdateConnection extends Connection(() => StackUpdate) {}
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class UpdateEventConnection extends Connection(() => UpdateEvent) {}

@@ -39,12 +39,23 @@ export const fullName = (organization: OrganizationRow, stack: StackRow) =>
 
 /** Stacks: create, list, delete, transfer, state. */
 export class StackService {
+  /** Hot: a page of an organization's stacks, no filter (the common list). Prepared once. */
+  private readonly pageOfStacks;
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
     private readonly outbox: WebhookOutbox,
-  ) {}
+  ) {
+    this.pageOfStacks = db
+      .select()
+      .from(stacksTable)
+      .where(and(eq(stacksTable.organizationId, sql.placeholder("organizationId")), gt(stacksTable.seq, sql.placeholder("after"))))
+      .orderBy(asc(stacksTable.seq))
+      .limit(sql.placeholder("limit"))
+      .prepare();
+  }
 
   create(caller: Caller, organization: OrganizationRow, input: CreateStackInput): StackRow {
     const project = checkStackName("project name", input.project);
@@ -139,13 +150,16 @@ export class StackService {
       );
     }
     const from = args.after ? this.cursors.decode(`${CURSOR_LIST}:${org.id}`, args.after) : null;
-    const rows = this.db
-      .select()
-      .from(s)
-      .where(and(...filters, from ? gt(s.seq, Number(from[0])) : undefined))
-      .orderBy(asc(s.seq))
-      .limit(size + 1)
-      .all();
+    const rows =
+      filters.length === 1
+        ? this.pageOfStacks.all({ organizationId: org.id, after: from ? Number(from[0]) : 0, limit: size + 1 })
+        : this.db
+            .select()
+            .from(s)
+            .where(and(...filters, from ? gt(s.seq, Number(from[0])) : undefined))
+            .orderBy(asc(s.seq))
+            .limit(size + 1)
+            .all();
     const nodes = rows.map((row) => access.toStackNode(organization, row, true)).filter((n): n is StackNode => n !== null);
     return {
       page: toPage(nodes, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${org.id}`, [last.seq])),

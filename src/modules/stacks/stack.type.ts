@@ -9,7 +9,7 @@ import { DateTimeScalar } from "../../graphql/scalars.js";
  * by StackResolver; `tags` by StackTagResolver; `updates`, `previews`, `update` by
  * StackUpdateResolver.
  */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Stack {
   @Field(() => ID)
   id!: string;
@@ -35,5 +35,5 @@ export class Stack {
   viewerPermission!: StackPermissionValue;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class StackConnection extends Connection(() => Stack) {}

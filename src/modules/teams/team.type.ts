@@ -4,7 +4,7 @@ import { StackPermission } from "../../graphql/enums.js";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 
 /** `members` and `stackGrants` are resolved by TeamResolver. */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Team {
   @Field(() => ID)
   id!: string;
@@ -23,7 +23,7 @@ export class Team {
 }
 
 /** `stack` is resolved by TeamResolver: null when the caller cannot READ the stack. */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class TeamStackGrant {
   @Field(() => String)
   projectName!: string;

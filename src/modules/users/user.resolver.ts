@@ -5,7 +5,7 @@ import { toPersonalAccessToken } from "../access-tokens/access-token.mappers.js"
 import { CreateUserInput } from "./user.inputs.js";
 import { User } from "./user.type.js";
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class CreateUserPayload {
   @Field(() => User)
   user!: User;

@@ -2,7 +2,7 @@ import { Field, ID, ObjectType } from "type-graphql";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 
 /** `email` is resolved by UserResolver, which shows it only to those allowed to see it. */
-@ObjectType({ description: "A person with a login; acts through personal access tokens." })
+@ObjectType({ simpleResolvers: true, description: "A person with a login; acts through personal access tokens." })
 export class User {
   @Field(() => ID)
   id!: string;

@@ -5,7 +5,7 @@ import { OrganizationAccessToken } from "../access-tokens/access-token.type.js";
 import { User } from "../users/user.type.js";
 
 /** `organizations` is resolved by ViewerResolver. */
-@ObjectType({ description: "The caller, as the presented token identifies it." })
+@ObjectType({ simpleResolvers: true, description: "The caller, as the presented token identifies it." })
 export class Viewer {
   @Field(() => PrincipalKind)
   kind!: keyof typeof PrincipalKind;

@@ -5,7 +5,7 @@ import { WebhookFormat } from "../../graphql/enums.js";
 import { DateTimeScalar, JSONScalar } from "../../graphql/scalars.js";
 
 /** `deliveries` is resolved by WebhookResolver. The secret is never a field. */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Webhook {
   @Field(() => ID)
   id!: string;
@@ -37,7 +37,7 @@ export class Webhook {
   organizationId!: string;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class WebhookDelivery {
   @Field(() => ID)
   id!: string;
@@ -76,5 +76,5 @@ export class WebhookDelivery {
   attempt!: number;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class WebhookDeliveryConnection extends Connection(() => WebhookDelivery) {}
