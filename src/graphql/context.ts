@@ -37,7 +37,7 @@ export function createContext(services: Services, requestState: RequestState): C
     requestState,
     invalidate() {
       access.forget();
-      for (const loader of Object.values(loaders)) loader.clearAll();
+      loaders.clearAll();
     },
   };
 }

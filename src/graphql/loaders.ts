@@ -1,4 +1,5 @@
-// Per-request DataLoaders: a list of N parents costs one query per relation, not N.
+// Per-request DataLoaders: a list of N parents costs one query per relation, not N. Each is
+// created on first use, so a request that needs none (most small queries) builds none.
 import DataLoader from "dataloader";
 import type { Caller, OrganizationRow, UserRow } from "../auth/principal.js";
 import type { StackTag } from "../modules/stack-tags/tag.type.js";
@@ -11,31 +12,74 @@ function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | 
   return keys.map((key) => map.get(key));
 }
 
-export function createLoaders(services: Services, caller: Caller) {
-  return {
-    userById: new DataLoader<string, UserRow | undefined>(async (ids) =>
-      byKey(ids, services.users.byIds(ids), (u) => u.id),
-    ),
-    organizationById: new DataLoader<string, OrganizationRow | undefined>(async (ids) =>
-      byKey(ids, services.organizations.byIds(ids), (o) => o.id),
-    ),
-    tagsByStackId: new DataLoader<string, StackTag[]>(async (ids) => {
-      const tags = services.tags.byStackIds(ids);
-      return ids.map((id) => tags.get(id) ?? []);
-    }),
-    teamMembers: new DataLoader<string, UserRow[]>(async (ids) => {
-      const members = services.teams.membersOf(ids);
-      return ids.map((id) => members.get(id) ?? []);
-    }),
-    teamGrants: new DataLoader<string, GrantRow[]>(async (ids) => {
-      const grants = services.teams.grantsOf(ids);
-      return ids.map((id) => grants.get(id) ?? []);
-    }),
-    emailVisible: new DataLoader<string, boolean>(async (ids) => {
-      const visible = usersWithVisibleEmail(services.db, caller.principal, ids);
-      return ids.map((id) => visible.has(id));
-    }),
-  };
+const batchers = (services: Services, caller: Caller) => ({
+  userById: async (ids: readonly string[]) => byKey(ids, services.users.byIds(ids), (u: UserRow) => u.id),
+  organizationById: async (ids: readonly string[]) => byKey(ids, services.organizations.byIds(ids), (o: OrganizationRow) => o.id),
+  tagsByStackId: async (ids: readonly string[]): Promise<StackTag[][]> => {
+    const tags = services.tags.byStackIds(ids);
+    return ids.map((id) => tags.get(id) ?? []);
+  },
+  teamMembers: async (ids: readonly string[]): Promise<UserRow[][]> => {
+    const members = services.teams.membersOf(ids);
+    return ids.map((id) => members.get(id) ?? []);
+  },
+  teamGrants: async (ids: readonly string[]): Promise<GrantRow[][]> => {
+    const grants = services.teams.grantsOf(ids);
+    return ids.map((id) => grants.get(id) ?? []);
+  },
+  emailVisible: async (ids: readonly string[]) => {
+    const visible = usersWithVisibleEmail(services.db, caller.principal, ids);
+    return ids.map((id) => visible.has(id));
+  },
+});
+
+type Batchers = ReturnType<typeof batchers>;
+type LoaderOf<K extends keyof Batchers> = DataLoader<string, Awaited<ReturnType<Batchers[K]>>[number]>;
+
+/** Getters on a class prototype: nothing is built per request until a field asks for it. */
+export class Loaders {
+  private readonly made = new Map<keyof Batchers, DataLoader<string, unknown>>();
+  private fns: Batchers | null = null;
+
+  constructor(
+    private readonly services: Services,
+    private readonly caller: Caller,
+  ) {}
+
+  private get<K extends keyof Batchers>(name: K): LoaderOf<K> {
+    let loader = this.made.get(name);
+    if (!loader) {
+      this.fns ??= batchers(this.services, this.caller);
+      loader = new DataLoader<string, unknown>(this.fns[name] as (ids: readonly string[]) => Promise<unknown[]>);
+      this.made.set(name, loader);
+    }
+    return loader as LoaderOf<K>;
+  }
+
+  get userById() {
+    return this.get("userById");
+  }
+  get organizationById() {
+    return this.get("organizationById");
+  }
+  get tagsByStackId() {
+    return this.get("tagsByStackId");
+  }
+  get teamMembers() {
+    return this.get("teamMembers");
+  }
+  get teamGrants() {
+    return this.get("teamGrants");
+  }
+  get emailVisible() {
+    return this.get("emailVisible");
+  }
+
+  clearAll(): void {
+    for (const loader of this.made.values()) loader.clearAll();
+  }
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+export function createLoaders(services: Services, caller: Caller): Loaders {
+  return new Loaders(services, caller);
+}

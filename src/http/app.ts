@@ -23,7 +23,7 @@ import { registerHealthRoutes } from "./health.js";
 import { playgroundLandingPage, registerPlayground } from "./playground.js";
 import { RateLimitedError } from "../errors.js";
 import { authenticateRequest, sendAppError } from "./authenticate-request.js";
-import { documentLimits, registerErrorHandler } from "./limits.js";
+import { documentLimits, registerErrorHandler, registerRequestDeadline } from "./limits.js";
 import { RateLimiter } from "./rate-limit.js";
 
 declare module "fastify" {
@@ -83,13 +83,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
       return typeof given === "string" && REQUEST_ID_PATTERN.test(given) ? given : `req-${nanoid(16)}`;
     },
     bodyLimit: config.limits.maxBodyBytes,
-    handlerTimeout: config.limits.requestTimeoutMs,
     requestTimeout: config.limits.requestTimeoutMs + 5000,
   });
   registerErrorHandler(fastify, config.limits);
+  registerRequestDeadline(fastify, config.limits);
   fastify.decorateRequest("gatehouse", null);
+  const limiter = new RateLimiter(config.rateLimits);
+  const authenticated = (request: FastifyRequest) =>
+    request.routeOptions.url === "/graphql" || (request.routeOptions.config as { authenticate?: boolean }).authenticate === true;
   fastify.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    if (!authenticated(request)) return;
+    // an address that failed to authenticate too often is turned away before its body is read
+    const wait = limiter.failuresWait(request.ip);
+    if (wait > 0) return sendAppError(reply, new RateLimitedError(wait));
   });
   if (config.corsOrigins.length > 0) {
     await fastify.register(cors, { origin: [...config.corsOrigins], credentials: false, maxAge: 600 });
@@ -98,7 +105,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerHealthRoutes(fastify, db);
 
   const limits = documentLimits(config.limits, config.production);
-  const limiter = new RateLimiter(config.rateLimits);
   const apollo = new ApolloServer<Context>({
     // the guarded schema, executed by graphql-jit (src/graphql/jit-executor.ts)
     gateway: jitGateway(options.schema ?? buildGuardedSchema()),
@@ -119,27 +125,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
       fastifyApolloDrainPlugin(fastify),
       playgroundLandingPage(), // GraphiQL from our own packages, for GET /graphql from a browser
       refusalRecorderPlugin(fastify.log),
-      {
-        async requestDidStart() {
-          return {
-            async didResolveOperation({ contextValue, operationName }) {
-              contextValue.requestState.operationName = operationName ?? "(anonymous)";
-            },
-          };
-        },
-      },
     ],
   });
   await apollo.start();
 
-  const authenticated = (request: FastifyRequest) =>
-    request.routeOptions.url === "/graphql" || (request.routeOptions.config as { authenticate?: boolean }).authenticate === true;
-  // an address that failed to authenticate too often is turned away before its body is read
-  fastify.addHook("onRequest", async (request, reply) => {
-    if (!authenticated(request)) return;
-    const wait = limiter.failuresWait(request.ip);
-    if (wait > 0) return sendAppError(reply, new RateLimitedError(wait));
-  });
   fastify.addHook("preHandler", async (request, reply) => {
     if (authenticated(request)) await authenticateRequest(services, limiter, request, reply);
   });

@@ -35,7 +35,7 @@ export function registerAuditExportRoute(fastify: FastifyInstance, services: Ser
     "/api/orgs/:org/auditlogs/export",
     // streaming a large export may take minutes; every other route keeps REQUEST_TIMEOUT
     // no automatic HEAD route: a HEAD would plan (and audit) an export that sends nothing
-    { config: { authenticate: true }, handlerTimeout: 15 * 60_000, exposeHeadRoute: false },
+    { config: { authenticate: true, timeoutMs: 15 * 60_000 }, exposeHeadRoute: false },
     async (request, reply) => {
       const ctx = createContext(services, request.gatehouse!);
       if (ctx.caller.principal.kind === "ANONYMOUS") return sendError(reply, 401, new UnauthenticatedError());

@@ -3,7 +3,7 @@
 // JSON) answered in the GraphQL error shape instead of Fastify's own.
 import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { RequestLimits } from "../config.js";
 import type { Context } from "../graphql/context.js";
 
@@ -34,16 +34,42 @@ const CLIENT_ERRORS: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: "the Content-Length header does not match the body",
 };
 
+/**
+ * The per-request time limit: a request not answered within `requestTimeoutMs` gets 503.
+ * One sweeper for all requests in flight (checked every 100 ms) instead of a timer (and
+ * Fastify's AbortController) per request, which cost more than the work of a small query.
+ * Routes may allow longer with `config.timeoutMs` (the streaming export).
+ */
+export function registerRequestDeadline(fastify: FastifyInstance, limits: RequestLimits): void {
+  const inFlight = new Map<FastifyRequest, { reply: FastifyReply; deadline: number }>();
+  fastify.addHook("onRequest", async (request, reply) => {
+    const own = (request.routeOptions.config as { timeoutMs?: number }).timeoutMs;
+    inFlight.set(request, { reply, deadline: Date.now() + (own ?? limits.requestTimeoutMs) });
+  });
+  fastify.addHook("onResponse", async (request) => {
+    inFlight.delete(request);
+  });
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [request, { reply, deadline }] of inFlight) {
+      if (now < deadline) continue;
+      inFlight.delete(request);
+      if (reply.sent) continue;
+      request.log.warn({ timeoutMs: limits.requestTimeoutMs }, "request timed out");
+      void reply.code(503).send({
+        errors: [{ message: `the request took longer than ${limits.requestTimeoutMs} ms`, extensions: { code: "INTERNAL_SERVER_ERROR" } }],
+      });
+    }
+  }, 100);
+  sweeper.unref();
+  fastify.addHook("onClose", async () => clearInterval(sweeper));
+}
+
 /** Fastify-level failures in the GraphQL error shape; anything unexpected is masked. */
 export function registerErrorHandler(fastify: FastifyInstance, limits: RequestLimits): void {
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
-    if (error.code === "FST_ERR_HANDLER_TIMEOUT") {
-      request.log.warn({ timeoutMs: limits.requestTimeoutMs }, "request timed out");
-      return reply.code(503).send({
-        errors: [{ message: `the request took longer than ${limits.requestTimeoutMs} ms`, extensions: { code: "INTERNAL_SERVER_ERROR" } }],
-      });
-    }
+    if (reply.sent) return; // the deadline already answered (503)
     if (status >= 400 && status < 500) {
       const message =
         error.code === "FST_ERR_CTP_BODY_TOO_LARGE"

@@ -14,6 +14,9 @@ import type { StackTag } from "./tag.type.js";
 export class StackTagService {
   /** Hot: every stack list reads it. One prepared statement for any number of stacks. */
   private readonly tagsOfStacks;
+  /** Hot: what CI does on every run. */
+  private readonly tagNamesOfStack;
+  private readonly upsertTag;
 
   constructor(
     private readonly db: Db,
@@ -23,6 +26,16 @@ export class StackTagService {
       .select({ stackId: stackTagsTable.stackId, name: stackTagsTable.name, value: stackTagsTable.value })
       .from(stackTagsTable)
       .where(inArray(stackTagsTable.stackId, sql`(select value from json_each(${sql.placeholder("ids")}))`))
+      .prepare();
+    this.tagNamesOfStack = db
+      .select({ name: stackTagsTable.name })
+      .from(stackTagsTable)
+      .where(eq(stackTagsTable.stackId, sql.placeholder("stackId")))
+      .prepare();
+    this.upsertTag = db
+      .insert(stackTagsTable)
+      .values({ stackId: sql.placeholder("stackId"), name: sql.placeholder("name"), value: sql.placeholder("value") })
+      .onConflictDoUpdate({ target: [stackTagsTable.stackId, stackTagsTable.name], set: { value: sql`excluded.value` } })
       .prepare();
   }
 
@@ -41,15 +54,12 @@ export class StackTagService {
     checkTagName(name);
     refuseBuiltInTag(name);
     checkTagValue(value);
-    return writeTransaction(this.db, (tx) => {
-      const existing = tx.select({ name: stackTagsTable.name }).from(stackTagsTable).where(eq(stackTagsTable.stackId, stack.id)).all();
+    return writeTransaction(this.db, () => {
+      const existing = this.tagNamesOfStack.all({ stackId: stack.id });
       if (existing.length >= MAX_TAGS_PER_STACK && !existing.some((t) => t.name === name)) {
         throw new BadUserInputError(`stack "${fullName(stack.organization, stack)}" already has ${MAX_TAGS_PER_STACK} tags, the most a stack may have`);
       }
-      tx.insert(stackTagsTable)
-        .values({ stackId: stack.id, name, value })
-        .onConflictDoUpdate({ target: [stackTagsTable.stackId, stackTagsTable.name], set: { value } })
-        .run();
+      this.upsertTag.run({ stackId: stack.id, name, value });
       this.audit.write(caller, {
         organizationId: stack.organizationId,
         event: "stack-tag-set",
