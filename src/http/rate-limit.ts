@@ -52,7 +52,7 @@ class FixedWindow {
 
 /** The address a limit counts against: IPv4 as is, IPv6 by its /64. */
 export function addressKey(ip: string): string {
-  if (!isIPv6(ip) || ip.includes(".")) return ip;
+  if (!ip.includes(":") || ip.includes(".") || !isIPv6(ip)) return ip;
   const [head = "", tail = ""] = ip.split("::");
   const headParts = head ? head.split(":") : [];
   const tailParts = tail ? tail.split(":") : [];
