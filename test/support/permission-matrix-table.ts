@@ -1,0 +1,47 @@
+// Renders ../shared/contract/permissions.json (or its committed copy) as the README's
+// permission table; test/readme-matrix.test.ts fails when the README's copy is stale, and
+// `npm run docs:matrix` rewrites it.
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { contractFile } from "./contract.js";
+
+interface Row {
+  seed?: string;
+  operation: string;
+  admin: boolean;
+  member: boolean;
+  orgToken: boolean;
+  outsider: boolean;
+  siteAdmin?: boolean;
+}
+
+export const README_PATH = fileURLToPath(new URL("../../README.md", import.meta.url));
+const START = "<!-- matrix:start (npm run docs:matrix) -->";
+const END = "<!-- matrix:end -->";
+
+export function renderMatrix(): string {
+  const { operations } = JSON.parse(readFileSync(contractFile("permissions.json"), "utf8")) as { operations: Row[] };
+  const mark = (allowed: boolean | undefined) => (allowed === undefined ? "" : allowed ? "✅" : "—");
+  const lines = [
+    "| operation | seed name | admin | member | org token | outsider | site admin |",
+    "| --- | --- | :-: | :-: | :-: | :-: | :-: |",
+    ...operations.map(
+      (r) => `| \`${r.operation}\` | ${r.seed ?? ""} | ${mark(r.admin)} | ${mark(r.member)} | ${mark(r.orgToken)} | ${mark(r.outsider)} | ${mark(r.siteAdmin)} |`,
+    ),
+  ];
+  return `${START}\n${lines.join("\n")}\n${END}`;
+}
+
+export function readmeMatrix(readme: string): string | null {
+  const from = readme.indexOf(START);
+  const to = readme.indexOf(END);
+  return from === -1 || to === -1 ? null : readme.slice(from, to + END.length);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const readme = readFileSync(README_PATH, "utf8");
+  const current = readmeMatrix(readme);
+  if (!current) throw new Error(`README.md has no ${START} … ${END} section`);
+  writeFileSync(README_PATH, readme.replace(current, renderMatrix()));
+  console.log("README.md: permission matrix rewritten");
+}
