@@ -2,18 +2,18 @@
 // project's own packages, with strict security headers. The last test drives it in headless
 // Chromium (Debian's /usr/bin/chromium through playwright-core) against the real server on
 // an ephemeral port, with every request to another origin aborted: it works offline.
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse, type OperationDefinitionNode } from "graphql";
-import { chromium, type Page, type Request } from "playwright-core";
+import type { Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { playgroundCsp } from "../src/http/playground.js";
 import { DEFAULT_HEADERS, EXAMPLE_OPERATIONS, EXAMPLE_VARIABLES } from "../src/http/playground/examples.js";
 import { createOrg, createUser } from "./support/factories.js";
+import { CHROMIUM, hasChromium, launchChromium } from "./support/playground-browser.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
 // The page's document, inside page.evaluate() callbacks (the project type-checks without the DOM lib).
@@ -142,7 +142,6 @@ async function screenshot(page: Page, name: string) {
   if (keep) copyFileSync(file, join(keep, name));
 }
 
-const hasChromium = existsSync(CHROMIUM);
 const browserTest = hasChromium
   ? "works in headless Chromium with no other origin reachable: docs, header editor, a query with a token"
   : `SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`;
@@ -153,15 +152,7 @@ describe("the playground in a browser", () => {
     const alice = createUser(server, { name: "Alice Playground" });
     createOrg(server, { admin: alice });
 
-    const context = await chromium.launchPersistentContext(join(server.dir, "chromium-profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1440, height: 900 },
-      args: [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      ],
-    });
+    const context = await launchChromium(join(server.dir, "chromium-profile"));
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       const blocked: string[] = [];

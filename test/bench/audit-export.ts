@@ -66,27 +66,28 @@ async function main() {
     }
     const seconds = (performance.now() - t) / 1000;
     const peak = rssMb(server.pid!, "VmHWM");
-    server.kill("SIGTERM");
+    await new Promise((resolve) => {
+      server.once("exit", resolve);
+      server.kill("SIGTERM");
+    });
     const rows = lines - 1; // the header
     if (rows < EVENTS) throw new Error(`exported ${rows} rows, expected at least ${EVENTS}`);
 
+    // the same rows through the sqlite3 shell, counted by wc (its output is not kept)
+    const query = `select strftime('%Y-%m-%dT%H:%M:%fZ', timestamp / 1000.0, 'unixepoch') as Timestamp, user_name as Name, user_login as Login,
+        event as Event, description as Description, source_ip as SourceIP,
+        case require_org_admin when 1 then 'true' else 'false' end as RequireOrgAdmin,
+        case require_stack_admin when 1 then 'true' else 'false' end as RequireStackAdmin,
+        case auth_failure when 1 then 'true' else 'false' end as AuthenticationFailure, token_id as TokenID, token_name as TokenName
+      from audit_events where organization_id = (select id from organizations where name = '${seeded.organization}') order by id`;
     t = performance.now();
-    const sqlite = spawnSync(
-      "sqlite3",
-      [
-        "-csv",
-        "-header",
-        databasePath,
-        `select strftime('%Y-%m-%dT%H:%M:%fZ', timestamp / 1000.0, 'unixepoch') as Timestamp, user_name as Name, user_login as Login, event as Event,
-                description as Description, source_ip as SourceIP, case require_org_admin when 1 then 'true' else 'false' end as RequireOrgAdmin,
-                case require_stack_admin when 1 then 'true' else 'false' end as RequireStackAdmin, case auth_failure when 1 then 'true' else 'false' end as AuthenticationFailure,
-                token_id as TokenID, token_name as TokenName
-         from audit_events where organization_id = (select id from organizations where name = '${seeded.organization}') order by id`,
-      ],
-      { maxBuffer: 2 * 1024 * 1024 * 1024 },
-    );
+    const sqlite = spawnSync("bash", ["-c", 'set -o pipefail; sqlite3 -csv -header "$DB" "$QUERY" | wc -l'], {
+      env: { ...process.env, DB: databasePath, QUERY: query },
+      encoding: "utf8",
+    });
     const sqliteSeconds = (performance.now() - t) / 1000;
-    const sqliteRows = sqlite.stdout.toString("utf8").split("\n").length - 2;
+    if (sqlite.status !== 0) throw new Error(`sqlite3 failed: ${sqlite.stderr}`);
+    const sqliteRows = Number(sqlite.stdout.trim()) - 1;
 
     const report = {
       date: new Date().toISOString(),

@@ -1,0 +1,178 @@
+// Issue 6, done when: "`npm run demo` then the playground shows the demo organization's stacks
+// for the admin token and the refusal for a member on an admin-only field". The demo runner
+// (in-process, as test/demo.test.ts does) fills a fresh database; the real server runs on it
+// on an ephemeral port; headless Chromium (test/support/playground-browser.ts) opens the
+// playground with every other origin blocked, and a person's steps are played: paste the
+// token from demo-tokens.json into the header editor, type a query, press ▶, read the result.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { Locator, Page } from "playwright-core";
+import { afterAll, describe, expect, it } from "vitest";
+import type { DemoSecret } from "../src/scripts/demo-data.js";
+import { DEMO_TOKENS_FILE, runDemo } from "../src/scripts/demo.js";
+import { hasChromium, launchChromium, MISSING_CHROMIUM, watchPage } from "./support/playground-browser.js";
+import { startTestServer, type TestServer } from "./support/test-server.js";
+
+// The page's document, inside page.waitForFunction() callbacks (no DOM lib in the project).
+declare const document: { querySelector(selector: string): { textContent: string | null } | null };
+
+const ORG = "acme-corp";
+// Several lines, so that the screenshots show all of each query.
+const STACKS = `{
+  organization(name: "${ORG}") {
+    stacks(first: 5) {
+      totalCount
+      nodes { fullyQualifiedName viewerPermission }
+    }
+  }
+}`;
+const ORG_TOKENS = `{
+  organization(name: "${ORG}") {
+    accessTokens { name }
+  }
+}`;
+
+const dir = mkdtempSync(join(tmpdir(), "gatehouse-playground-demo-"));
+const databasePath = join(dir, "gatehouse.db");
+let server: TestServer | undefined;
+afterAll(async () => {
+  try {
+    await server?.close(); // started on `dir` (reuseDir): it leaves the directory to us
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The demo organization's stacks, straight from the file, in the API's page order. */
+function demoStacks(): string[] {
+  const db = new Database(databasePath, { readonly: true });
+  try {
+    const sql = `SELECT o.name || '/' || s.project || '/' || s.name AS fqn FROM stacks s
+      JOIN organizations o ON o.id = s.organization_id WHERE lower(o.name) = ? ORDER BY s.seq`;
+    return (db.prepare(sql).all(ORG) as { fqn: string }[]).map((r) => r.fqn);
+  } finally {
+    db.close();
+  }
+}
+
+/** Writes a screenshot into the test's temp directory; PLAYGROUND_SCREENSHOTS=<dir> keeps a copy. */
+async function screenshot(page: Page, name: string) {
+  const file = join(dir, name);
+  await page.screenshot({ path: file });
+  expect(readFileSync(file).subarray(1, 4).toString()).toBe("PNG");
+  const keep = process.env.PLAYGROUND_SCREENSHOTS;
+  if (keep) copyFileSync(file, join(keep, name));
+}
+
+const title = hasChromium
+  ? "npm run demo, then the playground: acme-corp's stacks for the admin, a FORBIDDEN refusal for a member on an admin-only field"
+  : `SKIPPED: ${MISSING_CHROMIUM}`;
+
+describe("the playground on the demo data", () => {
+  it.skipIf(!hasChromium)(title, { timeout: 60_000 }, async () => {
+    // `npm run demo` with DATABASE_PATH in a fresh directory, and the tokens it saved beside it.
+    const printed: string[] = [];
+    const demo = runDemo({ DATABASE_PATH: databasePath, DATABASE_SYNCHRONOUS: "NORMAL", LOG_LEVEL: "silent" }, (l) => printed.push(l));
+    expect(demo.created).toBe(true);
+    expect(demo.tokensFile).toBe(join(dir, DEMO_TOKENS_FILE));
+    const saved = (JSON.parse(readFileSync(demo.tokensFile, "utf8")) as { tokens: DemoSecret[] }).tokens;
+    const tokenOf = (role: string) => {
+      const token = saved.find((t) => t.role === role)!;
+      expect(printed.some((line) => line.includes(token.secret)), `${role} token printed`).toBe(true);
+      return token;
+    };
+    const [admin, member] = [tokenOf("admin"), tokenOf("member")];
+    expect([admin.principal, member.principal]).toEqual(["alice", "bob"]);
+    const stacks = demoStacks();
+    expect(stacks.length).toBeGreaterThan(5);
+
+    // The real server on that database (as `DATABASE_PATH=… npm start`), on 127.0.0.1.
+    server = await startTestServer({}, dir);
+    const origin = await server.app.fastify.listen({ host: "127.0.0.1", port: 0 });
+
+    const context = await launchChromium(join(dir, "chromium-profile"));
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const { blocked, failures, graphqlPosts } = await watchPage(page, origin);
+      expect((await page.goto(`${origin}/graphql`, { waitUntil: "load" }))!.status()).toBe(200);
+      // The schema docs have loaded; close them to give the editors the room.
+      await page.locator(".graphiql-doc-explorer-root-type").first().waitFor({ timeout: 20_000 });
+      await page.getByRole("button", { name: "Hide Documentation Explorer" }).click();
+
+      const queryEditor = page.locator(".graphiql-query-editor .CodeMirror");
+      const headerEditor = page.locator('section.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden) .CodeMirror');
+      const resultWindow = page.locator(".graphiql-response .result-window");
+      const editorValue = (editor: Locator) =>
+        editor.evaluate((el) => (el as unknown as { CodeMirror: { getValue(): string } }).CodeMirror.getValue());
+
+      /** Pastes a token as a person types it, enters `query`, presses ▶; the result as shown. */
+      async function runAs(token: DemoSecret, query: string, shows: string) {
+        await headerEditor.click();
+        await page.keyboard.press("ControlOrMeta+A");
+        await page.keyboard.press("Backspace");
+        await page.keyboard.type(`{"Authorization": "token ${token.secret}"}`);
+        expect(JSON.parse(await editorValue(headerEditor))).toEqual({ Authorization: `token ${token.secret}` });
+        await page.keyboard.press("Home"); // the line's start in view, for the screenshot
+        await queryEditor.click();
+        await page.keyboard.press("ControlOrMeta+A");
+        await page.keyboard.insertText(query);
+        expect(await editorValue(queryEditor)).toBe(query);
+        // GraphiQL re-reads the document after a short debounce: the tab's title says when.
+        await page.locator(".graphiql-tab-active").filter({ hasText: "<untitled>" }).waitFor();
+        const posts = graphqlPosts.length;
+        await page.locator(".graphiql-execute-button").click();
+        await page.waitForFunction(
+          (text) => document.querySelector(".graphiql-response .result-window")?.textContent?.includes(text),
+          shows,
+          { timeout: 10_000 },
+        );
+        const sent = graphqlPosts.slice(posts);
+        expect(sent.map((r) => r.postDataJSON().query)).toEqual([query]);
+        expect((await sent[0]!.allHeaders()).authorization).toBe(`token ${token.secret}`);
+        return {
+          shown: (await resultWindow.textContent())!,
+          result: JSON.parse(await editorValue(resultWindow.locator(".CodeMirror"))) as {
+            data?: any;
+            errors?: { message: string; path?: string[]; extensions?: { code?: string } }[];
+          },
+        };
+      }
+
+      // The admin (alice): the organization's stacks, with ADMIN on each.
+      const asAdmin = await runAs(admin, STACKS, `"${ORG}/`);
+      expect(asAdmin.result).toEqual({
+        data: {
+          organization: {
+            stacks: {
+              totalCount: stacks.length,
+              nodes: stacks.slice(0, 5).map((fullyQualifiedName) => ({ fullyQualifiedName, viewerPermission: "ADMIN" })),
+            },
+          },
+        },
+      });
+      expect(asAdmin.shown).toContain(`"totalCount": ${stacks.length}`);
+      expect(asAdmin.shown).toContain(`"fullyQualifiedName": "${ORG}/web-api/`);
+      await screenshot(page, "playground-demo-admin-stacks.png");
+
+      // A member (bob): the organization's tokens are for its admins; a FORBIDDEN refusal.
+      const asMember = await runAs(member, ORG_TOKENS, '"FORBIDDEN"');
+      expect(asMember.result.data).toEqual({ organization: { accessTokens: null } });
+      expect(asMember.result.errors).toHaveLength(1);
+      const [refusal] = asMember.result.errors!;
+      expect(refusal!.extensions?.code).toBe("FORBIDDEN");
+      expect(refusal!.path).toEqual(["organization", "accessTokens"]);
+      expect(refusal!.message).toMatch(/\S/);
+      expect(asMember.shown).toContain(`"message": ${JSON.stringify(refusal!.message)}`);
+      expect(asMember.shown).toContain('"code": "FORBIDDEN"');
+      expect(asMember.shown).toContain('"accessTokens": null');
+      await screenshot(page, "playground-demo-member-refusal.png");
+
+      expect(blocked, "requests to another origin").toEqual([]);
+      expect(failures).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
