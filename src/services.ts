@@ -32,6 +32,7 @@ export function createServices(db: Db, serverKey: Buffer, options: ServiceOption
   const webhookSecrets = new SecretBox(serverKey, "webhook-secret");
   const webhookSender = new WebhookSender(options.webhooks ?? { allowPrivateNetworks: false, timeoutMs: 10_000 });
   const stacks = new StackService(db, audit, cursors, outbox);
+  const users = new UserService(db, tokens);
   return {
     db,
     audit,
@@ -39,13 +40,13 @@ export function createServices(db: Db, serverKey: Buffer, options: ServiceOption
     authenticator: new Authenticator(db),
     accessQueries: new AccessQueries(db),
     tokens,
-    users: new UserService(db, tokens),
+    users,
     organizations: new OrganizationService(db, audit),
-    members: new MemberService(db, audit, cursors),
+    members: new MemberService(db, audit, cursors, users),
     stacks,
     tags: new StackTagService(db, audit),
     updates: new UpdateService(db, audit, cursors, stacks, outbox),
-    teams: new TeamService(db, audit),
+    teams: new TeamService(db, audit, users),
     auditLog: new AuditLogService(db, audit, cursors),
     outbox,
     webhookSecrets,

@@ -7,17 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCodes } from "./support/assertions.js";
 import { contractFile } from "./support/contract.js";
 import { OPERATIONS } from "./support/operations.js";
+import type { PermissionRow } from "./support/permission-matrix-table.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { CONTRACT_PRINCIPALS, createWorld, type PrincipalName } from "./support/world.js";
 
-interface Row {
-  operation: string;
-  admin: boolean;
-  member: boolean;
-  orgToken: boolean;
-  outsider: boolean;
-  siteAdmin?: boolean;
-}
+type Row = PermissionRow;
 
 const matrix: { operations: Row[] } = JSON.parse(
   readFileSync(contractFile("permissions.json"), "utf8"),

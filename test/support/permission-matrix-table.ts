@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { contractFile } from "./contract.js";
 
-interface Row {
+/** A row of permissions.json. */
+export interface PermissionRow {
   seed?: string;
   operation: string;
   admin: boolean;
@@ -20,7 +21,7 @@ const START = "<!-- matrix:start (npm run docs:matrix) -->";
 const END = "<!-- matrix:end -->";
 
 export function renderMatrix(): string {
-  const { operations } = JSON.parse(readFileSync(contractFile("permissions.json"), "utf8")) as { operations: Row[] };
+  const { operations } = JSON.parse(readFileSync(contractFile("permissions.json"), "utf8")) as { operations: PermissionRow[] };
   const mark = (allowed: boolean | undefined) => (allowed === undefined ? "" : allowed ? "✅" : "—");
   const lines = [
     "| operation | seed name | admin | member | org token | outsider | site admin |",

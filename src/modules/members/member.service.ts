@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
 import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import {
@@ -11,8 +11,8 @@ import {
 } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
-import { quote } from "../../lib/validation.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
+import type { UserService } from "../users/user.service.js";
 import type {
   AddOrganizationMemberInput,
   RemoveOrganizationMemberInput,
@@ -33,6 +33,7 @@ export class MemberService {
     private readonly db: Db,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
+    private readonly users: UserService,
   ) {}
 
   /** Oldest member first (keyset on the membership's insertion order). */
@@ -62,7 +63,7 @@ export class MemberService {
   add(caller: Caller, organization: OrganizationRow, input: AddOrganizationMemberInput): MemberRow {
     const role = input.role ?? "MEMBER";
     return writeTransaction(this.db, (tx) => {
-      const user = this.userByLogin(tx, input.login);
+      const user = this.users.requireByLogin(input.login);
       if (this.roleOf(tx, organization, user)) {
         throw new ConflictError(`"${user.login}" is already a member of "${organization.name}"`);
       }
@@ -80,7 +81,7 @@ export class MemberService {
   /** Also removes the user from every team of the organization. */
   remove(caller: Caller, organization: OrganizationRow, input: RemoveOrganizationMemberInput): true {
     return writeTransaction(this.db, (tx) => {
-      const user = this.userByLogin(tx, input.login);
+      const user = this.users.requireByLogin(input.login);
       const member = this.memberOrThrow(tx, organization, user);
       if (member.role === "ADMIN") this.refuseLastAdmin(tx, organization, "remove");
       tx.delete(teamMembersTable)
@@ -113,7 +114,7 @@ export class MemberService {
 
   updateRole(caller: Caller, organization: OrganizationRow, input: UpdateOrganizationMemberRoleInput): MemberRow {
     return writeTransaction(this.db, (tx) => {
-      const user = this.userByLogin(tx, input.login);
+      const user = this.users.requireByLogin(input.login);
       const member = this.memberOrThrow(tx, organization, user);
       if (member.role === input.role) return member;
       if (member.role === "ADMIN") this.refuseLastAdmin(tx, organization, "demote");
@@ -128,16 +129,6 @@ export class MemberService {
       });
       return { ...member, role: input.role };
     });
-  }
-
-  private userByLogin(tx: Tx, login: string): UserRow {
-    const user = tx
-      .select()
-      .from(usersTable)
-      .where(eq(sql`lower(${usersTable.login})`, login.toLowerCase()))
-      .get();
-    if (!user) throw new NotFoundError(`no user has the login ${quote(login)}`);
-    return user;
   }
 
   private roleOf(tx: Tx, organization: OrganizationRow, user: UserRow) {

@@ -16,6 +16,7 @@ import { newId } from "../../lib/ids.js";
 import { checkName, checkText, quote } from "../../lib/validation.js";
 import type { StackRow } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
+import type { UserService } from "../users/user.service.js";
 import type { CreateTeamInput, TeamStackAccessInput, UpdateTeamMembershipInput } from "./team.inputs.js";
 
 export type TeamRow = typeof teamsTable.$inferSelect;
@@ -36,6 +37,7 @@ export class TeamService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditWriter,
+    private readonly users: UserService,
   ) {}
 
   list(organization: OrganizationRow): TeamRow[] {
@@ -105,7 +107,7 @@ export class TeamService {
     return writeTransaction(this.db, (tx) => {
       const team = this.requireTeam(tx, organization, input.team);
       const added: string[] = [];
-      for (const user of this.usersByLogin(tx, add)) {
+      for (const user of add.map((login) => this.users.requireByLogin(login))) {
         const member = tx
           .select({ role: membershipsTable.role })
           .from(membershipsTable)
@@ -118,7 +120,7 @@ export class TeamService {
         if (changes > 0) added.push(user.login);
       }
       const removed: string[] = [];
-      for (const user of this.usersByLogin(tx, remove)) {
+      for (const user of remove.map((login) => this.users.requireByLogin(login))) {
         const changes = tx
           .delete(teamMembersTable)
           .where(and(eq(teamMembersTable.teamId, team.id), eq(teamMembersTable.userId, user.id)))
@@ -233,17 +235,5 @@ export class TeamService {
       .get();
     if (!stack) throw new NotFoundError(`stack ${quote(`${organization.name}/${project}/${name}`)} not found`);
     return stack;
-  }
-
-  private usersByLogin(tx: Tx, logins: string[]): UserRow[] {
-    return logins.map((login) => {
-      const user = tx
-        .select()
-        .from(usersTable)
-        .where(eq(sql`lower(${usersTable.login})`, login.toLowerCase()))
-        .get();
-      if (!user) throw new NotFoundError(`no user has the login ${quote(login)}`);
-      return user;
-    });
   }
 }

@@ -3,9 +3,9 @@ import type { UserRow } from "../../auth/principal.js";
 import { type Db, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import { usersTable } from "../../db/schema.js";
-import { ConflictError } from "../../errors.js";
+import { ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
-import { checkEmail, checkName, checkText } from "../../lib/validation.js";
+import { checkEmail, checkName, checkText, quote } from "../../lib/validation.js";
 import type { AccessTokenService, IssuedToken } from "../access-tokens/access-token.service.js";
 import type { CreateUserInput } from "./user.inputs.js";
 
@@ -53,6 +53,13 @@ export class UserService {
 
   findByLogin(login: string): UserRow | undefined {
     return this.byLogin.get({ login });
+  }
+
+  /** The user with this login (any letter case); NOT_FOUND otherwise. Usable inside a transaction. */
+  requireByLogin(login: string): UserRow {
+    const user = this.byLogin.get({ login });
+    if (!user) throw new NotFoundError(`no user has the login ${quote(login)}`);
+    return user;
   }
 
   byIds(ids: readonly string[]): UserRow[] {
