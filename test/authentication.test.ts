@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateSecret } from "../src/auth/token-secret.js";
@@ -166,6 +167,56 @@ describe("organization tokens and the subscription", () => {
       .prepare("update organizations set trial_ends_at = ? where id = ?")
       .run(Date.now() - 1, org.organization.id);
     expectError(await server.gql(VIEWER, {}, { token }), "FORBIDDEN");
+  });
+});
+
+describe("what a secret resolves to is cached only while the database is unchanged", () => {
+  const lookups = () => vi.spyOn((server.app.services.authenticator as any).findBySecretHash, "get");
+  /** Requests until one is served from the cache (the first may refresh lastUsedAt, a write). */
+  async function warm(token: string) {
+    for (let i = 0; i < 3; i++) expectOk(await server.gql(VIEWER, {}, { token }));
+  }
+
+  it("repeated requests read no token row while nothing was written", async () => {
+    const { token } = createUser(server);
+    await warm(token);
+    const spy = lookups();
+    for (let i = 0; i < 3; i++) expectOk(await server.gql(VIEWER, {}, { token }));
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+  });
+
+  it("a token deleted by another connection to the file (another server, the CLI) fails on the next request", async () => {
+    const org = createOrg(server);
+    const { token, row } = createOrgToken(server, org);
+    await warm(token);
+    const other = new Database(server.databasePath);
+    try {
+      other.prepare("update access_tokens set deleted_at = ? where id = ?").run(Date.now(), row.id);
+    } finally {
+      other.close();
+    }
+    expect401(await server.gql(VIEWER, {}, { token }));
+  });
+
+  it("a subscription changed by another connection takes effect on the next request", async () => {
+    const org = createOrg(server);
+    const { token } = createOrgToken(server, org);
+    await warm(token);
+    const other = new Database(server.databasePath);
+    try {
+      other.prepare("update organizations set tier = 'TEAM' where id = ?").run(org.organization.id);
+    } finally {
+      other.close();
+    }
+    expectError(await server.gql(VIEWER, {}, { token }), "FORBIDDEN", /subscription/);
+  });
+
+  it("a write of this server that bypasses the services empties it too", async () => {
+    const { token, tokenRow: row } = createUser(server);
+    await warm(token);
+    server.app.db.$client.prepare("update access_tokens set deleted_at = ? where id = ?").run(Date.now(), row.id);
+    expect401(await server.gql(VIEWER, {}, { token }));
   });
 });
 

@@ -76,14 +76,27 @@ describe("HTTP limits", () => {
     const receiver = await new WebhookReceiver().start();
     receiver.fallback = { hang: true };
     try {
-      const server = await serverWith({ REQUEST_TIMEOUT: "300ms", WEBHOOK_TIMEOUT: "2s", WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true" });
+      // at LOG_LEVEL=warn: the request that went well writes no line, the slow one two, with its id
+      const server = await serverWith({ REQUEST_TIMEOUT: "300ms", WEBHOOK_TIMEOUT: "2s", WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true", LOG_LEVEL: "warn" });
       const org = createOrg(server);
-      await server.gql(`mutation ($o: String!, $u: String!) { createWebhook(input: { organization: $o, name: "slow", payloadUrl: $u }) { id } }`, { o: org.name, u: receiver.url() }, { token: org.admin.token });
+      const created = await server.gql(
+        `mutation ($o: String!, $u: String!) { createWebhook(input: { organization: $o, name: "slow", payloadUrl: $u }) { id } }`,
+        { o: org.name, u: receiver.url() },
+        { token: org.admin.token, headers: { "x-request-id": "quick-one" } },
+      );
+      expectOk(created);
       const started = Date.now();
-      const res = await server.gql(`mutation ($o: String!) { pingWebhook(input: { organization: $o, name: "slow" }) { responseCode } }`, { o: org.name }, { token: org.admin.token });
+      const res = await server.gql(
+        `mutation ($o: String!) { pingWebhook(input: { organization: $o, name: "slow" }) { responseCode } }`,
+        { o: org.name },
+        { token: org.admin.token, headers: { "x-request-id": "slow-one" } },
+      );
       expect(res.status).toBe(503);
       expect(res.body.errors![0]!.message).toMatch(/took longer than 300 ms/);
       expect(Date.now() - started).toBeLessThan(1500);
+      const lines = server.logs.map((line) => JSON.parse(line) as { reqId?: string; msg: string; level: number });
+      expect(lines.filter((line) => line.reqId === "quick-one")).toEqual([]);
+      expect(lines.filter((line) => line.reqId === "slow-one").map((line) => line.msg)).toEqual(["request timed out", "request failed"]);
     } finally {
       await receiver.stop();
     }

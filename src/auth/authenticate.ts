@@ -1,12 +1,14 @@
-// Turns the Authorization header into a principal (CONTRACT.md §1–2). Every request reads
-// the token row again: a deletion takes effect on the very next request, on every server
-// sharing the database, because there is no cache to outlive it.
+// Turns the Authorization header into a principal (CONTRACT.md §1–2). What a secret resolves
+// to is remembered only while the database has not changed at all (DatabaseChangeStamp):
+// any write, by this server or another one sharing the file, empties the cache, so a deleted
+// token, a changed subscription or a removed user fails on the very next request, everywhere.
 import { and, eq, sql } from "drizzle-orm";
+import { DatabaseChangeStamp } from "../db/change-stamp.js";
 import type { Db } from "../db/client.js";
 import { accessTokensTable, organizationsTable, usersTable } from "../db/schema.js";
 import { type AppError, ForbiddenError, UnauthenticatedError } from "../errors.js";
 import { organizationTokensEnabled } from "../modules/organizations/subscription.js";
-import { ANONYMOUS, type Principal } from "./principal.js";
+import { type AccessTokenRow, ANONYMOUS, type OrganizationRow, type Principal, type UserRow } from "./principal.js";
 import { hashSecret, parseSecret } from "./token-secret.js";
 
 /** lastUsedAt is refreshed at most this often per token. */
@@ -20,13 +22,26 @@ export type AuthenticationResult =
 
 const refuse = (error: AppError): AuthenticationResult => ({ ok: false, error });
 
+/** The rows a secret hash leads to, as they are in the database right now. */
+interface ResolvedToken {
+  readonly token: AccessTokenRow;
+  readonly user: UserRow | undefined;
+  readonly organization: OrganizationRow | undefined;
+}
+
+/** Entries kept at most; when full, the cache starts again empty (it refills in one request each). */
+const MAX_CACHED_TOKENS = 10_000;
+
 export class Authenticator {
   private readonly findBySecretHash;
   private readonly userById;
   private readonly organizationById;
   private readonly touchLastUsed;
+  private readonly changes: DatabaseChangeStamp;
+  private readonly resolved = new Map<string, ResolvedToken>();
 
   constructor(db: Db) {
+    this.changes = new DatabaseChangeStamp(db);
     // three point lookups (a few µs each) rather than one join, whose plan SQLite may pick badly
     this.findBySecretHash = db
       .select()
@@ -59,21 +74,23 @@ export class Authenticator {
     if (secret === undefined) {
       return refuse(new UnauthenticatedError("malformed Authorization header: send `Authorization: token <secret>`"));
     }
-    // A malformed secret or a failed checksum never reaches the database.
-    if (parseSecret(secret) === null) return refuse(new UnauthenticatedError("malformed access token"));
-
-    const token = this.findBySecretHash.get({ hash: hashSecret(secret) });
-    if (!token || token.deletedAt !== null) {
+    const hash = hashSecret(secret);
+    let resolved = this.cached(hash);
+    if (resolved === undefined) {
+      // A malformed secret or a failed checksum never reaches the database. (Only secrets that
+      // passed this check are cached, so a cache hit has passed it.)
+      if (parseSecret(secret) === null) return refuse(new UnauthenticatedError("malformed access token"));
+      resolved = this.load(hash);
+    }
+    if (resolved === undefined || resolved.token.deletedAt !== null) {
       return refuse(new UnauthenticatedError("the access token is unknown or has been deleted"));
     }
+    const { token, user, organization } = resolved;
     if (token.expiresAt !== null && token.expiresAt.getTime() <= now) {
       return refuse(new UnauthenticatedError(`the access token expired at ${token.expiresAt.toISOString()}`));
     }
 
     let principal: Principal;
-    const user = token.kind === "PERSONAL" && token.userId ? this.userById.get({ id: token.userId }) : undefined;
-    const organization =
-      token.kind === "ORGANIZATION" && token.organizationId ? this.organizationById.get({ id: token.organizationId }) : undefined;
     if (user) {
       principal = { kind: "USER", user, token };
     } else if (organization) {
@@ -95,5 +112,29 @@ export class Authenticator {
       this.touchLastUsed.run({ id: token.id, now, staleBefore: now - LAST_USED_RESOLUTION_MS });
     }
     return { ok: true, principal };
+  }
+
+  /** What a secret hash resolved to, if the database has not changed at all since. */
+  private cached(hash: string): ResolvedToken | undefined {
+    if (this.changes.changedSinceLastLook()) this.resolved.clear();
+    return this.resolved.get(hash);
+  }
+
+  /** Reads the token and its owner, and caches them. */
+  private load(hash: string): ResolvedToken | undefined {
+    const token = this.findBySecretHash.get({ hash });
+    if (!token) return undefined;
+    const user = token.kind === "PERSONAL" && token.userId ? this.userById.get({ id: token.userId }) : undefined;
+    const organization =
+      token.kind === "ORGANIZATION" && token.organizationId ? this.organizationById.get({ id: token.organizationId }) : undefined;
+    // frozen: the same rows serve many requests, so nothing may change them in place
+    const entry: ResolvedToken = Object.freeze({
+      token: Object.freeze(token),
+      user: user && Object.freeze(user),
+      organization: organization && Object.freeze(organization),
+    });
+    if (this.resolved.size >= MAX_CACHED_TOKENS) this.resolved.clear();
+    this.resolved.set(hash, entry);
+    return entry;
   }
 }

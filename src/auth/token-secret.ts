@@ -2,7 +2,7 @@
 // 6 base62 characters of CRC32 over the random part, 40 characters in all. The checksum
 // lets a typo or a truncated paste be refused before any database work, and lets secret
 // scanners recognise our tokens with few false positives.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { customAlphabet } from "nanoid";
 
@@ -41,5 +41,5 @@ export function parseSecret(secret: string): TokenKind | null {
 
 /** What the database stores instead of the secret. */
 export function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex");
+  return hash("sha256", secret, "hex"); // one-shot: a third of createHash()'s cost on a short input
 }

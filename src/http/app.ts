@@ -4,9 +4,9 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import cors from "@fastify/cors";
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { GraphQLSchema } from "graphql";
-import { RequestLogController } from "./request-log.js";
+import { RequestLogController, requestLogger } from "./request-log.js";
 import { nanoid } from "nanoid";
 import type { Config } from "../config.js";
 import { type Db, openDatabase } from "../db/client.js";
@@ -25,6 +25,7 @@ import { RateLimitedError } from "../errors.js";
 import { authenticateRequest, sendAppError } from "./authenticate-request.js";
 import { documentLimits, registerErrorHandler, registerRequestDeadline } from "./limits.js";
 import { RateLimiter } from "./rate-limit.js";
+import { hookRoutes, isAuthenticatedRoute } from "./route-hooks.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -76,6 +77,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const fastify = Fastify({
     logger: loggerOptions(options),
     logController: new RequestLogController(),
+    childLoggerFactory: requestLogger,
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     requestIdHeader: false, // genReqId reads x-request-id itself, and only keeps a safe one
     genReqId: (req) => {
@@ -89,15 +91,27 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerRequestDeadline(fastify, config.limits);
   fastify.decorateRequest("gatehouse", null);
   const limiter = new RateLimiter(config.rateLimits);
-  const authenticated = (request: FastifyRequest) =>
-    request.routeOptions.url === "/graphql" || (request.routeOptions.config as { authenticate?: boolean }).authenticate === true;
-  fastify.addHook("onRequest", async (request, reply) => {
+  fastify.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
-    if (!authenticated(request)) return;
-    // an address that failed to authenticate too often is turned away before its body is read
-    const wait = limiter.failuresWait(request.ip);
-    if (wait > 0) return sendAppError(reply, new RateLimitedError(wait));
+    done();
   });
+  // an address that failed to authenticate too often is turned away before its body is read
+  hookRoutes(fastify, "onRequest", (route) =>
+    isAuthenticatedRoute(route)
+      ? (request, reply, done) => {
+          const wait = limiter.failuresWait(request.ip);
+          if (wait > 0) return void sendAppError(reply, new RateLimitedError(wait)); // answered: no done()
+          done();
+        }
+      : null,
+  );
+  hookRoutes(fastify, "preHandler", (route) =>
+    isAuthenticatedRoute(route)
+      ? (request, reply, done) => {
+          if (authenticateRequest(services, limiter, request, reply)) done(); // else it answered
+        }
+      : null,
+  );
   if (config.corsOrigins.length > 0) {
     await fastify.register(cors, { origin: [...config.corsOrigins], credentials: false, maxAge: 600 });
   }
@@ -129,9 +143,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await apollo.start();
 
-  fastify.addHook("preHandler", async (request, reply) => {
-    if (authenticated(request)) await authenticateRequest(services, limiter, request, reply);
-  });
   registerAuditExportRoute(fastify, services);
   registerPlayground(fastify); // its assets, and the page's security headers (before Apollo's routes)
   await fastify.register(fastifyApollo(apollo), {

@@ -21,8 +21,9 @@ export function sendAppError(reply: FastifyReply, error: AppError, fallbackStatu
  * A bad, deleted or expired token ends the request here with 401 (403 for a token whose
  * organization's subscription disables it), before any GraphQL work. (An address that failed
  * too often was already turned away in onRequest, before its body was read: see app.ts.)
+ * False when it answered the request itself.
  */
-export async function authenticateRequest(services: Services, limiter: RateLimiter, request: FastifyRequest, reply: FastifyReply) {
+export function authenticateRequest(services: Services, limiter: RateLimiter, request: FastifyRequest, reply: FastifyReply): boolean {
   const ip = request.ip;
   const caller = (principal: Caller["principal"]): Caller => ({
     principal,
@@ -35,7 +36,8 @@ export async function authenticateRequest(services: Services, limiter: RateLimit
   const result = services.authenticator.authenticate(request.headers.authorization);
   if (!result.ok) {
     if (result.error.code === "UNAUTHENTICATED") limiter.authenticationFailed(ip);
-    return sendAppError(reply, result.error);
+    sendAppError(reply, result.error);
+    return false;
   }
   const { principal } = result;
   const wait = limiter.admit(
@@ -45,6 +47,10 @@ export async function authenticateRequest(services: Services, limiter: RateLimit
         ? { principal: `org:${principal.organization.id}` }
         : { anonymousIp: ip },
   );
-  if (wait > 0) return sendAppError(reply, new RateLimitedError(wait));
+  if (wait > 0) {
+    sendAppError(reply, new RateLimitedError(wait));
+    return false;
+  }
   request.gatehouse = newRequestState(caller(principal));
+  return true;
 }

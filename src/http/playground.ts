@@ -11,6 +11,7 @@ import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { gzipped, playgroundAssets } from "./playground/assets.js";
 import { NONCE_SLOT, renderPage } from "./playground/page.js";
+import { hookRoutes } from "./route-hooks.js";
 
 /**
  * Only this origin's scripts, styles and /graphql. GraphiQL's CSS embeds its fonts and
@@ -70,14 +71,17 @@ export function playgroundLandingPage<TContext extends BaseContext>(): ApolloSer
 export function registerPlayground(fastify: FastifyInstance): void {
   // The landing page comes out of Apollo's /graphql route: on its way out, it gets a fresh
   // nonce (in its CSP header and in place of NONCE_SLOT) and the security headers.
-  fastify.addHook("onSend", async (request, reply, payload) => {
-    if (request.routeOptions.url !== "/graphql") return payload;
-    if (!String(reply.getHeader("content-type") ?? "").startsWith("text/html")) return payload;
-    const nonce = randomBytes(16).toString("base64");
-    setSecurityHeaders(reply, PAGE_CACHE, nonce);
-    void reply.type("text/html; charset=utf-8");
-    return String(payload).replaceAll(NONCE_SLOT, nonce);
-  });
+  hookRoutes(fastify, "onSend", (route) =>
+    route.url === "/graphql"
+      ? (_request, reply, payload, done) => {
+          if (!String(reply.getHeader("content-type") ?? "").startsWith("text/html")) return done(null, payload);
+          const nonce = randomBytes(16).toString("base64");
+          setSecurityHeaders(reply, PAGE_CACHE, nonce);
+          void reply.type("text/html; charset=utf-8");
+          done(null, String(payload).replaceAll(NONCE_SLOT, nonce));
+        }
+      : null,
+  );
 
   fastify.get<{ Params: { build: string; name: string } }>("/playground/:build/:name", async (request, reply) => {
     const assets = playgroundAssets();
