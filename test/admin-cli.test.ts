@@ -86,6 +86,7 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
 
   it("npm entry point: subscription, a CI token that works, its revocation on the next request, and --help", async () => {
     const org = createOrg(server, { tier: "TEAM" });
+    await server.committed();
 
     const tier = spawnAdmin("set-subscription", "--org", org.name, "--tier", "ENTERPRISE_GROWTH");
     expect(tier.stderr).toBe("");
@@ -123,8 +124,9 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     }
   }, 30_000);
 
-  it("list-users prints every user as JSON", () => {
+  it("list-users prints every user as JSON", async () => {
     const user = createUser(server, { name: "Listed Person", email: "listed@example.test" });
+    await server.committed();
     const res = cli("list-users");
     expect(res.code).toBe(0);
     const users = res.json() as Record<string, unknown>[];
@@ -138,8 +140,9 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     });
   });
 
-  it("set-subscription: trials, and errors that say what to do", () => {
+  it("set-subscription: trials, and errors that say what to do", async () => {
     const org = createOrg(server, { tier: "TEAM" });
+    await server.committed();
     const trial = cli("set-subscription", "--org", org.name.toUpperCase(), "--tier", "business-critical", "--trial-ends", "2099-01-31");
     expect(trial.code).toBe(0);
     expect(trial.json().organization).toMatchObject({ tier: "BUSINESS_CRITICAL", trialEndsAt: "2099-01-31T00:00:00.000Z" });
@@ -162,8 +165,9 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     expect(missing.stdout).toBe("");
   });
 
-  it("create-org-token: the oldest admin or --as is the creator; tier, admin and name are checked", () => {
+  it("create-org-token: the oldest admin or --as is the creator; tier, admin and name are checked", async () => {
     const org = createOrg(server, { tier: "TEAM" });
+    await server.committed();
     const noTokens = cli("create-org-token", "--org", org.name, "--name", "ci");
     expect(noTokens.code).toBe(1);
     expect(noTokens.stderr).toMatch(/on the TEAM tier.*set-subscription --org .* --tier ENTERPRISE_GROWTH/);
@@ -173,6 +177,7 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: second.user.login, role: "ADMIN" });
     const member = createUser(server);
     server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: member.user.login, role: "MEMBER" });
+    await server.committed();
 
     const asSecond = cli("create-org-token", "--org", org.name, "--name", "deploy", "--as", second.user.login, "--expires", "2099-06-30T12:00:00Z");
     expect(asSecond.code).toBe(1); // more than two years away

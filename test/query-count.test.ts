@@ -30,6 +30,7 @@ afterAll(async () => {
 });
 
 async function statementsFor(query: string, variables: Record<string, unknown>, token: string): Promise<number> {
+  await server.committed(); // what the factories wrote: its COMMIT is not the query's
   executed = 0;
   const res = await server.gql(query, variables, { token });
   expectOk(res);

@@ -5,11 +5,16 @@ import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import type { SynchronousMode } from "../config.js";
+import { GroupCommit } from "./group-commit.js";
 import * as schema from "./schema.js";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
-/** What a synchronous transaction callback receives. */
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/**
+ * What a write transaction's callback receives: the connection itself (a synchronous
+ * transaction belongs to the connection; every statement on it runs inside), so no
+ * per-transaction wrapper objects are built.
+ */
+export type Tx = Db;
 
 // src/db → src/db/migrations, and dist/db → src/db/migrations: the SQL is not copied into dist.
 const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../src/db/migrations", import.meta.url));
@@ -42,10 +47,29 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   return db;
 }
 
+const groupCommits = new WeakMap<Db, GroupCommit>();
+const immediateTransactions = new WeakMap<Db, (work: (tx: Tx) => unknown) => unknown>();
+
+/** From now on, the write transactions on `db` share their COMMITs (the server does this). */
+export function enableGroupCommit(db: Db): GroupCommit {
+  let group = groupCommits.get(db);
+  if (!group) groupCommits.set(db, (group = new GroupCommit(db.$client)));
+  return group;
+}
+
 /**
- * Runs `work` in one synchronous IMMEDIATE transaction: the write lock is taken at BEGIN,
- * so a read-then-write cannot fail half-way with SQLITE_BUSY when another connection writes.
+ * Runs `work` as one all-or-nothing transaction, IMMEDIATE: the write lock is taken at
+ * BEGIN, so a read-then-write cannot fail half-way with SQLITE_BUSY when another connection
+ * writes. In the server it is a step of a group commit (src/db/group-commit.ts); elsewhere
+ * (CLI, scripts) a transaction of its own.
  */
 export function writeTransaction<T>(db: Db, work: (tx: Tx) => T): T {
-  return db.transaction(work, { behavior: "immediate" });
+  const group = groupCommits.get(db);
+  if (group) return group.run(() => work(db));
+  let immediate = immediateTransactions.get(db);
+  if (!immediate) {
+    immediate = db.$client.transaction((step: (tx: Tx) => unknown) => step(db)).immediate;
+    immediateTransactions.set(db, immediate);
+  }
+  return immediate(work) as T;
 }

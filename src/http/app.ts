@@ -6,10 +6,11 @@ import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastif
 import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { GraphQLSchema } from "graphql";
+import { registerDurableResponses } from "./durable-responses.js";
 import { RequestLogController, requestLogger } from "./request-log.js";
 import { nanoid } from "nanoid";
 import type { Config } from "../config.js";
-import { type Db, openDatabase } from "../db/client.js";
+import { type Db, enableGroupCommit, openDatabase } from "../db/client.js";
 import { type Context, createContext, type RequestState } from "../graphql/context.js";
 import { jitGateway } from "../graphql/jit-executor.js";
 import { buildGuardedSchema } from "../graphql/schema.js";
@@ -87,6 +88,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     bodyLimit: config.limits.maxBodyBytes,
     requestTimeout: config.limits.requestTimeoutMs + 5000,
   });
+  const commits = enableGroupCommit(db);
+  registerDurableResponses(fastify, commits);
   registerErrorHandler(fastify, config.limits);
   registerRequestDeadline(fastify, config.limits);
   fastify.decorateRequest("gatehouse", null);
@@ -160,6 +163,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     schedule: config.webhookRetrySchedule,
     timeoutMs: config.webhookTimeoutMs,
     log: fastify.log,
+    commits,
   });
   if (config.webhookDispatcherEnabled) {
     services.outbox.onEnqueued(() => dispatcher.kick());
@@ -174,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     async close() {
       await fastify.close();
       await dispatcher.stop();
+      commits.flush();
       services.webhookSender.close();
       if (!options.db) db.$client.close();
     },

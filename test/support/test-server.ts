@@ -32,6 +32,12 @@ export interface TestServer {
   responses: string[];
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResponse<T>>;
   close(options?: { keepDir?: boolean }): Promise<void>;
+  /**
+   * Resolves once what this process wrote on the server's connection is committed (group
+   * commit: after this turn of the event loop). Needed only before another connection
+   * (the admin CLI, a raw `new Database`) reads or writes what factories just created.
+   */
+  committed(): Promise<void>;
 }
 
 /** `reuseDir`: start on the database of an earlier (closed) server, e.g. to test a restart. */
@@ -64,6 +70,7 @@ export async function startTestServer(env: Record<string, string> = {}, reuseDir
     databasePath,
     logs,
     responses,
+    committed: () => new Promise<void>((resolve) => setImmediate(resolve)),
     async gql(query, variables, options = {}) {
       const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
       if (options.authorization !== undefined) headers.authorization = options.authorization;

@@ -5,6 +5,7 @@
 import { and, eq, inArray, min, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import { type Db, writeTransaction } from "../../db/client.js";
+import type { GroupCommit } from "../../db/group-commit.js";
 import { webhookOutboxTable, webhooksTable } from "../../db/schema.js";
 import type { SecretBox } from "../../lib/secret-box.js";
 import { type Attempt, recordAttempt, sendAttempt, succeeded } from "./webhook-delivery.js";
@@ -22,6 +23,8 @@ export interface DispatcherOptions {
   readonly timeoutMs: number;
   readonly log: FastifyBaseLogger;
   readonly pollMs?: number;
+  /** The server's group commit: nothing is sent before what it was claimed with is committed. */
+  readonly commits?: GroupCommit;
   readonly concurrency?: number;
 }
 
@@ -69,8 +72,12 @@ export class WebhookDispatcher {
   private async drain(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
+      const since = this.options.commits?.sequence ?? 0;
       const claimed = this.claim();
       if (claimed.length === 0) break;
+      // the rows (and the change that queued them) must be durable before a receiver hears of them;
+      // if their group was rolled back, so were the claims: they are retried later
+      await this.options.commits?.settled(since);
       await Promise.all(claimed.map((row) => this.deliver(row)));
     }
     this.wakeForNextRetry();

@@ -1,0 +1,37 @@
+// The HTTP half of group commit (src/db/group-commit.ts): a response leaves only once what
+// its request wrote or read on the server's connection is committed. If the commit fails,
+// the response becomes a masked 500: a client is never told of a change that did not last.
+import type { FastifyInstance } from "fastify";
+import type { GroupCommit } from "../db/group-commit.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** GroupCommit.sequence when the request arrived. */
+    commitSequence: number;
+  }
+}
+
+const COMMIT_FAILED = JSON.stringify({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+
+export function registerDurableResponses(fastify: FastifyInstance, commits: GroupCommit): void {
+  fastify.decorateRequest("commitSequence", 0);
+  fastify.addHook("onRequest", (request, _reply, done) => {
+    request.commitSequence = commits.sequence;
+    done();
+  });
+  fastify.addHook("onSend", (request, reply, payload, done) => {
+    const pending = commits.settled(request.commitSequence);
+    if (pending === null) return done(null, payload);
+    pending.then(
+      () => done(null, payload),
+      (err: unknown) => {
+        request.log.error({ err }, "the commit of this request's transaction group failed: answering 500");
+        if (payload !== null && typeof payload === "object" && "destroy" in payload && typeof payload.destroy === "function") {
+          payload.destroy(); // a stream that will not be sent
+        }
+        void reply.code(500).type("application/json; charset=utf-8");
+        done(null, COMMIT_FAILED);
+      },
+    );
+  });
+}
