@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateSecret } from "../src/auth/token-secret.js";
 import { loadConfig } from "../src/config.js";
+import { OTHER_CONNECTIONS_LOOK_EVERY_MS } from "../src/db/change-stamp.js";
 import { accessTokensTable } from "../src/db/schema.js";
 import { buildApp } from "../src/http/app.js";
 import { expectError, expectOk } from "./support/assertions.js";
@@ -210,6 +211,26 @@ describe("what a secret resolves to is cached only while the database is unchang
       other.close();
     }
     expectError(await server.gql(VIEWER, {}, { token }), "FORBIDDEN", /subscription/);
+  });
+
+  it("within one long turn of the event loop, a deletion by another connection is seen after a millisecond at most", async () => {
+    const org = createOrg(server);
+    const { token, row } = createOrgToken(server, org);
+    await warm(token);
+    const auth = server.app.services.authenticator;
+    // one turn (here: a check-phase callback, which defers the per-turn look past the next poll phase)
+    const results = await new Promise<boolean[]>((resolve) =>
+      setImmediate(() => {
+        const before = auth.authenticate(`token ${token}`).ok;
+        const other = new Database(server.databasePath);
+        other.prepare("update access_tokens set deleted_at = ? where id = ?").run(Date.now(), row.id);
+        other.close();
+        const started = performance.now();
+        while (performance.now() - started < OTHER_CONNECTIONS_LOOK_EVERY_MS + 0.1); // a busy millisecond, same turn
+        resolve([before, auth.authenticate(`token ${token}`).ok]);
+      }),
+    );
+    expect(results).toEqual([true, false]);
   });
 
   it("a write of this server that bypasses the services empties it too", async () => {

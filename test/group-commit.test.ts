@@ -1,11 +1,13 @@
 // Group commit (src/db/group-commit.ts, src/http/durable-responses.ts): the write
 // transactions of one turn of the event loop share a COMMIT; no response leaves before the
 // COMMIT of what it wrote or read, and when that COMMIT fails, they all become errors.
+import { rmSync } from "node:fs";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { enableGroupCommit, writeTransaction } from "../src/db/client.js";
+import { CommitFailedError } from "../src/db/group-commit.js";
 import { expectError, expectOk } from "./support/assertions.js";
-import { createOrg, createOrgToken, createStack, type OrgFixture, stackNode, type StackFixture } from "./support/factories.js";
+import { createOrg, createOrgToken, createStack, type OrgFixture, setTier, stackNode, type StackFixture } from "./support/factories.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
@@ -16,7 +18,12 @@ afterAll(() => server.close());
 afterEach(() => vi.restoreAllMocks());
 
 const SET_TAG = `mutation ($s: StackRef!, $n: String!, $v: String!) { setStackTag(input: { stack: $s, name: $n, value: $v }) { name } }`;
-const commitStatement = () => (enableGroupCommit(server.app.db) as unknown as { commitStatement: { run(): unknown } }).commitStatement;
+const internals = () => enableGroupCommit(server.app.db) as unknown as { commitStatement: { run(): unknown }; rollbackStatement: { run(): unknown } };
+const commitStatement = () => internals().commitStatement;
+const failNextCommit = () =>
+  vi.spyOn(commitStatement(), "run").mockImplementationOnce(() => {
+    throw new Error("disk I/O error");
+  });
 
 /** Tags of the stack as another connection (another process) sees them: only what is committed. */
 function committedTags(stack: StackFixture): string[] {
@@ -99,5 +106,78 @@ describe("group commit", () => {
     await expect(commits.settled(since)).rejects.toThrow(/could not be committed/);
     expect(commits.settled(commits.sequence)).toBeNull(); // a request starting now saw none of it
     expect(committedTags(stack)).toEqual([]);
+  });
+
+  it("what a request read from a group that was rolled back is not kept: the token cache forgets it", async () => {
+    const org = createOrg(server);
+    const { token } = createOrgToken(server, org);
+    const auth = server.app.services.authenticator;
+    expect(auth.authenticate(`token ${token}`).ok).toBe(true); // lastUsedAt written: no more writes for a minute
+    setTier(server, org.name, "TEAM"); // organization tokens disabled from now on
+    await server.committed();
+    expect(auth.authenticate(`token ${token}`).ok).toBe(false);
+    // one turn: an upgrade written in the open group, a request authenticates meanwhile
+    failNextCommit();
+    setTier(server, org.name, "BUSINESS_CRITICAL");
+    expect(auth.authenticate(`token ${token}`).ok).toBe(true); // it saw the uncommitted upgrade
+    await server.committed(); // the COMMIT failed: the upgrade is gone
+    expect(auth.authenticate(`token ${token}`).ok).toBe(false);
+    const res = await server.gql("{ viewer { kind } }", {}, { token });
+    expect(res.status).toBe(403);
+  });
+
+  it("a transaction left open by a failed ROLLBACK is ended before the next write or answer; what joined it is refused", async () => {
+    const { token, stack, ref } = await setup();
+    failNextCommit();
+    vi.spyOn(internals().rollbackStatement, "run").mockImplementationOnce(() => {
+      throw new Error("disk I/O error");
+    });
+    const failed = await server.gql(SET_TAG, { s: ref, n: "g-a", v: "x" }, { token });
+    expect(failed.status).toBe(500);
+    expect(server.app.db.$client.inTransaction).toBe(true); // the orphan: nothing would ever commit it
+    // a write outside any step (as lastUsedAt is) joins it, and a request that sees it is refused
+    const joined = server.gql("{ viewer { kind } }", {}, { token });
+    expect((await joined).status).toBe(500);
+    expect(server.app.db.$client.inTransaction).toBe(false);
+    expectOk(await server.gql(SET_TAG, { s: ref, n: "g-b", v: "x" }, { token }));
+    expect(committedTags(stack)).toEqual(["g-b"]);
+  });
+
+  it("a failed COMMIT answers a streamed export with a plain 500, without the file's headers", async () => {
+    const org = createOrg(server);
+    await server.committed();
+    // its audit-log-exported event is a single autocommitted INSERT here, so the failure is
+    // made at the seam: the group this request saw could not be committed
+    vi.spyOn(enableGroupCommit(server.app.db), "settled").mockReturnValueOnce(Promise.reject(new CommitFailedError(null)));
+    const res = await server.app.fastify.inject({
+      method: "GET",
+      url: `/api/orgs/${org.name}/auditlogs/export?format=csv`,
+      headers: { authorization: `token ${org.admin.token}` },
+    });
+    expect(res.statusCode).toBe(500);
+    expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(res.headers["content-disposition"]).toBeUndefined();
+    expect(res.headers["x-audit-event-count"]).toBeUndefined();
+    expect(res.headers["x-request-id"]).toBeTruthy();
+    expect(JSON.parse(res.body).errors[0].extensions.code).toBe("INTERNAL_SERVER_ERROR");
+  });
+});
+
+describe("group commit at shutdown", () => {
+  it("logs a COMMIT that fails while the server closes (nobody else would know)", async () => {
+    const own = await startTestServer();
+    const org = createOrg(own);
+    const ownCommits = enableGroupCommit(own.app.db) as unknown as { commitStatement: { run(): unknown } };
+    vi.spyOn(ownCommits.commitStatement, "run").mockImplementationOnce(() => {
+      throw new Error("disk I/O error");
+    });
+    // the group opened by createOrg is still open: close() flushes it
+    expect(own.app.db.$client.inTransaction).toBe(true);
+    await own.close({ keepDir: true });
+    expect(own.logs.some((line) => line.includes("could not be committed at shutdown"))).toBe(true);
+    const reopened = new Database(own.databasePath, { readonly: true });
+    expect(reopened.prepare("select count(*) from organizations where name = ?").pluck().get(org.name)).toBe(0);
+    reopened.close();
+    rmSync(own.dir, { recursive: true, force: true });
   });
 });

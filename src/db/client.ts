@@ -57,6 +57,9 @@ export function enableGroupCommit(db: Db): GroupCommit {
   return group;
 }
 
+/** The group commit of `db`, when the server enabled one. */
+export const transactionGroupsOf = (db: Db): GroupCommit | undefined => groupCommits.get(db);
+
 /**
  * Runs `work` as one all-or-nothing transaction, IMMEDIATE: the write lock is taken at
  * BEGIN, so a read-then-write cannot fail half-way with SQLITE_BUSY when another connection

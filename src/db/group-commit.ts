@@ -28,6 +28,11 @@ export class GroupCommit {
   private begun = 0;
   /** The seq of the last group whose COMMIT failed; -1: none. */
   private lastFailed = -1;
+  private lastFailure: CommitFailedError | null = null;
+  /** A ROLLBACK failed: the connection may still be inside the lost group's transaction. */
+  private orphaned = false;
+  /** Groups rolled back so far: what was read from them may be gone (see DatabaseChangeStamp). */
+  private rolledBackGroups = 0;
   private readonly inSavepoint: (work: () => unknown) => unknown;
   private readonly beginStatement: Database.Statement;
   private readonly commitStatement: Database.Statement;
@@ -47,8 +52,16 @@ export class GroupCommit {
       // SQLite rolled the whole transaction back itself (an I/O error, a full disk): the group is lost
       this.fail(this.open, new Error("SQLite rolled back the transaction group"));
     }
-    if (this.open === null) this.begin();
+    if (this.open === null) {
+      this.endOrphanedTransaction();
+      this.begin();
+    }
     return this.inSavepoint(work) as T;
+  }
+
+  /** How many groups were rolled back so far. */
+  get rolledBack(): number {
+    return this.rolledBackGroups;
   }
 
   /** The first group a request starting now can see (the open one, else the next): note it then, pass it to `settled`. */
@@ -62,13 +75,45 @@ export class GroupCommit {
    * (CommitFailedError) when it was rolled back.
    */
   settled(since: number): Promise<void> | null {
+    try {
+      if (this.open === null) this.endOrphanedTransaction();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.lastFailed >= since) return Promise.reject(new CommitFailedError(null));
     return this.open?.committed ?? null;
   }
 
-  /** Commits the open group now (at shutdown, before the connection closes). */
-  flush(): void {
-    if (this.open !== null) this.commit(this.open);
+  /**
+   * Commits the open group now (at shutdown, before the connection closes). Returns the
+   * error when that COMMIT failed: nobody is waiting for it then, so the caller must say so.
+   */
+  flush(): CommitFailedError | null {
+    const group = this.open;
+    if (group === null) return null;
+    this.commit(group);
+    return this.lastFailed === group.seq ? this.lastFailure : null;
+  }
+
+  /**
+   * A transaction open on the connection with no group open is one whose ROLLBACK failed
+   * after a failed COMMIT: writes made outside a step (lastUsedAt, claims) would join it and
+   * never be committed. Roll it back now and count it as a failed group, so the requests
+   * that may have written or read in it are refused; throws while it cannot be ended (every
+   * write and every response fails then, until a restart).
+   */
+  private endOrphanedTransaction(): void {
+    if (!this.orphaned) return;
+    if (this.sqlite.inTransaction) {
+      try {
+        this.rollbackStatement.run();
+      } catch (error) {
+        throw new CommitFailedError(error);
+      }
+    }
+    this.orphaned = false;
+    this.lastFailed = ++this.begun;
+    this.rolledBackGroups++;
   }
 
   private begin(): void {
@@ -101,11 +146,13 @@ export class GroupCommit {
       try {
         this.rollbackStatement.run();
       } catch {
-        // nothing more can be done: the group is reported as failed either way
+        this.orphaned = true; // endOrphanedTransaction() tries again before the next write or response
       }
     }
     if (this.open === group) this.open = null;
     this.lastFailed = group.seq;
-    group.reject(new CommitFailedError(error));
+    this.rolledBackGroups++;
+    this.lastFailure = new CommitFailedError(error);
+    group.reject(this.lastFailure);
   }
 }

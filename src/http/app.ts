@@ -178,7 +178,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     async close() {
       await fastify.close();
       await dispatcher.stop();
-      commits.flush();
+      const lost = commits.flush();
+      if (lost) fastify.log.error({ err: lost }, "the last transaction group could not be committed at shutdown: its writes are lost");
       services.webhookSender.close();
       if (!options.db) db.$client.close();
     },

@@ -13,6 +13,9 @@ declare module "fastify" {
 
 const COMMIT_FAILED = JSON.stringify({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
 
+/** Headers that describe the exchange rather than the answer (security headers, the request id; CORS too). */
+const KEPT_ON_FAILURE = new Set(["x-request-id", "content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy", "vary"]);
+
 export function registerDurableResponses(fastify: FastifyInstance, commits: GroupCommit): void {
   fastify.decorateRequest("commitSequence", 0);
   fastify.addHook("onRequest", (request, _reply, done) => {
@@ -28,6 +31,11 @@ export function registerDurableResponses(fastify: FastifyInstance, commits: Grou
         request.log.error({ err }, "the commit of this request's transaction group failed: answering 500");
         if (payload !== null && typeof payload === "object" && "destroy" in payload && typeof payload.destroy === "function") {
           payload.destroy(); // a stream that will not be sent
+        }
+        // what described the answer that is not sent goes with it (an export's file name
+        // would have the error saved as the CSV file)
+        for (const name of Object.keys(reply.getHeaders())) {
+          if (!KEPT_ON_FAILURE.has(name) && !name.startsWith("access-control-")) reply.removeHeader(name);
         }
         void reply.code(500).type("application/json; charset=utf-8");
         done(null, COMMIT_FAILED);
