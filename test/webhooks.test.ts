@@ -3,7 +3,8 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Webhook as StandardWebhook } from "standardwebhooks";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { enableGroupCommit } from "../src/db/client.js";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
 import { addMember, createOrg, createOrgToken, createStack, type OrgFixture, stackNode, startUpdate } from "./support/factories.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
@@ -289,5 +290,28 @@ describe("restarts", () => {
       const { rmSync } = await import("node:fs");
       rmSync(first.dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("webhooks and group commit", () => {
+  it("an event whose transaction group is rolled back is never delivered; the next one is", async () => {
+    receiver = await new WebhookReceiver().start();
+    const org = createOrg(server);
+    await createHook(org, { name: "hook" });
+    await server.committed();
+    const commits = enableGroupCommit(server.app.db) as unknown as { commitStatement: { run(): unknown } };
+    const commit = vi.spyOn(commits.commitStatement, "run").mockImplementationOnce(() => {
+      throw new Error("disk I/O error");
+    });
+    const lost = createStack(server, org); // the stack and its stack_created outbox row: one group
+    await sleep(300);
+    commit.mockRestore();
+    expect(receiver.received).toEqual([]);
+    expect(server.app.db.$client.prepare("select count(*) from stacks where id = ?").pluck().get(lost.id)).toBe(0);
+    const kept = createStack(server, org);
+    const [delivery] = await receiver.waitFor(1);
+    expect(JSON.parse(delivery!.body)).toMatchObject({ kind: "stack_created", stack: { name: kept.stack } });
+    await sleep(200);
+    expect(receiver.received).toHaveLength(1);
   });
 });
