@@ -96,9 +96,9 @@ export class GroupCommit {
   }
 
   /**
-   * A transaction open on the connection with no group open is one whose ROLLBACK failed
-   * after a failed COMMIT: writes made outside a step (lastUsedAt, claims) would join it and
-   * never be committed. Roll it back now and count it as a failed group, so the requests
+   * After a failed COMMIT whose ROLLBACK failed too, the connection may still be inside the
+   * lost group's transaction: writes made outside a step (lastUsedAt, claims) would join it
+   * and never be committed. Roll it back now and count it as a failed group, so the requests
    * that may have written or read in it are refused; throws while it cannot be ended (every
    * write and every response fails then, until a restart).
    */
