@@ -44,13 +44,13 @@ const CLIENT_ERRORS: Record<string, string> = {
 export function registerRequestDeadline(fastify: FastifyInstance, limits: RequestLimits): void {
   // Removed as soon as a request is answered: holding requests until the next sweep instead
   // (an array) made them outlive the young generation, and the extra GC cost more than the Map.
-  const inFlight = new Map<FastifyRequest, { reply: FastifyReply; deadline: number }>();
+  const inFlight = new Map<FastifyRequest, { reply: FastifyReply; deadline: number; timeoutMs: number }>();
   // callback-style hooks (here and in app.ts): an async hook costs a promise and a turn of the
   // microtask queue per request, for work that is synchronous
   hookRoutes(fastify, "onRequest", (route) => {
     const timeoutMs = routeConfig(route).timeoutMs ?? limits.requestTimeoutMs;
     return (request, reply, done) => {
-      inFlight.set(request, { reply, deadline: Date.now() + timeoutMs });
+      inFlight.set(request, { reply, deadline: Date.now() + timeoutMs, timeoutMs });
       done();
     };
   });
@@ -60,13 +60,13 @@ export function registerRequestDeadline(fastify: FastifyInstance, limits: Reques
   });
   const sweeper = setInterval(() => {
     const now = Date.now();
-    for (const [request, { reply, deadline }] of inFlight) {
+    for (const [request, { reply, deadline, timeoutMs }] of inFlight) {
       if (now < deadline) continue;
       inFlight.delete(request);
       if (reply.sent || reply.raw.headersSent) continue; // answered, or its answer is streaming
-      request.log.warn({ timeoutMs: limits.requestTimeoutMs }, "request timed out");
+      request.log.warn({ timeoutMs }, "request timed out");
       void reply.code(503).send({
-        errors: [{ message: `the request took longer than ${limits.requestTimeoutMs} ms`, extensions: { code: "INTERNAL_SERVER_ERROR" } }],
+        errors: [{ message: `the request took longer than ${timeoutMs} ms`, extensions: { code: "INTERNAL_SERVER_ERROR" } }],
       });
     }
   }, 100);

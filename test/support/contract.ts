@@ -1,5 +1,5 @@
 // The product contract lives in ../shared/contract/. CI may run on a clone without it, so
-// test/contract/ holds a committed copy; contract.test.ts fails when the two differ.
+// test/contract/ holds a committed copy; test/schema.test.ts fails when the two differ.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
