@@ -1,4 +1,5 @@
 import { type Db, transactionGroupsOf } from "./client.js";
+import type { GroupCommit } from "./group-commit.js";
 
 /**
  * How long a commit by another connection may go unseen at most, when a turn of the event
@@ -28,6 +29,8 @@ export class DatabaseChangeStamp {
   private lastRollbacks = 0;
   private lookedThisTurn = false;
   private lookedAt = 0;
+  /** The connection's group commit, once the server has enabled it (it stays enabled). */
+  private groups: GroupCommit | undefined;
   private readonly nextTurn = () => {
     this.lookedThisTurn = false;
   };
@@ -50,7 +53,8 @@ export class DatabaseChangeStamp {
       dataVersion = this.dataVersion.get() as number;
     }
     const totalChanges = this.totalChanges.get() as number;
-    const rollbacks = transactionGroupsOf(this.db)?.rolledBack ?? 0;
+    this.groups ??= transactionGroupsOf(this.db);
+    const rollbacks = this.groups?.rolledBack ?? 0;
     if (dataVersion === this.lastDataVersion && totalChanges === this.lastTotalChanges && rollbacks === this.lastRollbacks) {
       return false;
     }
