@@ -182,7 +182,7 @@ describe("npm run demo", () => {
     const third = runDemo(env, (line) => lines.push(line));
     expect(third.created).toBe(false);
     expect(third.reissued.map((r) => r.role)).toEqual(["admin", "member", "billing manager", "org token", "site admin"]);
-    expect(lines.join("\n")).toMatch(/issued a fresh token for org token \(ci-deploy-2\): it was not in demo-tokens.json/);
+    expect(lines.join("\n")).toMatch(/issued a fresh token for org token \(ci-deploy-2\): it was not in gatehouse.demo-tokens.json/);
     const tokens = printedTokens(lines);
     expect((await gql(tokens.get("org token")!, "{ viewer { organizationToken { name } } }")).body.data.viewer.organizationToken.name).toBe("ci-deploy-2");
 

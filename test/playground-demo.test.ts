@@ -3,15 +3,17 @@
 // (in-process, as test/demo.test.ts does) fills a fresh database; the real server runs on it
 // on an ephemeral port; headless Chromium (test/support/playground-browser.ts) opens the
 // playground with every other origin blocked, and a person's steps are played: paste the
-// token from demo-tokens.json into the header editor, type a query, press ▶, read the result.
+// token from gatehouse.demo-tokens.json into the header editor, type a query, press ▶, read the result.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { type OperationDefinitionNode, parse } from "graphql";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import type { DemoSecret } from "../src/scripts/demo-data.js";
-import { DEMO_TOKENS_FILE, runDemo } from "../src/scripts/demo.js";
+import { EXAMPLE_OPERATIONS, EXAMPLE_VARIABLES } from "../src/http/playground/examples.js";
+import { runDemo } from "../src/scripts/demo.js";
 import { hasChromium, launchChromium, MISSING_CHROMIUM, watchPage } from "./support/playground-browser.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -45,6 +47,22 @@ afterAll(async () => {
   }
 });
 
+/** `npm run demo` with DATABASE_PATH in a fresh directory, what it printed, and the tokens it saved beside it. */
+let demo: { printed: string[]; saved: DemoSecret[]; origin: string } | undefined;
+async function demoServer() {
+  if (demo) return demo;
+  const printed: string[] = [];
+  const result = runDemo({ DATABASE_PATH: databasePath, DATABASE_SYNCHRONOUS: "NORMAL", LOG_LEVEL: "silent" }, (l) => printed.push(l));
+  expect(result.created).toBe(true);
+  expect(result.tokensFile).toBe(join(dir, "gatehouse.demo-tokens.json"));
+  const saved = (JSON.parse(readFileSync(result.tokensFile, "utf8")) as { tokens: DemoSecret[] }).tokens;
+  // The real server on that database (as `DATABASE_PATH=… npm start`), on 127.0.0.1.
+  server = await startTestServer({}, dir);
+  const origin = await server.app.fastify.listen({ host: "127.0.0.1", port: 0 });
+  demo = { printed, saved, origin };
+  return demo;
+}
+
 /** The demo organization's stacks, straight from the file, in the API's page order. */
 function demoStacks(): string[] {
   const db = new Database(databasePath, { readonly: true });
@@ -72,12 +90,7 @@ const title = hasChromium
 
 describe("the playground on the demo data", () => {
   it.skipIf(!hasChromium)(title, { timeout: 60_000 }, async () => {
-    // `npm run demo` with DATABASE_PATH in a fresh directory, and the tokens it saved beside it.
-    const printed: string[] = [];
-    const demo = runDemo({ DATABASE_PATH: databasePath, DATABASE_SYNCHRONOUS: "NORMAL", LOG_LEVEL: "silent" }, (l) => printed.push(l));
-    expect(demo.created).toBe(true);
-    expect(demo.tokensFile).toBe(join(dir, DEMO_TOKENS_FILE));
-    const saved = (JSON.parse(readFileSync(demo.tokensFile, "utf8")) as { tokens: DemoSecret[] }).tokens;
+    const { printed, saved, origin } = await demoServer();
     const tokenOf = (role: string) => {
       const token = saved.find((t) => t.role === role)!;
       expect(printed.some((line) => line.includes(token.secret)), `${role} token printed`).toBe(true);
@@ -87,10 +100,6 @@ describe("the playground on the demo data", () => {
     expect([admin.principal, member.principal]).toEqual(["alice", "bob"]);
     const stacks = demoStacks();
     expect(stacks.length).toBeGreaterThan(5);
-
-    // The real server on that database (as `DATABASE_PATH=… npm start`), on 127.0.0.1.
-    server = await startTestServer({}, dir);
-    const origin = await server.app.fastify.listen({ host: "127.0.0.1", port: 0 });
 
     const context = await launchChromium(join(dir, "chromium-profile"));
     try {
@@ -169,6 +178,66 @@ describe("the playground on the demo data", () => {
       expect(asMember.shown).toContain('"accessTokens": null');
       await screenshot(page, "playground-demo-member-refusal.png");
 
+      expect(blocked, "requests to another origin").toEqual([]);
+      expect(failures).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+  const examplesTitle = hasChromium
+    ? "every example operation runs as shipped (its variables as the page opens them) with the demo admin's token"
+    : `SKIPPED: ${MISSING_CHROMIUM}`;
+  it.skipIf(!hasChromium)(examplesTitle, { timeout: 60_000 }, async () => {
+    const { saved, origin } = await demoServer();
+    const admin = saved.find((t) => t.role === "admin")!;
+    const operations = parse(EXAMPLE_OPERATIONS).definitions.filter((d): d is OperationDefinitionNode => d.kind === "OperationDefinition");
+    expect(operations.map((o) => o.name?.value)).toEqual(["WhoAmI", "ListStacks", "CreateOrgToken", "AuditLog"]);
+
+    const context = await launchChromium(join(dir, "chromium-profile-examples"));
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const { blocked, failures } = await watchPage(page, origin);
+      await page.goto(`${origin}/graphql`, { waitUntil: "load" });
+      await page.locator(".graphiql-doc-explorer-root-type").first().waitFor({ timeout: 20_000 });
+      const cm = (selector: string) => page.locator(selector).first();
+      const editorValue = (editor: Locator) =>
+        editor.evaluate((el) => (el as unknown as { CodeMirror: { getValue(): string } }).CodeMirror.getValue());
+
+      // The Variables editor shows what the examples need, as shipped.
+      await page.getByRole("button", { name: "Variables" }).click();
+      const variablesEditor = cm('section.graphiql-editor-tool[aria-label="Variables"] .graphiql-editor:not(.hidden) .CodeMirror');
+      expect(JSON.parse(await editorValue(variablesEditor))).toEqual(JSON.parse(EXAMPLE_VARIABLES));
+
+      // The person's one step: paste the token into the header editor.
+      await page.getByRole("button", { name: "Headers" }).click();
+      const headerEditor = cm('section.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden) .CodeMirror');
+      await headerEditor.click();
+      await page.keyboard.press("ControlOrMeta+A");
+      await page.keyboard.press("Backspace");
+      await page.keyboard.type(`{"Authorization": "token ${admin.secret}"}`);
+
+      const queryEditor = cm(".graphiql-query-editor .CodeMirror");
+      expect(await editorValue(queryEditor)).toBe(EXAMPLE_OPERATIONS);
+      for (const operation of operations) {
+        const name = operation.name!.value;
+        // the cursor in the operation, then Ctrl-Enter: what the playground's first lines say to do
+        const line = operation.loc!.startToken.line; // 1-based: the line after the keyword's
+        await queryEditor.evaluate((el, at) => {
+          const editor = (el as unknown as { CodeMirror: { focus(): void; setCursor(p: { line: number; ch: number }): void } }).CodeMirror;
+          editor.focus();
+          editor.setCursor({ line: at, ch: 2 });
+        }, line);
+        const answered = page.waitForResponse((r) => r.url() === `${origin}/graphql` && r.request().postDataJSON()?.operationName === name);
+        await page.keyboard.press("Control+Enter");
+        const response = await answered;
+        const sent = response.request().postDataJSON() as { variables?: unknown };
+        const body = (await response.json()) as { data?: Record<string, unknown> | null; errors?: unknown[] };
+        expect(body.errors, `${name}: ${JSON.stringify(body.errors)}`).toBeUndefined();
+        expect(body.data, name).toBeTruthy();
+        for (const value of Object.values(body.data!)) expect(value, `${name} answered null`).not.toBeNull();
+        if (operation.variableDefinitions?.length) expect(sent.variables).toEqual(JSON.parse(EXAMPLE_VARIABLES));
+      }
+      await screenshot(page, "playground-demo-examples.png");
       expect(blocked, "requests to another origin").toEqual([]);
       expect(failures).toEqual([]);
     } finally {

@@ -1,13 +1,13 @@
 // `npm run demo`: fills the database at DATABASE_PATH with the demo organization acme-corp
 // (what: demo-data.ts) and prints a token to paste for each role. The database keeps only
-// hashes, so the secrets go to demo-tokens.json beside it (mode 0600). A second run finds
+// hashes, so the secrets go to <database>.demo-tokens.json beside it (mode 0600). A second run finds
 // the organization, creates nothing, and prints the tokens from that file, issuing fresh
 // ones (and saying so) for any that are missing or no longer work.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { and, count, eq, inArray, isNull } from "drizzle-orm";
 import { hashSecret, parseSecret } from "../auth/token-secret.js";
-import { bootstrapSiteAdmin } from "../bootstrap.js";
+import { besideDatabase, bootstrapSiteAdmin } from "../bootstrap.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { type Db, openDatabase, writeTransaction } from "../db/client.js";
 import {
@@ -33,7 +33,8 @@ import {
   userCaller,
 } from "./demo-data.js";
 
-export const DEMO_TOKENS_FILE = "demo-tokens.json";
+/** Where the demo keeps its secrets: `data/gatehouse.db` → `data/gatehouse.demo-tokens.json`. */
+export const demoTokensFile = (databasePath: string): string => besideDatabase(databasePath, "demo-tokens.json");
 
 export interface DemoCounts {
   members: number;
@@ -67,9 +68,9 @@ export function runDemo(env: Record<string, string | undefined> = process.env, p
   const db = openDatabase(config.databasePath, { synchronous: config.databaseSynchronous });
   try {
     const services = createServices(db, loadServerKey(config.secretKey, config.databasePath));
-    // the server's first-start site admin (admin-token), as `npm start` would have made it
+    // the server's first-start site admin (<database>.admin-token), as `npm start` would have made it
     const adminTokenFile = bootstrapSiteAdmin(services, config.databasePath);
-    const tokensFile = join(dirname(config.databasePath), DEMO_TOKENS_FILE);
+    const tokensFile = demoTokensFile(config.databasePath);
 
     let created = false;
     let tokens: DemoSecret[];
@@ -131,7 +132,7 @@ function refreshTokens(
   const tokens: DemoSecret[] = [];
   const reissued: DemoResult["reissued"] = [];
   const why = (kept: DemoSecret | undefined) =>
-    kept ? "the saved one was revoked or has expired" : `it was not in ${DEMO_TOKENS_FILE}`;
+    kept ? "the saved one was revoked or has expired" : `it was not in ${basename(file)}`;
   for (const [role, principal] of roles) {
     const kept = saved.find((t) => t.role === role);
     if (role === "org token") {

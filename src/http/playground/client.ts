@@ -70,6 +70,7 @@ const CLIENT = String.raw`
       storage: storage,
       defaultTabs: [{ query: config.query, variables: config.variables, headers: config.headers }],
       defaultHeaders: config.headers,
+      variables: config.variables,
       defaultEditorToolsVisibility: "headers",
       isHeadersEditorEnabled: true,
       // Tokens stay in the page's memory: never written to localStorage (see storage).

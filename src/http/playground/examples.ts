@@ -5,7 +5,8 @@
 /** The header editor's first contents; the placeholder is never sent (see client.ts). */
 export const DEFAULT_HEADERS = JSON.stringify({ Authorization: "token <paste a token>" }, null, 2);
 
-export const EXAMPLE_VARIABLES = JSON.stringify({ organization: "acme", tokenName: "ci" }, null, 2);
+// The demo's organization (`npm run demo`), whose tokens the README suggests pasting here.
+export const EXAMPLE_VARIABLES = JSON.stringify({ organization: "acme-corp", tokenName: "playground-ci" }, null, 2);
 
 // Lines stay short: beside the open docs, the query editor shows about 42 characters.
 export const EXAMPLE_OPERATIONS = `# Gatehouse GraphQL playground
