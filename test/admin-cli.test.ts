@@ -193,6 +193,96 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     expect(cli("create-org-token", "--org", org.name, "--name", "x", "--expires", "soon").code).toBe(2);
   });
 
+  it("bootstraps CI alone: create-user, create-org, add-member, set-subscription, create-org-token, list-tokens, revoke-token", async () => {
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const [owner, helper, orgName] = [`owner-${suffix}`, `helper-${suffix}`, `ci-org-${suffix}`];
+    const created = cli("create-user", "--login", owner);
+    expect(created.code).toBe(0);
+    const ownerToken = created.json().token as string;
+    expect(cli("create-user", "--login", helper).code).toBe(0);
+
+    const org = cli("create-org", "--name", orgName, "--admin", owner, "--display-name", "CI Org");
+    expect(org.stderr).toBe("");
+    expect(org.json()).toEqual({
+      organization: { id: expect.any(String), name: orgName, displayName: "CI Org", tier: "TEAM", createdAt: expect.any(String) },
+      admin: owner,
+    });
+    const member = cli("add-member", "--org", orgName, "--login", helper, "--role", "billing-manager");
+    expect(member.stderr).toBe("");
+    expect(member.json()).toEqual({ member: { organization: orgName, login: helper, role: "BILLING_MANAGER", joinedAt: expect.any(String) } });
+    expect(cli("set-subscription", "--org", orgName, "--tier", "ENTERPRISE_GROWTH").code).toBe(0);
+    const issued = cli("create-org-token", "--org", orgName, "--name", "ci");
+    expect(issued.code).toBe(0);
+    const { secret, token } = issued.json() as { secret: string; token: { id: string } };
+
+    // what the API sees: the owner is the ADMIN, the helper a billing manager, the token works
+    const members = await server.gql(`{ organization(name: "${orgName}") { members { nodes { role user { login } } } } }`, {}, { token: ownerToken });
+    expect(members.body.data?.organization.members.nodes).toEqual([
+      { role: "ADMIN", user: { login: owner } },
+      { role: "BILLING_MANAGER", user: { login: helper } },
+    ]);
+    expect((await server.gql("{ viewer { kind } }", {}, { token: secret })).body.data).toEqual({ viewer: { kind: "ORGANIZATION_TOKEN" } });
+
+    const orgs = cli("list-orgs").json() as Record<string, unknown>[];
+    expect(orgs.find((o) => o.name === orgName)).toEqual({
+      id: expect.any(String),
+      name: orgName,
+      displayName: "CI Org",
+      tier: "ENTERPRISE_GROWTH",
+      trialEndsAt: null,
+      members: 2,
+      createdAt: expect.any(String),
+    });
+    const listed = cli("list-tokens", "--org", orgName).json() as Record<string, unknown>[];
+    expect(listed).toEqual([
+      {
+        id: token.id,
+        kind: "ORGANIZATION",
+        organization: orgName,
+        name: "ci",
+        description: "Created with the admin CLI",
+        createdAt: expect.any(String),
+        lastUsedAt: expect.any(String), // the viewer query above used it
+        expiresAt: null,
+        deletedAt: null,
+      },
+    ]);
+    expect(JSON.stringify(cli("list-tokens").json())).not.toMatch(/gt[po]_/);
+    const ownerTokens = cli("list-tokens", "--user", owner).json() as { kind: string; user: string }[];
+    expect(ownerTokens).toMatchObject([{ kind: "PERSONAL", user: owner }]);
+
+    expect(cli("revoke-token", "--id", token.id).code).toBe(0);
+    expect((await server.gql("{ viewer { kind } }", {}, { token: secret })).status).toBe(401);
+    expect(cli("list-tokens", "--org", orgName).json()).toEqual([]);
+    expect(cli("list-tokens", "--org", orgName, "--include-deleted").json()).toMatchObject([{ id: token.id, deletedAt: expect.any(String) }]);
+
+    // the audit log names the CLI for what it did, and the admin it named
+    const events = auditOf(org.json().organization.id).map((e) => [e.event, e.user_login, e.user_agent]);
+    expect(events).toContainEqual(["organization-created", null, "gatehouse admin CLI"]);
+    expect(events).toContainEqual(["member-added", null, "gatehouse admin CLI"]);
+    expect(auditOf(org.json().organization.id).find((e) => e.event === "organization-created")!.description).toContain(
+      `by the admin CLI, with "${owner}" as its ADMIN`,
+    );
+  });
+
+  it("create-org, add-member, list-tokens: errors that say what to do", async () => {
+    expect(cli("create-org", "--name", "x-org").stderr).toMatch(/--admin is required/);
+    const unknownAdmin = cli("create-org", "--name", "x-org", "--admin", "nobody-here");
+    expect(unknownAdmin.code).toBe(1);
+    expect(unknownAdmin.stderr).toMatch(/no user has the login "nobody-here": create-user first/);
+    const user = createUser(server);
+    const org = createOrg(server);
+    await server.committed();
+    expect(cli("create-org", "--name", org.name.toUpperCase(), "--admin", user.user.login).stderr).toMatch(/is taken/);
+    expect(cli("create-org", "--name", "bad name", "--admin", user.user.login).stderr).toMatch(/invalid organization name/);
+    const badRole = cli("add-member", "--org", org.name, "--login", user.user.login, "--role", "OWNER");
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr).toMatch(/unknown role "OWNER": use one of ADMIN, MEMBER, BILLING_MANAGER/);
+    expect(cli("add-member", "--org", "no-such-org", "--login", user.user.login).stderr).toMatch(/organization "no-such-org" not found/);
+    expect(cli("add-member", "--org", org.name, "--login", org.admin.user.login).stderr).toMatch(/already a member/);
+    expect(cli("list-tokens", "--org", org.name, "--user", user.user.login).code).toBe(2);
+  });
+
   it("revoke-token: a personal token stops working; unknown and already revoked ids are refused", async () => {
     const user = createUser(server);
     expect((await server.gql("{ viewer { kind } }", {}, { token: user.token })).status).toBe(200);

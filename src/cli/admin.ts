@@ -1,11 +1,10 @@
 // The admin CLI: `npm run --silent admin -- <command> [options]`. Results are JSON on
 // stdout; errors are one line on stderr with what to do, and a non-zero exit code.
 import { parseArgs } from "node:util";
-import { and, asc, desc, eq } from "drizzle-orm";
-import { type Caller, type OrganizationRow, systemCaller } from "../auth/principal.js";
+import { type OrganizationRow, systemCaller, type UserRow } from "../auth/principal.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { openDatabase } from "../db/client.js";
-import { accessTokensTable, membershipsTable, SUBSCRIPTION_TIERS, type SubscriptionTierValue, usersTable } from "../db/schema.js";
+import { ORGANIZATION_ROLES, type OrganizationRoleValue, SUBSCRIPTION_TIERS, type SubscriptionTierValue } from "../db/schema.js";
 import { AppError, NotFoundError } from "../errors.js";
 import { loadServerKey } from "../lib/server-key.js";
 import { quote } from "../lib/validation.js";
@@ -57,34 +56,35 @@ function requireOrganization(services: Services, name: string): OrganizationRow 
 
 /**
  * The organization admin an organization token made here is recorded as created by: the
- * given login (who must be an ADMIN of it), else its oldest ADMIN member. A token's creator
+ * given login (who must be an ADMIN of it), else its longest-standing ADMIN. A token's creator
  * is always a user (the API shows `createdBy`), so the CLI names a real, accountable admin
- * rather than inventing a system creator; the audit event's user agent says it came from here.
+ * rather than inventing a system creator; the audit event names the CLI as the actor.
  */
-function creatingAdmin(services: Services, organization: OrganizationRow, login: string | undefined): Caller {
-  const { db } = services;
-  const m = membershipsTable;
-  const admin = db
-    .select({ user: usersTable })
-    .from(m)
-    .innerJoin(usersTable, eq(usersTable.id, m.userId))
-    .where(and(eq(m.organizationId, organization.id), eq(m.role, "ADMIN")))
-    .orderBy(asc(m.seq))
-    .all()
-    .find(({ user }) => login === undefined || user.login.toLowerCase() === login.toLowerCase())?.user;
+function creatingAdmin(services: Services, organization: OrganizationRow, login: string | undefined): UserRow {
+  const admin = services.members
+    .admins(organization)
+    .find((user) => login === undefined || user.login.toLowerCase() === login.toLowerCase());
   if (!admin) {
     throw new NotFoundError(`${quote(login ?? "")} is not an ADMIN of "${organization.name}": name one of its admins, or leave --as out`);
   }
-  // A user principal carries the token it authenticated with; the services read only the
-  // user, so the admin's newest token row stands in (the CLI authenticates by database access).
-  const token = db
-    .select()
-    .from(accessTokensTable)
-    .where(eq(accessTokensTable.userId, admin.id))
-    .orderBy(desc(accessTokensTable.createdAt))
-    .get()!;
-  return { principal: { kind: "USER", user: admin, token }, sourceIp: null, userAgent: CLI_USER_AGENT, requestId: null };
+  return admin;
 }
+
+function requireUser(services: Services, login: string): UserRow {
+  const user = services.users.findByLogin(login);
+  if (!user) throw new NotFoundError(`no user has the login ${quote(login)}: create-user first, or check the spelling`);
+  return user;
+}
+
+function requireRole(given: string | undefined): OrganizationRoleValue {
+  const role = (given ?? "MEMBER").toUpperCase().replaceAll("-", "_") as OrganizationRoleValue;
+  if (!ORGANIZATION_ROLES.includes(role)) {
+    throw new UsageError(`unknown role ${quote(given ?? "")}: use one of ${ORGANIZATION_ROLES.join(", ")}`);
+  }
+  return role;
+}
+
+const cli = () => ({ ...systemCaller(CLI_LABEL), userAgent: CLI_USER_AGENT });
 
 const COMMANDS: Record<string, Command> = {
   "create-user": {
@@ -133,10 +133,78 @@ const COMMANDS: Record<string, Command> = {
       }
       const trialEndsAt = optionalDate(values, "trial-ends");
       const before = requireOrganization(services, required(values, "org"));
-      const after = services.organizations.setSubscription(systemCaller(CLI_LABEL), { organization: before.name, tier, trialEndsAt });
+      const after = services.organizations.setSubscription(cli(), { organization: before.name, tier, trialEndsAt });
       return {
         organization: { name: after.name, tier: after.tier, trialEndsAt: after.trialEndsAt, previousTier: before.tier },
       };
+    },
+  },
+  "create-org": {
+    summary: "create an organization (TEAM tier) with an existing user as its ADMIN (audited as the system)",
+    usage: "create-org --name NAME --admin LOGIN [--display-name D]",
+    options: { name: { type: "string" }, admin: { type: "string" }, "display-name": { type: "string" } },
+    run(services, values) {
+      const admin = requireUser(services, required(values, "admin"));
+      const organization = services.organizations.create(
+        cli(),
+        { name: required(values, "name"), displayName: (values["display-name"] as string | undefined) ?? null },
+        admin,
+      );
+      const { id, name, displayName, tier, createdAt } = organization;
+      return { organization: { id, name, displayName, tier, createdAt }, admin: admin.login };
+    },
+  },
+  "add-member": {
+    summary: "add an existing user to an organization (default role MEMBER; audited as the system)",
+    usage: `add-member --org NAME --login L [--role ${ORGANIZATION_ROLES.join("|")}]`,
+    options: { org: { type: "string" }, login: { type: "string" }, role: { type: "string" } },
+    run(services, values) {
+      const role = requireRole(values.role as string | undefined);
+      const organization = requireOrganization(services, required(values, "org"));
+      const member = services.members.add(cli(), organization, { organization: organization.name, login: required(values, "login"), role });
+      return { member: { organization: organization.name, login: member.user.login, role: member.role, joinedAt: member.joinedAt } };
+    },
+  },
+  "list-orgs": {
+    summary: "print every organization as a JSON array (id, name, displayName, tier, trialEndsAt, members, createdAt), oldest first",
+    usage: "list-orgs",
+    options: {},
+    run(services) {
+      return services.organizations.listAll().map(({ id, name, displayName, tier, trialEndsAt, members, createdAt }) => ({
+        id,
+        name,
+        displayName,
+        tier,
+        trialEndsAt,
+        members,
+        createdAt,
+      }));
+    },
+  },
+  "list-tokens": {
+    summary: "print tokens as a JSON array (ids for revoke-token; never a secret): all, one organization's or one user's",
+    usage: "list-tokens [--org NAME | --user LOGIN] [--include-deleted]",
+    options: { org: { type: "string" }, user: { type: "string" }, "include-deleted": { type: "boolean" } },
+    run(services, values) {
+      if (values.org !== undefined && values.user !== undefined) throw new UsageError("give --org or --user, not both");
+      const organization = values.org === undefined ? undefined : requireOrganization(services, required(values, "org"));
+      const user = values.user === undefined ? undefined : requireUser(services, required(values, "user"));
+      const rows = services.tokens.listAny({ organization, user, includeDeleted: values["include-deleted"] === true });
+      const present = (ids: (string | null)[]) => [...new Set(ids.filter((id): id is string => id !== null))];
+      const orgNames = new Map(services.organizations.byIds(present(rows.map((r) => r.organizationId))).map((o) => [o.id, o.name]));
+      const logins = new Map(services.users.byIds(present(rows.map((r) => r.userId))).map((u) => [u.id, u.login]));
+      return rows.map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        ...(row.kind === "ORGANIZATION"
+          ? { organization: orgNames.get(row.organizationId!) ?? null, name: row.name }
+          : { user: logins.get(row.userId!) ?? null }),
+        description: row.description,
+        createdAt: row.createdAt,
+        lastUsedAt: row.lastUsedAt,
+        expiresAt: row.expiresAt,
+        deletedAt: row.deletedAt,
+      }));
     },
   },
   "create-org-token": {
@@ -161,14 +229,13 @@ const COMMANDS: Record<string, Command> = {
       }
       // the token's creator is a real admin of the organization; the audit event names the CLI
       const admin = creatingAdmin(services, organization, values.as as string | undefined);
-      if (admin.principal.kind !== "USER") throw new CliError("no admin to record as the token's creator");
       const { row, secret } = services.tokens.createForOrganization(
-        systemCaller(CLI_LABEL),
+        cli(),
         organization,
         { organization: organization.name, name, description: (values.description as string | undefined) ?? "Created with the admin CLI", expiresAt },
-        admin.principal.user,
+        admin,
       );
-      const login = admin.principal.user.login;
+      const login = admin.login;
       return {
         token: { id: row.id, name: row.name, organization: organization.name, expiresAt: row.expiresAt },
         secret,
@@ -182,7 +249,7 @@ const COMMANDS: Record<string, Command> = {
     usage: "revoke-token --id UUID",
     options: { id: { type: "string" } },
     run(services, values) {
-      const row = services.tokens.revokeAny(systemCaller(CLI_LABEL), required(values, "id"));
+      const row = services.tokens.revokeAny(cli(), required(values, "id"));
       const owner =
         row.kind === "ORGANIZATION"
           ? { organization: services.organizations.byIds([row.organizationId!])[0]?.name ?? null, name: row.name }

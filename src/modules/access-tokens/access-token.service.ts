@@ -195,6 +195,26 @@ export class AccessTokenService {
       .all();
   }
 
+  /**
+   * Operators' view (the admin CLI's list-tokens): every token of one organization or one user,
+   * or all of them, oldest first; deleted ones only when asked. Metadata only: no secret exists to show.
+   */
+  listAny(filter: { organization?: OrganizationRow; user?: UserRow; includeDeleted: boolean }): AccessTokenRow[] {
+    const t = accessTokensTable;
+    return this.db
+      .select()
+      .from(t)
+      .where(
+        and(
+          filter.organization ? eq(t.organizationId, filter.organization.id) : undefined,
+          filter.user ? eq(t.userId, filter.user.id) : undefined,
+          filter.includeDeleted ? undefined : isNull(t.deletedAt),
+        ),
+      )
+      .orderBy(asc(t.createdAt), asc(t.id))
+      .all();
+  }
+
   deleteForOrganization(caller: Caller, organization: OrganizationRow, id: string): true {
     return writeTransaction(this.db, (tx) => {
       const row = UUID_PATTERN.test(id)

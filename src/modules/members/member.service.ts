@@ -52,6 +52,18 @@ export class MemberService {
     return toPage(rows, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${organization.id}`, [last.seq]));
   }
 
+  /** The organization's ADMIN members, longest-standing first. */
+  admins(organization: OrganizationRow): UserRow[] {
+    return this.db
+      .select({ user: usersTable })
+      .from(membershipsTable)
+      .innerJoin(usersTable, eq(usersTable.id, membershipsTable.userId))
+      .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.role, "ADMIN")))
+      .orderBy(asc(membershipsTable.seq))
+      .all()
+      .map(({ user }) => user);
+  }
+
   count(organization: OrganizationRow): number {
     return this.db
       .select({ n: count() })

@@ -1,4 +1,4 @@
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { asc, count, eq, inArray, sql } from "drizzle-orm";
 import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { type Db, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
@@ -28,9 +28,12 @@ export class OrganizationService {
     private readonly audit: AuditWriter,
   ) {}
 
-  /** The caller becomes the new organization's ADMIN; it starts on the TEAM tier. */
-  create(caller: Caller, input: CreateOrganizationInput): OrganizationRow {
-    const user = requireUser(caller);
+  /**
+   * The caller becomes the new organization's ADMIN; it starts on the TEAM tier. The system
+   * (the admin CLI) names the user who becomes its ADMIN instead: an organization always has one.
+   */
+  create(caller: Caller, input: CreateOrganizationInput, admin?: UserRow): OrganizationRow {
+    const user = caller.principal.kind === "SYSTEM" && admin ? admin : requireUser(caller);
     const name = checkName("organization name", input.name);
     const displayName = input.displayName == null ? name : checkDisplayName(input.displayName);
     try {
@@ -47,7 +50,7 @@ export class OrganizationService {
         this.audit.write(caller, {
           organizationId: organization.id,
           event: "organization-created",
-          description: `Created organization "${name}"`,
+          description: `Created organization "${name}"${caller.principal.kind === "SYSTEM" ? ` (by the ${caller.principal.label}, with "${user.login}" as its ADMIN)` : ""}`,
         });
         return organization;
       });
@@ -125,6 +128,18 @@ export class OrganizationService {
       .from(organizationsTable)
       .where(inArray(organizationsTable.id, [...ids]))
       .all();
+  }
+
+  /** Every organization, oldest first, with how many members it has (the admin CLI's list). */
+  listAll(): (OrganizationRow & { members: number })[] {
+    return this.db
+      .select({ organization: organizationsTable, members: count(membershipsTable.userId) })
+      .from(organizationsTable)
+      .leftJoin(membershipsTable, eq(membershipsTable.organizationId, organizationsTable.id))
+      .groupBy(organizationsTable.id)
+      .orderBy(asc(organizationsTable.createdAt), asc(organizationsTable.id))
+      .all()
+      .map(({ organization, members }) => ({ ...organization, members }));
   }
 
   /** The organizations a user belongs to, by name. */
