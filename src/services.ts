@@ -27,7 +27,7 @@ export interface ServiceOptions {
 export function createServices(db: Db, serverKey: Buffer, options: ServiceOptions = {}) {
   const audit = new AuditWriter(db);
   const cursors = new CursorCodec(deriveKey(serverKey, "cursor"));
-  const tokens = new AccessTokenService(db, audit);
+  const tokens = new AccessTokenService(db, audit, cursors);
   const outbox = new WebhookOutbox(db);
   const webhookSecrets = new SecretBox(serverKey, "webhook-secret");
   const webhookSender = new WebhookSender(options.webhooks ?? { allowPrivateNetworks: false, timeoutMs: 10_000 });

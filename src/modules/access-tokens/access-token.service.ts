@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
 import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { generateSecret, hashSecret } from "../../auth/token-secret.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
@@ -6,6 +6,7 @@ import { isUniqueViolation } from "../../db/errors.js";
 import { accessTokensTable } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from "../../errors.js";
 import { newTokenId } from "../../lib/ids.js";
+import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import { checkExpiry, checkName, checkText } from "../../lib/validation.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import { organizationTokensEnabled } from "../organizations/subscription.js";
@@ -27,7 +28,7 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 const describeId = (id: string) => (UUID_PATTERN.test(id) ? ` ${id}` : " with that id (token ids are UUIDs)");
 
 function checkDescription(description: string, { required }: { required: boolean }): string {
-  const text = checkText("description", description, 200, { allowEmpty: !required });
+  const text = checkText("description", description, 200, "input.description", { allowEmpty: !required });
   return text.trim();
 }
 
@@ -42,6 +43,7 @@ export class AccessTokenService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditWriter,
+    private readonly cursors: CursorCodec,
   ) {}
 
   /** Issues a personal token for `userId` inside the caller's transaction. */
@@ -66,7 +68,7 @@ export class AccessTokenService {
   createPersonal(caller: Caller, input: CreatePersonalAccessTokenInput): IssuedToken {
     const user = requireUser(caller);
     const description = checkDescription(input.description, { required: true });
-    const expiresAt = checkExpiry(input.expiresAt);
+    const expiresAt = checkExpiry(input.expiresAt, "input.expiresAt");
     return writeTransaction(this.db, (tx) => {
       const live = tx
         .select({ n: count() })
@@ -80,21 +82,57 @@ export class AccessTokenService {
     });
   }
 
-  /** The calling user's live tokens, oldest first. */
-  listPersonal(caller: Caller): AccessTokenRow[] {
-    const user = requireUser(caller);
+  /** The calling user's tokens, oldest first; revoked ones only when asked. */
+  listPersonal(caller: Caller, includeDeleted = false): AccessTokenRow[] {
     return this.db
       .select()
       .from(accessTokensTable)
-      .where(
-        and(
-          eq(accessTokensTable.userId, user.id),
-          eq(accessTokensTable.kind, "PERSONAL"),
-          isNull(accessTokensTable.deletedAt),
-        ),
-      )
+      .where(this.personalScope(requireUser(caller), includeDeleted))
       .orderBy(asc(accessTokensTable.createdAt), asc(accessTokensTable.id))
       .all();
+  }
+
+  /** A page of the calling user's tokens, oldest first (keyset on creation time and id). */
+  personalPage(caller: Caller, includeDeleted: boolean, first: number | null, after: string | null): { page: Page<AccessTokenRow>; count: () => number } {
+    const user = requireUser(caller);
+    const size = pageSize(first);
+    const list = `personal-tokens:${user.id}`;
+    const from = after ? this.cursors.decode(list, after) : null;
+    const t = accessTokensTable;
+    const scope = this.personalScope(user, includeDeleted);
+    const rows = this.db
+      .select()
+      .from(t)
+      .where(and(scope, from ? sql`(${t.createdAt}, ${t.id}) > (${Number(from[0])}, ${String(from[1])})` : undefined))
+      .orderBy(asc(t.createdAt), asc(t.id))
+      .limit(size + 1)
+      .all();
+    return {
+      page: toPage(rows, size, (last) => this.cursors.encode(list, [last.createdAt.getTime(), last.id])),
+      count: () => this.db.select({ n: count() }).from(t).where(scope).get()!.n,
+    };
+  }
+
+  private personalScope(user: UserRow, includeDeleted: boolean): SQL | undefined {
+    const t = accessTokensTable;
+    return and(eq(t.userId, user.id), eq(t.kind, "PERSONAL"), includeDeleted ? undefined : isNull(t.deletedAt));
+  }
+
+  /**
+   * Revokes one of the caller's own tokens and returns it; revoking it again returns it as it
+   * is (a retry). Another user's token is NOT_FOUND, as if absent.
+   */
+  revokePersonal(caller: Caller, id: string): AccessTokenRow {
+    const user = requireUser(caller);
+    return writeTransaction(this.db, (tx) => {
+      const t = accessTokensTable;
+      const token = UUID_PATTERN.test(id)
+        ? tx.select().from(t).where(and(eq(t.id, id), eq(t.userId, user.id), eq(t.kind, "PERSONAL"))).get()
+        : undefined;
+      if (!token) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
+      if (token.deletedAt !== null) return token;
+      return tx.update(t).set({ deletedAt: new Date() }).where(eq(t.id, token.id)).returning().get()!;
+    });
   }
 
   /** Revokes one of the caller's own tokens; another user's token is NOT_FOUND, as if absent. */
@@ -129,9 +167,9 @@ export class AccessTokenService {
     createdBy?: UserRow,
   ): IssuedToken {
     const creator = caller.principal.kind === "SYSTEM" && createdBy ? createdBy : requireUser(caller);
-    const name = checkName("token name", input.name);
+    const name = checkName("token name", input.name, "input.name");
     const description = checkDescription(input.description ?? "", { required: false });
-    const expiresAt = checkExpiry(input.expiresAt);
+    const expiresAt = checkExpiry(input.expiresAt, "input.expiresAt");
     if (!organizationTokensEnabled(organization)) {
       // The permission map checks this first; kept here so no other path can skip it.
       throw new ForbiddenError("organization access tokens need the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription");
@@ -173,10 +211,64 @@ export class AccessTokenService {
       if (isUniqueViolation(error)) {
         throw new ConflictError(
           `organization "${organization.name}" already has (or had) a token named "${name}": names are never reused, pick another`,
+          { field: "input.name" },
         );
       }
       throw error;
     }
+  }
+
+  /**
+   * A page of the organization's tokens by name, ignoring case (keyset on lower(name), the
+   * order of the unique index on (organization, lower(name)) that serves it); deleted ones
+   * only when asked.
+   */
+  organizationPage(
+    organization: OrganizationRow,
+    includeDeleted: boolean,
+    first: number | null,
+    after: string | null,
+  ): { page: Page<AccessTokenRow>; count: () => number } {
+    const size = pageSize(first);
+    const list = `organization-tokens:${organization.id}`;
+    const from = after ? this.cursors.decode(list, after) : null;
+    const t = accessTokensTable;
+    const byName = sql`lower(${t.name})`;
+    // kind as a literal, so SQLite can use the partial unique index (WHERE kind = 'ORGANIZATION')
+    const scope = and(eq(t.organizationId, organization.id), sql`${t.kind} = 'ORGANIZATION'`, includeDeleted ? undefined : isNull(t.deletedAt));
+    const rows = this.db
+      .select()
+      .from(t)
+      .where(and(scope, from ? gt(byName, String(from[0])) : undefined))
+      .orderBy(asc(byName))
+      .limit(size + 1)
+      .all();
+    return {
+      page: toPage(rows, size, (last) => this.cursors.encode(list, [(last.name ?? "").toLowerCase()])),
+      count: () => this.db.select({ n: count() }).from(t).where(scope).get()!.n,
+    };
+  }
+
+  /**
+   * Revokes an organization token and returns it; revoking it again returns it as it is (a
+   * retry), auditing nothing.
+   */
+  revokeForOrganization(caller: Caller, organization: OrganizationRow, id: string): AccessTokenRow {
+    return writeTransaction(this.db, (tx) => {
+      const t = accessTokensTable;
+      const token = UUID_PATTERN.test(id)
+        ? tx.select().from(t).where(and(eq(t.id, id), eq(t.organizationId, organization.id), eq(t.kind, "ORGANIZATION"))).get()
+        : undefined;
+      if (!token) throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
+      if (token.deletedAt !== null) return token;
+      const revoked = tx.update(t).set({ deletedAt: new Date() }).where(eq(t.id, token.id)).returning().get()!;
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "organization-token-deleted",
+        description: `Deleted organization access token "${revoked.name}"`,
+      });
+      return revoked;
+    });
   }
 
   /** The organization's tokens, oldest first; deleted ones only when asked. */

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
@@ -13,11 +13,12 @@ import {
 } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
+import type { PageRequest } from "../../lib/pagination.js";
 import { checkName, checkText, quote } from "../../lib/validation.js";
 import type { StackRow } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { UserService } from "../users/user.service.js";
-import type { CreateTeamInput, TeamStackAccessInput, UpdateTeamMembershipInput } from "./team.inputs.js";
+import type { CreateTeamInput, UpdateTeamMembershipInput } from "./team.inputs.js";
 
 export type TeamRow = typeof teamsTable.$inferSelect;
 
@@ -25,6 +26,17 @@ export interface GrantRow {
   readonly teamId: string;
   readonly stack: StackRow;
   readonly permission: StackPermissionValue;
+}
+
+/** A team's grant on a stack of its organization, as grant and revoke take it. */
+export interface TeamStackTarget {
+  /** Not read: the organization is the one passed beside it (callers may pass their whole input). */
+  readonly organization?: string;
+  readonly team: string;
+  readonly project: string;
+  readonly stack: string;
+  /** For grant; READ when absent. */
+  readonly permission?: StackPermissionValue | null;
 }
 
 const MAX_LOGINS_PER_CHANGE = 100;
@@ -49,6 +61,23 @@ export class TeamService {
       .all();
   }
 
+  /** Up to `size` + 1 teams by name, ignoring case (keyset on lower(name): the unique index's order). */
+  page(organization: OrganizationRow, request: PageRequest): TeamRow[] {
+    const t = teamsTable;
+    const byName = sql`lower(${t.name})`;
+    return this.db
+      .select()
+      .from(t)
+      .where(and(eq(t.organizationId, organization.id), request.from ? gt(byName, String(request.from[0])) : undefined))
+      .orderBy(asc(byName))
+      .limit(request.size + 1)
+      .all();
+  }
+
+  count(organization: OrganizationRow): number {
+    return this.db.select({ n: count() }).from(teamsTable).where(eq(teamsTable.organizationId, organization.id)).get()!.n;
+  }
+
   byName(organization: OrganizationRow, name: string, tx: Tx | Db = this.db): TeamRow | null {
     return (
       tx
@@ -60,9 +89,10 @@ export class TeamService {
   }
 
   create(caller: Caller, organization: OrganizationRow, input: CreateTeamInput): TeamRow {
-    const name = checkName("team name", input.name);
-    const displayName = input.displayName == null ? name : checkText("displayName", input.displayName, 100, { allowEmpty: false }).trim();
-    const description = input.description == null ? null : checkText("description", input.description, 1000);
+    const name = checkName("team name", input.name, "input.name");
+    const displayName =
+      input.displayName == null ? name : checkText("displayName", input.displayName, 100, "input.displayName", { allowEmpty: false }).trim();
+    const description = input.description == null ? null : checkText("description", input.description, 1000, "input.description");
     try {
       return writeTransaction(this.db, (tx) => {
         const teams = tx.select({ n: count() }).from(teamsTable).where(eq(teamsTable.organizationId, organization.id)).get()!.n;
@@ -78,7 +108,7 @@ export class TeamService {
         return team;
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`"${organization.name}" already has a team named "${name}"`);
+      if (isUniqueViolation(error)) throw new ConflictError(`"${organization.name}" already has a team named "${name}"`, { field: "input.name" });
       throw error;
     }
   }
@@ -95,14 +125,19 @@ export class TeamService {
 
   /** Adds organization members to the team and removes logins from it; one audit event when anything changed. */
   updateMembership(caller: Caller, organization: OrganizationRow, input: UpdateTeamMembershipInput): TeamRow {
-    const add = [...new Set(input.addLogins ?? [])];
+    const given = input.addLogins ?? [];
+    const add = [...new Set(given)];
     const remove = [...new Set(input.removeLogins ?? [])];
     if (add.length === 0 && remove.length === 0) throw new BadUserInputError("give addLogins or removeLogins");
-    if (add.length > MAX_LOGINS_PER_CHANGE || remove.length > MAX_LOGINS_PER_CHANGE) {
-      throw new BadUserInputError(`at most ${MAX_LOGINS_PER_CHANGE} logins to add and to remove per call`);
+    for (const [list, field] of [[add, "input.addLogins"], [remove, "input.removeLogins"]] as const) {
+      if (list.length > MAX_LOGINS_PER_CHANGE) {
+        throw new BadUserInputError(`at most ${MAX_LOGINS_PER_CHANGE} logins to add and to remove per call`, { field });
+      }
     }
-    const both = add.filter((login) => remove.some((r) => r.toLowerCase() === login.toLowerCase()));
-    if (both.length > 0) throw new BadUserInputError(`${quote(both[0]!)} is both added and removed`);
+    const both = (input.removeLogins ?? []).findIndex((r) => add.some((login) => r.toLowerCase() === login.toLowerCase()));
+    if (both !== -1) {
+      throw new BadUserInputError(`${quote(input.removeLogins![both]!)} is both added and removed`, { field: `input.removeLogins[${both}]` });
+    }
 
     return writeTransaction(this.db, (tx) => {
       const team = this.requireTeam(tx, organization, input.team);
@@ -114,7 +149,10 @@ export class TeamService {
           .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.userId, user.id)))
           .get();
         if (!member) {
-          throw new BadUserInputError(`"${user.login}" is not a member of "${organization.name}": add them to the organization first`);
+          const at = given.findIndex((login) => login.toLowerCase() === user.login.toLowerCase());
+          throw new BadUserInputError(`"${user.login}" is not a member of "${organization.name}": add them to the organization first`, {
+            field: `input.addLogins[${at}]`,
+          });
         }
         const changes = tx.insert(teamMembersTable).values({ teamId: team.id, userId: user.id }).onConflictDoNothing().run().changes;
         if (changes > 0) added.push(user.login);
@@ -142,10 +180,11 @@ export class TeamService {
     });
   }
 
-  grant(caller: Caller, organization: OrganizationRow, input: TeamStackAccessInput): TeamRow {
+  /** Creates or replaces the team's grant on the stack (nothing to audit when it is the same). */
+  grant(caller: Caller, organization: OrganizationRow, input: TeamStackTarget): TeamRow {
     const permission = input.permission ?? "READ";
     if (permission === "NONE") {
-      throw new BadUserInputError("a grant is READ, WRITE or ADMIN: use revokeTeamStackAccess to remove one");
+      throw new BadUserInputError("a grant is READ, WRITE or ADMIN: use removeTeamStackGrant to remove one", { field: "input.permission" });
     }
     return writeTransaction(this.db, (tx) => {
       const team = this.requireTeam(tx, organization, input.team);
@@ -173,7 +212,7 @@ export class TeamService {
     });
   }
 
-  revoke(caller: Caller, organization: OrganizationRow, input: TeamStackAccessInput): TeamRow {
+  revoke(caller: Caller, organization: OrganizationRow, input: TeamStackTarget): TeamRow {
     return writeTransaction(this.db, (tx) => {
       const team = this.requireTeam(tx, organization, input.team);
       const stack = this.requireStack(tx, organization, input.project, input.stack);
@@ -219,6 +258,79 @@ export class TeamService {
       .all();
     for (const row of rows) grants.get(row.teamId)?.push(row);
     return grants;
+  }
+
+  /**
+   * Up to `size` + 1 members of each team by login, ignoring case, after `afterLogin` (a
+   * lowercase login), in one query for any number of teams (a window per team).
+   */
+  memberPages(teamIds: readonly string[], size: number, afterLogin: string | null): Map<string, UserRow[]> {
+    const tm = teamMembersTable;
+    const byLogin = sql`lower(${usersTable.login})`;
+    const ranked = this.db
+      .select({
+        teamId: tm.teamId,
+        userId: tm.userId,
+        rank: sql<number>`row_number() over (partition by ${tm.teamId} order by ${byLogin})`.as("rank"),
+      })
+      .from(tm)
+      .innerJoin(usersTable, eq(usersTable.id, tm.userId))
+      .where(and(inArray(tm.teamId, [...teamIds]), afterLogin !== null ? gt(byLogin, afterLogin) : undefined))
+      .as("ranked");
+    const rows = this.db
+      .select({ teamId: ranked.teamId, user: usersTable })
+      .from(ranked)
+      .innerJoin(usersTable, eq(usersTable.id, ranked.userId))
+      .where(lte(sql`${ranked.rank}`, size + 1))
+      .orderBy(ranked.teamId, sql`${ranked.rank}`)
+      .all();
+    const pages = new Map<string, UserRow[]>(teamIds.map((id) => [id, []]));
+    for (const row of rows) pages.get(row.teamId)?.push(row.user);
+    return pages;
+  }
+
+  /**
+   * Up to `size` + 1 stack grants of each team by project, then stack name, after `after`
+   * ([project, stack]), in one query for any number of teams.
+   */
+  grantPages(teamIds: readonly string[], size: number, after: readonly [string, string] | null): Map<string, GrantRow[]> {
+    const g = teamStackGrantsTable;
+    const s = stacksTable;
+    const ranked = this.db
+      .select({
+        teamId: g.teamId,
+        stackId: g.stackId,
+        permission: g.permission,
+        rank: sql<number>`row_number() over (partition by ${g.teamId} order by ${s.project}, ${s.name})`.as("rank"),
+      })
+      .from(g)
+      .innerJoin(s, eq(s.id, g.stackId))
+      .where(and(inArray(g.teamId, [...teamIds]), after ? sql`(${s.project}, ${s.name}) > (${after[0]}, ${after[1]})` : undefined))
+      .as("ranked");
+    const rows = this.db
+      .select({ teamId: ranked.teamId, permission: ranked.permission, stack: stacksTable })
+      .from(ranked)
+      .innerJoin(stacksTable, eq(stacksTable.id, ranked.stackId))
+      .where(lte(sql`${ranked.rank}`, size + 1))
+      .orderBy(ranked.teamId, sql`${ranked.rank}`)
+      .all();
+    const pages = new Map<string, GrantRow[]>(teamIds.map((id) => [id, []]));
+    for (const row of rows) pages.get(row.teamId)?.push(row);
+    return pages;
+  }
+
+  /** How many members each team has, in one query. */
+  memberCounts(teamIds: readonly string[]): Map<string, number> {
+    const tm = teamMembersTable;
+    const rows = this.db.select({ teamId: tm.teamId, n: count() }).from(tm).where(inArray(tm.teamId, [...teamIds])).groupBy(tm.teamId).all();
+    return new Map(rows.map((r) => [r.teamId, r.n]));
+  }
+
+  /** How many stack grants each team has, in one query. */
+  grantCounts(teamIds: readonly string[]): Map<string, number> {
+    const g = teamStackGrantsTable;
+    const rows = this.db.select({ teamId: g.teamId, n: count() }).from(g).where(inArray(g.teamId, [...teamIds])).groupBy(g.teamId).all();
+    return new Map(rows.map((r) => [r.teamId, r.n]));
   }
 
   private requireTeam(tx: Tx, organization: OrganizationRow, name: string): TeamRow {
