@@ -38,7 +38,7 @@ export class RevokePersonalAccessTokenInput {
 
 @InputType({ description: "An organization access token (revokeOrganizationAccessToken)." })
 export class RevokeOrganizationAccessTokenInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The organization the token belongs to." })
   organization!: string;
 
   @Field(() => ID, { description: "The token's id (a UUID)." })

@@ -66,7 +66,7 @@ export class PersonalAccessTokenResolver {
       "Revokes one of your personal access tokens at once and returns it (deletedAt set). Revoking it again returns it unchanged; NOT_FOUND when it is not one of yours.",
   })
   revokePersonalAccessToken(
-    @Arg("input", () => RevokePersonalAccessTokenInput) input: RevokePersonalAccessTokenInput,
+    @Arg("input", () => RevokePersonalAccessTokenInput, { description: "The token to revoke." }) input: RevokePersonalAccessTokenInput,
     @Ctx() ctx: Context,
   ): PersonalAccessToken {
     return toPersonalAccessToken(ctx.services.tokens.revokePersonal(ctx.caller, input.id));
@@ -105,7 +105,7 @@ export class OrganizationAccessTokenResolver {
       "Revokes an organization access token at once and returns it (deletedAt set); its name stays reserved. Revoking it again returns it unchanged. Organization admins only.",
   })
   revokeOrganizationAccessToken(
-    @Arg("input", () => RevokeOrganizationAccessTokenInput) input: RevokeOrganizationAccessTokenInput,
+    @Arg("input", () => RevokeOrganizationAccessTokenInput, { description: "The organization and the token to revoke." }) input: RevokeOrganizationAccessTokenInput,
     @Ctx() ctx: Context,
   ): OrganizationAccessToken {
     const organization = ctx.access.requireOrganization(input.organization);

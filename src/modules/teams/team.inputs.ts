@@ -72,7 +72,7 @@ export class SetTeamStackGrantInput {
   @Field(() => String, { description: "A team of the stack's organization." })
   team!: string;
 
-  @Field(() => StackGrantPermission)
+  @Field(() => StackGrantPermission, { description: "READ, WRITE or ADMIN; replaces the team's grant on the stack, if any." })
   permission!: StackGrantPermissionValue;
 }
 

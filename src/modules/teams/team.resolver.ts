@@ -83,7 +83,7 @@ export class TeamResolver {
   }
 
   @Mutation(() => Team, { description: "Creates or replaces the team's grant on the stack. Organization admins only." })
-  setTeamStackGrant(@Arg("input", () => SetTeamStackGrantInput) input: SetTeamStackGrantInput, @Ctx() ctx: Context): TeamNode {
+  setTeamStackGrant(@Arg("input", () => SetTeamStackGrantInput, { description: "The stack, the team and the permission." }) input: SetTeamStackGrantInput, @Ctx() ctx: Context): TeamNode {
     const organization = ctx.access.requireOrganization(input.stack.organization);
     const { project, stack } = input.stack;
     const team = ctx.services.teams.grant(ctx.caller, organization, { team: input.team, project, stack, permission: input.permission });
@@ -91,7 +91,7 @@ export class TeamResolver {
   }
 
   @Mutation(() => Team, { description: "Removes the team's grant on the stack; NOT_FOUND when it has none. Organization admins only." })
-  removeTeamStackGrant(@Arg("input", () => RemoveTeamStackGrantInput) input: RemoveTeamStackGrantInput, @Ctx() ctx: Context): TeamNode {
+  removeTeamStackGrant(@Arg("input", () => RemoveTeamStackGrantInput, { description: "The stack and the team." }) input: RemoveTeamStackGrantInput, @Ctx() ctx: Context): TeamNode {
     const organization = ctx.access.requireOrganization(input.stack.organization);
     const { project, stack } = input.stack;
     const team = ctx.services.teams.revoke(ctx.caller, organization, { team: input.team, project, stack });

@@ -10,7 +10,7 @@ import { User } from "./user.type.js";
   description: "Who did something: a user, an organization access token, or the server itself. `kind` tells a user from a token of the same name.",
 })
 export class Actor {
-  @Field(() => ActorKind)
+  @Field(() => ActorKind, { description: "A user, an organization access token, or the server." })
   kind!: ActorKindValue;
 
   @Field(() => String, { description: "The user's login or the token's name as it was then; for the server, what acted (e.g. admin CLI)." })
