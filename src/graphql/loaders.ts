@@ -45,23 +45,23 @@ const batchers = (services: Services, caller: Caller) => ({
     return ids.map((id) => tags.get(id) ?? []);
   },
   teamMembers: async (ids: readonly string[]): Promise<UserRow[][]> => {
-    const members = services.teams.membersOf(ids);
+    const members = services.teamLists.membersOf(ids);
     return ids.map((id) => members.get(id) ?? []);
   },
   teamGrants: async (ids: readonly string[]): Promise<GrantRow[][]> => {
-    const grants = services.teams.grantsOf(ids);
+    const grants = services.teamLists.grantsOf(ids);
     return ids.map((id) => grants.get(id) ?? []);
   },
   teamMemberPage: (keys: readonly string[]) =>
-    pagesOf(keys, (teams, size, from) => services.teams.memberPages(teams, size, from ? String(from[0]) : null)),
+    pagesOf(keys, (teams, size, from) => services.teamLists.memberPages(teams, size, from ? String(from[0]) : null)),
   teamGrantPage: (keys: readonly string[]) =>
-    pagesOf(keys, (teams, size, from) => services.teams.grantPages(teams, size, from ? [String(from[0]), String(from[1])] : null)),
+    pagesOf(keys, (teams, size, from) => services.teamLists.grantPages(teams, size, from ? [String(from[0]), String(from[1])] : null)),
   teamMemberCount: async (ids: readonly string[]) => {
-    const counts = services.teams.memberCounts(ids);
+    const counts = services.teamLists.memberCounts(ids);
     return ids.map((id) => counts.get(id) ?? 0);
   },
   teamGrantCount: async (ids: readonly string[]) => {
-    const counts = services.teams.grantCounts(ids);
+    const counts = services.teamLists.grantCounts(ids);
     return ids.map((id) => counts.get(id) ?? 0);
   },
   emailVisible: async (ids: readonly string[]) => {

@@ -28,7 +28,7 @@ export class PersonalAccessTokenResolver {
     @Arg("includeDeleted", () => Boolean, INCLUDE_DELETED) includeDeleted: boolean | null,
     @Ctx() ctx: Context,
   ): PersonalAccessToken[] {
-    return ctx.services.tokens.listPersonal(ctx.caller, includeDeleted ?? false).map(toPersonalAccessToken);
+    return ctx.services.tokenLists.listPersonal(ctx.caller, includeDeleted ?? false).map(toPersonalAccessToken);
   }
 
   @Query(() => PersonalAccessTokenConnection, {
@@ -40,7 +40,7 @@ export class PersonalAccessTokenResolver {
     @Arg("includeDeleted", () => Boolean, INCLUDE_DELETED) includeDeleted: boolean | null,
     @Ctx() ctx: Context,
   ): PersonalAccessTokenConnection {
-    const { page, count } = ctx.services.tokens.personalPage(ctx.caller, includeDeleted ?? false, first, after);
+    const { page, count } = ctx.services.tokenLists.personalPage(ctx.caller, includeDeleted ?? false, first, after);
     return new PersonalAccessTokenConnection({ ...page, nodes: page.nodes.map(toPersonalAccessToken) }, count);
   }
 
@@ -155,7 +155,7 @@ export class OrganizationTokensResolver {
     @Arg("includeDeleted", () => Boolean, INCLUDE_DELETED) includeDeleted: boolean | null,
     @Ctx() ctx: Context,
   ): OrganizationAccessTokenConnection {
-    const { page, count } = ctx.services.tokens.organizationPage(organization, includeDeleted ?? false, first, after);
+    const { page, count } = ctx.services.tokenLists.organizationPage(organization, includeDeleted ?? false, first, after);
     return new OrganizationAccessTokenConnection({ ...page, nodes: page.nodes.map(toOrganizationAccessToken) }, count);
   }
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNull } from "drizzle-orm";
 import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { generateSecret, hashSecret } from "../../auth/token-secret.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
@@ -6,7 +6,6 @@ import { isUniqueViolation } from "../../db/errors.js";
 import { accessTokensTable } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from "../../errors.js";
 import { newTokenId } from "../../lib/ids.js";
-import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import { checkExpiry, checkName, checkText } from "../../lib/validation.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import { organizationTokensEnabled } from "../organizations/subscription.js";
@@ -38,12 +37,11 @@ export function requireUser(caller: Caller): UserRow {
   return caller.principal.user;
 }
 
-/** Personal and organization access tokens: issue, list, revoke. */
+/** Personal and organization access tokens: issue, list (paged: AccessTokenLists), revoke. */
 export class AccessTokenService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditWriter,
-    private readonly cursors: CursorCodec,
   ) {}
 
   /** Issues a personal token for `userId` inside the caller's transaction. */
@@ -80,42 +78,6 @@ export class AccessTokenService {
       }
       return this.insertPersonal(tx, user.id, description, expiresAt);
     });
-  }
-
-  /** The calling user's tokens, oldest first; revoked ones only when asked. */
-  listPersonal(caller: Caller, includeDeleted = false): AccessTokenRow[] {
-    return this.db
-      .select()
-      .from(accessTokensTable)
-      .where(this.personalScope(requireUser(caller), includeDeleted))
-      .orderBy(asc(accessTokensTable.createdAt), asc(accessTokensTable.id))
-      .all();
-  }
-
-  /** A page of the calling user's tokens, oldest first (keyset on creation time and id). */
-  personalPage(caller: Caller, includeDeleted: boolean, first: number | null, after: string | null): { page: Page<AccessTokenRow>; count: () => number } {
-    const user = requireUser(caller);
-    const size = pageSize(first);
-    const list = `personal-tokens:${user.id}`;
-    const from = after ? this.cursors.decode(list, after) : null;
-    const t = accessTokensTable;
-    const scope = this.personalScope(user, includeDeleted);
-    const rows = this.db
-      .select()
-      .from(t)
-      .where(and(scope, from ? sql`(${t.createdAt}, ${t.id}) > (${Number(from[0])}, ${String(from[1])})` : undefined))
-      .orderBy(asc(t.createdAt), asc(t.id))
-      .limit(size + 1)
-      .all();
-    return {
-      page: toPage(rows, size, (last) => this.cursors.encode(list, [last.createdAt.getTime(), last.id])),
-      count: () => this.db.select({ n: count() }).from(t).where(scope).get()!.n,
-    };
-  }
-
-  private personalScope(user: UserRow, includeDeleted: boolean): SQL | undefined {
-    const t = accessTokensTable;
-    return and(eq(t.userId, user.id), eq(t.kind, "PERSONAL"), includeDeleted ? undefined : isNull(t.deletedAt));
   }
 
   /**
@@ -216,37 +178,6 @@ export class AccessTokenService {
       }
       throw error;
     }
-  }
-
-  /**
-   * A page of the organization's tokens by name, ignoring case (keyset on lower(name), the
-   * order of the unique index on (organization, lower(name)) that serves it); deleted ones
-   * only when asked.
-   */
-  organizationPage(
-    organization: OrganizationRow,
-    includeDeleted: boolean,
-    first: number | null,
-    after: string | null,
-  ): { page: Page<AccessTokenRow>; count: () => number } {
-    const size = pageSize(first);
-    const list = `organization-tokens:${organization.id}`;
-    const from = after ? this.cursors.decode(list, after) : null;
-    const t = accessTokensTable;
-    const byName = sql`lower(${t.name})`;
-    // kind as a literal, so SQLite can use the partial unique index (WHERE kind = 'ORGANIZATION')
-    const scope = and(eq(t.organizationId, organization.id), sql`${t.kind} = 'ORGANIZATION'`, includeDeleted ? undefined : isNull(t.deletedAt));
-    const rows = this.db
-      .select()
-      .from(t)
-      .where(and(scope, from ? gt(byName, String(from[0])) : undefined))
-      .orderBy(asc(byName))
-      .limit(size + 1)
-      .all();
-    return {
-      page: toPage(rows, size, (last) => this.cursors.encode(list, [(last.name ?? "").toLowerCase()])),
-      count: () => this.db.select({ n: count() }).from(t).where(scope).get()!.n,
-    };
   }
 
   /**

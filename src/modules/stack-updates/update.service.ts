@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { and, asc, count, desc, eq, gt, inArray, lt, max, sql } from "drizzle-orm";
+import { and, count, desc, eq, lt, max } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
@@ -7,28 +7,22 @@ import {
   type ResourceChangesValue,
   stacksTable,
   stackUpdatesTable,
-  updateEventsTable,
   type UpdateKindValue,
   type UpdateStatusValue,
 } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
-import { checkText, quote } from "../../lib/validation.js";
+import { checkText } from "../../lib/validation.js";
 import type { StackNode, UpdateRow } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { WebhookOutbox } from "../webhooks/webhook-outbox.js";
 import { updateEvent } from "../webhooks/webhook-payloads.js";
 import { fullName, type StackService } from "../stacks/stack.service.js";
 import { checkState } from "../stacks/stack-state.js";
-import { type EngineEventTypeValue, knownEngineEventType } from "./engine-events.js";
+import { type StoredEvent, UpdateEventLog } from "./update-events.js";
 import type { ResourceChangesInput, UpdateEventInput } from "./update.inputs.js";
 
-export const MAX_EVENTS_PER_APPEND = 1000;
-const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
-/** A page of events stops early (hasNextPage stays true) once its payloads pass this size. */
-const EVENT_PAGE_BYTE_BUDGET = 4 * 1024 * 1024;
-const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/;
 const ENDED: readonly UpdateStatusValue[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
 
 /** How a running update is asked to end (completeUpdate, completeStackUpdate). */
@@ -38,14 +32,6 @@ export interface UpdateEnd {
   readonly status: UpdateStatusValue;
   readonly resourceChanges?: ResourceChangesInput | null;
   readonly state?: unknown;
-}
-
-export interface StoredEvent {
-  sequence: number;
-  timestamp: Date;
-  type: string;
-  engineEventType: EngineEventTypeValue | null;
-  payload: unknown;
 }
 
 function actorName(caller: Caller): { requestedBy: string; userId: string | null; tokenId: string | null } {
@@ -75,8 +61,7 @@ function checkResourceChanges(input: ResourceChangesInput | null | undefined): R
 
 /** Updates of a stack and their engine events: start, append, complete, cancel, history. */
 export class UpdateService {
-  private readonly insertEvent;
-  private readonly storedEvents;
+  private readonly eventLog;
 
   constructor(
     private readonly db: Db,
@@ -85,17 +70,7 @@ export class UpdateService {
     private readonly stacks: StackService,
     private readonly outbox: WebhookOutbox,
   ) {
-    const p = (name: string) => sql.placeholder(name);
-    this.insertEvent = db
-      .insert(updateEventsTable)
-      .values({ updateId: p("updateId"), sequence: p("sequence"), timestamp: p("timestamp"), type: p("type"), payload: p("payload") })
-      .prepare();
-    const e = updateEventsTable;
-    this.storedEvents = db
-      .select({ sequence: e.sequence, type: e.type, payload: e.payload })
-      .from(e)
-      .where(and(eq(e.updateId, p("updateId")), inArray(e.sequence, sql`(select value from json_each(${p("sequences")}))`)))
-      .prepare();
+    this.eventLog = new UpdateEventLog(db, cursors);
   }
 
   /** A RUNNING update with the stack's next version; one non-preview update at a time. */
@@ -146,77 +121,10 @@ export class UpdateService {
    * Stores the events not stored yet; only while the update runs. Idempotent by sequence: an
    * event resent with the same type and payload changes nothing (also after the update ended,
    * so a retried last batch succeeds), one resent with another type or payload is CONFLICT.
-   * The stored events of the batch are read in one query.
    */
   append(update: UpdateRow, events: UpdateEventInput[]): number {
-    if (events.length > MAX_EVENTS_PER_APPEND) {
-      throw new BadUserInputError(`at most ${MAX_EVENTS_PER_APPEND} events per call: send them in batches`, { field: "input.events" });
-    }
-    const now = Date.now();
-    const indexOf = new Map<number, number>();
-    const rows = events.map((event, i) => {
-      const at = `input.events[${i}]`;
-      if (!Number.isInteger(event.sequence) || event.sequence < 0) {
-        throw new BadUserInputError(`events[${i}].sequence must be an integer ≥ 0`, { field: `${at}.sequence` });
-      }
-      const first = indexOf.get(event.sequence);
-      if (first !== undefined) {
-        throw new BadUserInputError(`events[${first}] and events[${i}] both have sequence ${event.sequence}: a batch sends each sequence once`, {
-          field: `${at}.sequence`,
-        });
-      }
-      indexOf.set(event.sequence, i);
-      if (!EVENT_TYPE_PATTERN.test(event.type)) {
-        throw new BadUserInputError(`events[${i}].type ${quote(event.type)} is not an event type, e.g. stdoutEvent`, { field: `${at}.type` });
-      }
-      if (event.payload === undefined || event.payload === null) {
-        throw new BadUserInputError(`events[${i}].payload is required`, { field: `${at}.payload` });
-      }
-      const payload = JSON.stringify(event.payload);
-      if (Buffer.byteLength(payload) > MAX_EVENT_PAYLOAD_BYTES) {
-        throw new BadUserInputError(`events[${i}].payload is larger than ${MAX_EVENT_PAYLOAD_BYTES / 1024} KiB`, { field: `${at}.payload` });
-      }
-      return {
-        updateId: update.id,
-        sequence: event.sequence,
-        timestamp: event.timestamp ?? new Date(now),
-        type: event.type,
-        payload,
-      };
-    });
-    return writeTransaction(this.db, (tx) => {
-      const status = this.currentStatus(tx, update);
-      const stored = rows.length === 0 ? [] : this.storedEvents.all({ updateId: update.id, sequences: JSON.stringify(rows.map((r) => r.sequence)) });
-      const storedBySequence = new Map(stored.map((row) => [row.sequence, row]));
-      for (const row of rows) {
-        const before = storedBySequence.get(row.sequence);
-        if (before) this.refuseChangedResend(before, row, indexOf.get(row.sequence)!);
-      }
-      const fresh = rows.filter((row) => !storedBySequence.has(row.sequence));
-      if (fresh.length > 0 && status !== "RUNNING") {
-        throw new ConflictError(`update ${update.version} already ended (${status}): events can be appended only while it runs`);
-      }
-      for (const row of fresh) this.insertEvent.run(row);
-      return fresh.length;
-    });
-  }
-
-  /** CONFLICT when a resent sequence carries another type or payload than the stored one. */
-  private refuseChangedResend(stored: { sequence: number; type: string; payload: string }, sent: { type: string; payload: string }, index: number): void {
-    const field = `input.events[${index}]`;
-    if (stored.type !== sent.type) {
-      throw new ConflictError(
-        `event sequence ${stored.sequence} is already stored with type ${quote(stored.type)}, not ${quote(sent.type)}: a resent event must be the same; new events need new sequences`,
-        { field: `${field}.type` },
-      );
-    }
-    // the same JSON text is the same payload; otherwise compare values (key order does not count)
-    if (stored.payload !== sent.payload && !isDeepStrictEqual(JSON.parse(stored.payload), JSON.parse(sent.payload))) {
-      throw new ConflictError(
-        `event sequence ${stored.sequence} is already stored with another payload: a resent event must be the same; new events need new sequences`,
-        { field: `${field}.payload` },
-      );
-    }
+    const rows = this.eventLog.check(update, events);
+    return writeTransaction(this.db, (tx) => this.eventLog.store(update, this.currentStatus(tx, update), rows));
   }
 
   /**
@@ -317,38 +225,7 @@ export class UpdateService {
 
   /** Engine events in sequence order; pages of up to 1,000. */
   events(update: UpdateRow, first: number | null, after: string | null): { page: Page<StoredEvent>; count: () => number } {
-    const size = pageSize(first, { fallback: 100, max: 1000 });
-    const from = after ? this.cursors.decode(`events:${update.id}`, after) : null;
-    const e = updateEventsTable;
-    const stored = this.db
-      .select({ sequence: e.sequence, timestamp: e.timestamp, type: e.type, payload: e.payload })
-      .from(e)
-      .where(and(eq(e.updateId, update.id), from ? gt(e.sequence, Number(from[0])) : undefined))
-      .orderBy(asc(e.sequence))
-      .limit(size + 1)
-      .all();
-    // up to `size` events, fewer when their payloads pass the byte budget (the rest come next)
-    let take = 0;
-    let bytes = 0;
-    while (take < size && take < stored.length) {
-      const next = stored[take]!.payload.length;
-      if (take > 0 && bytes + next > EVENT_PAGE_BYTE_BUDGET) break;
-      bytes += next;
-      take++;
-    }
-    const nodes = stored
-      .slice(0, take)
-      .map((row) => ({ ...row, engineEventType: knownEngineEventType(row.type), payload: JSON.parse(row.payload) as unknown }));
-    const last = nodes[nodes.length - 1];
-    const page: Page<StoredEvent> = {
-      nodes,
-      hasNextPage: take < stored.length,
-      endCursor: last ? this.cursors.encode(`events:${update.id}`, [last.sequence]) : null,
-    };
-    return {
-      page,
-      count: () => this.db.select({ n: count() }).from(e).where(eq(e.updateId, update.id)).get()!.n,
-    };
+    return this.eventLog.page(update, first, after);
   }
 
   /** The audit event and the webhook event of an update that ended. */

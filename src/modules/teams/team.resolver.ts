@@ -164,9 +164,9 @@ export class OrganizationTeamsResolver {
   ): TeamConnection {
     const cursors = new ListCursors(ctx.services.cursors, `teams:${organization.id}`);
     const request = cursors.request(first, after);
-    const page = cursors.page(ctx.services.teams.page(organization, request), request.size, (team) => [team.name.toLowerCase()]);
+    const page = cursors.page(ctx.services.teamLists.page(organization, request), request.size, (team) => [team.name.toLowerCase()]);
     return new TeamConnection({ ...page, nodes: page.nodes.map((team) => ({ ...team, organization })) }, () =>
-      ctx.services.teams.count(organization),
+      ctx.services.teamLists.count(organization),
     );
   }
 
