@@ -20,6 +20,18 @@ export interface HttpHead {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Where in the operation's arguments the value an error is about sits, as a console ties an
+ * error to a form field: `input.stack`, `input.events[3].payload`, `first`. It is the path of
+ * the argument as the client sent it: `input.` for a mutation's input object.
+ */
+export type FieldPath = string;
+
+export interface InputErrorOptions {
+  /** Shown as `extensions.field`. */
+  readonly field?: FieldPath;
+}
+
 /** An error meant for the client: its message and code are shown as they are. */
 export abstract class AppError extends GraphQLError {
   abstract readonly code: ErrorCode;
@@ -28,11 +40,14 @@ export abstract class AppError extends GraphQLError {
     code: ErrorCode,
     message: string,
     readonly http?: HttpHead,
+    readonly field?: FieldPath,
   ) {
     super(message, {
-      extensions: http
-        ? { code, http: { status: http.status, headers: new HeaderMap(Object.entries(http.headers ?? {})) } }
-        : { code },
+      extensions: {
+        code,
+        ...(field === undefined ? {} : { field }),
+        ...(http ? { http: { status: http.status, headers: new HeaderMap(Object.entries(http.headers ?? {})) } } : {}),
+      },
     });
     Object.setPrototypeOf(this, new.target.prototype);
   }
@@ -62,19 +77,26 @@ export class NotFoundError extends AppError {
   }
 }
 
-/** Invalid names, values, URLs, secrets, dates, page sizes, statuses. */
+/**
+ * Invalid names, values, URLs, secrets, dates, page sizes: something a change to the input
+ * fixes. `field` names the input it is about, when it is about one.
+ */
 export class BadUserInputError extends AppError {
   readonly code = "BAD_USER_INPUT" as const;
-  constructor(message: string) {
-    super("BAD_USER_INPUT", message);
+  constructor(message: string, options: InputErrorOptions = {}) {
+    super("BAD_USER_INPUT", message, undefined, options.field);
   }
 }
 
-/** A name already taken, a member added twice, an update already running. */
+/**
+ * The request is well-formed but the current state refuses it: a name already taken, a
+ * member added twice, an update already running or already ended with another outcome, the
+ * last admin. `field` names the input it is about, when it is about one (a taken name).
+ */
 export class ConflictError extends AppError {
   readonly code = "CONFLICT" as const;
-  constructor(message: string) {
-    super("CONFLICT", message);
+  constructor(message: string, options: InputErrorOptions = {}) {
+    super("CONFLICT", message, undefined, options.field);
   }
 }
 

@@ -3,6 +3,7 @@ import { Authenticator } from "./auth/authenticate.js";
 import type { Db } from "./db/client.js";
 import { deriveKey } from "./lib/server-key.js";
 import { CursorCodec } from "./lib/pagination.js";
+import { AccessTokenLists } from "./modules/access-tokens/access-token-lists.js";
 import { AccessTokenService } from "./modules/access-tokens/access-token.service.js";
 import { AuditLogService } from "./modules/audit/audit.service.js";
 import { AuditWriter } from "./modules/audit/audit.writer.js";
@@ -11,6 +12,7 @@ import { OrganizationService } from "./modules/organizations/organization.servic
 import { StackTagService } from "./modules/stack-tags/tag.service.js";
 import { UpdateService } from "./modules/stack-updates/update.service.js";
 import { StackService } from "./modules/stacks/stack.service.js";
+import { TeamLists } from "./modules/teams/team-lists.js";
 import { TeamService } from "./modules/teams/team.service.js";
 import { WebhookOutbox } from "./modules/webhooks/webhook-outbox.js";
 import { type SenderOptions, WebhookSender } from "./modules/webhooks/webhook-sender.js";
@@ -40,6 +42,7 @@ export function createServices(db: Db, serverKey: Buffer, options: ServiceOption
     authenticator: new Authenticator(db),
     accessQueries: new AccessQueries(db),
     tokens,
+    tokenLists: new AccessTokenLists(db, cursors),
     users,
     organizations: new OrganizationService(db, audit),
     members: new MemberService(db, audit, cursors, users),
@@ -47,6 +50,7 @@ export function createServices(db: Db, serverKey: Buffer, options: ServiceOption
     tags: new StackTagService(db, audit),
     updates: new UpdateService(db, audit, cursors, stacks, outbox),
     teams: new TeamService(db, audit, users),
+    teamLists: new TeamLists(db),
     auditLog: new AuditLogService(db, audit, cursors),
     outbox,
     webhookSecrets,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { runAdminCli } from "../src/cli/admin.js";
+import { DATE_TIME_FORMS } from "../src/lib/date-time.js";
 import { createOrg, createUser } from "./support/factories.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -157,6 +158,12 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     const badDate = cli("set-subscription", "--org", org.name, "--tier", "TEAM", "--trial-ends", "next week");
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toMatch(/"next week" is not a date: give an ISO 8601 date/);
+    // the API's forms (src/lib/date-time.ts): a time needs its zone; seconds may be left out
+    const noZone = cli("set-subscription", "--org", org.name, "--tier", "TEAM", "--trial-ends", "2099-01-31T12:00");
+    expect(noZone.code).toBe(2);
+    expect(noZone.stderr).toContain(DATE_TIME_FORMS);
+    const short = cli("set-subscription", "--org", org.name, "--tier", "BUSINESS_CRITICAL", "--trial-ends", "2099-01-31T12:00+02:00");
+    expect(short.json().organization.trialEndsAt).toBe("2099-01-31T10:00:00.000Z");
     const past = cli("set-subscription", "--org", org.name, "--tier", "TEAM", "--trial-ends", "2001-01-01");
     expect(past.stderr).toMatch(/in the past/);
     const missing = cli("set-subscription", "--org", org.name);

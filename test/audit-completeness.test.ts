@@ -7,6 +7,7 @@ import { buildBareSchema } from "../src/graphql/schema.js";
 import { AUDIT_EVENTS, type AuditEventId } from "../src/modules/audit/audit-events.js";
 import { errorCodes, lastAuditId } from "./support/assertions.js";
 import { contractFile } from "./support/contract.js";
+import { EXTRA_OPERATIONS, EXTRA_ROWS } from "./support/extra-operations.js";
 import { OPERATIONS } from "./support/operations.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { createWorld } from "./support/world.js";
@@ -25,10 +26,14 @@ const EXPECTED: Record<string, AuditEventId[] | { none: string }> = {
   updateTeamMembership: ["team-membership-changed"],
   grantTeamStackAccess: ["team-stack-permission-granted"],
   revokeTeamStackAccess: ["team-stack-permission-revoked"],
+  setTeamStackGrant: ["team-stack-permission-granted"],
+  removeTeamStackGrant: ["team-stack-permission-revoked"],
   createPersonalAccessToken: { none: "personal tokens belong to no organization (Pulumi's catalog has no such event)" },
   deletePersonalAccessToken: { none: "personal tokens belong to no organization" },
+  revokePersonalAccessToken: { none: "personal tokens belong to no organization" },
   createOrganizationAccessToken: ["organization-token-created"],
   deleteOrganizationAccessToken: ["organization-token-deleted"],
+  revokeOrganizationAccessToken: ["organization-token-deleted"],
   createStack: ["stack-created"],
   deleteStack: ["stack-deleted"],
   transferStack: ["stack-transferred-to-organization", "stack-transferred-from-organization"],
@@ -38,7 +43,9 @@ const EXPECTED: Record<string, AuditEventId[] | { none: string }> = {
   startUpdate: ["stack-update-started"],
   appendUpdateEvents: { none: "engine telemetry, bracketed by stack-update-started and -completed" },
   completeUpdate: ["stack-update-completed"],
+  completeStackUpdate: ["stack-update-completed"],
   cancelUpdate: ["stack-update-canceled"],
+  cancelStackUpdate: ["stack-update-canceled"],
   createWebhook: ["webhook-created"],
   updateWebhook: ["webhook-updated"],
   deleteWebhook: ["webhook-deleted"],
@@ -48,6 +55,7 @@ const EXPECTED: Record<string, AuditEventId[] | { none: string }> = {
 const matrix: { operations: Array<{ operation: string; admin: boolean; orgToken: boolean; siteAdmin?: boolean }> } = JSON.parse(
   readFileSync(contractFile("permissions.json"), "utf8"),
 );
+const ALL_OPERATIONS = { ...OPERATIONS, ...EXTRA_OPERATIONS };
 
 let server: TestServer;
 beforeAll(async () => {
@@ -60,8 +68,8 @@ it("every Mutation field has an audit expectation", () => {
   expect(fields.filter((f) => !(f in EXPECTED))).toEqual([]);
 });
 
-const cases = matrix.operations
-  .filter((row) => row.operation.startsWith("Mutation.") && row.operation in OPERATIONS)
+const cases = [...matrix.operations, ...EXTRA_ROWS]
+  .filter((row) => row.operation.startsWith("Mutation.") && row.operation in ALL_OPERATIONS)
   .flatMap((row) => {
     const field = row.operation.replace(/^Mutation\./, "").replace(/ \(.*\)$/, "");
     const actors: Array<"admin" | "orgToken" | "siteAdmin"> = [];
@@ -74,7 +82,7 @@ const cases = matrix.operations
 describe.each(cases)("$operation as $as", ({ operation, field, as }) => {
   it("writes exactly its events, attributed to the caller, with the catalogue's flags", async () => {
     const world = createWorld(server);
-    const { query, variables } = OPERATIONS[operation]!.request(world, as);
+    const { query, variables } = ALL_OPERATIONS[operation]!.request(world, as);
     const before = lastAuditId(server);
     const res = await server.gql(query, variables, { token: world.tokenOf(as) });
     expect(errorCodes(res), res.raw).toEqual([]);

@@ -86,14 +86,14 @@ describe("removeOrganizationMember", () => {
     expect(after.body.data!.organization).toBeNull();
   });
 
-  it("refuses a non-member (NOT_FOUND) and the last admin (BAD_USER_INPUT)", async () => {
+  it("refuses a non-member (NOT_FOUND) and the last admin (CONFLICT: a state conflict, issue 13)", async () => {
     const org = createOrg(server);
     const stranger = createUser(server);
     const token = org.admin.token;
     expectError(await server.gql(REMOVE, { input: { organization: org.name, login: stranger.user.login } }, { token }), "NOT_FOUND");
     expectError(
       await server.gql(REMOVE, { input: { organization: org.name, login: org.admin.user.login } }, { token }),
-      "BAD_USER_INPUT",
+      "CONFLICT",
       /last admin/,
     );
     const second = addMember(server, org, "ADMIN");
@@ -117,7 +117,7 @@ describe("updateOrganizationMemberRole", () => {
   it("never demotes the last admin", async () => {
     const org = createOrg(server);
     const input = { organization: org.name, login: org.admin.user.login, role: "MEMBER" };
-    expectError(await server.gql(ROLE, { input }, { token: org.admin.token }), "BAD_USER_INPUT", /last admin/);
+    expectError(await server.gql(ROLE, { input }, { token: org.admin.token }), "CONFLICT", /last admin/);
     addMember(server, org, "ADMIN");
     expectOk(await server.gql(ROLE, { input }, { token: org.admin.token }));
   });

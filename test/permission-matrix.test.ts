@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCodes } from "./support/assertions.js";
 import { contractFile } from "./support/contract.js";
+import { EXTRA_OPERATIONS, EXTRA_ROWS } from "./support/extra-operations.js";
 import { OPERATIONS } from "./support/operations.js";
 import type { PermissionRow } from "./support/permission-matrix-table.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
@@ -42,9 +43,13 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-it("knows how to call every row of permissions.json", () => {
+it("knows how to call every row of permissions.json, and every operation added beyond it", () => {
   expect(matrix.operations.map((row) => row.operation).filter((op) => !(op in OPERATIONS))).toEqual([]);
+  expect(EXTRA_ROWS.map((row) => row.operation).filter((op) => !(op in EXTRA_OPERATIONS))).toEqual([]);
+  expect(EXTRA_ROWS.filter((row) => matrix.operations.some((r) => r.operation === row.operation))).toEqual([]);
 });
+
+const ALL_OPERATIONS = { ...OPERATIONS, ...EXTRA_OPERATIONS };
 
 const PRINCIPALS: PrincipalName[] = [
   ...CONTRACT_PRINCIPALS,
@@ -56,11 +61,11 @@ const PRINCIPALS: PrincipalName[] = [
   "unentitledOrgToken",
 ];
 
-describe.each(matrix.operations)("$operation", (row) => {
+describe.each([...matrix.operations, ...EXTRA_ROWS])("$operation", (row) => {
   const cases = PRINCIPALS.map((as) => ({ as, allowed: expected(row, as) })).filter((c) => c.allowed !== undefined);
   it.each(cases)("$as → allowed: $allowed", async ({ as, allowed }) => {
     const world = createWorld(server);
-    const operation = OPERATIONS[row.operation]!;
+    const operation = ALL_OPERATIONS[row.operation]!;
     const { query, variables } = operation.request(world, as);
     const res = await server.gql(query, variables, { token: world.tokenOf(as) });
     const codes = errorCodes(res);

@@ -5,7 +5,8 @@
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { parse, type OperationDefinitionNode } from "graphql";
+import { NoDeprecatedCustomRule, parse, type OperationDefinitionNode, validate } from "graphql";
+import { buildBareSchema } from "../src/graphql/schema.js";
 import type { Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { playgroundCsp } from "../src/http/playground.js";
@@ -130,6 +131,11 @@ describe("GET /graphql from a browser", () => {
       expect(res.json().errors, operationName).toBeUndefined();
       expect(res.statusCode).toBe(200);
     }
+  });
+
+  it("shows newcomers no deprecated field or argument", () => {
+    const errors = validate(buildBareSchema(), parse(EXAMPLE_OPERATIONS), [NoDeprecatedCustomRule]);
+    expect(errors.map((e) => e.message)).toEqual([]);
   });
 });
 

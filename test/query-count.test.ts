@@ -1,5 +1,6 @@
-// No N+1: a page of 100 stacks (with tags, permission, last update) or of 100 updates
-// (with their resource changes) costs the same number of SQL statements as a page of 10.
+// No N+1: a page of 100 stacks (with tags, permission, last update), of 100 updates (with
+// their resource changes) or of 100 teams (each with a page of its members and stack grants,
+// and their counts) costs the same number of SQL statements as a page of 10.
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectOk } from "./support/assertions.js";
@@ -99,5 +100,31 @@ describe("statement count", () => {
     const forLarge = await statementsFor(query, { org: b.name, project: sb.project, name: sb.stack }, b.admin.token);
     expect(forLarge).toBe(forSmall);
     expect(forLarge).toBeLessThanOrEqual(CEILING);
+  });
+
+  it("is the same for 10 and 100 teams, each with a page of members and of stack grants and their totals", async () => {
+    const TEAMS = `query ($org: String!) { organization(name: $org) { teamsConnection(first: 100) { totalCount nodes {
+      name
+      membersConnection(first: 3) { totalCount pageInfo { hasNextPage endCursor } nodes { login email } }
+      stackGrantsConnection(first: 3) { totalCount nodes { projectName permission stack { fullyQualifiedName viewerPermission tags { name } } } }
+    } } } }`;
+    const orgWithTeams = (n: number) => {
+      const org = createOrg(server);
+      const members = [addMember(server, org), addMember(server, org), addMember(server, org), addMember(server, org)];
+      const stacks = Array.from({ length: 4 }, () => createStack(server, org));
+      for (let i = 0; i < n; i++) {
+        const team = createTeam(server, org, { members: members.slice(0, 1 + (i % 4)) });
+        for (const stack of stacks.slice(0, 1 + (i % 4))) grant(server, org, team.name, stack, "READ");
+      }
+      return { org, member: members[0]! };
+    };
+    const small = orgWithTeams(10);
+    const large = orgWithTeams(100);
+    for (const as of ["admin", "member"] as const) {
+      const forSmall = await statementsFor(TEAMS, { org: small.org.name }, as === "admin" ? small.org.admin.token : small.member.token);
+      const forLarge = await statementsFor(TEAMS, { org: large.org.name }, as === "admin" ? large.org.admin.token : large.member.token);
+      expect(forLarge, as).toBe(forSmall);
+      expect(forLarge, as).toBeLessThanOrEqual(CEILING + 4);
+    }
   });
 });

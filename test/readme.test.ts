@@ -71,7 +71,7 @@ it("runs them in an empty directory, from nothing to a CI job with an org token"
             { name: "owner", value: "platform" },
             { name: "pulumi:project", value: "web" },
           ],
-          updates: { nodes: [{ version: 1, status: "SUCCEEDED", requestedBy: "ci" }] },
+          updates: { nodes: [{ version: 1, status: "SUCCEEDED", startedBy: { kind: "ORGANIZATION_TOKEN", name: "ci" } }] },
         },
       },
     },

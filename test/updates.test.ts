@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
+import { auditEventsOf, expectError, expectFieldError, expectOk } from "./support/assertions.js";
 import { addMember, createOrg, createOrgToken, createStack, type StackFixture, startUpdate } from "./support/factories.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -15,6 +15,10 @@ const COMPLETE = `mutation ($input: CompleteUpdateInput!) {
   completeUpdate(input: $input) { id version status endedAt resourceChanges { create update delete same replace } }
 }`;
 const CANCEL = `mutation ($id: ID!) { cancelUpdate(updateId: $id) { id status endedAt } }`;
+const COMPLETE_STACK_UPDATE = `mutation ($input: CompleteStackUpdateInput!) {
+  completeStackUpdate(input: $input) { id version status endedAt resourceChanges { create update delete same replace } }
+}`;
+const CANCEL_STACK_UPDATE = `mutation ($input: CancelStackUpdateInput!) { cancelStackUpdate(input: $input) { id status endedAt } }`;
 const VARIABLES = { first: "Int", after: "String", version: "Int!" };
 /** A query of one stack's fields, declaring the variables the selection uses. */
 const STACK = (selection: string) => {
@@ -136,7 +140,7 @@ describe("appendUpdateEvents", () => {
     const { stack, token } = setup();
     const update = await start(token, stack);
     expect((await append(token, update.id, batch(0, 10))).body.data!.appendUpdateEvents).toBe(10);
-    expect((await append(token, update.id, batch(0, 10, () => ({ message: "changed" })))).body).toEqual({ data: { appendUpdateEvents: 0 } });
+    expect((await append(token, update.id, batch(0, 10))).body).toEqual({ data: { appendUpdateEvents: 0 } });
     expect((await append(token, update.id, batch(5, 10))).body.data!.appendUpdateEvents).toBe(5);
     const stored = await storedEvents(token, stack, update.version);
     expect(stored.totalCount).toBe(15);
@@ -150,17 +154,48 @@ describe("appendUpdateEvents", () => {
     expect(stored.nodes[0].timestamp).toMatch(/^\d{4}-.*Z$/);
   });
 
-  it("stores events only while the update runs", async () => {
+  it("stores new events only while the update runs (CONFLICT after); a resend of stored ones still counts 0", async () => {
     const { stack, token } = setup();
     const done = await start(token, stack);
     expectOk(await append(token, done.id, batch(0, 3)));
     expectOk(await complete(token, { updateId: done.id, status: "SUCCEEDED" }));
-    expectError(await append(token, done.id, batch(3, 1)), "BAD_USER_INPUT");
+    expectError(await append(token, done.id, batch(3, 1)), "CONFLICT", /update 1 already ended \(SUCCEEDED\)/);
+    // the last batch retried after the update ended (its response was lost): nothing to do
+    expect((await append(token, done.id, batch(0, 3))).body).toEqual({ data: { appendUpdateEvents: 0 } });
+    // … but not when it carries a new event too
+    expectError(await append(token, done.id, batch(2, 2)), "CONFLICT", /already ended/);
     const cancelled = await start(token, stack);
     expectOk(await server.gql(CANCEL, { id: cancelled.id }, { token }));
-    expectError(await append(token, cancelled.id, batch(0, 1)), "BAD_USER_INPUT");
+    expectError(await append(token, cancelled.id, batch(0, 1)), "CONFLICT", /already ended \(CANCELLED\)/);
     expect((await storedEvents(token, stack, done.version)).totalCount).toBe(3);
     expect((await storedEvents(token, stack, cancelled.version)).totalCount).toBe(0);
+  });
+
+  it("refuses a resent sequence with another payload or type (CONFLICT naming it), storing nothing of the batch", async () => {
+    const { stack, token } = setup();
+    const update = await start(token, stack);
+    expectOk(await append(token, update.id, batch(0, 5)));
+    // the same values with the keys in another order are the same payload
+    const reordered = [{ sequence: 1, type: "stdoutEvent", payload: { message: "line 1" } }, { sequence: 9, type: "stdoutEvent", payload: { b: 1, a: 2 } }];
+    expect((await append(token, update.id, reordered)).body).toEqual({ data: { appendUpdateEvents: 1 } });
+    expect((await append(token, update.id, [{ sequence: 9, type: "stdoutEvent", payload: { a: 2, b: 1 } }])).body).toEqual({
+      data: { appendUpdateEvents: 0 },
+    });
+    const changedPayload = [...batch(5, 2), ...batch(0, 4, (seq) => ({ message: seq === 3 ? "changed" : `line ${seq}` }))];
+    expectFieldError(await append(token, update.id, changedPayload), "CONFLICT", "input.events[5].payload", /event sequence 3 is already stored with another payload/);
+    const changedType = [{ sequence: 2, type: "diagnosticEvent", payload: { message: "line 2" } }];
+    expectFieldError(await append(token, update.id, changedType), "CONFLICT", "input.events[0].type", /sequence 2 .*"stdoutEvent", not "diagnosticEvent"/);
+    const stored = await storedEvents(token, stack, update.version);
+    expect(stored.nodes.map((e: any) => e.sequence)).toEqual([0, 1, 2, 3, 4, 9]);
+    expect(stored.nodes[3]).toMatchObject({ type: "stdoutEvent", payload: { message: "line 3" } });
+  });
+
+  it("refuses a batch that holds one sequence twice (BAD_USER_INPUT about the second), storing nothing of it", async () => {
+    const { stack, token } = setup();
+    const update = await start(token, stack);
+    const twice = [...batch(0, 3), { sequence: 1, type: "stdoutEvent", payload: { message: "line 1" } }];
+    expectFieldError(await append(token, update.id, twice), "BAD_USER_INPUT", "input.events[3].sequence", /events\[1\] and events\[3\] both have sequence 1/);
+    expect((await storedEvents(token, stack, update.version)).totalCount).toBe(0);
   });
 
   it("refuses a batch over 1,000 events and any invalid event, storing nothing of the batch", async () => {
@@ -216,17 +251,62 @@ describe("completeUpdate and cancelUpdate", () => {
     expect((await start(token, stack)).version).toBe(5);
   });
 
-  it("refuses RUNNING as a status and an update that already ended (BAD_USER_INPUT)", async () => {
+  it("refuses RUNNING as a status (BAD_USER_INPUT about input.status)", async () => {
     const { stack, token } = setup();
     const update = await start(token, stack);
-    expectError(await complete(token, { updateId: update.id, status: "RUNNING" }), "BAD_USER_INPUT");
+    expectFieldError(await complete(token, { updateId: update.id, status: "RUNNING" }), "BAD_USER_INPUT", "input.status");
     expect(await updateOf(token, stack, 1, "{ status }")).toEqual({ status: "RUNNING" });
-    expectOk(await complete(token, { updateId: update.id, status: "FAILED" }));
-    for (const status of ["SUCCEEDED", "FAILED", "CANCELLED"]) {
-      expectError(await complete(token, { updateId: update.id, status }), "BAD_USER_INPUT", /already ended/);
+  });
+
+  it("answer a retry with the same outcome with the update as it is; another outcome is CONFLICT", async () => {
+    const { org, stack, token } = setup();
+    const update = await start(token, stack);
+    const changes = { create: 1, update: 0, delete: 0, same: 2, replace: 0 };
+    const first = await complete(token, { updateId: update.id, status: "FAILED", resourceChanges: changes });
+    expectOk(first);
+    const before = auditEventsOf(server, org.organization.id).length;
+    // the same call again, as after a lost response: the same answer, nothing written
+    const again = await complete(token, { updateId: update.id, status: "FAILED", resourceChanges: changes });
+    expect(again.body).toEqual(first.body);
+    expect((await complete(token, { updateId: update.id, status: "FAILED" })).body).toEqual(first.body);
+    const viaNew = await server.gql(COMPLETE_STACK_UPDATE, { input: { updateId: update.id, outcome: "FAILED" } }, { token });
+    expect(viaNew.body.data!.completeStackUpdate).toEqual(first.body.data!.completeUpdate);
+    expect(auditEventsOf(server, org.organization.id)).toHaveLength(before);
+    for (const status of ["SUCCEEDED", "CANCELLED"]) {
+      expectError(await complete(token, { updateId: update.id, status }), "CONFLICT", /update 1 already ended as FAILED: it cannot end as/);
     }
-    expectError(await server.gql(CANCEL, { id: update.id }, { token }), "BAD_USER_INPUT");
+    expectError(await complete(token, { updateId: update.id, status: "FAILED", resourceChanges: { create: 3 } }), "CONFLICT", /resourceChanges/);
+    expectError(await server.gql(CANCEL, { id: update.id }, { token }), "CONFLICT", /already ended as FAILED/);
+    expectError(await server.gql(CANCEL_STACK_UPDATE, { input: { updateId: update.id } }, { token }), "CONFLICT");
     expect(await updateOf(token, stack, 1, "{ status }")).toEqual({ status: "FAILED" });
+    expect(auditEventsOf(server, org.organization.id)).toHaveLength(before);
+  });
+
+  it("answer a repeated cancel with the cancelled update, and a completion as CANCELLED too", async () => {
+    const { org, stack, token } = setup();
+    const update = await start(token, stack);
+    const first = await server.gql(CANCEL_STACK_UPDATE, { input: { updateId: update.id } }, { token });
+    expectOk(first);
+    expect(first.body.data!.cancelStackUpdate).toMatchObject({ id: update.id, status: "CANCELLED" });
+    const before = auditEventsOf(server, org.organization.id).length;
+    expect((await server.gql(CANCEL_STACK_UPDATE, { input: { updateId: update.id } }, { token })).body).toEqual(first.body);
+    expect((await server.gql(CANCEL, { id: update.id }, { token })).body.data!.cancelUpdate).toEqual(first.body.data!.cancelStackUpdate);
+    expect((await complete(token, { updateId: update.id, status: "CANCELLED" })).body.data!.completeUpdate).toMatchObject({ status: "CANCELLED" });
+    expectError(await complete(token, { updateId: update.id, status: "SUCCEEDED" }), "CONFLICT");
+    expect(auditEventsOf(server, org.organization.id)).toHaveLength(before);
+  });
+
+  it("completeStackUpdate takes an outcome that cannot be RUNNING, with the same effects as completeUpdate", async () => {
+    const { org, stack, token } = setup();
+    const update = await start(token, stack);
+    const state = { deployment: { resources: [{ urn: "a" }, { urn: "b" }] } };
+    const running = await server.gql(COMPLETE_STACK_UPDATE, { input: { updateId: update.id, outcome: "RUNNING" } }, { token });
+    expectError(running, "BAD_USER_INPUT", /RUNNING/);
+    const res = await server.gql(COMPLETE_STACK_UPDATE, { input: { updateId: update.id, outcome: "SUCCEEDED", resourceChanges: { create: 2 }, state } }, { token });
+    expectOk(res);
+    expect(res.body.data!.completeStackUpdate).toMatchObject({ status: "SUCCEEDED", resourceChanges: { create: 2, update: 0 } });
+    expect(await readStack(token, stack, "resourceCount")).toEqual({ resourceCount: 2 });
+    expect(auditEventsOf(server, org.organization.id).at(-1)!.event).toBe("stack-update-completed");
   });
 
   it("stores resourceChanges (missing counts are 0) and refuses negative ones", async () => {

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from "../config.js";
 import { openDatabase } from "../db/client.js";
 import { ORGANIZATION_ROLES, type OrganizationRoleValue, SUBSCRIPTION_TIERS, type SubscriptionTierValue } from "../db/schema.js";
 import { AppError, NotFoundError } from "../errors.js";
+import { DATE_TIME_FORMS, parseDateTime } from "../lib/date-time.js";
 import { loadServerKey } from "../lib/server-key.js";
 import { quote } from "../lib/validation.js";
 import { organizationTokensEnabled } from "../modules/organizations/subscription.js";
@@ -33,15 +34,12 @@ const required = (values: Record<string, unknown>, name: string): string => {
 const CLI_LABEL = "admin CLI";
 const CLI_USER_AGENT = "gatehouse admin CLI";
 
-/** An ISO 8601 date or time (`2030-03-31`, `2030-03-31T12:00:00Z`), or null when the option is absent. */
+/** A date in the forms the API accepts (src/lib/date-time.ts), or null when the option is absent. */
 function optionalDate(values: Record<string, unknown>, name: string): Date | null {
   const value = values[name];
   if (value === undefined) return null;
-  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-  const date = typeof value === "string" && iso.test(value) ? new Date(value) : null;
-  if (!date || Number.isNaN(date.getTime())) {
-    throw new UsageError(`--${name} ${JSON.stringify(value)} is not a date: give an ISO 8601 date or time, e.g. 2030-03-31 or 2030-03-31T12:00:00Z`);
-  }
+  const date = typeof value === "string" ? parseDateTime(value) : null;
+  if (!date) throw new UsageError(`--${name} ${JSON.stringify(value)} is not a date: give ${DATE_TIME_FORMS}`);
   if (date.getTime() <= Date.now()) throw new UsageError(`--${name} ${value} is in the past: give a future date`);
   return date;
 }

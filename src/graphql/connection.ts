@@ -1,5 +1,6 @@
 // Connection types (CONTRACT.md §9): { nodes, pageInfo, totalCount }. totalCount is a
-// method so its COUNT query runs only when a client asks for it.
+// method so its COUNT query runs only when a client asks for it (through a DataLoader, for
+// connections under a list, so N parents cost one COUNT).
 import { type ClassType, Field, Int, ObjectType } from "type-graphql";
 import type { Page } from "../lib/pagination.js";
 
@@ -12,10 +13,12 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
+export type Count = () => number | Promise<number>;
+
 export interface ConnectionShape<T> {
   nodes: T[];
   pageInfo: PageInfo;
-  totalCount(): number;
+  totalCount(): number | Promise<number>;
 }
 
 export function Connection<T extends object>(nodeType: () => ClassType<T>) {
@@ -27,16 +30,16 @@ export function Connection<T extends object>(nodeType: () => ClassType<T>) {
     @Field(() => PageInfo)
     pageInfo: PageInfo;
 
-    readonly #count: () => number;
+    readonly #count: Count;
 
-    constructor(page: Page<T>, count: () => number) {
+    constructor(page: Page<T>, count: Count) {
       this.nodes = page.nodes;
       this.pageInfo = { hasNextPage: page.hasNextPage, endCursor: page.endCursor };
       this.#count = count;
     }
 
     @Field(() => Int, { description: "How many nodes the whole list holds (every page)." })
-    totalCount(): number {
+    totalCount(): number | Promise<number> {
       return this.#count();
     }
   }

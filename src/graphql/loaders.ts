@@ -7,6 +7,31 @@ import type { GrantRow } from "../modules/teams/team.service.js";
 import { usersWithVisibleEmail } from "../permissions/visibility.js";
 import type { Services } from "../services.js";
 
+/** A page of one parent's list, as a DataLoader key: the parent, the page size and where it starts. */
+export const pageKey = (parentId: string, size: number, from: readonly (string | number)[] | null): string =>
+  JSON.stringify([parentId, size, from]);
+
+/**
+ * Batches page requests of many parents: those asking the same (size, from) — typically the
+ * first page of every team of a list — are answered by one query.
+ */
+async function pagesOf<V>(
+  keys: readonly string[],
+  fetch: (parentIds: string[], size: number, from: readonly (string | number)[] | null) => Map<string, V[]>,
+): Promise<V[][]> {
+  const groups = new Map<string, { size: number; from: readonly (string | number)[] | null; parents: string[] }>();
+  const parsed = keys.map((key) => JSON.parse(key) as [string, number, (string | number)[] | null]);
+  for (const [parentId, size, from] of parsed) {
+    const group = JSON.stringify([size, from]);
+    let entry = groups.get(group);
+    if (!entry) groups.set(group, (entry = { size, from, parents: [] }));
+    entry.parents.push(parentId);
+  }
+  const results = new Map<string, Map<string, V[]>>();
+  for (const [group, { size, from, parents }] of groups) results.set(group, fetch(parents, size, from));
+  return parsed.map(([parentId, size, from]) => results.get(JSON.stringify([size, from]))!.get(parentId) ?? []);
+}
+
 function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | undefined)[] {
   const map = new Map(rows.map((row) => [keyOf(row), row]));
   return keys.map((key) => map.get(key));
@@ -20,12 +45,24 @@ const batchers = (services: Services, caller: Caller) => ({
     return ids.map((id) => tags.get(id) ?? []);
   },
   teamMembers: async (ids: readonly string[]): Promise<UserRow[][]> => {
-    const members = services.teams.membersOf(ids);
+    const members = services.teamLists.membersOf(ids);
     return ids.map((id) => members.get(id) ?? []);
   },
   teamGrants: async (ids: readonly string[]): Promise<GrantRow[][]> => {
-    const grants = services.teams.grantsOf(ids);
+    const grants = services.teamLists.grantsOf(ids);
     return ids.map((id) => grants.get(id) ?? []);
+  },
+  teamMemberPage: (keys: readonly string[]) =>
+    pagesOf(keys, (teams, size, from) => services.teamLists.memberPages(teams, size, from ? String(from[0]) : null)),
+  teamGrantPage: (keys: readonly string[]) =>
+    pagesOf(keys, (teams, size, from) => services.teamLists.grantPages(teams, size, from ? [String(from[0]), String(from[1])] : null)),
+  teamMemberCount: async (ids: readonly string[]) => {
+    const counts = services.teamLists.memberCounts(ids);
+    return ids.map((id) => counts.get(id) ?? 0);
+  },
+  teamGrantCount: async (ids: readonly string[]) => {
+    const counts = services.teamLists.grantCounts(ids);
+    return ids.map((id) => counts.get(id) ?? 0);
   },
   emailVisible: async (ids: readonly string[]) => {
     const visible = usersWithVisibleEmail(services.db, caller.principal, ids);
@@ -70,6 +107,18 @@ export class Loaders {
   }
   get teamGrants() {
     return this.get("teamGrants");
+  }
+  get teamMemberPage() {
+    return this.get("teamMemberPage");
+  }
+  get teamGrantPage() {
+    return this.get("teamGrantPage");
+  }
+  get teamMemberCount() {
+    return this.get("teamMemberCount");
+  }
+  get teamGrantCount() {
+    return this.get("teamGrantCount");
   }
   get emailVisible() {
     return this.get("emailVisible");

@@ -14,6 +14,7 @@ import { StackTagResolver } from "../modules/stack-tags/tag.resolver.js";
 import { StackHistoryResolver, StackUpdateResolver } from "../modules/stack-updates/update.resolver.js";
 import { OrganizationStacksResolver, StackResolver } from "../modules/stacks/stack.resolver.js";
 import { OrganizationTeamsResolver, TeamResolver, TeamStackGrantResolver } from "../modules/teams/team.resolver.js";
+import { ActorResolver } from "../modules/users/actor.type.js";
 import { UserResolver } from "../modules/users/user.resolver.js";
 import { ViewerResolver } from "../modules/viewer/viewer.resolver.js";
 import { OrganizationWebhooksResolver, WebhookResolver } from "../modules/webhooks/webhook.resolver.js";
@@ -24,6 +25,7 @@ import { DateTimeScalar } from "./scalars.js";
 export const RESOLVERS = [
   ViewerResolver,
   UserResolver,
+  ActorResolver,
   OrganizationResolver,
   MemberResolver,
   PersonalAccessTokenResolver,

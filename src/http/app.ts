@@ -55,6 +55,9 @@ export interface App {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** Response headers a console on another origin may read (beyond the CORS-safelisted ones). */
+export const EXPOSED_HEADERS = ["X-Request-Id", "Retry-After", "Content-Disposition"];
+
 function loggerOptions(options: AppOptions): FastifyServerOptions["logger"] {
   return {
     level: options.config.logLevel,
@@ -116,7 +119,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
       : null,
   );
   if (config.corsOrigins.length > 0) {
-    await fastify.register(cors, { origin: [...config.corsOrigins], credentials: false, maxAge: 600 });
+    // Origins match exactly (scheme, host, port: http://localhost:3000 is not http://127.0.0.1:3000).
+    // A refused origin gets no Access-Control-Allow-Origin, so the browser withholds the answer
+    // (and, for a preflighted request such as a JSON POST, never sends it). The hook runs on every
+    // request before any other, so refusals (401, 429, 413) carry the headers too and a console can
+    // read their code, request id and Retry-After.
+    await fastify.register(cors, {
+      origin: [...config.corsOrigins],
+      credentials: false,
+      maxAge: 600,
+      exposedHeaders: EXPOSED_HEADERS,
+    });
   }
 
   registerHealthRoutes(fastify, db);

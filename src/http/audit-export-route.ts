@@ -12,6 +12,7 @@ import { AccessRefusal } from "../permissions/refusal.js";
 import { recordRefusal } from "../permissions/refusal-recorder.js";
 import type { ExportFormat } from "../modules/audit/audit-formats.js";
 import type { Services } from "../services.js";
+import { DATE_TIME_FORMS, parseDateTime } from "../lib/date-time.js";
 
 interface ExportQuery {
   format?: string;
@@ -21,12 +22,11 @@ interface ExportQuery {
 
 const sendError = (reply: FastifyReply, status: number, error: AppError) => sendAppError(reply, error, status);
 
+/** The same date forms as the API's DateTime (src/lib/date-time.ts). */
 function parseDate(name: string, value: string | undefined): Date | null {
   if (value === undefined || value === "") return null;
-  const at = new Date(value);
-  if (!/^\d{4}-\d\d-\d\d(T[\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(value) || Number.isNaN(at.getTime())) {
-    throw new BadUserInputError(`${name} must be an ISO-8601 date-time, e.g. 2026-01-31T00:00:00Z`);
-  }
+  const at = parseDateTime(value);
+  if (!at) throw new BadUserInputError(`${name} must be ${DATE_TIME_FORMS}`, { field: name });
   return at;
 }
 
@@ -49,7 +49,7 @@ export function registerAuditExportRoute(fastify: FastifyInstance, services: Ser
       let until: Date | null;
       try {
         const asked = (request.query.format ?? "csv").toUpperCase();
-        if (asked !== "CSV" && asked !== "CEF") throw new BadUserInputError("format must be csv or cef");
+        if (asked !== "CSV" && asked !== "CEF") throw new BadUserInputError("format must be csv or cef", { field: "format" });
         format = asked;
         since = parseDate("since", request.query.since);
         until = parseDate("until", request.query.until);

@@ -13,7 +13,7 @@ export function sendAppError(reply: FastifyReply, error: AppError, fallbackStatu
   return reply
     .code(error.http?.status ?? fallbackStatus)
     .type("application/json; charset=utf-8")
-    .send({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+    .send({ errors: [{ message: error.message, extensions: { code: error.code, ...(error.field ? { field: error.field } : {}) } }] });
 }
 
 /**

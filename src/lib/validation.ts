@@ -1,7 +1,8 @@
 // Input rules shared by every module (CONTRACT.md §2, §3, §6). Each check throws
-// BAD_USER_INPUT with a message that says what is allowed.
+// BAD_USER_INPUT with a message that says what is allowed, naming the input it checked
+// (`field`, its path in the operation's arguments, e.g. "input.name").
 import { parseSecret } from "../auth/token-secret.js";
-import { BadUserInputError } from "../errors.js";
+import { BadUserInputError, type FieldPath } from "../errors.js";
 
 const NAME_CHARS = "letters, digits, _ . -";
 
@@ -23,59 +24,59 @@ export function quote(value: string): string {
   return JSON.stringify(shown);
 }
 
-function checkPattern(what: string, value: string, pattern: RegExp, rule: string): string {
-  if (!pattern.test(value)) throw new BadUserInputError(`invalid ${what} ${quote(value)}: use ${rule}`);
+function checkPattern(what: string, value: string, pattern: RegExp, rule: string, field: FieldPath): string {
+  if (!pattern.test(value)) throw new BadUserInputError(`invalid ${what} ${quote(value)}: use ${rule}`, { field });
   // A 40-character token secret is a valid name: refuse it rather than store and show it.
   if (SECRET_SHAPED.test(value)) {
-    throw new BadUserInputError(`invalid ${what}: it looks like an access token secret; pick another name`);
+    throw new BadUserInputError(`invalid ${what}: it looks like an access token secret; pick another name`, { field });
   }
   return value;
 }
 
 /** User logins, organization, team and organization token names: 1–40 of [A-Za-z0-9_.-]. */
-export const checkName = (what: string, value: string): string =>
-  checkPattern(what, value, /^[A-Za-z0-9_.-]{1,40}$/, `1–40 ${NAME_CHARS}`);
+export const checkName = (what: string, value: string, field: FieldPath): string =>
+  checkPattern(what, value, /^[A-Za-z0-9_.-]{1,40}$/, `1–40 ${NAME_CHARS}`, field);
 
 /** Stack and project names: 1–100 of [A-Za-z0-9_.-]. */
-export const checkStackName = (what: string, value: string): string =>
-  checkPattern(what, value, /^[A-Za-z0-9_.-]{1,100}$/, `1–100 ${NAME_CHARS}`);
+export const checkStackName = (what: string, value: string, field: FieldPath): string =>
+  checkPattern(what, value, /^[A-Za-z0-9_.-]{1,100}$/, `1–100 ${NAME_CHARS}`, field);
 
 /** Webhook names: 1–32 of [A-Za-z0-9._-]. */
-export const checkWebhookName = (value: string): string =>
-  checkPattern("webhook name", value, /^[A-Za-z0-9_.-]{1,32}$/, `1–32 ${NAME_CHARS}`);
+export const checkWebhookName = (value: string, field: FieldPath): string =>
+  checkPattern("webhook name", value, /^[A-Za-z0-9_.-]{1,32}$/, `1–32 ${NAME_CHARS}`, field);
 
 /** Free text shown to people (display names, descriptions): bounded, no control characters. */
-export function checkText(what: string, value: string, max: number, { allowEmpty = true } = {}): string {
-  if (!allowEmpty && value.trim() === "") throw new BadUserInputError(`${what} must not be empty`);
-  if (value.length > max) throw new BadUserInputError(`${what} is too long: at most ${max} characters`);
+export function checkText(what: string, value: string, max: number, field: FieldPath, { allowEmpty = true } = {}): string {
+  if (!allowEmpty && value.trim() === "") throw new BadUserInputError(`${what} must not be empty`, { field });
+  if (value.length > max) throw new BadUserInputError(`${what} is too long: at most ${max} characters`, { field });
   // A working token secret pasted into free text would be stored and shown: refuse it.
   for (const [candidate] of value.matchAll(TOKEN_SECRET_CANDIDATE)) {
-    if (parseSecret(candidate)) throw new BadUserInputError(`${what} holds an access token secret: remove it`);
+    if (parseSecret(candidate)) throw new BadUserInputError(`${what} holds an access token secret: remove it`, { field });
   }
   // Tabs and line breaks are fine in descriptions; other control characters are not.
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) {
-    throw new BadUserInputError(`${what} must not contain control characters`);
+    throw new BadUserInputError(`${what} must not contain control characters`, { field });
   }
   return value;
 }
 
-export function checkEmail(value: string): string {
+export function checkEmail(value: string, field: FieldPath): string {
   if (value.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(value)) {
-    throw new BadUserInputError(`invalid email ${quote(value)}`);
+    throw new BadUserInputError(`invalid email ${quote(value)}`, { field });
   }
   return value;
 }
 
 /** A token expiry: in the future and at most two years away; null or undefined: never expires. */
-export function checkExpiry(expiresAt: Date | null | undefined, now: number = Date.now()): Date | null {
+export function checkExpiry(expiresAt: Date | null | undefined, field: FieldPath, now: number = Date.now()): Date | null {
   if (expiresAt === null || expiresAt === undefined) return null;
   const at = expiresAt.getTime();
-  if (Number.isNaN(at)) throw new BadUserInputError("expiresAt is not a valid date");
-  if (at <= now) throw new BadUserInputError("expiresAt must be in the future");
+  if (Number.isNaN(at)) throw new BadUserInputError("expiresAt is not a valid date", { field });
+  if (at <= now) throw new BadUserInputError("expiresAt must be in the future", { field });
   const limit = new Date(now);
   limit.setUTCFullYear(limit.getUTCFullYear() + 2);
   if (at > limit.getTime()) {
-    throw new BadUserInputError(`expiresAt must be at most two years away (before ${limit.toISOString()})`);
+    throw new BadUserInputError(`expiresAt must be at most two years away (before ${limit.toISOString()})`, { field });
   }
   return expiresAt;
 }

@@ -65,7 +65,11 @@ export const permissionRules = {
     viewer: isAuthenticated,
     // Null for outsiders rather than an error: the resolver answers from the Access memo.
     organization: isAuthenticated,
+    // Null when the caller cannot READ it (or is not in its organization), as for organization.
+    stack: isAuthenticated,
+    stackUpdate: isAuthenticated,
     personalAccessTokens: isUser,
+    personalAccessTokensConnection: isUser,
   },
   Mutation: {
     // site administration
@@ -80,15 +84,19 @@ export const permissionRules = {
     // personal access tokens: a user's own
     createPersonalAccessToken: isUser,
     deletePersonalAccessToken: isUser,
+    revokePersonalAccessToken: isUser,
     // organization access tokens: console-only, admins (users) only
     createOrganizationAccessToken: chain(isOrgAdmin(inInput), hasOrgTokenSubscription(inInput)),
     deleteOrganizationAccessToken: isOrgAdmin(ORGANIZATION_ARGUMENT),
+    revokeOrganizationAccessToken: isOrgAdmin(inInput),
     // teams: the seed matrix lets org tokens create and delete them, nothing more
     createTeam: or(isOrgAdmin(inInput), isOrgToken(inInput)),
     deleteTeam: or(isOrgAdmin(inInput), isOrgToken(inInput)),
     updateTeamMembership: isOrgAdmin(inInput),
     grantTeamStackAccess: isOrgAdmin(inInput),
     revokeTeamStackAccess: isOrgAdmin(inInput),
+    setTeamStackGrant: isOrgAdmin(ORGANIZATION_OF_STACK_IN_INPUT),
+    removeTeamStackGrant: isOrgAdmin(ORGANIZATION_OF_STACK_IN_INPUT),
     // stacks: effective stack permission (src/permissions/stack-permission.ts)
     createStack: canCreateStacks(inInput),
     deleteStack: or(canAdminStack(stackInInput), isOrgToken(ORGANIZATION_OF_STACK_IN_INPUT)),
@@ -100,7 +108,9 @@ export const permissionRules = {
     startUpdate: canStartUpdateOfKind(stackInInput),
     appendUpdateEvents: canRunUpdate(STACK_OF_UPDATE),
     completeUpdate: canRunUpdate(STACK_OF_UPDATE),
+    completeStackUpdate: canRunUpdate(STACK_OF_UPDATE),
     cancelUpdate: canRunUpdate(STACK_OF_UPDATE),
+    cancelStackUpdate: canRunUpdate(STACK_OF_UPDATE),
     // webhooks: org tokens may create and ping them (seed matrix), only admins change or delete them
     createWebhook: or(isOrgAdmin(inInput), isOrgToken(inInput)),
     pingWebhook: or(isOrgAdmin(inInput), isOrgToken(inInput)),
@@ -111,15 +121,19 @@ export const permissionRules = {
     "*": allow,
     members: isInOrganization(parent),
     accessTokens: isOrgAdmin(parent),
+    accessTokensConnection: isOrgAdmin(parent),
     // lists show only what the caller can READ; Organization.stack is null otherwise
     stacks: isInOrganization(parent),
     stack: isInOrganization(parent),
     teams: isInOrganization(parent),
+    teamsConnection: isInOrganization(parent),
     team: isInOrganization(parent),
     // also the permission of GET /api/orgs/{org}/auditlogs/export (src/http/audit-export-route.ts)
     auditLogEvents: canReadAuditLog,
+    auditLogEventsConnection: canReadAuditLog,
     exportAuditLogEvents: canReadAuditLog,
     webhooks: canUseWebhooks,
+    webhooksConnection: canUseWebhooks,
     webhook: canUseWebhooks,
   },
   // A Stack object is only handed to callers who can READ it; it carries their permission.
@@ -133,10 +147,12 @@ export const permissionRules = {
   },
   StackConnection: allow,
   StackTag: allow,
+  // A StackUpdate is only handed to callers who can READ its stack (its `stack` carries their permission).
   StackUpdate: {
     "*": allow,
     events: canReadParentUpdate,
   },
+  Actor: allow,
   StackUpdateConnection: allow,
   ResourceChanges: allow,
   UpdateEvent: allow,
@@ -149,7 +165,11 @@ export const permissionRules = {
   Webhook: allow,
   WebhookDelivery: allow,
   WebhookDeliveryConnection: allow,
+  WebhookConnection: allow,
   Team: allow,
+  TeamConnection: allow,
+  TeamMemberConnection: allow,
+  TeamStackGrantConnection: allow,
   // TeamStackGrant.stack: allowed here; the resolver returns null when the caller cannot READ it.
   TeamStackGrant: allow,
   OrganizationSubscription: allow,
@@ -162,7 +182,9 @@ export const permissionRules = {
   User: allow,
   Viewer: allow,
   PersonalAccessToken: allow,
+  PersonalAccessTokenConnection: allow,
   OrganizationAccessToken: allow,
+  OrganizationAccessTokenConnection: allow,
   CreateUserPayload: allow,
   CreatePersonalAccessTokenPayload: allow,
   CreateOrganizationAccessTokenPayload: allow,

@@ -18,6 +18,12 @@ export function expectError(res: GraphQLResponse, code: string, message?: RegExp
   if (message) expect(res.body.errors![0]!.message).toMatch(message);
 }
 
+/** Exactly one error, with this code, about this input (`extensions.field`). */
+export function expectFieldError(res: GraphQLResponse, code: string, field: string, message?: RegExp): void {
+  expectError(res, code, message);
+  expect(res.body.errors![0]!.extensions?.field, res.raw).toBe(field);
+}
+
 export function auditEventsOf(server: TestServer, organizationId: string) {
   return server.app.db
     .select()

@@ -1,6 +1,7 @@
-// Renders ../shared/contract/permissions.json (or its committed copy) as the README's
-// permission table; test/readme-matrix.test.ts fails when the README's copy is stale, and
-// `npm run docs:matrix` rewrites it.
+// Renders ../shared/contract/permissions.json (or its committed copy), then the operations
+// added beyond it (test/support/extra-operations.ts), as the README's permission table;
+// test/readme-matrix.test.ts fails when the README's copy is stale, and `npm run docs:matrix`
+// rewrites it.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { contractFile } from "./contract.js";
@@ -20,15 +21,18 @@ export const README_PATH = fileURLToPath(new URL("../../README.md", import.meta.
 const START = "<!-- matrix:start (npm run docs:matrix) -->";
 const END = "<!-- matrix:end -->";
 
-export function renderMatrix(): string {
+export async function renderMatrix(): Promise<string> {
   const { operations } = JSON.parse(readFileSync(contractFile("permissions.json"), "utf8")) as { operations: PermissionRow[] };
+  // imported late: the extra rows' module pulls in the factories, which this script needs not
+  const { EXTRA_ROWS } = await import("./extra-operations.js");
   const mark = (allowed: boolean | undefined) => (allowed === undefined ? "" : allowed ? "✅" : "—");
+  const row = (r: PermissionRow, seed: string) =>
+    `| \`${r.operation}\` | ${seed} | ${mark(r.admin)} | ${mark(r.member)} | ${mark(r.orgToken)} | ${mark(r.outsider)} | ${mark(r.siteAdmin)} |`;
   const lines = [
     "| operation | seed name | admin | member | org token | outsider | site admin |",
     "| --- | --- | :-: | :-: | :-: | :-: | :-: |",
-    ...operations.map(
-      (r) => `| \`${r.operation}\` | ${r.seed ?? ""} | ${mark(r.admin)} | ${mark(r.member)} | ${mark(r.orgToken)} | ${mark(r.outsider)} | ${mark(r.siteAdmin)} |`,
-    ),
+    ...operations.map((r) => row(r, r.seed ?? "")),
+    ...EXTRA_ROWS.map((r) => row(r, "(beyond the contract)")),
   ];
   return `${START}\n${lines.join("\n")}\n${END}`;
 }
@@ -43,6 +47,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const readme = readFileSync(README_PATH, "utf8");
   const current = readmeMatrix(readme);
   if (!current) throw new Error(`README.md has no ${START} … ${END} section`);
-  writeFileSync(README_PATH, readme.replace(current, renderMatrix()));
+  writeFileSync(README_PATH, readme.replace(current, await renderMatrix()));
   console.log("README.md: permission matrix rewritten");
 }

@@ -11,7 +11,7 @@ import { type App, buildApp } from "../../src/http/app.js";
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
   headers: Record<string, string | string[] | number | undefined>;
-  body: { data?: T | null; errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string } }> };
+  body: { data?: T | null; errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string; field?: string } }> };
   raw: string;
 }
 

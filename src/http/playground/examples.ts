@@ -76,7 +76,7 @@ mutation CreateOrgToken(
 # The audit log, newest first (admins).
 query AuditLog($organization: String!) {
   organization(name: $organization) {
-    auditLogEvents(first: 20) {
+    auditLogEventsConnection(first: 20) {
       totalCount
       nodes {
         timestamp

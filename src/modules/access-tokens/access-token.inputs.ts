@@ -1,4 +1,4 @@
-import { Field, InputType } from "type-graphql";
+import { Field, ID, InputType } from "type-graphql";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 
 @InputType()
@@ -28,4 +28,19 @@ export class CreateOrganizationAccessTokenInput {
 
   @Field(() => DateTimeScalar, { nullable: true })
   expiresAt?: Date | null;
+}
+
+@InputType({ description: "A personal access token of the caller's (revokePersonalAccessToken)." })
+export class RevokePersonalAccessTokenInput {
+  @Field(() => ID, { description: "The token's id (a UUID)." })
+  id!: string;
+}
+
+@InputType({ description: "An organization access token (revokeOrganizationAccessToken)." })
+export class RevokeOrganizationAccessTokenInput {
+  @Field(() => String, { description: "The organization the token belongs to." })
+  organization!: string;
+
+  @Field(() => ID, { description: "The token's id (a UUID)." })
+  id!: string;
 }

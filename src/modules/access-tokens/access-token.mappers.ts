@@ -8,6 +8,7 @@ export const toPersonalAccessToken = (row: AccessTokenRow): PersonalAccessToken 
   createdAt: row.createdAt,
   lastUsedAt: row.lastUsedAt,
   expiresAt: row.expiresAt,
+  deletedAt: row.deletedAt,
 });
 
 export const toOrganizationAccessToken = (row: AccessTokenRow): OrganizationAccessToken => ({

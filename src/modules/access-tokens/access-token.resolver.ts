@@ -1,22 +1,47 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { OrganizationRow, UserRow } from "../../auth/principal.js";
 import type { Context } from "../../graphql/context.js";
 import { Organization } from "../organizations/organization.type.js";
 import { User } from "../users/user.type.js";
-import { CreateOrganizationAccessTokenInput, CreatePersonalAccessTokenInput } from "./access-token.inputs.js";
+import {
+  CreateOrganizationAccessTokenInput,
+  CreatePersonalAccessTokenInput,
+  RevokeOrganizationAccessTokenInput,
+  RevokePersonalAccessTokenInput,
+} from "./access-token.inputs.js";
 import { toOrganizationAccessToken, toPersonalAccessToken } from "./access-token.mappers.js";
 import {
   CreateOrganizationAccessTokenPayload,
   CreatePersonalAccessTokenPayload,
   OrganizationAccessToken,
+  OrganizationAccessTokenConnection,
   PersonalAccessToken,
+  PersonalAccessTokenConnection,
 } from "./access-token.type.js";
+
+const INCLUDE_DELETED = { nullable: true, defaultValue: false, description: "Also list revoked tokens (deletedAt set)." } as const;
 
 @Resolver()
 export class PersonalAccessTokenResolver {
-  @Query(() => [PersonalAccessToken], { description: "List User Access Tokens: the calling user's personal access tokens." })
-  personalAccessTokens(@Ctx() ctx: Context): PersonalAccessToken[] {
-    return ctx.services.tokens.listPersonal(ctx.caller).map(toPersonalAccessToken);
+  @Query(() => [PersonalAccessToken], { description: "List User Access Tokens: the calling user's personal access tokens, oldest first." })
+  personalAccessTokens(
+    @Arg("includeDeleted", () => Boolean, INCLUDE_DELETED) includeDeleted: boolean | null,
+    @Ctx() ctx: Context,
+  ): PersonalAccessToken[] {
+    return ctx.services.tokenLists.listPersonal(ctx.caller, includeDeleted ?? false).map(toPersonalAccessToken);
+  }
+
+  @Query(() => PersonalAccessTokenConnection, {
+    description: "The calling user's personal access tokens, paged, oldest first (by creation time, then id).",
+  })
+  personalAccessTokensConnection(
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
+    @Arg("includeDeleted", () => Boolean, INCLUDE_DELETED) includeDeleted: boolean | null,
+    @Ctx() ctx: Context,
+  ): PersonalAccessTokenConnection {
+    const { page, count } = ctx.services.tokenLists.personalPage(ctx.caller, includeDeleted ?? false, first, after);
+    return new PersonalAccessTokenConnection({ ...page, nodes: page.nodes.map(toPersonalAccessToken) }, count);
   }
 
   @Mutation(() => CreatePersonalAccessTokenPayload)
@@ -28,9 +53,23 @@ export class PersonalAccessTokenResolver {
     return { token: toPersonalAccessToken(row), secret };
   }
 
-  @Mutation(() => Boolean, { description: "Revokes the token at once; NOT_FOUND when it is not one of yours." })
+  @Mutation(() => Boolean, {
+    description: "Revokes the token at once; NOT_FOUND when it is not one of yours (or already revoked).",
+    deprecationReason: "Use revokePersonalAccessToken, which takes an input object and is safe to retry.",
+  })
   deletePersonalAccessToken(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): boolean {
     return ctx.services.tokens.deletePersonal(ctx.caller, id);
+  }
+
+  @Mutation(() => PersonalAccessToken, {
+    description:
+      "Revokes one of your personal access tokens at once and returns it (deletedAt set). Revoking it again returns it unchanged; NOT_FOUND when it is not one of yours.",
+  })
+  revokePersonalAccessToken(
+    @Arg("input", () => RevokePersonalAccessTokenInput, { description: "The token to revoke." }) input: RevokePersonalAccessTokenInput,
+    @Ctx() ctx: Context,
+  ): PersonalAccessToken {
+    return toPersonalAccessToken(ctx.services.tokens.revokePersonal(ctx.caller, input.id));
   }
 }
 
@@ -48,7 +87,10 @@ export class OrganizationAccessTokenResolver {
     return { token: toOrganizationAccessToken(row), secret };
   }
 
-  @Mutation(() => Boolean, { description: "Revokes the token at once. Its name stays reserved." })
+  @Mutation(() => Boolean, {
+    description: "Revokes the token at once. Its name stays reserved.",
+    deprecationReason: "Use revokeOrganizationAccessToken, which takes an input object and is safe to retry.",
+  })
   deleteOrganizationAccessToken(
     @Arg("organization", () => String) organizationName: string,
     @Arg("id", () => ID) id: string,
@@ -56,6 +98,18 @@ export class OrganizationAccessTokenResolver {
   ): boolean {
     const organization = ctx.access.requireOrganization(organizationName);
     return ctx.services.tokens.deleteForOrganization(ctx.caller, organization, id);
+  }
+
+  @Mutation(() => OrganizationAccessToken, {
+    description:
+      "Revokes an organization access token at once and returns it (deletedAt set); its name stays reserved. Revoking it again returns it unchanged. Organization admins only.",
+  })
+  revokeOrganizationAccessToken(
+    @Arg("input", () => RevokeOrganizationAccessTokenInput, { description: "The organization and the token to revoke." }) input: RevokeOrganizationAccessTokenInput,
+    @Ctx() ctx: Context,
+  ): OrganizationAccessToken {
+    const organization = ctx.access.requireOrganization(input.organization);
+    return toOrganizationAccessToken(ctx.services.tokens.revokeForOrganization(ctx.caller, organization, input.id));
   }
 
   @FieldResolver(() => Organization)
@@ -80,6 +134,7 @@ export class OrganizationTokensResolver {
     nullable: true,
     description:
       "Organization access tokens, deleted ones included on request. Organization admins (users) only; null with a FORBIDDEN error for others.",
+    deprecationReason: "Use accessTokensConnection: paged, and non-null for the admins who may read it.",
   })
   accessTokens(
     @Root() organization: OrganizationRow,
@@ -87,5 +142,20 @@ export class OrganizationTokensResolver {
     @Ctx() ctx: Context,
   ): OrganizationAccessToken[] {
     return ctx.services.tokens.listForOrganization(organization, includeDeleted ?? false).map(toOrganizationAccessToken);
+  }
+
+  @FieldResolver(() => OrganizationAccessTokenConnection, {
+    description:
+      "Organization access tokens, paged, by name ignoring case; revoked ones on request. Organization admins (users) only: for anyone else it is a FORBIDDEN error (and, being non-null, the organization is null).",
+  })
+  accessTokensConnection(
+    @Root() organization: OrganizationRow,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
+    @Arg("includeDeleted", () => Boolean, INCLUDE_DELETED) includeDeleted: boolean | null,
+    @Ctx() ctx: Context,
+  ): OrganizationAccessTokenConnection {
+    const { page, count } = ctx.services.tokenLists.organizationPage(organization, includeDeleted ?? false, first, after);
+    return new OrganizationAccessTokenConnection({ ...page, nodes: page.nodes.map(toOrganizationAccessToken) }, count);
   }
 }

@@ -27,7 +27,7 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 const describeId = (id: string) => (UUID_PATTERN.test(id) ? ` ${id}` : " with that id (token ids are UUIDs)");
 
 function checkDescription(description: string, { required }: { required: boolean }): string {
-  const text = checkText("description", description, 200, { allowEmpty: !required });
+  const text = checkText("description", description, 200, "input.description", { allowEmpty: !required });
   return text.trim();
 }
 
@@ -37,7 +37,7 @@ export function requireUser(caller: Caller): UserRow {
   return caller.principal.user;
 }
 
-/** Personal and organization access tokens: issue, list, revoke. */
+/** Personal and organization access tokens: issue, list (paged: AccessTokenLists), revoke. */
 export class AccessTokenService {
   constructor(
     private readonly db: Db,
@@ -66,7 +66,7 @@ export class AccessTokenService {
   createPersonal(caller: Caller, input: CreatePersonalAccessTokenInput): IssuedToken {
     const user = requireUser(caller);
     const description = checkDescription(input.description, { required: true });
-    const expiresAt = checkExpiry(input.expiresAt);
+    const expiresAt = checkExpiry(input.expiresAt, "input.expiresAt");
     return writeTransaction(this.db, (tx) => {
       const live = tx
         .select({ n: count() })
@@ -80,21 +80,21 @@ export class AccessTokenService {
     });
   }
 
-  /** The calling user's live tokens, oldest first. */
-  listPersonal(caller: Caller): AccessTokenRow[] {
+  /**
+   * Revokes one of the caller's own tokens and returns it; revoking it again returns it as it
+   * is (a retry). Another user's token is NOT_FOUND, as if absent.
+   */
+  revokePersonal(caller: Caller, id: string): AccessTokenRow {
     const user = requireUser(caller);
-    return this.db
-      .select()
-      .from(accessTokensTable)
-      .where(
-        and(
-          eq(accessTokensTable.userId, user.id),
-          eq(accessTokensTable.kind, "PERSONAL"),
-          isNull(accessTokensTable.deletedAt),
-        ),
-      )
-      .orderBy(asc(accessTokensTable.createdAt), asc(accessTokensTable.id))
-      .all();
+    return writeTransaction(this.db, (tx) => {
+      const t = accessTokensTable;
+      const token = UUID_PATTERN.test(id)
+        ? tx.select().from(t).where(and(eq(t.id, id), eq(t.userId, user.id), eq(t.kind, "PERSONAL"))).get()
+        : undefined;
+      if (!token) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
+      if (token.deletedAt !== null) return token;
+      return tx.update(t).set({ deletedAt: new Date() }).where(eq(t.id, token.id)).returning().get()!;
+    });
   }
 
   /** Revokes one of the caller's own tokens; another user's token is NOT_FOUND, as if absent. */
@@ -129,9 +129,9 @@ export class AccessTokenService {
     createdBy?: UserRow,
   ): IssuedToken {
     const creator = caller.principal.kind === "SYSTEM" && createdBy ? createdBy : requireUser(caller);
-    const name = checkName("token name", input.name);
+    const name = checkName("token name", input.name, "input.name");
     const description = checkDescription(input.description ?? "", { required: false });
-    const expiresAt = checkExpiry(input.expiresAt);
+    const expiresAt = checkExpiry(input.expiresAt, "input.expiresAt");
     if (!organizationTokensEnabled(organization)) {
       // The permission map checks this first; kept here so no other path can skip it.
       throw new ForbiddenError("organization access tokens need the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription");
@@ -173,10 +173,33 @@ export class AccessTokenService {
       if (isUniqueViolation(error)) {
         throw new ConflictError(
           `organization "${organization.name}" already has (or had) a token named "${name}": names are never reused, pick another`,
+          { field: "input.name" },
         );
       }
       throw error;
     }
+  }
+
+  /**
+   * Revokes an organization token and returns it; revoking it again returns it as it is (a
+   * retry), auditing nothing.
+   */
+  revokeForOrganization(caller: Caller, organization: OrganizationRow, id: string): AccessTokenRow {
+    return writeTransaction(this.db, (tx) => {
+      const t = accessTokensTable;
+      const token = UUID_PATTERN.test(id)
+        ? tx.select().from(t).where(and(eq(t.id, id), eq(t.organizationId, organization.id), eq(t.kind, "ORGANIZATION"))).get()
+        : undefined;
+      if (!token) throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
+      if (token.deletedAt !== null) return token;
+      const revoked = tx.update(t).set({ deletedAt: new Date() }).where(eq(t.id, token.id)).returning().get()!;
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "organization-token-deleted",
+        description: `Deleted organization access token "${revoked.name}"`,
+      });
+      return revoked;
+    });
   }
 
   /** The organization's tokens, oldest first; deleted ones only when asked. */

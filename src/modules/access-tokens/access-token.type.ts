@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from "type-graphql";
+import { Connection } from "../../graphql/connection.js";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 
 @ObjectType({ simpleResolvers: true, description: "A token that acts as its user, in every organization the user belongs to." })
@@ -20,6 +21,9 @@ export class PersonalAccessToken {
 
   @Field(() => DateTimeScalar, { nullable: true, description: "Null when the token never expires." })
   expiresAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "When it was revoked; null while it is live. Listed only with includeDeleted." })
+  deletedAt!: Date | null;
 }
 
 /** `organization` and `createdBy` are resolved by OrganizationAccessTokenResolver. */
@@ -46,7 +50,7 @@ export class OrganizationAccessToken {
   @Field(() => DateTimeScalar, { nullable: true })
   expiresAt!: Date | null;
 
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true, description: "When it was revoked; null while it is live." })
   deletedAt!: Date | null;
 
   organizationId!: string;
@@ -70,3 +74,9 @@ export class CreateOrganizationAccessTokenPayload {
   @Field(() => String, { description: "The secret: store it now, it is never shown again." })
   secret!: string;
 }
+
+@ObjectType({ simpleResolvers: true, description: "A page of the calling user's personal access tokens, oldest first." })
+export class PersonalAccessTokenConnection extends Connection(() => PersonalAccessToken) {}
+
+@ObjectType({ simpleResolvers: true, description: "A page of an organization's access tokens, by name (ignoring case)." })
+export class OrganizationAccessTokenConnection extends Connection(() => OrganizationAccessToken) {}

@@ -1,5 +1,6 @@
 import { Field, InputType } from "type-graphql";
 import { DateTimeScalar } from "../../graphql/scalars.js";
+import { AuditEventType } from "./audit.type.js";
 
 @InputType()
 export class AuditLogFilter {
@@ -9,8 +10,11 @@ export class AuditLogFilter {
   @Field(() => DateTimeScalar, { nullable: true, description: "Events before this time." })
   until?: Date | null;
 
-  @Field(() => String, { nullable: true, description: "An event id, e.g. stack-deleted." })
+  @Field(() => String, { nullable: true, description: "An event id, e.g. stack-deleted (the kebab-case form of an AuditEventType value)." })
   event?: string | null;
+
+  @Field(() => AuditEventType, { nullable: true, description: "Events of this kind (the same filter as event, typed)." })
+  eventType?: string | null;
 
   @Field(() => String, { nullable: true, description: "Events of the user with this login (any letter case)." })
   userLogin?: string | null;

@@ -9,7 +9,11 @@ import { AuditLogEventConnection, AuditLogExport } from "./audit.type.js";
 
 @Resolver(() => Organization)
 export class AuditLogResolver {
-  @FieldResolver(() => AuditLogEventConnection, { nullable: true, description: "Get Audit Log Events (JSON). Newest first." })
+  @FieldResolver(() => AuditLogEventConnection, {
+    nullable: true,
+    description: "Get Audit Log Events (JSON). Newest first.",
+    deprecationReason: "Use auditLogEventsConnection: the same, non-null for the callers who may read it.",
+  })
   auditLogEvents(
     @Root() organization: OrganizationRow,
     @Arg("first", () => Int, { nullable: true, defaultValue: 100 }) first: number | null,
@@ -19,6 +23,20 @@ export class AuditLogResolver {
   ): AuditLogEventConnection {
     const { page, count } = ctx.services.auditLog.list(organization, filter, first, after);
     return new AuditLogEventConnection(page, count);
+  }
+
+  @FieldResolver(() => AuditLogEventConnection, {
+    description:
+      "Get Audit Log Events (JSON). Newest first (keyset on the event id). Organization admins and tokens only: for anyone else it is a FORBIDDEN error (and, being non-null, the organization is null).",
+  })
+  auditLogEventsConnection(
+    @Root() organization: OrganizationRow,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 100, description: "1–1,000." }) first: number | null,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
+    @Arg("filter", () => AuditLogFilter, { nullable: true, description: "Only the events that match every condition given." }) filter: AuditLogFilter | null,
+    @Ctx() ctx: Context,
+  ): AuditLogEventConnection {
+    return this.auditLogEvents(organization, first, after, filter, ctx);
   }
 
   @FieldResolver(() => AuditLogExport, {

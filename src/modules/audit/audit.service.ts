@@ -5,7 +5,8 @@ import { auditEventsTable } from "../../db/schema.js";
 import { BadUserInputError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import { quote } from "../../lib/validation.js";
-import { AUDIT_EVENTS } from "./audit-events.js";
+import { AUDIT_EVENTS, type AuditEventId, auditEventIdOf, auditEventTypeOf } from "./audit-events.js";
+import type { FieldPath } from "../../errors.js";
 import { type AuditRow, EXPORT_FORMATS, type ExportFormat } from "./audit-formats.js";
 import type { AuditLogFilter } from "./audit.inputs.js";
 import type { AuditLogEvent, AuditLogExport } from "./audit.type.js";
@@ -21,11 +22,13 @@ export interface TimeRange {
   readonly until?: Date | null;
 }
 
-function checkRange(range: TimeRange): void {
-  if (range.since && Number.isNaN(range.since.getTime())) throw new BadUserInputError("since is not a valid date");
-  if (range.until && Number.isNaN(range.until.getTime())) throw new BadUserInputError("until is not a valid date");
+/** `at`: where since and until sit in the arguments ("" for arguments, "filter." in a filter). */
+function checkRange(range: TimeRange, at: string): void {
+  const field = (name: string): FieldPath => `${at}${name}`;
+  if (range.since && Number.isNaN(range.since.getTime())) throw new BadUserInputError("since is not a valid date", { field: field("since") });
+  if (range.until && Number.isNaN(range.until.getTime())) throw new BadUserInputError("until is not a valid date", { field: field("until") });
   if (range.since && range.until && range.since.getTime() >= range.until.getTime()) {
-    throw new BadUserInputError("since must be before until");
+    throw new BadUserInputError("since must be before until", { field: field("until") });
   }
 }
 
@@ -39,6 +42,7 @@ export function toAuditLogEvent(row: AuditRow): AuditLogEvent {
     id: String(row.id),
     timestamp: row.timestamp,
     event: row.event,
+    eventType: auditEventTypeOf(row.event as AuditEventId),
     description: row.description,
     sourceIp: row.sourceIp,
     userAgent: row.userAgent,
@@ -111,7 +115,7 @@ export class AuditLogService {
    * (BAD_USER_INPUT) a range holding more events than that.
    */
   planExport(caller: Caller, organization: OrganizationRow, format: ExportFormat, range: TimeRange, limit?: number): ExportPlan & { eventCount: number } {
-    checkRange(range);
+    checkRange(range, "");
     const e = auditEventsTable;
     const lastId = this.db.select({ id: max(e.id) }).from(e).where(eq(e.organizationId, organization.id)).get()?.id ?? 0;
     const eventCount = this.db
@@ -167,15 +171,24 @@ export class AuditLogService {
   }
 
   private filterConditions(organization: OrganizationRow, filter: AuditLogFilter): (SQL | undefined)[] {
-    checkRange(filter);
+    checkRange(filter, "filter.");
     const e = auditEventsTable;
     if (filter.event != null && !Object.hasOwn(AUDIT_EVENTS, filter.event)) {
-      throw new BadUserInputError(`unknown event id ${quote(filter.event)}: see CONTRACT.md §5 for the list`);
+      throw new BadUserInputError(`unknown event id ${quote(filter.event)}: use one of the AuditEventType values in kebab case, e.g. stack-deleted`, {
+        field: "filter.event",
+      });
     }
+    const byType = filter.eventType != null ? auditEventIdOf(filter.eventType) : undefined;
+    if (filter.event != null && byType !== undefined && byType !== filter.event) {
+      throw new BadUserInputError(`filter.event ${quote(filter.event)} and filter.eventType ${filter.eventType} disagree: give one`, {
+        field: "filter.eventType",
+      });
+    }
+    const event = filter.event ?? byType;
     return [
       eq(e.organizationId, organization.id),
       ...inRange(filter),
-      filter.event != null ? eq(e.event, filter.event) : undefined,
+      event != null ? eq(e.event, event) : undefined,
       filter.userLogin != null ? eq(sql`lower(${e.userLogin})`, filter.userLogin.toLowerCase()) : undefined,
       filter.tokenName != null ? eq(e.tokenName, filter.tokenName) : undefined,
       filter.authFailure != null ? eq(e.authFailure, filter.authFailure) : undefined,

@@ -1,7 +1,17 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Connection } from "../../graphql/connection.js";
 import { AuditLogExportFormat } from "../../graphql/enums.js";
 import { DateTimeScalar } from "../../graphql/scalars.js";
+import { AUDIT_EVENT_IDS, AUDIT_EVENTS, auditEventTypeOf } from "./audit-events.js";
+
+/** The audit event ids as enum values: organization-token-created → ORGANIZATION_TOKEN_CREATED. */
+export const AuditEventType = Object.freeze(Object.fromEntries(AUDIT_EVENT_IDS.map((id) => [auditEventTypeOf(id), auditEventTypeOf(id)])));
+registerEnumType(AuditEventType, {
+  name: "AuditEventType",
+  description:
+    "Every kind of audit event, as AuditLogEvent.eventType; AuditLogEvent.event holds the same as its kebab-case id (ORGANIZATION_TOKEN_CREATED is organization-token-created). More may be added.",
+  valuesConfig: Object.fromEntries(AUDIT_EVENT_IDS.map((id) => [auditEventTypeOf(id), { description: `${id}: ${AUDIT_EVENTS[id].description}` }])),
+});
 
 @ObjectType({ simpleResolvers: true, description: "The user as recorded at the time of the event." })
 export class AuditLogUser {
@@ -23,8 +33,13 @@ export class AuditLogEvent {
   @Field(() => DateTimeScalar)
   timestamp!: Date;
 
-  @Field(() => String, { description: "Event id, kebab-case, e.g. organization-token-created, stack-deleted (CONTRACT.md §5)." })
+  @Field(() => String, {
+    description: "Event id, kebab-case, e.g. organization-token-created, stack-deleted: eventType's value in kebab case (AuditEventType lists them).",
+  })
   event!: string;
+
+  @Field(() => AuditEventType, { description: "The kind of event, as an enum (event holds the same as a kebab-case id)." })
+  eventType!: string;
 
   @Field(() => String)
   description!: string;

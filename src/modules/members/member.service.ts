@@ -9,7 +9,7 @@ import {
   teamsTable,
   usersTable,
 } from "../../db/schema.js";
-import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
+import { ConflictError, NotFoundError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { UserService } from "../users/user.service.js";
@@ -77,7 +77,7 @@ export class MemberService {
     return writeTransaction(this.db, (tx) => {
       const user = this.users.requireByLogin(input.login);
       if (this.roleOf(tx, organization, user)) {
-        throw new ConflictError(`"${user.login}" is already a member of "${organization.name}"`);
+        throw new ConflictError(`"${user.login}" is already a member of "${organization.name}"`, { field: "input.login" });
       }
       const joinedAt = new Date();
       tx.insert(membershipsTable).values({ organizationId: organization.id, userId: user.id, role, createdAt: joinedAt }).run();
@@ -157,6 +157,7 @@ export class MemberService {
     return { user, ...membership };
   }
 
+  /** A state conflict, not bad input: the same call succeeds once another member is ADMIN. */
   private refuseLastAdmin(tx: Tx, organization: OrganizationRow, action: "remove" | "demote"): void {
     const admins = tx
       .select({ n: count() })
@@ -164,9 +165,7 @@ export class MemberService {
       .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.role, "ADMIN")))
       .get()!.n;
     if (admins <= 1) {
-      throw new BadUserInputError(
-        `cannot ${action} the last admin of "${organization.name}": make another member ADMIN first`,
-      );
+      throw new ConflictError(`cannot ${action} the last admin of "${organization.name}": make another member ADMIN first`);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Field, InputType } from "type-graphql";
 import type { StackPermissionValue, SubscriptionTierValue } from "../../db/schema.js";
-import { StackPermission, SubscriptionTier } from "../../graphql/enums.js";
+import { DefaultStackPermission, type DefaultStackPermissionValue, StackPermission, SubscriptionTier } from "../../graphql/enums.js";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 
 @InputType()
@@ -29,9 +29,19 @@ export class UpdateOrganizationSettingsInput {
   @Field(() => String)
   organization!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "At most 100 characters; not empty." })
   displayName?: string | null;
 
-  @Field(() => StackPermission, { nullable: true, description: "NONE, READ or WRITE." })
+  @Field(() => StackPermission, {
+    nullable: true,
+    description: "NONE, READ or WRITE (ADMIN is refused).",
+    deprecationReason: "Use defaultPermission: its enum admits only the values accepted here.",
+  })
   defaultStackPermission?: StackPermissionValue | null;
+
+  @Field(() => DefaultStackPermission, {
+    nullable: true,
+    description: "The permission every member gets on every stack before team grants (Organization.defaultStackPermission).",
+  })
+  defaultPermission?: DefaultStackPermissionValue | null;
 }

@@ -14,7 +14,7 @@ import type {
   UpdateOrganizationSettingsInput,
 } from "./organization.inputs.js";
 
-const checkDisplayName = (value: string) => checkText("displayName", value, 100, { allowEmpty: false }).trim();
+const checkDisplayName = (value: string) => checkText("displayName", value, 100, "input.displayName", { allowEmpty: false }).trim();
 
 export interface MembershipRow {
   readonly organization: OrganizationRow;
@@ -34,7 +34,7 @@ export class OrganizationService {
    */
   create(caller: Caller, input: CreateOrganizationInput, admin?: UserRow): OrganizationRow {
     const user = caller.principal.kind === "SYSTEM" && admin ? admin : requireUser(caller);
-    const name = checkName("organization name", input.name);
+    const name = checkName("organization name", input.name, "input.name");
     const displayName = input.displayName == null ? name : checkDisplayName(input.displayName);
     try {
       return writeTransaction(this.db, (tx) => {
@@ -55,7 +55,7 @@ export class OrganizationService {
         return organization;
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`the organization name "${name}" is taken`);
+      if (isUniqueViolation(error)) throw new ConflictError(`the organization name "${name}" is taken`, { field: "input.name" });
       throw error;
     }
   }
@@ -63,15 +63,21 @@ export class OrganizationService {
   updateSettings(caller: Caller, organization: OrganizationRow, input: UpdateOrganizationSettingsInput): OrganizationRow {
     const changes: Partial<Pick<OrganizationRow, "displayName" | "defaultStackPermission">> = {};
     if (input.displayName != null) changes.displayName = checkDisplayName(input.displayName);
-    if (input.defaultStackPermission != null) {
-      if (input.defaultStackPermission === "ADMIN") {
-        throw new BadUserInputError("defaultStackPermission must be NONE, READ or WRITE: grant ADMIN through teams");
-      }
-      changes.defaultStackPermission = input.defaultStackPermission;
+    if (input.defaultStackPermission != null && input.defaultPermission != null) {
+      throw new BadUserInputError("give defaultPermission or the deprecated defaultStackPermission, not both", {
+        field: "input.defaultStackPermission",
+      });
     }
+    if (input.defaultStackPermission === "ADMIN") {
+      throw new BadUserInputError("defaultStackPermission must be NONE, READ or WRITE: grant ADMIN through teams", {
+        field: "input.defaultStackPermission",
+      });
+    }
+    const defaultStackPermission = input.defaultPermission ?? input.defaultStackPermission;
+    if (defaultStackPermission != null) changes.defaultStackPermission = defaultStackPermission;
     const described = Object.entries(changes).map(([key, value]) => `${key} to ${JSON.stringify(value)}`);
     if (described.length === 0) {
-      throw new BadUserInputError("nothing to change: give displayName or defaultStackPermission");
+      throw new BadUserInputError("nothing to change: give displayName or defaultPermission");
     }
     return writeTransaction(this.db, (tx) => {
       const updated = tx
@@ -95,7 +101,7 @@ export class OrganizationService {
     if (!organization) throw new NotFoundError(`organization ${quote(input.organization)} not found`);
     const trialEndsAt = input.trialEndsAt ?? null;
     if (trialEndsAt && trialEndsAt.getTime() <= Date.now()) {
-      throw new BadUserInputError("trialEndsAt must be in the future; omit it for a paid subscription");
+      throw new BadUserInputError("trialEndsAt must be in the future; omit it for a paid subscription", { field: "input.trialEndsAt" });
     }
     return writeTransaction(this.db, (tx) => {
       const updated = tx

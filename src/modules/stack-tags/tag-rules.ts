@@ -1,5 +1,5 @@
 // Stack tag rules (CONTRACT.md §3).
-import { BadUserInputError } from "../../errors.js";
+import { BadUserInputError, type FieldPath } from "../../errors.js";
 import { checkText, quote } from "../../lib/validation.js";
 
 /** Set by createStack (and the CLI); never by setStackTag or deleteStackTag. */
@@ -19,20 +19,20 @@ export const PROJECT_TAG = "pulumi:project";
 export const MAX_TAGS_PER_STACK = 50;
 export const MAX_TAG_VALUE_LENGTH = 256;
 
-export function checkTagName(name: string): string {
+export function checkTagName(name: string, field: FieldPath): string {
   if (!/^[A-Za-z0-9_.:-]{1,40}$/.test(name)) {
-    throw new BadUserInputError(`invalid tag name ${quote(name)}: use 1–40 letters, digits, - _ . :`);
+    throw new BadUserInputError(`invalid tag name ${quote(name)}: use 1–40 letters, digits, - _ . :`, { field });
   }
   return name;
 }
 
-export function checkTagValue(value: string): string {
-  return checkText("tag value", value, MAX_TAG_VALUE_LENGTH);
+export function checkTagValue(value: string, field: FieldPath): string {
+  return checkText("tag value", value, MAX_TAG_VALUE_LENGTH, field);
 }
 
 /** For setStackTag and deleteStackTag: the built-in tags are createStack's alone. */
-export function refuseBuiltInTag(name: string): void {
+export function refuseBuiltInTag(name: string, field: FieldPath): void {
   if (BUILT_IN_TAGS.has(name)) {
-    throw new BadUserInputError(`${quote(name)} is a built-in tag: it is set when the stack is created and cannot be changed`);
+    throw new BadUserInputError(`${quote(name)} is a built-in tag: it is set when the stack is created and cannot be changed`, { field });
   }
 }

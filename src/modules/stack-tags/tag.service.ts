@@ -51,9 +51,9 @@ export class StackTagService {
 
   /** Creates or replaces the tag. */
   set(caller: Caller, stack: StackNode, name: string, value: string): StackTag {
-    checkTagName(name);
-    refuseBuiltInTag(name);
-    checkTagValue(value);
+    checkTagName(name, "input.name");
+    refuseBuiltInTag(name, "input.name");
+    checkTagValue(value, "input.value");
     return writeTransaction(this.db, () => {
       const existing = this.tagNamesOfStack.all({ stackId: stack.id });
       if (existing.length >= MAX_TAGS_PER_STACK && !existing.some((t) => t.name === name)) {
@@ -70,8 +70,8 @@ export class StackTagService {
   }
 
   delete(caller: Caller, stack: StackNode, name: string): true {
-    checkTagName(name);
-    refuseBuiltInTag(name);
+    checkTagName(name, "input.name");
+    refuseBuiltInTag(name, "input.name");
     return writeTransaction(this.db, (tx) => {
       const removed = tx
         .delete(stackTagsTable)

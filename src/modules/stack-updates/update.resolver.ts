@@ -1,8 +1,15 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../graphql/context.js";
 import type { StackNode, UpdateRow } from "../../permissions/access.js";
 import { Stack } from "../stacks/stack.type.js";
-import { AppendUpdateEventsInput, CompleteUpdateInput, StartUpdateInput } from "./update.inputs.js";
+import { Actor, toActor } from "../users/actor.type.js";
+import {
+  AppendUpdateEventsInput,
+  CancelStackUpdateInput,
+  CompleteStackUpdateInput,
+  CompleteUpdateInput,
+  StartUpdateInput,
+} from "./update.inputs.js";
 import { StackUpdate, StackUpdateConnection, UpdateEventConnection } from "./update.type.js";
 
 /** An update with the stack it belongs to, as the caller sees it. */
@@ -24,21 +31,67 @@ export class StackUpdateResolver {
     return { ...ctx.services.updates.start(ctx.caller, stack, input.kind, input.message), stack };
   }
 
-  @Mutation(() => Int, { description: "Idempotent by sequence; returns how many events were newly stored." })
+  @Mutation(() => Int, {
+    description:
+      "Idempotent by sequence; returns how many events were newly stored. A resent sequence with another type or payload is CONFLICT; a sequence twice in one batch is BAD_USER_INPUT.",
+  })
   appendUpdateEvents(@Arg("input", () => AppendUpdateEventsInput) input: AppendUpdateEventsInput, @Ctx() ctx: Context): number {
     return ctx.services.updates.append(requireUpdate(ctx, input.updateId), input.events);
   }
 
-  @Mutation(() => StackUpdate)
+  @Mutation(() => StackUpdate, {
+    description: "Ends a running update. Repeated with the same outcome it returns the update; another outcome is CONFLICT.",
+    deprecationReason: "Use completeStackUpdate: its outcome admits only SUCCEEDED, FAILED and CANCELLED.",
+  })
   completeUpdate(@Arg("input", () => CompleteUpdateInput) input: CompleteUpdateInput, @Ctx() ctx: Context): UpdateNode {
     const update = requireUpdate(ctx, input.updateId);
     return { ...ctx.services.updates.complete(ctx.caller, update, update.stack, input), stack: update.stack };
   }
 
-  @Mutation(() => StackUpdate)
+  @Mutation(() => StackUpdate, {
+    description:
+      "Ends a running update as SUCCEEDED, FAILED or CANCELLED. Repeated with the same outcome (a retry) it returns the update unchanged; another outcome is CONFLICT.",
+  })
+  completeStackUpdate(@Arg("input", () => CompleteStackUpdateInput, { description: "The update and how it ended." }) input: CompleteStackUpdateInput, @Ctx() ctx: Context): UpdateNode {
+    const update = requireUpdate(ctx, input.updateId);
+    const end = { status: input.outcome, resourceChanges: input.resourceChanges, state: input.state };
+    return { ...ctx.services.updates.complete(ctx.caller, update, update.stack, end), stack: update.stack };
+  }
+
+  @Mutation(() => StackUpdate, {
+    description: "Cancels a running update; repeated once it is cancelled it returns it; CONFLICT when it ended otherwise.",
+    deprecationReason: "Use cancelStackUpdate, which takes an input object like every other mutation.",
+  })
   cancelUpdate(@Arg("updateId", () => ID) updateId: string, @Ctx() ctx: Context): UpdateNode {
     const update = requireUpdate(ctx, updateId);
     return { ...ctx.services.updates.cancel(ctx.caller, update, update.stack), stack: update.stack };
+  }
+
+  @Mutation(() => StackUpdate, {
+    description: "Cancels a running update. Repeated once it is cancelled (a retry) it returns it unchanged; CONFLICT when it ended otherwise.",
+  })
+  cancelStackUpdate(@Arg("input", () => CancelStackUpdateInput, { description: "The update to cancel." }) input: CancelStackUpdateInput, @Ctx() ctx: Context): UpdateNode {
+    const update = requireUpdate(ctx, input.updateId);
+    return { ...ctx.services.updates.cancel(ctx.caller, update, update.stack), stack: update.stack };
+  }
+
+  @Query(() => StackUpdate, {
+    nullable: true,
+    description: "An update (any kind, previews included) by its id; null when it does not exist or the caller cannot READ its stack.",
+  })
+  stackUpdate(@Arg("id", () => ID, { description: "The id startUpdate returned." }) id: string, @Ctx() ctx: Context): UpdateNode | null {
+    const { update, stack } = ctx.access.update(id);
+    return update && stack.stack ? { ...update, stack: stack.stack } : null;
+  }
+
+  @FieldResolver(() => Stack, { description: "The stack the update belongs to." })
+  stack(@Root() update: UpdateNode): StackNode {
+    return update.stack;
+  }
+
+  @FieldResolver(() => Actor, { description: "Who started it: a user or an organization access token (kind tells them apart)." })
+  startedBy(@Root() update: UpdateNode): Actor {
+    return toActor({ userId: update.requestedByUserId, tokenId: update.requestedByTokenId, name: update.requestedBy });
   }
 
   @FieldResolver(() => UpdateEventConnection, { description: "List Update Events, in sequence order." })

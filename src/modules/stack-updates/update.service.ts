@@ -1,4 +1,5 @@
-import { and, asc, count, desc, eq, gt, lt, max, sql } from "drizzle-orm";
+import { isDeepStrictEqual } from "node:util";
+import { and, count, desc, eq, lt, max } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
@@ -6,34 +7,31 @@ import {
   type ResourceChangesValue,
   stacksTable,
   stackUpdatesTable,
-  updateEventsTable,
   type UpdateKindValue,
   type UpdateStatusValue,
 } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
-import { checkText, quote } from "../../lib/validation.js";
+import { checkText } from "../../lib/validation.js";
 import type { StackNode, UpdateRow } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { WebhookOutbox } from "../webhooks/webhook-outbox.js";
 import { updateEvent } from "../webhooks/webhook-payloads.js";
 import { fullName, type StackService } from "../stacks/stack.service.js";
 import { checkState } from "../stacks/stack-state.js";
-import type { CompleteUpdateInput, ResourceChangesInput, UpdateEventInput } from "./update.inputs.js";
+import { type StoredEvent, UpdateEventLog } from "./update-events.js";
+import type { ResourceChangesInput, UpdateEventInput } from "./update.inputs.js";
 
-export const MAX_EVENTS_PER_APPEND = 1000;
-const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
-/** A page of events stops early (hasNextPage stays true) once its payloads pass this size. */
-const EVENT_PAGE_BYTE_BUDGET = 4 * 1024 * 1024;
-const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/;
 const ENDED: readonly UpdateStatusValue[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
 
-export interface StoredEvent {
-  sequence: number;
-  timestamp: Date;
-  type: string;
-  payload: unknown;
+/** How a running update is asked to end (completeUpdate, completeStackUpdate). */
+export interface UpdateEnd {
+  /** Not read: the update is the one passed beside it (callers may pass their whole input). */
+  readonly updateId?: string;
+  readonly status: UpdateStatusValue;
+  readonly resourceChanges?: ResourceChangesInput | null;
+  readonly state?: unknown;
 }
 
 function actorName(caller: Caller): { requestedBy: string; userId: string | null; tokenId: string | null } {
@@ -46,6 +44,7 @@ function actorName(caller: Caller): { requestedBy: string; userId: string | null
 }
 
 function checkResourceChanges(input: ResourceChangesInput | null | undefined): ResourceChangesValue | null {
+  const field = "input.resourceChanges";
   if (!input) return null;
   const changes = {
     create: input.create ?? 0,
@@ -55,14 +54,14 @@ function checkResourceChanges(input: ResourceChangesInput | null | undefined): R
     replace: input.replace ?? 0,
   };
   for (const [op, n] of Object.entries(changes)) {
-    if (n < 0) throw new BadUserInputError(`resourceChanges.${op} must not be negative`);
+    if (n < 0) throw new BadUserInputError(`resourceChanges.${op} must not be negative`, { field: `${field}.${op}` });
   }
   return changes;
 }
 
 /** Updates of a stack and their engine events: start, append, complete, cancel, history. */
 export class UpdateService {
-  private readonly insertEvent;
+  private readonly eventLog;
 
   constructor(
     private readonly db: Db,
@@ -71,17 +70,12 @@ export class UpdateService {
     private readonly stacks: StackService,
     private readonly outbox: WebhookOutbox,
   ) {
-    const p = (name: string) => sql.placeholder(name);
-    this.insertEvent = db
-      .insert(updateEventsTable)
-      .values({ updateId: p("updateId"), sequence: p("sequence"), timestamp: p("timestamp"), type: p("type"), payload: p("payload") })
-      .onConflictDoNothing()
-      .prepare();
+    this.eventLog = new UpdateEventLog(db, cursors);
   }
 
   /** A RUNNING update with the stack's next version; one non-preview update at a time. */
   start(caller: Caller, stack: StackNode, kind: UpdateKindValue, message: string | null | undefined): UpdateRow {
-    const text = message == null ? null : checkText("message", message, 1000);
+    const text = message == null ? null : checkText("message", message, 1000, "input.message");
     const isPreview = kind === "PREVIEW";
     const actor = actorName(caller);
     try {
@@ -123,59 +117,37 @@ export class UpdateService {
     }
   }
 
-  /** Stores the events not stored yet (idempotent by sequence); only while the update runs. */
+  /**
+   * Stores the events not stored yet; only while the update runs. Idempotent by sequence: an
+   * event resent with the same type and payload changes nothing (also after the update ended,
+   * so a retried last batch succeeds), one resent with another type or payload is CONFLICT.
+   */
   append(update: UpdateRow, events: UpdateEventInput[]): number {
-    if (events.length > MAX_EVENTS_PER_APPEND) {
-      throw new BadUserInputError(`at most ${MAX_EVENTS_PER_APPEND} events per call: send them in batches`);
-    }
-    const now = Date.now();
-    const rows = events.map((event, i) => {
-      if (!Number.isInteger(event.sequence) || event.sequence < 0) {
-        throw new BadUserInputError(`events[${i}].sequence must be an integer ≥ 0`);
-      }
-      if (!EVENT_TYPE_PATTERN.test(event.type)) {
-        throw new BadUserInputError(`events[${i}].type ${quote(event.type)} is not an event type, e.g. stdoutEvent`);
-      }
-      if (event.payload === undefined || event.payload === null) {
-        throw new BadUserInputError(`events[${i}].payload is required`);
-      }
-      const payload = JSON.stringify(event.payload);
-      if (Buffer.byteLength(payload) > MAX_EVENT_PAYLOAD_BYTES) {
-        throw new BadUserInputError(`events[${i}].payload is larger than ${MAX_EVENT_PAYLOAD_BYTES / 1024} KiB`);
-      }
-      return {
-        updateId: update.id,
-        sequence: event.sequence,
-        timestamp: event.timestamp ?? new Date(now),
-        type: event.type,
-        payload,
-      };
-    });
-    return writeTransaction(this.db, (tx) => {
-      this.requireRunning(tx, update, "events can be appended only while it runs");
-      let stored = 0;
-      for (const row of rows) stored += this.insertEvent.run(row).changes;
-      return stored;
-    });
+    const rows = this.eventLog.check(update, events);
+    return writeTransaction(this.db, (tx) => this.eventLog.store(update, this.currentStatus(tx, update), rows));
   }
 
   /**
    * Ends a running update. A succeeded non-preview update carrying `state` makes it the
-   * stack's checkpoint; any non-preview end sets the stack's lastUpdatedAt.
+   * stack's checkpoint; any non-preview end sets the stack's lastUpdatedAt. Repeated after
+   * the update ended (a retry after a lost response), the same outcome returns the update as
+   * it is, changing and auditing nothing (a `state` sent again is not applied again); another
+   * outcome is CONFLICT.
    */
-  complete(caller: Caller, update: UpdateRow, stack: StackNode, input: CompleteUpdateInput): UpdateRow {
-    if (!ENDED.includes(input.status)) {
-      throw new BadUserInputError(`status must be SUCCEEDED, FAILED or CANCELLED, not ${input.status}`);
+  complete(caller: Caller, update: UpdateRow, stack: StackNode, end: UpdateEnd): UpdateRow {
+    if (!ENDED.includes(end.status)) {
+      throw new BadUserInputError(`status must be SUCCEEDED, FAILED or CANCELLED, not ${end.status}`, { field: "input.status" });
     }
-    const resourceChanges = checkResourceChanges(input.resourceChanges);
+    const resourceChanges = checkResourceChanges(end.resourceChanges);
     const checkpoint =
-      input.status === "SUCCEEDED" && !update.isPreview && input.state != null ? checkState(input.state) : null;
+      end.status === "SUCCEEDED" && !update.isPreview && end.state != null ? checkState(end.state, "input.state") : null;
     return writeTransaction(this.db, (tx) => {
-      this.requireRunning(tx, update, "it cannot be completed again");
+      const current = this.current(tx, update);
+      if (current.status !== "RUNNING") return this.alreadyEnded(current, end.status, end.resourceChanges == null ? undefined : resourceChanges);
       const endedAt = new Date();
       const ended = tx
         .update(stackUpdatesTable)
-        .set({ status: input.status, endedAt, resourceChanges })
+        .set({ status: end.status, endedAt, resourceChanges })
         .where(eq(stackUpdatesTable.id, update.id))
         .returning()
         .get()!;
@@ -186,9 +158,11 @@ export class UpdateService {
     });
   }
 
+  /** Cancels a running update; repeated once it is cancelled, returns it as it is. */
   cancel(caller: Caller, update: UpdateRow, stack: StackNode): UpdateRow {
     return writeTransaction(this.db, (tx) => {
-      this.requireRunning(tx, update, "only a running update can be cancelled");
+      const current = this.current(tx, update);
+      if (current.status !== "RUNNING") return this.alreadyEnded(current, "CANCELLED");
       const endedAt = new Date();
       const ended = tx
         .update(stackUpdatesTable)
@@ -200,6 +174,23 @@ export class UpdateService {
       this.writeEndEvents(tx, caller, stack, ended);
       return ended;
     });
+  }
+
+  /**
+   * An update asked to end again: the same outcome (status, and resource changes when given)
+   * is the answer to a retry and returns the update unchanged; another is a state conflict.
+   */
+  private alreadyEnded(current: UpdateRow, status: UpdateStatusValue, resourceChanges?: ResourceChangesValue | null): UpdateRow {
+    const name = `update ${current.version}`;
+    if (current.status !== status) {
+      throw new ConflictError(`${name} already ended as ${current.status}: it cannot end as ${status}`);
+    }
+    if (resourceChanges !== undefined && !isDeepStrictEqual(current.resourceChanges, resourceChanges)) {
+      throw new ConflictError(
+        `${name} already ended as ${current.status} with resourceChanges ${JSON.stringify(current.resourceChanges)}, not ${JSON.stringify(resourceChanges)}`,
+      );
+    }
+    return current;
   }
 
   /** Updates (previews or every other kind), newest first. */
@@ -234,36 +225,7 @@ export class UpdateService {
 
   /** Engine events in sequence order; pages of up to 1,000. */
   events(update: UpdateRow, first: number | null, after: string | null): { page: Page<StoredEvent>; count: () => number } {
-    const size = pageSize(first, { fallback: 100, max: 1000 });
-    const from = after ? this.cursors.decode(`events:${update.id}`, after) : null;
-    const e = updateEventsTable;
-    const stored = this.db
-      .select({ sequence: e.sequence, timestamp: e.timestamp, type: e.type, payload: e.payload })
-      .from(e)
-      .where(and(eq(e.updateId, update.id), from ? gt(e.sequence, Number(from[0])) : undefined))
-      .orderBy(asc(e.sequence))
-      .limit(size + 1)
-      .all();
-    // up to `size` events, fewer when their payloads pass the byte budget (the rest come next)
-    let take = 0;
-    let bytes = 0;
-    while (take < size && take < stored.length) {
-      const next = stored[take]!.payload.length;
-      if (take > 0 && bytes + next > EVENT_PAGE_BYTE_BUDGET) break;
-      bytes += next;
-      take++;
-    }
-    const nodes = stored.slice(0, take).map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }));
-    const last = nodes[nodes.length - 1];
-    const page: Page<StoredEvent> = {
-      nodes,
-      hasNextPage: take < stored.length,
-      endCursor: last ? this.cursors.encode(`events:${update.id}`, [last.sequence]) : null,
-    };
-    return {
-      page,
-      count: () => this.db.select({ n: count() }).from(e).where(eq(e.updateId, update.id)).get()!.n,
-    };
+    return this.eventLog.page(update, first, after);
   }
 
   /** The audit event and the webhook event of an update that ended. */
@@ -282,11 +244,16 @@ export class UpdateService {
     );
   }
 
-  private requireRunning(tx: Tx, update: UpdateRow, consequence: string): void {
+  /** The update as it is now, inside the write transaction. */
+  private current(tx: Tx, update: UpdateRow): UpdateRow {
+    const current = tx.select().from(stackUpdatesTable).where(eq(stackUpdatesTable.id, update.id)).get();
+    if (!current) throw new NotFoundError(`update ${update.id} not found`);
+    return current;
+  }
+
+  private currentStatus(tx: Tx, update: UpdateRow): UpdateStatusValue {
     const current = tx.select({ status: stackUpdatesTable.status }).from(stackUpdatesTable).where(eq(stackUpdatesTable.id, update.id)).get();
     if (!current) throw new NotFoundError(`update ${update.id} not found`);
-    if (current.status !== "RUNNING") {
-      throw new BadUserInputError(`update ${update.version} already ended (${current.status}): ${consequence}`);
-    }
+    return current.status;
   }
 }

@@ -1,8 +1,16 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import type { UpdateKindValue, UpdateStatusValue } from "../../db/schema.js";
 import { Connection } from "../../graphql/connection.js";
 import { UpdateKind, UpdateStatus } from "../../graphql/enums.js";
 import { DateTimeScalar, JSONScalar } from "../../graphql/scalars.js";
+import { ENGINE_EVENT_TYPES, EngineEventType, type EngineEventTypeValue } from "./engine-events.js";
+
+registerEnumType(EngineEventType, {
+  name: "EngineEventType",
+  description:
+    "The Pulumi engine's event types, named as the engine names them (UpdateEvent.type). appendUpdateEvents also accepts newer types not listed here.",
+  valuesConfig: Object.fromEntries(Object.entries(ENGINE_EVENT_TYPES).map(([t, description]) => [t, { description }])),
+});
 
 @ObjectType({ simpleResolvers: true })
 export class ResourceChanges {
@@ -22,7 +30,7 @@ export class ResourceChanges {
   replace!: number;
 }
 
-/** `events` is resolved by StackUpdateResolver. */
+/** `events`, `stack` and `startedBy` are resolved by StackUpdateResolver. */
 @ObjectType({ simpleResolvers: true })
 export class StackUpdate {
   @Field(() => ID)
@@ -46,7 +54,10 @@ export class StackUpdate {
   @Field(() => DateTimeScalar, { nullable: true })
   endedAt!: Date | null;
 
-  @Field(() => String, { description: "Login of the user, or name of the organization token, that started it." })
+  @Field(() => String, {
+    description: "Login of the user, or name of the organization token, that started it.",
+    deprecationReason: "Use startedBy: it tells a user from an organization token of the same name.",
+  })
   requestedBy!: string;
 
   @Field(() => ResourceChanges, { nullable: true })
@@ -62,9 +73,12 @@ export class UpdateEvent {
   timestamp!: Date;
 
   @Field(() => String, {
-    description: "An engine event type, e.g. stdoutEvent, diagnosticEvent, resourcePreEvent, resOutputsEvent, summaryEvent.",
+    description: "An engine event type, e.g. stdoutEvent, diagnosticEvent, resourcePreEvent, resOutputsEvent, summaryEvent (see EngineEventType).",
   })
   type!: string;
+
+  @Field(() => EngineEventType, { nullable: true, description: "`type` as an EngineEventType; null for a type the enum does not list." })
+  engineEventType!: EngineEventTypeValue | null;
 
   @Field(() => JSONScalar)
   payload!: unknown;

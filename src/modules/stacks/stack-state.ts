@@ -1,5 +1,5 @@
 // Stack state (a Pulumi deployment export) as the API accepts it.
-import { BadUserInputError } from "../../errors.js";
+import { BadUserInputError, type FieldPath } from "../../errors.js";
 
 export interface CheckedState {
   /** The JSON text to store. */
@@ -15,11 +15,12 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * Accepts `{ version, deployment: { manifest, resources: [...] } }` (what `pulumi stack
  * export` writes) or the deployment object itself; anything else is BAD_USER_INPUT.
  */
-export function checkState(state: unknown): CheckedState {
-  if (!isObject(state)) throw new BadUserInputError("state must be a JSON object (a deployment export)");
+export function checkState(state: unknown, field: FieldPath): CheckedState {
+  if (!isObject(state)) throw new BadUserInputError("state must be a JSON object (a deployment export)", { field });
   const resources = isObject(state.deployment) && state.deployment.resources != null ? state.deployment.resources : state.resources;
   if (resources !== undefined && resources !== null && !Array.isArray(resources)) {
-    throw new BadUserInputError("state.deployment.resources must be an array");
+    const where = isObject(state.deployment) && state.deployment.resources != null ? "deployment.resources" : "resources";
+    throw new BadUserInputError(`state.${where} must be an array`, { field: `${field}.${where}` });
   }
   return { json: JSON.stringify(state), resourceCount: Array.isArray(resources) ? resources.length : 0 };
 }

@@ -1,15 +1,24 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { OrganizationRow } from "../../auth/principal.js";
 import type { Context } from "../../graphql/context.js";
 import { JSONScalar } from "../../graphql/scalars.js";
 import type { StackNode } from "../../permissions/access.js";
 import { Organization } from "../organizations/organization.type.js";
-import { CreateStackInput, DeleteStackInput, ImportStackStateInput, TransferStackInput } from "./stack.inputs.js";
+import { CreateStackInput, DeleteStackInput, ImportStackStateInput, StackRef, TransferStackInput } from "./stack.inputs.js";
 import { Stack, StackConnection } from "./stack.type.js";
 import { fullName } from "./stack.service.js";
 
 @Resolver(() => Stack)
 export class StackResolver {
+  @Query(() => Stack, {
+    nullable: true,
+    description:
+      "A stack by its StackRef; null when it does not exist, the caller cannot READ it or is not in its organization (the three are not told apart).",
+  })
+  stack(@Arg("ref", () => StackRef, { description: "organization, project and stack name." }) ref: StackRef, @Ctx() ctx: Context): StackNode | null {
+    return ctx.access.stack(ref.organization, ref.project, ref.stack).stack;
+  }
+
   @Mutation(() => Stack, { description: "The creator gets ADMIN on it; the pulumi:project tag is always set." })
   createStack(@Arg("input", () => CreateStackInput) input: CreateStackInput, @Ctx() ctx: Context): StackNode {
     const access = ctx.access.organization(input.organization);

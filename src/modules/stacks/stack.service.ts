@@ -58,19 +58,21 @@ export class StackService {
   }
 
   create(caller: Caller, organization: OrganizationRow, input: CreateStackInput): StackRow {
-    const project = checkStackName("project name", input.project);
-    const name = checkStackName("stack name", input.stack);
+    const project = checkStackName("project name", input.project, "input.project");
+    const name = checkStackName("stack name", input.stack, "input.stack");
     const tags = new Map<string, string>();
-    for (const tag of input.tags ?? []) {
-      const tagName = checkTagName(tag.name);
-      if (tags.has(tagName)) throw new BadUserInputError(`tag ${quote(tagName)} is given twice`);
-      tags.set(tagName, checkTagValue(tag.value));
-    }
-    if (tags.has(PROJECT_TAG) && tags.get(PROJECT_TAG) !== project) {
-      throw new BadUserInputError(`the ${PROJECT_TAG} tag is always the project name (${quote(project)})`);
+    for (const [i, tag] of (input.tags ?? []).entries()) {
+      const tagName = checkTagName(tag.name, `input.tags[${i}].name`);
+      if (tags.has(tagName)) throw new BadUserInputError(`tag ${quote(tagName)} is given twice`, { field: `input.tags[${i}].name` });
+      if (tagName === PROJECT_TAG && tag.value !== project) {
+        throw new BadUserInputError(`the ${PROJECT_TAG} tag is always the project name (${quote(project)})`, {
+          field: `input.tags[${i}].value`,
+        });
+      }
+      tags.set(tagName, checkTagValue(tag.value, `input.tags[${i}].value`));
     }
     tags.set(PROJECT_TAG, project);
-    if (tags.size > MAX_TAGS_PER_STACK) throw new BadUserInputError(`a stack has at most ${MAX_TAGS_PER_STACK} tags`);
+    if (tags.size > MAX_TAGS_PER_STACK) throw new BadUserInputError(`a stack has at most ${MAX_TAGS_PER_STACK} tags`, { field: "input.tags" });
     try {
       return writeTransaction(this.db, (tx) => {
         const stack = tx
@@ -98,7 +100,7 @@ export class StackService {
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new ConflictError(`stack "${organization.name}/${project}/${name}" already exists`);
+        throw new ConflictError(`stack "${organization.name}/${project}/${name}" already exists`, { field: "input.stack" });
       }
       throw error;
     }
@@ -116,7 +118,7 @@ export class StackService {
   } {
     const org = organization.organization!;
     const size = pageSize(args.first);
-    if (args.tagValue != null && args.tagName == null) throw new BadUserInputError("tagValue needs tagName");
+    if (args.tagValue != null && args.tagName == null) throw new BadUserInputError("tagValue needs tagName", { field: "tagName" });
     const s = stacksTable;
     const filters: (SQL | undefined)[] = [eq(s.organizationId, org.id)];
     if (args.project != null) filters.push(eq(s.project, args.project));
@@ -177,8 +179,10 @@ export class StackService {
     return writeTransaction(this.db, (tx) => {
       const current = this.reload(tx, stack);
       if (current.resourceCount > 0 && !force) {
+        // the input decides it (force), so it is bad input, not a conflict (CONTRACT.md §3)
         throw new BadUserInputError(
           `stack still contains resources (${current.resourceCount}): destroy them first, or pass force: true`,
+          { field: "input.force" },
         );
       }
       this.refuseWhileRunning(tx, stack, "deleted");
@@ -199,7 +203,9 @@ export class StackService {
    */
   transfer(caller: Caller, stack: StackNode, destination: OrganizationRow): StackRow {
     if (destination.id === stack.organizationId) {
-      throw new BadUserInputError(`stack "${fullName(stack.organization, stack)}" is already in "${destination.name}"`);
+      throw new BadUserInputError(`stack "${fullName(stack.organization, stack)}" is already in "${destination.name}"`, {
+        field: "input.destinationOrganization",
+      });
     }
     try {
       return writeTransaction(this.db, (tx) => {
@@ -229,7 +235,9 @@ export class StackService {
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new ConflictError(`"${destination.name}" already has a stack "${stack.project}/${stack.name}"`);
+        throw new ConflictError(`"${destination.name}" already has a stack "${stack.project}/${stack.name}"`, {
+          field: "input.destinationOrganization",
+        });
       }
       throw error;
     }
@@ -237,7 +245,7 @@ export class StackService {
 
   /** Replaces the stack's checkpoint; refused while an update runs. */
   importState(caller: Caller, stack: StackNode, state: unknown): StackRow {
-    const checked = checkState(state);
+    const checked = checkState(state, "input.state");
     return writeTransaction(this.db, (tx) => {
       this.reload(tx, stack);
       this.refuseWhileRunning(tx, stack, "imported into");

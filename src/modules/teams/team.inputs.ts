@@ -1,6 +1,7 @@
 import { Field, InputType } from "type-graphql";
 import type { StackPermissionValue } from "../../db/schema.js";
-import { StackPermission } from "../../graphql/enums.js";
+import { StackGrantPermission, type StackGrantPermissionValue, StackPermission } from "../../graphql/enums.js";
+import { StackRef } from "../stacks/stack.inputs.js";
 
 @InputType()
 export class CreateTeamInput {
@@ -61,4 +62,25 @@ export class TeamStackAccessInput {
     description: "READ, WRITE or ADMIN (grant); ignored by revokeTeamStackAccess.",
   })
   permission?: StackPermissionValue | null;
+}
+
+@InputType({ description: "A team's grant on a stack (setTeamStackGrant)." })
+export class SetTeamStackGrantInput {
+  @Field(() => StackRef, { description: "The stack; the team belongs to the same organization." })
+  stack!: StackRef;
+
+  @Field(() => String, { description: "A team of the stack's organization." })
+  team!: string;
+
+  @Field(() => StackGrantPermission, { description: "READ, WRITE or ADMIN; replaces the team's grant on the stack, if any." })
+  permission!: StackGrantPermissionValue;
+}
+
+@InputType({ description: "A team's grant on a stack (removeTeamStackGrant)." })
+export class RemoveTeamStackGrantInput {
+  @Field(() => StackRef, { description: "The stack; the team belongs to the same organization." })
+  stack!: StackRef;
+
+  @Field(() => String, { description: "A team of the stack's organization." })
+  team!: string;
 }

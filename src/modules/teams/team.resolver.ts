@@ -1,13 +1,22 @@
-import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
 import type { OrganizationRow, UserRow } from "../../auth/principal.js";
 import type { Context } from "../../graphql/context.js";
+import { pageKey } from "../../graphql/loaders.js";
+import { ListCursors } from "../../lib/pagination.js";
 import type { StackNode, StackRow } from "../../permissions/access.js";
 import { Organization } from "../organizations/organization.type.js";
 import { Stack } from "../stacks/stack.type.js";
 import { User } from "../users/user.type.js";
-import { CreateTeamInput, DeleteTeamInput, TeamStackAccessInput, UpdateTeamMembershipInput } from "./team.inputs.js";
-import type { TeamRow } from "./team.service.js";
-import { Team, TeamStackGrant } from "./team.type.js";
+import {
+  CreateTeamInput,
+  DeleteTeamInput,
+  RemoveTeamStackGrantInput,
+  SetTeamStackGrantInput,
+  TeamStackAccessInput,
+  UpdateTeamMembershipInput,
+} from "./team.inputs.js";
+import type { GrantRow, TeamRow } from "./team.service.js";
+import { Team, TeamConnection, TeamMemberConnection, TeamStackGrant, TeamStackGrantConnection } from "./team.type.js";
 
 /** A team with its organization, so grants can be judged against the caller's access there. */
 export interface TeamNode extends TeamRow {
@@ -18,6 +27,17 @@ interface TeamStackGrantNode extends TeamStackGrant {
   readonly stackRow: StackRow;
   readonly organization: OrganizationRow;
 }
+
+const FIRST = { nullable: true, defaultValue: 50, description: "1–100." } as const;
+const AFTER = { nullable: true, description: "The endCursor of the previous page." } as const;
+
+const toGrantNode = (team: TeamNode) => (g: GrantRow): TeamStackGrantNode => ({
+  projectName: g.stack.project,
+  stackName: g.stack.name,
+  permission: g.permission,
+  stackRow: g.stack,
+  organization: team.organization,
+});
 
 @Resolver(() => Team)
 export class TeamResolver {
@@ -45,35 +65,78 @@ export class TeamResolver {
     return { ...team, organization };
   }
 
-  @Mutation(() => Team, { description: "Creates or replaces the team's grant on the stack." })
+  @Mutation(() => Team, {
+    description: "Creates or replaces the team's grant on the stack.",
+    deprecationReason: "Use setTeamStackGrant: it names the stack by StackRef and its permission admits only READ, WRITE and ADMIN.",
+  })
   grantTeamStackAccess(@Arg("input", () => TeamStackAccessInput) input: TeamStackAccessInput, @Ctx() ctx: Context): TeamNode {
     const organization = ctx.access.requireOrganization(input.organization);
     const team = ctx.services.teams.grant(ctx.caller, organization, input);
     return { ...team, organization };
   }
 
-  @Mutation(() => Team)
+  @Mutation(() => Team, { deprecationReason: "Use removeTeamStackGrant: it names the stack by StackRef." })
   revokeTeamStackAccess(@Arg("input", () => TeamStackAccessInput) input: TeamStackAccessInput, @Ctx() ctx: Context): TeamNode {
     const organization = ctx.access.requireOrganization(input.organization);
     const team = ctx.services.teams.revoke(ctx.caller, organization, input);
     return { ...team, organization };
   }
 
-  @FieldResolver(() => [User])
+  @Mutation(() => Team, { description: "Creates or replaces the team's grant on the stack. Organization admins only." })
+  setTeamStackGrant(@Arg("input", () => SetTeamStackGrantInput, { description: "The stack, the team and the permission." }) input: SetTeamStackGrantInput, @Ctx() ctx: Context): TeamNode {
+    const organization = ctx.access.requireOrganization(input.stack.organization);
+    const { project, stack } = input.stack;
+    const team = ctx.services.teams.grant(ctx.caller, organization, { team: input.team, project, stack, permission: input.permission });
+    return { ...team, organization };
+  }
+
+  @Mutation(() => Team, { description: "Removes the team's grant on the stack; NOT_FOUND when it has none. Organization admins only." })
+  removeTeamStackGrant(@Arg("input", () => RemoveTeamStackGrantInput, { description: "The stack and the team." }) input: RemoveTeamStackGrantInput, @Ctx() ctx: Context): TeamNode {
+    const organization = ctx.access.requireOrganization(input.stack.organization);
+    const { project, stack } = input.stack;
+    const team = ctx.services.teams.revoke(ctx.caller, organization, { team: input.team, project, stack });
+    return { ...team, organization };
+  }
+
+  @FieldResolver(() => [User], { deprecationReason: "Use membersConnection: paged, with totalCount." })
   async members(@Root() team: TeamNode, @Ctx() ctx: Context): Promise<UserRow[]> {
     return ctx.loaders.teamMembers.load(team.id);
   }
 
-  @FieldResolver(() => [TeamStackGrant])
+  @FieldResolver(() => [TeamStackGrant], { deprecationReason: "Use stackGrantsConnection: paged, with totalCount." })
   async stackGrants(@Root() team: TeamNode, @Ctx() ctx: Context): Promise<TeamStackGrantNode[]> {
     const grants = await ctx.loaders.teamGrants.load(team.id);
-    return grants.map((g) => ({
-      projectName: g.stack.project,
-      stackName: g.stack.name,
-      permission: g.permission,
-      stackRow: g.stack,
-      organization: team.organization,
-    }));
+    return grants.map(toGrantNode(team));
+  }
+
+  @FieldResolver(() => TeamMemberConnection, { description: "The team's members, paged, by login ignoring case." })
+  async membersConnection(
+    @Root() team: TeamNode,
+    @Arg("first", () => Int, FIRST) first: number | null,
+    @Arg("after", () => String, AFTER) after: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<TeamMemberConnection> {
+    const cursors = new ListCursors(ctx.services.cursors, `team-members:${team.id}`);
+    const { size, from } = cursors.request(first, after);
+    const rows = await ctx.loaders.teamMemberPage.load(pageKey(team.id, size, from));
+    return new TeamMemberConnection(
+      cursors.page(rows, size, (user) => [user.login.toLowerCase()]),
+      () => ctx.loaders.teamMemberCount.load(team.id),
+    );
+  }
+
+  @FieldResolver(() => TeamStackGrantConnection, { description: "The team's stack grants, paged, by project, then stack name." })
+  async stackGrantsConnection(
+    @Root() team: TeamNode,
+    @Arg("first", () => Int, FIRST) first: number | null,
+    @Arg("after", () => String, AFTER) after: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<TeamStackGrantConnection> {
+    const cursors = new ListCursors(ctx.services.cursors, `team-grants:${team.id}`);
+    const { size, from } = cursors.request(first, after);
+    const rows = await ctx.loaders.teamGrantPage.load(pageKey(team.id, size, from));
+    const page = cursors.page(rows, size, (g) => [g.stack.project, g.stack.name]);
+    return new TeamStackGrantConnection({ ...page, nodes: page.nodes.map(toGrantNode(team)) }, () => ctx.loaders.teamGrantCount.load(team.id));
   }
 }
 
@@ -87,9 +150,24 @@ export class TeamStackGrantResolver {
 
 @Resolver(() => Organization)
 export class OrganizationTeamsResolver {
-  @FieldResolver(() => [Team])
+  @FieldResolver(() => [Team], { deprecationReason: "Use teamsConnection: paged, with totalCount." })
   teams(@Root() organization: OrganizationRow, @Ctx() ctx: Context): TeamNode[] {
     return ctx.services.teams.list(organization).map((team) => ({ ...team, organization }));
+  }
+
+  @FieldResolver(() => TeamConnection, { description: "The organization's teams, paged, by name ignoring case." })
+  teamsConnection(
+    @Root() organization: OrganizationRow,
+    @Arg("first", () => Int, FIRST) first: number | null,
+    @Arg("after", () => String, AFTER) after: string | null,
+    @Ctx() ctx: Context,
+  ): TeamConnection {
+    const cursors = new ListCursors(ctx.services.cursors, `teams:${organization.id}`);
+    const request = cursors.request(first, after);
+    const page = cursors.page(ctx.services.teamLists.page(organization, request), request.size, (team) => [team.name.toLowerCase()]);
+    return new TeamConnection({ ...page, nodes: page.nodes.map((team) => ({ ...team, organization })) }, () =>
+      ctx.services.teamLists.count(organization),
+    );
   }
 
   @FieldResolver(() => Team, { nullable: true })

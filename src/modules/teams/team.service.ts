@@ -1,5 +1,5 @@
-import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
-import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
+import { and, asc, count, eq, sql } from "drizzle-orm";
+import type { Caller, OrganizationRow } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import {
@@ -9,7 +9,6 @@ import {
   teamStackGrantsTable,
   teamsTable,
   type StackPermissionValue,
-  usersTable,
 } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
@@ -17,7 +16,7 @@ import { checkName, checkText, quote } from "../../lib/validation.js";
 import type { StackRow } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { UserService } from "../users/user.service.js";
-import type { CreateTeamInput, TeamStackAccessInput, UpdateTeamMembershipInput } from "./team.inputs.js";
+import type { CreateTeamInput, UpdateTeamMembershipInput } from "./team.inputs.js";
 
 export type TeamRow = typeof teamsTable.$inferSelect;
 
@@ -25,6 +24,17 @@ export interface GrantRow {
   readonly teamId: string;
   readonly stack: StackRow;
   readonly permission: StackPermissionValue;
+}
+
+/** A team's grant on a stack of its organization, as grant and revoke take it. */
+export interface TeamStackTarget {
+  /** Not read: the organization is the one passed beside it (callers may pass their whole input). */
+  readonly organization?: string;
+  readonly team: string;
+  readonly project: string;
+  readonly stack: string;
+  /** For grant; READ when absent. */
+  readonly permission?: StackPermissionValue | null;
 }
 
 const MAX_LOGINS_PER_CHANGE = 100;
@@ -60,9 +70,10 @@ export class TeamService {
   }
 
   create(caller: Caller, organization: OrganizationRow, input: CreateTeamInput): TeamRow {
-    const name = checkName("team name", input.name);
-    const displayName = input.displayName == null ? name : checkText("displayName", input.displayName, 100, { allowEmpty: false }).trim();
-    const description = input.description == null ? null : checkText("description", input.description, 1000);
+    const name = checkName("team name", input.name, "input.name");
+    const displayName =
+      input.displayName == null ? name : checkText("displayName", input.displayName, 100, "input.displayName", { allowEmpty: false }).trim();
+    const description = input.description == null ? null : checkText("description", input.description, 1000, "input.description");
     try {
       return writeTransaction(this.db, (tx) => {
         const teams = tx.select({ n: count() }).from(teamsTable).where(eq(teamsTable.organizationId, organization.id)).get()!.n;
@@ -78,7 +89,7 @@ export class TeamService {
         return team;
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`"${organization.name}" already has a team named "${name}"`);
+      if (isUniqueViolation(error)) throw new ConflictError(`"${organization.name}" already has a team named "${name}"`, { field: "input.name" });
       throw error;
     }
   }
@@ -95,14 +106,19 @@ export class TeamService {
 
   /** Adds organization members to the team and removes logins from it; one audit event when anything changed. */
   updateMembership(caller: Caller, organization: OrganizationRow, input: UpdateTeamMembershipInput): TeamRow {
-    const add = [...new Set(input.addLogins ?? [])];
+    const given = input.addLogins ?? [];
+    const add = [...new Set(given)];
     const remove = [...new Set(input.removeLogins ?? [])];
     if (add.length === 0 && remove.length === 0) throw new BadUserInputError("give addLogins or removeLogins");
-    if (add.length > MAX_LOGINS_PER_CHANGE || remove.length > MAX_LOGINS_PER_CHANGE) {
-      throw new BadUserInputError(`at most ${MAX_LOGINS_PER_CHANGE} logins to add and to remove per call`);
+    for (const [list, field] of [[add, "input.addLogins"], [remove, "input.removeLogins"]] as const) {
+      if (list.length > MAX_LOGINS_PER_CHANGE) {
+        throw new BadUserInputError(`at most ${MAX_LOGINS_PER_CHANGE} logins to add and to remove per call`, { field });
+      }
     }
-    const both = add.filter((login) => remove.some((r) => r.toLowerCase() === login.toLowerCase()));
-    if (both.length > 0) throw new BadUserInputError(`${quote(both[0]!)} is both added and removed`);
+    const both = (input.removeLogins ?? []).findIndex((r) => add.some((login) => r.toLowerCase() === login.toLowerCase()));
+    if (both !== -1) {
+      throw new BadUserInputError(`${quote(input.removeLogins![both]!)} is both added and removed`, { field: `input.removeLogins[${both}]` });
+    }
 
     return writeTransaction(this.db, (tx) => {
       const team = this.requireTeam(tx, organization, input.team);
@@ -114,7 +130,10 @@ export class TeamService {
           .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.userId, user.id)))
           .get();
         if (!member) {
-          throw new BadUserInputError(`"${user.login}" is not a member of "${organization.name}": add them to the organization first`);
+          const at = given.findIndex((login) => login.toLowerCase() === user.login.toLowerCase());
+          throw new BadUserInputError(`"${user.login}" is not a member of "${organization.name}": add them to the organization first`, {
+            field: `input.addLogins[${at}]`,
+          });
         }
         const changes = tx.insert(teamMembersTable).values({ teamId: team.id, userId: user.id }).onConflictDoNothing().run().changes;
         if (changes > 0) added.push(user.login);
@@ -142,10 +161,11 @@ export class TeamService {
     });
   }
 
-  grant(caller: Caller, organization: OrganizationRow, input: TeamStackAccessInput): TeamRow {
+  /** Creates or replaces the team's grant on the stack (nothing to audit when it is the same). */
+  grant(caller: Caller, organization: OrganizationRow, input: TeamStackTarget): TeamRow {
     const permission = input.permission ?? "READ";
     if (permission === "NONE") {
-      throw new BadUserInputError("a grant is READ, WRITE or ADMIN: use revokeTeamStackAccess to remove one");
+      throw new BadUserInputError("a grant is READ, WRITE or ADMIN: use removeTeamStackGrant to remove one", { field: "input.permission" });
     }
     return writeTransaction(this.db, (tx) => {
       const team = this.requireTeam(tx, organization, input.team);
@@ -173,7 +193,7 @@ export class TeamService {
     });
   }
 
-  revoke(caller: Caller, organization: OrganizationRow, input: TeamStackAccessInput): TeamRow {
+  revoke(caller: Caller, organization: OrganizationRow, input: TeamStackTarget): TeamRow {
     return writeTransaction(this.db, (tx) => {
       const team = this.requireTeam(tx, organization, input.team);
       const stack = this.requireStack(tx, organization, input.project, input.stack);
@@ -191,34 +211,6 @@ export class TeamService {
       });
       return team;
     });
-  }
-
-  /** Members of many teams in one query, by login. */
-  membersOf(teamIds: readonly string[]): Map<string, UserRow[]> {
-    const members = new Map<string, UserRow[]>(teamIds.map((id) => [id, []]));
-    const rows = this.db
-      .select({ teamId: teamMembersTable.teamId, user: usersTable })
-      .from(teamMembersTable)
-      .innerJoin(usersTable, eq(usersTable.id, teamMembersTable.userId))
-      .where(inArray(teamMembersTable.teamId, [...teamIds]))
-      .orderBy(asc(sql`lower(${usersTable.login})`))
-      .all();
-    for (const row of rows) members.get(row.teamId)?.push(row.user);
-    return members;
-  }
-
-  /** Stack grants of many teams in one query, by project and stack name. */
-  grantsOf(teamIds: readonly string[]): Map<string, GrantRow[]> {
-    const grants = new Map<string, GrantRow[]>(teamIds.map((id) => [id, []]));
-    const rows = this.db
-      .select({ teamId: teamStackGrantsTable.teamId, stack: stacksTable, permission: teamStackGrantsTable.permission })
-      .from(teamStackGrantsTable)
-      .innerJoin(stacksTable, eq(stacksTable.id, teamStackGrantsTable.stackId))
-      .where(inArray(teamStackGrantsTable.teamId, [...teamIds]))
-      .orderBy(asc(stacksTable.project), asc(stacksTable.name))
-      .all();
-    for (const row of rows) grants.get(row.teamId)?.push(row);
-    return grants;
   }
 
   private requireTeam(tx: Tx, organization: OrganizationRow, name: string): TeamRow {

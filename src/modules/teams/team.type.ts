@@ -1,9 +1,11 @@
 import { Field, ID, ObjectType } from "type-graphql";
+import { Connection } from "../../graphql/connection.js";
 import type { StackPermissionValue } from "../../db/schema.js";
 import { StackPermission } from "../../graphql/enums.js";
 import { DateTimeScalar } from "../../graphql/scalars.js";
+import { User } from "../users/user.type.js";
 
-/** `members` and `stackGrants` are resolved by TeamResolver. */
+/** `members`, `stackGrants` and their connections are resolved by TeamResolver. */
 @ObjectType({ simpleResolvers: true })
 export class Team {
   @Field(() => ID)
@@ -34,3 +36,12 @@ export class TeamStackGrant {
   @Field(() => StackPermission)
   permission!: StackPermissionValue;
 }
+
+@ObjectType({ simpleResolvers: true, description: "A page of an organization's teams, by name (ignoring case)." })
+export class TeamConnection extends Connection(() => Team) {}
+
+@ObjectType({ simpleResolvers: true, description: "A page of a team's members, by login (ignoring case)." })
+export class TeamMemberConnection extends Connection(() => User) {}
+
+@ObjectType({ simpleResolvers: true, description: "A page of a team's stack grants, by project, then stack name." })
+export class TeamStackGrantConnection extends Connection(() => TeamStackGrant) {}

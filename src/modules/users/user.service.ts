@@ -32,9 +32,9 @@ export class UserService {
 
   /** Creates the user and their first personal access token in one transaction. */
   create(input: CreateUserInput): CreatedUser {
-    const login = checkName("login", input.login);
-    const name = input.name == null ? null : checkText("name", input.name, 100).trim() || null;
-    const email = input.email == null || input.email === "" ? null : checkEmail(input.email);
+    const login = checkName("login", input.login, "input.login");
+    const name = input.name == null ? null : checkText("name", input.name, 100, "input.name").trim() || null;
+    const email = input.email == null || input.email === "" ? null : checkEmail(input.email, "input.email");
     try {
       return writeTransaction(this.db, (tx) => {
         const user = tx
@@ -46,7 +46,7 @@ export class UserService {
         return { user, token };
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`the login "${login}" is taken`);
+      if (isUniqueViolation(error)) throw new ConflictError(`the login "${login}" is taken`, { field: "input.login" });
       throw error;
     }
   }

@@ -4,8 +4,9 @@ import { BadUserInputError } from "../../errors.js";
 import type { Context } from "../../graphql/context.js";
 import { Organization } from "../organizations/organization.type.js";
 import { CreateWebhookInput, UpdateWebhookInput, WebhookRefInput } from "./webhook.inputs.js";
+import { ListCursors } from "../../lib/pagination.js";
 import { toDelivery, toWebhook } from "./webhook.service.js";
-import { Webhook, WebhookDelivery, WebhookDeliveryConnection } from "./webhook.type.js";
+import { Webhook, WebhookConnection, WebhookDelivery, WebhookDeliveryConnection } from "./webhook.type.js";
 
 const MAX_PINGS_PER_REQUEST = 3;
 
@@ -53,9 +54,29 @@ export class WebhookResolver {
 
 @Resolver(() => Organization)
 export class OrganizationWebhooksResolver {
-  @FieldResolver(() => [Webhook], { nullable: true, description: "List Webhooks. Null with a FORBIDDEN error for callers who may not." })
+  @FieldResolver(() => [Webhook], {
+    nullable: true,
+    description: "List Webhooks. Null with a FORBIDDEN error for callers who may not.",
+    deprecationReason: "Use webhooksConnection: paged, and non-null for the callers who may read it.",
+  })
   webhooks(@Root() organization: OrganizationRow, @Ctx() ctx: Context): Webhook[] {
     return ctx.services.webhooks.list(organization).map(toWebhook);
+  }
+
+  @FieldResolver(() => WebhookConnection, {
+    description:
+      "The organization's webhooks, paged, by name ignoring case. Organization admins and tokens only: for anyone else it is a FORBIDDEN error (and, being non-null, the organization is null).",
+  })
+  webhooksConnection(
+    @Root() organization: OrganizationRow,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
+    @Ctx() ctx: Context,
+  ): WebhookConnection {
+    const cursors = new ListCursors(ctx.services.cursors, `webhooks:${organization.id}`);
+    const request = cursors.request(first, after);
+    const page = cursors.page(ctx.services.webhooks.page(organization, request), request.size, (w) => [w.name.toLowerCase()]);
+    return new WebhookConnection({ ...page, nodes: page.nodes.map(toWebhook) }, () => ctx.services.webhooks.count(organization));
   }
 
   @FieldResolver(() => Webhook, { nullable: true, description: "Get Webhook." })

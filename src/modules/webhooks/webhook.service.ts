@@ -1,11 +1,11 @@
-import { and, count, desc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Caller, OrganizationRow } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import { webhookDeliveriesTable, webhooksTable } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
-import { type CursorCodec, pageSize, toPage } from "../../lib/pagination.js";
+import { type CursorCodec, type PageRequest, pageSize, toPage } from "../../lib/pagination.js";
 import type { SecretBox } from "../../lib/secret-box.js";
 import { checkText, checkWebhookName, quote } from "../../lib/validation.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
@@ -17,7 +17,7 @@ import type { WebhookSender } from "./webhook-sender.js";
 import type { CreateWebhookInput, UpdateWebhookInput } from "./webhook.inputs.js";
 import type { Webhook, WebhookDelivery } from "./webhook.type.js";
 
-const checkDisplayName = (value: string) => checkText("displayName", value, 100, { allowEmpty: false }).trim();
+const checkDisplayName = (value: string) => checkText("displayName", value, 100, "input.displayName", { allowEmpty: false }).trim();
 
 /** Each event fans out to every webhook of its organization: keep that bounded. */
 export const MAX_WEBHOOKS_PER_ORGANIZATION = 20;
@@ -61,6 +61,23 @@ export class WebhookService {
       .all();
   }
 
+  /** Up to `size` + 1 webhooks by name, ignoring case (keyset on lower(name): the unique index's order). */
+  page(organization: OrganizationRow, request: PageRequest): WebhookRow[] {
+    const w = webhooksTable;
+    const byName = sql`lower(${w.name})`;
+    return this.db
+      .select()
+      .from(w)
+      .where(and(eq(w.organizationId, organization.id), request.from ? gt(byName, String(request.from[0])) : undefined))
+      .orderBy(asc(byName))
+      .limit(request.size + 1)
+      .all();
+  }
+
+  count(organization: OrganizationRow): number {
+    return this.db.select({ n: count() }).from(webhooksTable).where(eq(webhooksTable.organizationId, organization.id)).get()!.n;
+  }
+
   byName(organization: OrganizationRow, name: string, tx: Db | Tx = this.db): WebhookRow | null {
     return (
       tx
@@ -72,11 +89,11 @@ export class WebhookService {
   }
 
   create(caller: Caller, organization: OrganizationRow, input: CreateWebhookInput): WebhookRow {
-    const name = checkWebhookName(input.name);
+    const name = checkWebhookName(input.name, "input.name");
     const displayName = input.displayName == null ? name : checkDisplayName(input.displayName);
-    const payloadUrl = checkPayloadUrl(input.payloadUrl);
-    const secret = input.secret == null ? null : checkSigningSecret(input.secret);
-    const filters = checkFilters(input.filters ?? []);
+    const payloadUrl = checkPayloadUrl(input.payloadUrl, "input.payloadUrl");
+    const secret = input.secret == null ? null : checkSigningSecret(input.secret, "input.secret");
+    const filters = checkFilters(input.filters ?? [], "input.filters");
     const id = newId();
     try {
       return writeTransaction(this.db, (tx) => {
@@ -108,22 +125,24 @@ export class WebhookService {
         return row;
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`"${organization.name}" already has a webhook named "${name}"`);
+      if (isUniqueViolation(error)) throw new ConflictError(`"${organization.name}" already has a webhook named "${name}"`, { field: "input.name" });
       throw error;
     }
   }
 
   /** Only the fields given change; the secret stays unless a new one is given or clearSecret. */
   update(caller: Caller, organization: OrganizationRow, input: UpdateWebhookInput): WebhookRow {
-    if (input.secret != null && input.clearSecret) throw new BadUserInputError("give a new secret or clearSecret, not both");
+    if (input.secret != null && input.clearSecret) {
+      throw new BadUserInputError("give a new secret or clearSecret, not both", { field: "input.clearSecret" });
+    }
     const changes: Partial<WebhookRow> = {};
     const described: string[] = [];
     if (input.displayName != null) changes.displayName = checkDisplayName(input.displayName);
-    if (input.payloadUrl != null) changes.payloadUrl = checkPayloadUrl(input.payloadUrl);
+    if (input.payloadUrl != null) changes.payloadUrl = checkPayloadUrl(input.payloadUrl, "input.payloadUrl");
     if (input.active != null) changes.active = input.active;
     if (input.format != null) changes.format = input.format;
-    if (input.filters != null) changes.filters = checkFilters(input.filters);
-    const newSecret = input.secret != null ? checkSigningSecret(input.secret) : null;
+    if (input.filters != null) changes.filters = checkFilters(input.filters, "input.filters");
+    const newSecret = input.secret != null ? checkSigningSecret(input.secret, "input.secret") : null;
     for (const key of Object.keys(changes)) described.push(key);
     if (newSecret) described.push("secret");
     if (input.clearSecret) described.push("secret removed");

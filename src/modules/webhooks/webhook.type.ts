@@ -78,3 +78,6 @@ export class WebhookDelivery {
 
 @ObjectType({ simpleResolvers: true })
 export class WebhookDeliveryConnection extends Connection(() => WebhookDelivery) {}
+
+@ObjectType({ simpleResolvers: true, description: "A page of an organization's webhooks, by name (ignoring case)." })
+export class WebhookConnection extends Connection(() => Webhook) {}

@@ -1,0 +1,82 @@
+// Reading access tokens in lists: a user's personal tokens and an organization's tokens,
+// whole or a page at a time, revoked ones on request.
+import { and, asc, count, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
+import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
+import type { Db } from "../../db/client.js";
+import { accessTokensTable } from "../../db/schema.js";
+import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
+import { requireUser } from "./access-token.service.js";
+
+export class AccessTokenLists {
+  constructor(
+    private readonly db: Db,
+    private readonly cursors: CursorCodec,
+  ) {}
+
+  /** The calling user's tokens, oldest first; revoked ones only when asked. */
+  listPersonal(caller: Caller, includeDeleted = false): AccessTokenRow[] {
+    return this.db
+      .select()
+      .from(accessTokensTable)
+      .where(this.personalScope(requireUser(caller), includeDeleted))
+      .orderBy(asc(accessTokensTable.createdAt), asc(accessTokensTable.id))
+      .all();
+  }
+
+  /** A page of the calling user's tokens, oldest first (keyset on creation time and id). */
+  personalPage(caller: Caller, includeDeleted: boolean, first: number | null, after: string | null): { page: Page<AccessTokenRow>; count: () => number } {
+    const user = requireUser(caller);
+    const size = pageSize(first);
+    const list = `personal-tokens:${user.id}`;
+    const from = after ? this.cursors.decode(list, after) : null;
+    const t = accessTokensTable;
+    const scope = this.personalScope(user, includeDeleted);
+    const rows = this.db
+      .select()
+      .from(t)
+      .where(and(scope, from ? sql`(${t.createdAt}, ${t.id}) > (${Number(from[0])}, ${String(from[1])})` : undefined))
+      .orderBy(asc(t.createdAt), asc(t.id))
+      .limit(size + 1)
+      .all();
+    return {
+      page: toPage(rows, size, (last) => this.cursors.encode(list, [last.createdAt.getTime(), last.id])),
+      count: () => this.db.select({ n: count() }).from(t).where(scope).get()!.n,
+    };
+  }
+
+  private personalScope(user: UserRow, includeDeleted: boolean): SQL | undefined {
+    const t = accessTokensTable;
+    return and(eq(t.userId, user.id), eq(t.kind, "PERSONAL"), includeDeleted ? undefined : isNull(t.deletedAt));
+  }
+
+  /**
+   * A page of the organization's tokens by name, ignoring case (keyset on lower(name), the
+   * order of the unique index on (organization, lower(name)) that serves it); deleted ones
+   * only when asked.
+   */
+  organizationPage(
+    organization: OrganizationRow,
+    includeDeleted: boolean,
+    first: number | null,
+    after: string | null,
+  ): { page: Page<AccessTokenRow>; count: () => number } {
+    const size = pageSize(first);
+    const list = `organization-tokens:${organization.id}`;
+    const from = after ? this.cursors.decode(list, after) : null;
+    const t = accessTokensTable;
+    const byName = sql`lower(${t.name})`;
+    // kind as a literal, so SQLite can use the partial unique index (WHERE kind = 'ORGANIZATION')
+    const scope = and(eq(t.organizationId, organization.id), sql`${t.kind} = 'ORGANIZATION'`, includeDeleted ? undefined : isNull(t.deletedAt));
+    const rows = this.db
+      .select()
+      .from(t)
+      .where(and(scope, from ? gt(byName, String(from[0])) : undefined))
+      .orderBy(asc(byName))
+      .limit(size + 1)
+      .all();
+    return {
+      page: toPage(rows, size, (last) => this.cursors.encode(list, [(last.name ?? "").toLowerCase()])),
+      count: () => this.db.select({ n: count() }).from(t).where(scope).get()!.n,
+    };
+  }
+}

@@ -1,0 +1,169 @@
+// The engine events of an update: checking a batch, storing it idempotently by sequence
+// (a resend with other content is CONFLICT), and reading them back in pages.
+import { isDeepStrictEqual } from "node:util";
+import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { updateEventsTable, type UpdateStatusValue } from "../../db/schema.js";
+import { BadUserInputError, ConflictError } from "../../errors.js";
+import { type CursorCodec, type Page, pageSize } from "../../lib/pagination.js";
+import { quote } from "../../lib/validation.js";
+import type { UpdateRow } from "../../permissions/access.js";
+import { type EngineEventTypeValue, knownEngineEventType } from "./engine-events.js";
+import type { UpdateEventInput } from "./update.inputs.js";
+
+export const MAX_EVENTS_PER_APPEND = 1000;
+const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
+/** A page of events stops early (hasNextPage stays true) once its payloads pass this size. */
+const EVENT_PAGE_BYTE_BUDGET = 4 * 1024 * 1024;
+const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/;
+
+export interface StoredEvent {
+  sequence: number;
+  timestamp: Date;
+  type: string;
+  engineEventType: EngineEventTypeValue | null;
+  payload: unknown;
+}
+
+/** An event checked and ready to store; `index` is its place in the batch sent. */
+type EventRow = {
+  readonly updateId: string;
+  readonly sequence: number;
+  readonly timestamp: Date;
+  readonly type: string;
+  /** JSON text. */
+  readonly payload: string;
+  readonly index: number;
+};
+
+export class UpdateEventLog {
+  private readonly insertEvent;
+  private readonly storedEvents;
+
+  constructor(
+    private readonly db: Db,
+    private readonly cursors: CursorCodec,
+  ) {
+    const p = (name: string) => sql.placeholder(name);
+    this.insertEvent = db
+      .insert(updateEventsTable)
+      .values({ updateId: p("updateId"), sequence: p("sequence"), timestamp: p("timestamp"), type: p("type"), payload: p("payload") })
+      .prepare();
+    const e = updateEventsTable;
+    // the stored events of a batch, in one query (the primary key serves it)
+    this.storedEvents = db
+      .select({ sequence: e.sequence, type: e.type, payload: e.payload })
+      .from(e)
+      .where(and(eq(e.updateId, p("updateId")), inArray(e.sequence, sql`(select value from json_each(${p("sequences")}))`)))
+      .prepare();
+  }
+
+  /** The batch checked (BAD_USER_INPUT about the first bad event, or a sequence given twice). */
+  check(update: UpdateRow, events: UpdateEventInput[]): EventRow[] {
+    if (events.length > MAX_EVENTS_PER_APPEND) {
+      throw new BadUserInputError(`at most ${MAX_EVENTS_PER_APPEND} events per call: send them in batches`, { field: "input.events" });
+    }
+    const now = Date.now();
+    const indexOf = new Map<number, number>();
+    return events.map((event, i) => {
+      const at = `input.events[${i}]`;
+      if (!Number.isInteger(event.sequence) || event.sequence < 0) {
+        throw new BadUserInputError(`events[${i}].sequence must be an integer ≥ 0`, { field: `${at}.sequence` });
+      }
+      const first = indexOf.get(event.sequence);
+      if (first !== undefined) {
+        throw new BadUserInputError(`events[${first}] and events[${i}] both have sequence ${event.sequence}: a batch sends each sequence once`, {
+          field: `${at}.sequence`,
+        });
+      }
+      indexOf.set(event.sequence, i);
+      if (!EVENT_TYPE_PATTERN.test(event.type)) {
+        throw new BadUserInputError(`events[${i}].type ${quote(event.type)} is not an event type, e.g. stdoutEvent`, { field: `${at}.type` });
+      }
+      if (event.payload === undefined || event.payload === null) {
+        throw new BadUserInputError(`events[${i}].payload is required`, { field: `${at}.payload` });
+      }
+      const payload = JSON.stringify(event.payload);
+      if (Buffer.byteLength(payload) > MAX_EVENT_PAYLOAD_BYTES) {
+        throw new BadUserInputError(`events[${i}].payload is larger than ${MAX_EVENT_PAYLOAD_BYTES / 1024} KiB`, { field: `${at}.payload` });
+      }
+      return { updateId: update.id, sequence: event.sequence, timestamp: event.timestamp ?? new Date(now), type: event.type, payload, index: i };
+    });
+  }
+
+  /**
+   * Inside the caller's write transaction: stores the events not stored yet and returns how
+   * many; an event already stored must be the same (CONFLICT otherwise), and new events need
+   * the update to be running (`status`).
+   */
+  store(update: UpdateRow, status: UpdateStatusValue, rows: EventRow[]): number {
+    if (rows.length === 0) return 0;
+    const stored = this.storedEvents.all({ updateId: update.id, sequences: JSON.stringify(rows.map((r) => r.sequence)) });
+    const storedBySequence = new Map(stored.map((row) => [row.sequence, row]));
+    const fresh: EventRow[] = [];
+    for (const row of rows) {
+      const before = storedBySequence.get(row.sequence);
+      if (before) refuseChangedResend(before, row);
+      else fresh.push(row);
+    }
+    if (fresh.length > 0 && status !== "RUNNING") {
+      throw new ConflictError(`update ${update.version} already ended (${status}): events can be appended only while it runs`);
+    }
+    for (const row of fresh) this.insertEvent.run(row);
+    return fresh.length;
+  }
+
+  /** Engine events in sequence order; pages of up to 1,000. */
+  page(update: UpdateRow, first: number | null, after: string | null): { page: Page<StoredEvent>; count: () => number } {
+    const size = pageSize(first, { fallback: 100, max: 1000 });
+    const from = after ? this.cursors.decode(`events:${update.id}`, after) : null;
+    const e = updateEventsTable;
+    const stored = this.db
+      .select({ sequence: e.sequence, timestamp: e.timestamp, type: e.type, payload: e.payload })
+      .from(e)
+      .where(and(eq(e.updateId, update.id), from ? gt(e.sequence, Number(from[0])) : undefined))
+      .orderBy(asc(e.sequence))
+      .limit(size + 1)
+      .all();
+    // up to `size` events, fewer when their payloads pass the byte budget (the rest come next)
+    let take = 0;
+    let bytes = 0;
+    while (take < size && take < stored.length) {
+      const next = stored[take]!.payload.length;
+      if (take > 0 && bytes + next > EVENT_PAGE_BYTE_BUDGET) break;
+      bytes += next;
+      take++;
+    }
+    const nodes = stored
+      .slice(0, take)
+      .map((row) => ({ ...row, engineEventType: knownEngineEventType(row.type), payload: JSON.parse(row.payload) as unknown }));
+    const last = nodes[nodes.length - 1];
+    const page: Page<StoredEvent> = {
+      nodes,
+      hasNextPage: take < stored.length,
+      endCursor: last ? this.cursors.encode(`events:${update.id}`, [last.sequence]) : null,
+    };
+    return {
+      page,
+      count: () => this.db.select({ n: count() }).from(e).where(eq(e.updateId, update.id)).get()!.n,
+    };
+  }
+}
+
+/** CONFLICT when a resent sequence carries another type or payload than the stored one. */
+function refuseChangedResend(stored: { sequence: number; type: string; payload: string }, sent: EventRow): void {
+  const field = `input.events[${sent.index}]`;
+  if (stored.type !== sent.type) {
+    throw new ConflictError(
+      `event sequence ${stored.sequence} is already stored with type ${quote(stored.type)}, not ${quote(sent.type)}: a resent event must be the same; new events need new sequences`,
+      { field: `${field}.type` },
+    );
+  }
+  // the same JSON text is the same payload; otherwise compare values (key order does not count)
+  if (stored.payload !== sent.payload && !isDeepStrictEqual(JSON.parse(stored.payload), JSON.parse(sent.payload))) {
+    throw new ConflictError(
+      `event sequence ${stored.sequence} is already stored with another payload: a resent event must be the same; new events need new sequences`,
+      { field: `${field}.payload` },
+    );
+  }
+}

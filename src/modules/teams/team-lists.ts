@@ -1,0 +1,131 @@
+// Reading teams in lists: a page of an organization's teams, and the members and stack grants
+// of many teams at once (whole, or a page each), with their counts. Each is one query for any
+// number of teams, so a list of teams costs the same as one (see src/graphql/loaders.ts).
+import { and, asc, count, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import type { OrganizationRow, UserRow } from "../../auth/principal.js";
+import type { Db } from "../../db/client.js";
+import { stacksTable, teamMembersTable, teamStackGrantsTable, teamsTable, usersTable } from "../../db/schema.js";
+import type { PageRequest } from "../../lib/pagination.js";
+import type { GrantRow, TeamRow } from "./team.service.js";
+
+export class TeamLists {
+  constructor(private readonly db: Db) {}
+
+  /** Up to `size` + 1 teams by name, ignoring case (keyset on lower(name): the unique index's order). */
+  page(organization: OrganizationRow, request: PageRequest): TeamRow[] {
+    const t = teamsTable;
+    const byName = sql`lower(${t.name})`;
+    return this.db
+      .select()
+      .from(t)
+      .where(and(eq(t.organizationId, organization.id), request.from ? gt(byName, String(request.from[0])) : undefined))
+      .orderBy(asc(byName))
+      .limit(request.size + 1)
+      .all();
+  }
+
+  count(organization: OrganizationRow): number {
+    return this.db.select({ n: count() }).from(teamsTable).where(eq(teamsTable.organizationId, organization.id)).get()!.n;
+  }
+
+  /** Members of many teams in one query, by login. */
+  membersOf(teamIds: readonly string[]): Map<string, UserRow[]> {
+    const members = new Map<string, UserRow[]>(teamIds.map((id) => [id, []]));
+    const rows = this.db
+      .select({ teamId: teamMembersTable.teamId, user: usersTable })
+      .from(teamMembersTable)
+      .innerJoin(usersTable, eq(usersTable.id, teamMembersTable.userId))
+      .where(inArray(teamMembersTable.teamId, [...teamIds]))
+      .orderBy(asc(sql`lower(${usersTable.login})`))
+      .all();
+    for (const row of rows) members.get(row.teamId)?.push(row.user);
+    return members;
+  }
+
+  /** Stack grants of many teams in one query, by project and stack name. */
+  grantsOf(teamIds: readonly string[]): Map<string, GrantRow[]> {
+    const grants = new Map<string, GrantRow[]>(teamIds.map((id) => [id, []]));
+    const rows = this.db
+      .select({ teamId: teamStackGrantsTable.teamId, stack: stacksTable, permission: teamStackGrantsTable.permission })
+      .from(teamStackGrantsTable)
+      .innerJoin(stacksTable, eq(stacksTable.id, teamStackGrantsTable.stackId))
+      .where(inArray(teamStackGrantsTable.teamId, [...teamIds]))
+      .orderBy(asc(stacksTable.project), asc(stacksTable.name))
+      .all();
+    for (const row of rows) grants.get(row.teamId)?.push(row);
+    return grants;
+  }
+
+  /**
+   * Up to `size` + 1 members of each team by login, ignoring case, after `afterLogin` (a
+   * lowercase login), in one query for any number of teams (a window per team).
+   */
+  memberPages(teamIds: readonly string[], size: number, afterLogin: string | null): Map<string, UserRow[]> {
+    const tm = teamMembersTable;
+    const byLogin = sql`lower(${usersTable.login})`;
+    const ranked = this.db
+      .select({
+        teamId: tm.teamId,
+        userId: tm.userId,
+        rank: sql<number>`row_number() over (partition by ${tm.teamId} order by ${byLogin})`.as("rank"),
+      })
+      .from(tm)
+      .innerJoin(usersTable, eq(usersTable.id, tm.userId))
+      .where(and(inArray(tm.teamId, [...teamIds]), afterLogin !== null ? gt(byLogin, afterLogin) : undefined))
+      .as("ranked");
+    const rows = this.db
+      .select({ teamId: ranked.teamId, user: usersTable })
+      .from(ranked)
+      .innerJoin(usersTable, eq(usersTable.id, ranked.userId))
+      .where(lte(sql`${ranked.rank}`, size + 1))
+      .orderBy(ranked.teamId, sql`${ranked.rank}`)
+      .all();
+    const pages = new Map<string, UserRow[]>(teamIds.map((id) => [id, []]));
+    for (const row of rows) pages.get(row.teamId)?.push(row.user);
+    return pages;
+  }
+
+  /**
+   * Up to `size` + 1 stack grants of each team by project, then stack name, after `after`
+   * ([project, stack]), in one query for any number of teams.
+   */
+  grantPages(teamIds: readonly string[], size: number, after: readonly [string, string] | null): Map<string, GrantRow[]> {
+    const g = teamStackGrantsTable;
+    const s = stacksTable;
+    const ranked = this.db
+      .select({
+        teamId: g.teamId,
+        stackId: g.stackId,
+        permission: g.permission,
+        rank: sql<number>`row_number() over (partition by ${g.teamId} order by ${s.project}, ${s.name})`.as("rank"),
+      })
+      .from(g)
+      .innerJoin(s, eq(s.id, g.stackId))
+      .where(and(inArray(g.teamId, [...teamIds]), after ? sql`(${s.project}, ${s.name}) > (${after[0]}, ${after[1]})` : undefined))
+      .as("ranked");
+    const rows = this.db
+      .select({ teamId: ranked.teamId, permission: ranked.permission, stack: stacksTable })
+      .from(ranked)
+      .innerJoin(stacksTable, eq(stacksTable.id, ranked.stackId))
+      .where(lte(sql`${ranked.rank}`, size + 1))
+      .orderBy(ranked.teamId, sql`${ranked.rank}`)
+      .all();
+    const pages = new Map<string, GrantRow[]>(teamIds.map((id) => [id, []]));
+    for (const row of rows) pages.get(row.teamId)?.push(row);
+    return pages;
+  }
+
+  /** How many members each team has, in one query. */
+  memberCounts(teamIds: readonly string[]): Map<string, number> {
+    const tm = teamMembersTable;
+    const rows = this.db.select({ teamId: tm.teamId, n: count() }).from(tm).where(inArray(tm.teamId, [...teamIds])).groupBy(tm.teamId).all();
+    return new Map(rows.map((r) => [r.teamId, r.n]));
+  }
+
+  /** How many stack grants each team has, in one query. */
+  grantCounts(teamIds: readonly string[]): Map<string, number> {
+    const g = teamStackGrantsTable;
+    const rows = this.db.select({ teamId: g.teamId, n: count() }).from(g).where(inArray(g.teamId, [...teamIds])).groupBy(g.teamId).all();
+    return new Map(rows.map((r) => [r.teamId, r.n]));
+  }
+}
