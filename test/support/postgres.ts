@@ -176,10 +176,12 @@ async function sweepStale(admin: pg.Client, currentHash: string): Promise<void> 
     try {
       if (copy) {
         const [, host, pid, created] = copy;
+        // the copy of a process gone from this machine, or an old one; never while someone
+        // is connected (no FORCE: PostgreSQL refuses), in case the pid is from elsewhere
         const orphan = host === hostTag() && !processAlive(Number(pid));
-        if (orphan) await admin.query(`DROP DATABASE IF EXISTS ${ident(datname)} WITH (FORCE)`);
-        // another machine's copy: only when old, and never while someone is connected
-        else if (now - Number(created) > STALE_COPY_HOURS * 3600) await admin.query(`DROP DATABASE IF EXISTS ${ident(datname)}`);
+        if (orphan || now - Number(created) > STALE_COPY_HOURS * 3600) {
+          await admin.query(`DROP DATABASE IF EXISTS ${ident(datname)}`);
+        }
       } else if (template && template[1] !== currentHash && now - Number(template[2]) > STALE_TEMPLATE_HOURS * 3600) {
         await admin.query(`ALTER DATABASE ${ident(datname)} WITH IS_TEMPLATE false`);
         await admin.query(`DROP DATABASE IF EXISTS ${ident(datname)}`);
