@@ -105,6 +105,7 @@ describe(`migrated SQLite and PostgreSQL (${backend}) databases`, () => {
     ],
     ["an extra index", "CREATE INDEX teams_extra_idx ON teams (display_name)", "index teams.teams_extra_idx: only on PostgreSQL"],
     ["a column of another type", "ALTER TABLE stacks ALTER COLUMN resource_count TYPE text", "column stacks.resource_count"],
+    ["a time rounded to seconds", "ALTER TABLE users ALTER COLUMN created_at TYPE timestamptz(0)", "column users.created_at"],
   ];
 
   it.each(postgresDrifts)("a PostgreSQL drift is caught: %s", async (_, statements, expected) => {

@@ -40,7 +40,7 @@ const PG_TYPE_FAMILY: Record<string, string> = {
   jsonb: "text",
   integer: "integer",
   boolean: "integer",
-  "timestamp with time zone": "integer",
+  "timestamp with time zone": "integer", // of precision 3 (milliseconds)
 };
 
 const MIGRATION_TABLES = new Set(["__drizzle_migrations", "sqlite_sequence"]);
@@ -164,16 +164,19 @@ export async function introspectPostgres(query: Query, schema = "public"): Promi
     is_nullable: "YES" | "NO";
     column_default: string | null;
     is_identity: "YES" | "NO";
+    datetime_precision: number | null;
   }>(
-    `SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity
+    `SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity, datetime_precision
        FROM information_schema.columns WHERE table_schema = $1`,
     [schema],
   );
   for (const c of columns) {
     const table = model[c.table_name];
     if (!table) continue;
+    // SQLite keeps milliseconds: a time column of another precision would round them
+    const type = c.data_type === "timestamp with time zone" && c.datetime_precision !== 3 ? `timestamptz(${c.datetime_precision})` : c.data_type;
     table.columns[c.column_name] = {
-      type: PG_TYPE_FAMILY[c.data_type] ?? `postgres ${c.data_type}`,
+      type: PG_TYPE_FAMILY[type] ?? `postgres ${type}`,
       notNull: c.is_nullable === "NO",
       default: c.column_default === null ? null : normaliseExpression(c.column_default),
       autoNumbered: c.is_identity === "YES",
