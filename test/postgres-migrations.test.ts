@@ -1,7 +1,8 @@
 // The PostgreSQL migrations: applied once when several servers start together, and the
 // append-only audit table on PostgreSQL. Runs on the local server when one answers, else on
 // PGlite (TEST_POSTGRES=pglite forces it).
-import { readFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,6 +44,31 @@ describe(`PostgreSQL migrations (${backend})`, () => {
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
       await fresh.close();
+    }
+  });
+});
+
+describe(`a failed migration (${backend})`, () => {
+  it("is rolled back whole, raises, and leaves the lock free for the next run", async () => {
+    const broken = mkdtempSync(join(tmpdir(), "gatehouse-broken-migrations-"));
+    cpSync(POSTGRES_MIGRATIONS_FOLDER, broken, { recursive: true });
+    appendFileSync(join(broken, "0001_audit_append_only.sql"), "\n--> statement-breakpoint\nSELECT no_such_function();\n");
+    const fresh = await openTestPostgres({ migrated: false });
+    const pool = backend === "server" ? new pg.Pool({ connectionString: fresh.url, max: 1 }) : undefined;
+    const target = pool ?? fresh.pglite!;
+    try {
+      await expect(migratePostgres(target, broken)).rejects.toThrow();
+      expect(await fresh.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'audit_events'")).toEqual([]);
+      if (pool) {
+        const held = await fresh.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+        expect(held).toEqual([]);
+      }
+      await migratePostgres(target);
+      expect(await fresh.query("SELECT 1 FROM drizzle.__drizzle_migrations")).toHaveLength(journal.entries.length);
+    } finally {
+      await pool?.end();
+      await fresh.close();
+      rmSync(broken, { recursive: true, force: true });
     }
   });
 });

@@ -59,18 +59,20 @@ const migrateOn = (client: pg.Client | pg.PoolClient, migrationsFolder: string) 
  * Runs `work` on one connection of `pool` while that connection holds the session-level
  * advisory lock `key`. After a failure the connection is destroyed rather than returned to the
  * pool (ending the session releases the lock whatever state it was left in), so no pooled
- * connection keeps the lock.
+ * connection keeps the lock. Needs session pooling: behind a transaction pooler (pgbouncer in
+ * transaction mode) a session-level lock is not held by one session; connect directly.
  */
 export async function withSessionLock<T>(pool: pg.Pool, key: bigint, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let result: T;
   try {
-    const result = await lockedOn(client, key, () => work(client));
-    client.release();
-    return result;
+    result = await lockedOn(client, key, () => work(client));
   } catch (error) {
     client.release(error instanceof Error ? error : true);
     throw error;
   }
+  client.release();
+  return result;
 }
 
 /** `work` while `client`'s session holds the advisory lock `key` (waiting for it first). */
