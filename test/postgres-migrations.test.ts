@@ -7,7 +7,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migratePostgres, POSTGRES_MIGRATIONS_FOLDER } from "../src/db/postgres/migrate.js";
-import { openTestPostgres, postgresBackend, type TestPostgres } from "./support/postgres.js";
+import { openTestPostgres, postgresBackend, type TestPostgres, testPool } from "./support/postgres.js";
 
 const backend = await postgresBackend();
 const journal = JSON.parse(readFileSync(join(POSTGRES_MIGRATIONS_FOLDER, "meta/_journal.json"), "utf8")) as {
@@ -22,7 +22,7 @@ describe(`PostgreSQL migrations (${backend})`, () => {
       const runs =
         backend === "server"
           ? Array.from({ length: 4 }, () => {
-              const pool = new pg.Pool({ connectionString: fresh.url, max: 2 });
+              const pool = testPool(fresh.url!, 2);
               pools.push(pool);
               return migratePostgres(pool);
             })
@@ -54,7 +54,7 @@ describe(`a failed migration (${backend})`, () => {
     cpSync(POSTGRES_MIGRATIONS_FOLDER, broken, { recursive: true });
     appendFileSync(join(broken, "0001_audit_append_only.sql"), "\n--> statement-breakpoint\nSELECT no_such_function();\n");
     const fresh = await openTestPostgres({ migrated: false });
-    const pool = backend === "server" ? new pg.Pool({ connectionString: fresh.url, max: 1 }) : undefined;
+    const pool = backend === "server" ? testPool(fresh.url!, 1) : undefined;
     const target = pool ?? fresh.pglite!;
     try {
       await expect(migratePostgres(target, broken)).rejects.toThrow();

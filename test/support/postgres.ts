@@ -115,8 +115,7 @@ async function openOnServer(adminUrl: string, migrated: boolean): Promise<TestPo
     admin.query(`CREATE DATABASE ${ident(name)}${template ? ` TEMPLATE ${ident(template)}` : ""}`),
   );
   const url = withDatabase(adminUrl, name);
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  pool.on("error", () => undefined); // a connection dropped while idle (the database dropped)
+  const pool = testPool(url, 4);
   return {
     backend: "server",
     db: drizzleNodePg(pool, { schema }),
@@ -128,6 +127,16 @@ async function openOnServer(adminUrl: string, migrated: boolean): Promise<TestPo
       await withAdmin(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`));
     },
   };
+}
+
+/**
+ * A pool on a test database. Its idle connections may be ended by the server when the database
+ * is dropped (`WITH (FORCE)`, also just after pool.end() returned): that is not an error here.
+ */
+export function testPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on("error", () => undefined);
+  return pool;
 }
 
 /** The migrated template of the current migrations, built when missing. */
