@@ -39,6 +39,7 @@ const PG_TYPE_FAMILY: Record<string, string> = {
   text: "text",
   jsonb: "text",
   integer: "integer",
+  bigint: "integer", // SQLite integers are 64-bit
   boolean: "integer",
   "timestamp with time zone": "integer", // of precision 3 (milliseconds)
 };

@@ -9,6 +9,7 @@
 // key optional, as on SQLite); closed value lists are `text` with the same enum.
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -41,6 +42,9 @@ const createdAt = () => time("created_at").notNull();
 /** A key numbered by the database, in insertion order. */
 const serialKey = <TName extends string>(name: TName) =>
   integer(name).primaryKey().generatedByDefaultAsIdentity();
+/** The same, 64-bit, for the logs that only grow (audit events, the outbox, deliveries): 32 bits end at 2,147,483,647. */
+const logKey = <TName extends string>(name: TName) =>
+  bigint(name, { mode: "number" }).primaryKey().generatedByDefaultAsIdentity();
 
 export const usersTable = pgTable(
   "users",
@@ -290,7 +294,7 @@ export const webhooksTable = pgTable(
 export const webhookOutboxTable = pgTable(
   "webhook_outbox",
   {
-    id: serialKey("id"),
+    id: logKey("id"),
     webhookId: text("webhook_id")
       .notNull()
       .references(() => webhooksTable.id, { onDelete: "cascade" }),
@@ -310,11 +314,11 @@ export const webhookOutboxTable = pgTable(
 export const webhookDeliveriesTable = pgTable(
   "webhook_deliveries",
   {
-    id: serialKey("id"),
+    id: logKey("id"),
     webhookId: text("webhook_id")
       .notNull()
       .references(() => webhooksTable.id, { onDelete: "cascade" }),
-    outboxId: integer("outbox_id"),
+    outboxId: bigint("outbox_id", { mode: "number" }),
     kind: text("kind").notNull(),
     payload: text("payload").notNull(),
     timestamp: time("timestamp").notNull(),
@@ -334,7 +338,7 @@ export const webhookDeliveriesTable = pgTable(
 export const auditEventsTable = pgTable(
   "audit_events",
   {
-    id: serialKey("id"),
+    id: logKey("id"),
     organizationId: text("organization_id")
       .notNull()
       .references(() => organizationsTable.id),
