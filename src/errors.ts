@@ -65,8 +65,9 @@ export class NotFoundError extends AppError {
 /** Invalid names, values, URLs, secrets, dates, page sizes, statuses. */
 export class BadUserInputError extends AppError {
   readonly code = "BAD_USER_INPUT" as const;
-  constructor(message: string) {
-    super("BAD_USER_INPUT", message);
+  /** `http`: for an error about the request itself (no field ran), e.g. `{ status: 400 }`. */
+  constructor(message: string, http?: HttpHead) {
+    super("BAD_USER_INPUT", message, http);
   }
 }
 

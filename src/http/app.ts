@@ -22,10 +22,12 @@ import { createFormatError } from "./format-error.js";
 import { registerAuditExportRoute } from "./audit-export-route.js";
 import { registerHealthRoutes } from "./health.js";
 import { playgroundLandingPage, registerPlayground } from "./playground.js";
-import { RateLimitedError } from "../errors.js";
-import { authenticateRequest, sendAppError } from "./authenticate-request.js";
+import type { FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
+import { authenticationHook } from "./authenticate-request.js";
+import { graphqlRequestChecks } from "./graphql-request-checks.js";
 import { documentLimits, registerErrorHandler, registerRequestDeadline } from "./limits.js";
-import { RateLimiter } from "./rate-limit.js";
+import { operationPlugin } from "./operation-plugin.js";
+import { registerRateLimits } from "./rate-limit.js";
 import { hookRoutes, isAuthenticatedRoute } from "./route-hooks.js";
 
 declare module "fastify" {
@@ -42,6 +44,11 @@ export interface AppOptions {
   readonly db?: Db;
   /** The executable schema; default: buildGuardedSchema() (the benchmark swaps it, see test/bench/). */
   readonly schema?: GraphQLSchema;
+  /**
+   * Where rate-limit counts live: any @fastify/rate-limit store (e.g. one shared by a fleet);
+   * default: in this process's memory.
+   */
+  readonly rateLimitStore?: FastifyRateLimitStoreCtor;
 }
 
 export interface App {
@@ -73,7 +80,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const db = options.db ?? openDatabase(config.databasePath, { synchronous: config.databaseSynchronous });
   const services = createServices(db, loadServerKey(config.secretKey, config.databasePath), {
     webhooks: { allowPrivateNetworks: config.webhookAllowPrivateNetworks, timeoutMs: config.webhookTimeoutMs },
+    refusalEventsPerPrincipal: config.rateLimits.refusalEventsPerPrincipal,
+    maxOrganizationsPerUser: config.maxOrganizationsPerUser,
   });
+  services.refusals.start();
 
   const fastify = Fastify({
     logger: loggerOptions(options),
@@ -93,28 +103,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerErrorHandler(fastify, config.limits);
   registerRequestDeadline(fastify, config.limits);
   fastify.decorateRequest("gatehouse", null);
-  const limiter = new RateLimiter(config.rateLimits);
   fastify.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
     done();
   });
-  // an address that failed to authenticate too often is turned away before its body is read
-  hookRoutes(fastify, "onRequest", (route) =>
-    isAuthenticatedRoute(route)
-      ? (request, reply, done) => {
-          const wait = limiter.failuresWait(request.ip);
-          if (wait > 0) return void sendAppError(reply, new RateLimitedError(wait)); // answered: no done()
-          done();
-        }
-      : null,
-  );
-  hookRoutes(fastify, "preHandler", (route) =>
-    isAuthenticatedRoute(route)
-      ? (request, reply, done) => {
-          if (authenticateRequest(services, limiter, request, reply)) done(); // else it answered
-        }
-      : null,
-  );
+  for (const warning of config.deprecations) fastify.log.warn(warning);
+  const limiters = await registerRateLimits(fastify, config.rateLimits, options.rateLimitStore);
+  // the caller is known (or refused) before the body is read
+  const authenticate = authenticationHook(services, limiters, config.limits.maxResponseBytes);
+  hookRoutes(fastify, "onRequest", (route) => (isAuthenticatedRoute(route) ? authenticate : null));
+  const checks = graphqlRequestChecks(config.limits.maxTokens);
+  hookRoutes(fastify, "preHandler", (route) => (route.url === "/graphql" ? checks : null));
   if (config.corsOrigins.length > 0) {
     await fastify.register(cors, { origin: [...config.corsOrigins], credentials: false, maxAge: 600 });
   }
@@ -124,12 +123,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const limits = documentLimits(config.limits, config.production);
   const apollo = new ApolloServer<Context>({
     // the guarded schema, executed by graphql-jit (src/graphql/jit-executor.ts)
-    gateway: jitGateway(options.schema ?? buildGuardedSchema()),
+    gateway: jitGateway(options.schema ?? buildGuardedSchema(), {
+      maxCost: config.limits.maxCost,
+      cacheBytes: config.limits.compiledCacheBytes,
+      hideSuggestions: config.production,
+    }),
     formatError: createFormatError(fastify.log),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: config.production,
     allowBatchedHttpRequests: false,
+    // automatic persisted queries: off, and refused with a clear error (src/http/graphql-request-checks.ts)
+    persistedQueries: false,
     // compact JSON (Apollo pretty-prints by default)
     stringifyResult: (result) => JSON.stringify(result),
     validationRules: limits.validationRules,
@@ -141,6 +146,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ApolloServerPluginUsageReportingDisabled(),
       fastifyApolloDrainPlugin(fastify),
       playgroundLandingPage(), // GraphiQL from our own packages, for GET /graphql from a browser
+      operationPlugin(),
       refusalRecorderPlugin(fastify.log),
     ],
   });
@@ -178,6 +184,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     async close() {
       await fastify.close();
       await dispatcher.stop();
+      services.refusals.stop(); // writes the refusal counts still held back
       const lost = commits.flush();
       if (lost) fastify.log.error({ err: lost }, "the last transaction group could not be committed at shutdown: its writes are lost");
       services.webhookSender.close();
