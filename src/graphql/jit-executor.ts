@@ -117,6 +117,8 @@ class CompiledQueryCache {
   }
 }
 
+const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
+
 const withoutSuggestions = (error: GraphQLError): GraphQLError => {
   error.message = error.message.replace(/ ?Did you mean(.+?)\?$/, "");
   return error;
@@ -127,13 +129,18 @@ export function jitGateway(schema: GraphQLSchema, options: JitOptions): GatewayI
 
   const executor: GatewayExecutor = async (request) => {
     const { document, operation } = request;
-    const raw = request.request.variables ?? {};
-    if (nestsDeeperThan(raw, MAX_VARIABLE_DEPTH)) {
-      return { errors: [new BadUserInputError(`variables nest more than ${MAX_VARIABLE_DEPTH} levels deep`)] };
+    let variables: Record<string, unknown> = NO_VARIABLES;
+    const definitions = operation.variableDefinitions ?? [];
+    if (definitions.length > 0) {
+      // (an operation that declares none reads none: whatever was sent is ignored)
+      const raw = request.request.variables ?? {};
+      if (nestsDeeperThan(raw, MAX_VARIABLE_DEPTH)) {
+        return { errors: [new BadUserInputError(`variables nest more than ${MAX_VARIABLE_DEPTH} levels deep`)] };
+      }
+      const coerced = getVariableValues(schema, definitions, raw, { maxErrors: 20 });
+      if (coerced.errors) return { errors: options.hideSuggestions ? coerced.errors.map(withoutSuggestions) : coerced.errors };
+      variables = coerced.coerced;
     }
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], raw, { maxErrors: 20 });
-    if (coerced.errors) return { errors: options.hideSuggestions ? coerced.errors.map(withoutSuggestions) : coerced.errors };
-    const variables = coerced.coerced;
 
     const key = `${request.queryHash}:${request.operationName ?? ""}`;
     let entry = cache.get(key);
@@ -159,7 +166,7 @@ export function jitGateway(schema: GraphQLSchema, options: JitOptions): GatewayI
       entry = {
         query: compiled,
         bytes: Math.ceil(sourceLength * BYTES_PER_SOURCE_CHAR) + 2 * (request.source?.length ?? 0) + BYTES_PER_ENTRY,
-        fixedCost: (operation.variableDefinitions ?? []).length === 0 ? cost : undefined,
+        fixedCost: definitions.length === 0 ? cost : undefined,
       };
       cache.set(key, entry);
     }

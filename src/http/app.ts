@@ -16,7 +16,6 @@ import { jitGateway } from "../graphql/jit-executor.js";
 import { buildGuardedSchema } from "../graphql/schema.js";
 import { loadServerKey } from "../lib/server-key.js";
 import { WebhookDispatcher } from "../modules/webhooks/webhook-dispatcher.js";
-import { refusalRecorderPlugin } from "../permissions/refusal-recorder.js";
 import { createServices, type Services } from "../services.js";
 import { createFormatError } from "./format-error.js";
 import { registerAuditExportRoute } from "./audit-export-route.js";
@@ -26,7 +25,7 @@ import type { FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
 import { authenticationHook } from "./authenticate-request.js";
 import { graphqlRequestChecks } from "./graphql-request-checks.js";
 import { documentLimits, registerErrorHandler, registerRequestDeadline } from "./limits.js";
-import { operationPlugin } from "./operation-plugin.js";
+import { gatehouseRequestPlugin } from "./request-plugin.js";
 import { registerRateLimits } from "./rate-limit.js";
 import { hookRoutes, isAuthenticatedRoute } from "./route-hooks.js";
 
@@ -146,8 +145,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ApolloServerPluginUsageReportingDisabled(),
       fastifyApolloDrainPlugin(fastify),
       playgroundLandingPage(), // GraphiQL from our own packages, for GET /graphql from a browser
-      operationPlugin(),
-      refusalRecorderPlugin(fastify.log),
+      gatehouseRequestPlugin(fastify.log),
     ],
   });
   await apollo.start();

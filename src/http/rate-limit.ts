@@ -56,10 +56,8 @@ export interface RateLimiters {
 
 type Limiter = ReturnType<FastifyInstance["createRateLimit"]>;
 
-const waitOf = async (limiter: Limiter, request: FastifyRequest): Promise<number> => {
-  const result = await limiter(request);
-  return !result.isAllowed && result.isExceeded ? Math.max(1, result.ttlInSeconds) : 0;
-};
+const waitOf = (limiter: Limiter, request: FastifyRequest): Promise<number> =>
+  limiter(request).then((result) => (!result.isAllowed && result.isExceeded ? Math.max(1, result.ttlInSeconds) : 0));
 
 export async function registerRateLimits(fastify: FastifyInstance, limits: RateLimits, store?: FastifyRateLimitStoreCtor): Promise<RateLimiters> {
   await fastify.register(rateLimit, { global: false, timeWindow: WINDOW_MS, cache: MAX_KEYS, ...(store ? { store } : {}) });

@@ -9,12 +9,9 @@
 //   lost: one summary event per organization says how many were held back and when (written
 //   when the principal's minute is over and it is refused again, by a sweep every minute, and
 //   at shutdown).
-import type { ApolloServerPlugin, GraphQLRequestListener } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
-import type { FastifyBaseLogger } from "fastify";
 import type { Caller } from "../auth/principal.js";
 import { type Db, writeTransaction } from "../db/client.js";
-import type { Context } from "../graphql/context.js";
 import type { AuditEventInput, AuditWriter } from "../modules/audit/audit.writer.js";
 import { AccessRefusal } from "./refusal.js";
 
@@ -133,30 +130,12 @@ export class RefusalRecorder {
   }
 }
 
-/**
- * Records the AccessRefusals the permission map returned during a GraphQL request (through
- * the request's RefusalRecorder, see above).
- */
-export function refusalRecorderPlugin(log: FastifyBaseLogger): ApolloServerPlugin<Context> {
-  // one listener for every request (it reads the request from its argument): nothing to allocate
-  const listener: GraphQLRequestListener<Context> = {
-    async didEncounterErrors({ errors, contextValue }) {
-      const refusals = new Set<AccessRefusal>();
-      for (const error of errors) {
-        const original = unwrapResolverError(error);
-        if (original instanceof AccessRefusal) refusals.add(original);
-      }
-      if (refusals.size === 0) return;
-      try {
-        contextValue.services.refusals.record(contextValue.caller, [...refusals]);
-      } catch (err) {
-        log.error({ err }, "could not record an auth-failure audit event");
-      }
-    },
-  };
-  return {
-    async requestDidStart() {
-      return listener;
-    },
-  };
+/** The AccessRefusals among a GraphQL request's errors, each once, in the order they came. */
+export function refusalsAmong(errors: readonly unknown[]): AccessRefusal[] {
+  const refusals = new Set<AccessRefusal>();
+  for (const error of errors) {
+    const original = unwrapResolverError(error);
+    if (original instanceof AccessRefusal) refusals.add(original);
+  }
+  return [...refusals];
 }
