@@ -1,9 +1,10 @@
 // A response is bounded in bytes while it is built, not after: the resolvers that can put
-// large values into it (update event payloads, stack state, webhook deliveries, audit
-// exports and pages) charge what they add here first. Past the limit a list page is cut
-// short (it says hasNextPage, the rest comes next time) or the field is refused with
-// BAD_USER_INPUT; the response stays well-formed. The small fields in between are bounded by
-// the cost limit (fields resolved) times their own size limits.
+// large values into it (update event payloads, stack state, webhook deliveries, GraphQL audit
+// exports) charge what they add here first. Past the limit an event page is cut short (it
+// says hasNextPage, the rest comes next time) or the field is refused with BAD_USER_INPUT;
+// the response stays well-formed. The small fields in between (names, flags, audit event
+// rows of at most ~1 KB) are bounded by the cost limit (fields resolved) times their own
+// size limits.
 import { BadUserInputError } from "../errors.js";
 
 /** What a service calls before it adds `bytes` of `what` to a response; throws when they do not fit. */

@@ -26,7 +26,7 @@ import { authenticationHook } from "./authenticate-request.js";
 import { graphqlRequestChecks } from "./graphql-request-checks.js";
 import { documentLimits, registerErrorHandler, registerRequestDeadline } from "./limits.js";
 import { gatehouseRequestPlugin } from "./request-plugin.js";
-import { registerRateLimits } from "./rate-limit.js";
+import { createRateLimits } from "./rate-limit.js";
 import { hookRoutes, isAuthenticatedRoute } from "./route-hooks.js";
 
 declare module "fastify" {
@@ -107,7 +107,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     done();
   });
   for (const warning of config.deprecations) fastify.log.warn(warning);
-  const limiters = await registerRateLimits(fastify, config.rateLimits, options.rateLimitStore);
+  const limiters = createRateLimits(config.rateLimits, options.rateLimitStore);
   // the caller is known (or refused) before the body is read
   const authenticate = authenticationHook(services, limiters, config.limits.maxResponseBytes);
   hookRoutes(fastify, "onRequest", (route) => (isAuthenticatedRoute(route) ? authenticate : null));

@@ -38,16 +38,17 @@ export function authenticationHook(services: Services, limiters: RateLimiters, m
     if (!result.ok) {
       request.gatehouse = requestState(request, ANONYMOUS, maxResponseBytes);
       if (result.error.code !== "UNAUTHENTICATED") return void sendAppError(reply, result.error);
-      limiters.failed(request).then(
-        (wait) => void sendAppError(reply, wait > 0 ? new RateLimitedError(wait) : result.error),
-        (error: Error) => done(error),
-      );
-      return;
+      return limiters.failed(request, (error, wait) => {
+        if (error) return done(error);
+        sendAppError(reply, wait > 0 ? new RateLimitedError(wait) : result.error);
+      });
     }
     request.gatehouse = requestState(request, result.principal, maxResponseBytes);
-    limiters.admit(request, result.principal).then(
-      (wait) => (wait > 0 ? void sendAppError(reply, new RateLimitedError(wait)) : done()),
-      (error: Error) => done(error),
-    );
+    // the in-memory store answers at once: no promise, no turn of the event loop
+    limiters.admit(request, result.principal, (error, wait) => {
+      if (error) return done(error);
+      if (wait > 0) return void sendAppError(reply, new RateLimitedError(wait));
+      done();
+    });
   };
 }
