@@ -2,7 +2,8 @@
 // response body capped at 4 KiB. By default the SSRF guard (request-filtering-agent) refuses
 // loopback, private, link-local, CGNAT, multicast and other non-public destinations,
 // checked on the address the name resolves to at connect time (so DNS rebinding does not
-// get through). Error texts never carry a resolved address.
+// get through). Error texts never carry a resolved address, and with the guard on a name
+// that does not resolve reads like a refused address ("destination not allowed").
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
