@@ -31,6 +31,10 @@ export interface Config {
   readonly introspection: boolean;
   readonly limits: RequestLimits;
   readonly rateLimits: RateLimits;
+  /** Organizations one user may create (and still belong to); site admins are not limited. */
+  readonly maxOrganizationsPerUser: number;
+  /** Setting names that are read but deprecated: logged as a warning at start. */
+  readonly deprecations: readonly string[];
 }
 
 /** Limits on what one request may ask (src/http/limits.ts). */
@@ -41,17 +45,24 @@ export interface RequestLimits {
   readonly maxDirectives: number;
   readonly maxCost: number;
   readonly maxBodyBytes: number;
+  /** A response grows by at most this many bytes of payloads, state, deliveries and exports. */
+  readonly maxResponseBytes: number;
+  /** Compiled queries kept (graphql-jit), by their estimated size. */
+  readonly compiledCacheBytes: number;
   /** A request must be answered within this long (else 503). */
   readonly requestTimeoutMs: number;
 }
 
 /** Requests per minute (src/http/rate-limit.ts). */
 export interface RateLimits {
-  readonly perToken: number;
+  /** Requests of one principal: a user (whichever of their tokens), or an organization (whichever of its tokens). */
+  readonly perPrincipal: number;
   /** Requests with no token, per client address. */
   readonly anonymousPerIp: number;
-  /** Failed authentications per client address before it is made to wait. */
+  /** Failed authentications per client address; past it, failing requests get 429 (valid tokens still pass). */
   readonly authFailuresPerIp: number;
+  /** `auth-failure-*` audit events written per principal; the rest are counted in a summary event. */
+  readonly refusalEventsPerPrincipal: number;
 }
 
 export class ConfigError extends Error {
@@ -176,6 +187,17 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const host = env.HOST?.trim() || "127.0.0.1";
+  const deprecations: string[] = [];
+  // RATE_LIMIT_PER_TOKEN was the name while the limit already counted per user or organization
+  const oldPerToken = env.RATE_LIMIT_PER_TOKEN?.trim();
+  if (oldPerToken) {
+    deprecations.push(
+      env.RATE_LIMIT_PER_PRINCIPAL?.trim()
+        ? "RATE_LIMIT_PER_TOKEN is ignored: RATE_LIMIT_PER_PRINCIPAL is set (remove RATE_LIMIT_PER_TOKEN)"
+        : "RATE_LIMIT_PER_TOKEN is deprecated: rename it RATE_LIMIT_PER_PRINCIPAL (it counts per user or per organization, across their tokens)",
+    );
+  }
+  const perPrincipalName = env.RATE_LIMIT_PER_PRINCIPAL?.trim() || !oldPerToken ? "RATE_LIMIT_PER_PRINCIPAL" : "RATE_LIMIT_PER_TOKEN";
   return Object.freeze({
     host,
     port: readPort(env),
@@ -198,12 +220,17 @@ export function loadConfig(env: Env = process.env): Config {
       maxDirectives: readInteger(env, "GRAPHQL_MAX_DIRECTIVES", 20),
       maxCost: readInteger(env, "GRAPHQL_MAX_COST", 50_000),
       maxBodyBytes: readInteger(env, "MAX_BODY_BYTES", 8 * 1024 * 1024, 1024),
+      maxResponseBytes: readInteger(env, "MAX_RESPONSE_BYTES", 16 * 1024 * 1024, 64 * 1024),
+      compiledCacheBytes: readInteger(env, "GRAPHQL_COMPILED_CACHE_BYTES", 32 * 1024 * 1024, 1024 * 1024),
       requestTimeoutMs: env.REQUEST_TIMEOUT?.trim() ? parseDuration("REQUEST_TIMEOUT", env.REQUEST_TIMEOUT) : 30_000,
     }),
     rateLimits: Object.freeze({
-      perToken: readInteger(env, "RATE_LIMIT_PER_TOKEN", 1200),
+      perPrincipal: readInteger(env, perPrincipalName, 1200),
       anonymousPerIp: readInteger(env, "RATE_LIMIT_ANONYMOUS_PER_IP", 120),
       authFailuresPerIp: readInteger(env, "RATE_LIMIT_AUTH_FAILURES_PER_IP", 20),
+      refusalEventsPerPrincipal: readInteger(env, "AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL", 60),
     }),
+    maxOrganizationsPerUser: readInteger(env, "MAX_ORGANIZATIONS_PER_USER", 10),
+    deprecations: Object.freeze(deprecations),
   });
 }

@@ -30,6 +30,8 @@ export type FieldPath = string;
 export interface InputErrorOptions {
   /** Shown as `extensions.field`. */
   readonly field?: FieldPath;
+  /** The HTTP status of an error about the request itself (no field ran), e.g. `{ status: 400 }`. */
+  readonly http?: HttpHead;
 }
 
 /** An error meant for the client: its message and code are shown as they are. */
@@ -83,8 +85,9 @@ export class NotFoundError extends AppError {
  */
 export class BadUserInputError extends AppError {
   readonly code = "BAD_USER_INPUT" as const;
+  /** `http`: for an error about the request itself (no field ran), e.g. `{ status: 400 }`. */
   constructor(message: string, options: InputErrorOptions = {}) {
-    super("BAD_USER_INPUT", message, undefined, options.field);
+    super("BAD_USER_INPUT", message, options.http, options.field);
   }
 }
 

@@ -20,10 +20,15 @@ import { WebhookService } from "./modules/webhooks/webhook.service.js";
 import { SecretBox } from "./lib/secret-box.js";
 import { UserService } from "./modules/users/user.service.js";
 import { AccessQueries } from "./permissions/access.js";
+import { RefusalRecorder } from "./permissions/refusal-recorder.js";
 
 export interface ServiceOptions {
   /** Webhook deliveries: the SSRF guard (off only for development and tests) and the attempt timeout. */
   readonly webhooks?: SenderOptions;
+  /** `auth-failure-*` events per principal and minute (AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL). */
+  readonly refusalEventsPerPrincipal?: number;
+  /** Organizations a user may create (MAX_ORGANIZATIONS_PER_USER). */
+  readonly maxOrganizationsPerUser?: number;
 }
 
 export function createServices(db: Db, serverKey: Buffer, options: ServiceOptions = {}) {
@@ -44,7 +49,8 @@ export function createServices(db: Db, serverKey: Buffer, options: ServiceOption
     tokens,
     tokenLists: new AccessTokenLists(db, cursors),
     users,
-    organizations: new OrganizationService(db, audit),
+    organizations: new OrganizationService(db, audit, options.maxOrganizationsPerUser ?? 10),
+    refusals: new RefusalRecorder(db, audit, options.refusalEventsPerPrincipal ?? 60),
     members: new MemberService(db, audit, cursors, users),
     stacks,
     tags: new StackTagService(db, audit),

@@ -86,6 +86,7 @@ describe("deleted and expired tokens", () => {
   it("a deleted org token fails at once on another server sharing the database", async () => {
     const org = createOrg(server);
     const { token, row } = createOrgToken(server, org);
+    await server.committed(); // the other connection authenticates before this turn's group commits
     const other = await buildApp({
       config: loadConfig({ DATABASE_PATH: server.databasePath, LOG_LEVEL: "silent", DATABASE_SYNCHRONOUS: "NORMAL" }),
     });

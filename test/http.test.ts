@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapSiteAdmin } from "../src/bootstrap.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
+import { createUser } from "./support/factories.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -45,15 +46,20 @@ describe("requests", () => {
     const csrf = await server.app.fastify.inject({ method: "GET", url: `/graphql?query=${query}` });
     expect(csrf.statusCode).toBe(400);
     const mutation = encodeURIComponent('mutation { createOrganization(input: { name: "x" }) { id } }');
-    const refused = await server.app.fastify.inject({ method: "GET", url: `/graphql?query=${mutation}`, headers: { "apollo-require-preflight": "1" } });
+    const refused = await server.app.fastify.inject({
+      method: "GET",
+      url: `/graphql?query=${mutation}`,
+      headers: { "apollo-require-preflight": "1", authorization: `token ${createUser(server).token}` },
+    });
     expect(refused.statusCode).toBe(405);
   });
 
   it("answers syntax and validation errors with their GraphQL codes", async () => {
-    const syntax = await server.gql("{ viewer {");
+    const { token } = createUser(server);
+    const syntax = await server.gql("{ viewer {", {}, { token });
     expect(syntax.status).toBe(400);
     expect(syntax.body.errors![0]!.extensions!.code).toBe("GRAPHQL_PARSE_FAILED");
-    const unknown = await server.gql("{ nope }");
+    const unknown = await server.gql("{ nope }", {}, { token });
     expect(unknown.body.errors![0]!.extensions!.code).toBe("GRAPHQL_VALIDATION_FAILED");
   });
 

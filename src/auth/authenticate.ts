@@ -7,7 +7,7 @@ import { DatabaseChangeStamp } from "../db/change-stamp.js";
 import type { Db } from "../db/client.js";
 import { accessTokensTable, organizationsTable, usersTable } from "../db/schema.js";
 import { type AppError, ForbiddenError, UnauthenticatedError } from "../errors.js";
-import { organizationTokensEnabled } from "../modules/organizations/subscription.js";
+import { isEntitled } from "../modules/organizations/subscription.js";
 import { type AccessTokenRow, ANONYMOUS, type OrganizationRow, type Principal, type UserRow } from "./principal.js";
 import { hashSecret, parseSecret } from "./token-secret.js";
 
@@ -94,7 +94,7 @@ export class Authenticator {
     if (user) {
       principal = { kind: "USER", user, token };
     } else if (organization) {
-      if (!organizationTokensEnabled(organization, now)) {
+      if (!isEntitled(organization, now)) {
         return refuse(
           new ForbiddenError(
             `organization access tokens of "${organization.name}" are disabled: its subscription does not include them (ENTERPRISE_GROWTH or BUSINESS_CRITICAL)`,

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
@@ -30,7 +30,7 @@ export interface OpenDatabaseOptions {
  * (another process on the same file) wait instead of failing with SQLITE_BUSY.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Db {
-  if (path !== ":memory:" && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:" && !options.readonly) createPrivately(path);
   const sqlite = new Database(path, { readonly: options.readonly ?? false });
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
@@ -45,6 +45,21 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   const db = drizzle(sqlite, { schema });
   if (!options.readonly) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return db;
+}
+
+/**
+ * The database holds stack state, emails and the audit log: a data directory Gatehouse
+ * creates is 0700, a database file it creates 0600. SQLite gives the -wal and -shm files the
+ * mode of the database file, so they are 0600 too. Files and directories that exist already
+ * keep the mode their owner gave them.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, "wx", 0o600)); // "wx": only if it does not exist yet
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
 }
 
 const groupCommits = new WeakMap<Db, GroupCommit>();

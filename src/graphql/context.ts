@@ -2,6 +2,7 @@ import type { Caller } from "../auth/principal.js";
 import { Access } from "../permissions/access.js";
 import type { Services } from "../services.js";
 import { createLoaders, type Loaders } from "./loaders.js";
+import type { ResponseBudget } from "./response-budget.js";
 
 /** What the HTTP layer knows of a request; the request log line reads it at the end. */
 export interface RequestState {
@@ -11,6 +12,8 @@ export interface RequestState {
   readonly statesRead: Set<string>;
   /** Webhook pings this request sent (capped: each may take the whole delivery timeout). */
   pings: number;
+  /** What the response may still grow by (MAX_RESPONSE_BYTES). */
+  readonly responseBudget: ResponseBudget;
 }
 
 /** What every resolver and rule receives, built once per request. */

@@ -16,16 +16,17 @@ import { jitGateway } from "../graphql/jit-executor.js";
 import { buildGuardedSchema } from "../graphql/schema.js";
 import { loadServerKey } from "../lib/server-key.js";
 import { WebhookDispatcher } from "../modules/webhooks/webhook-dispatcher.js";
-import { refusalRecorderPlugin } from "../permissions/refusal-recorder.js";
 import { createServices, type Services } from "../services.js";
 import { createFormatError } from "./format-error.js";
 import { registerAuditExportRoute } from "./audit-export-route.js";
 import { registerHealthRoutes } from "./health.js";
 import { playgroundLandingPage, registerPlayground } from "./playground.js";
-import { RateLimitedError } from "../errors.js";
-import { authenticateRequest, sendAppError } from "./authenticate-request.js";
+import type { FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
+import { authenticationHook } from "./authenticate-request.js";
+import { graphqlRequestChecks } from "./graphql-request-checks.js";
 import { documentLimits, registerErrorHandler, registerRequestDeadline } from "./limits.js";
-import { RateLimiter } from "./rate-limit.js";
+import { gatehouseRequestPlugin } from "./request-plugin.js";
+import { createRateLimits } from "./rate-limit.js";
 import { hookRoutes, isAuthenticatedRoute } from "./route-hooks.js";
 
 declare module "fastify" {
@@ -42,6 +43,11 @@ export interface AppOptions {
   readonly db?: Db;
   /** The executable schema; default: buildGuardedSchema() (the benchmark swaps it, see test/bench/). */
   readonly schema?: GraphQLSchema;
+  /**
+   * Where rate-limit counts live: any @fastify/rate-limit store (e.g. one shared by a fleet);
+   * default: in this process's memory.
+   */
+  readonly rateLimitStore?: FastifyRateLimitStoreCtor;
 }
 
 export interface App {
@@ -76,7 +82,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const db = options.db ?? openDatabase(config.databasePath, { synchronous: config.databaseSynchronous });
   const services = createServices(db, loadServerKey(config.secretKey, config.databasePath), {
     webhooks: { allowPrivateNetworks: config.webhookAllowPrivateNetworks, timeoutMs: config.webhookTimeoutMs },
+    refusalEventsPerPrincipal: config.rateLimits.refusalEventsPerPrincipal,
+    maxOrganizationsPerUser: config.maxOrganizationsPerUser,
   });
+  services.refusals.start();
 
   const fastify = Fastify({
     logger: loggerOptions(options),
@@ -96,28 +105,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerErrorHandler(fastify, config.limits);
   registerRequestDeadline(fastify, config.limits);
   fastify.decorateRequest("gatehouse", null);
-  const limiter = new RateLimiter(config.rateLimits);
   fastify.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
     done();
   });
-  // an address that failed to authenticate too often is turned away before its body is read
-  hookRoutes(fastify, "onRequest", (route) =>
-    isAuthenticatedRoute(route)
-      ? (request, reply, done) => {
-          const wait = limiter.failuresWait(request.ip);
-          if (wait > 0) return void sendAppError(reply, new RateLimitedError(wait)); // answered: no done()
-          done();
-        }
-      : null,
-  );
-  hookRoutes(fastify, "preHandler", (route) =>
-    isAuthenticatedRoute(route)
-      ? (request, reply, done) => {
-          if (authenticateRequest(services, limiter, request, reply)) done(); // else it answered
-        }
-      : null,
-  );
+  for (const warning of config.deprecations) fastify.log.warn(warning);
+  const limiters = createRateLimits(config.rateLimits, options.rateLimitStore);
+  // the caller is known (or refused) before the body is read
+  const authenticate = authenticationHook(services, limiters, config.limits.maxResponseBytes);
+  hookRoutes(fastify, "onRequest", (route) => (isAuthenticatedRoute(route) ? authenticate : null));
+  const checks = graphqlRequestChecks(config.limits.maxTokens);
+  hookRoutes(fastify, "preHandler", (route) => (route.url === "/graphql" ? checks : null));
   if (config.corsOrigins.length > 0) {
     // Origins match exactly (scheme, host, port: http://localhost:3000 is not http://127.0.0.1:3000).
     // A refused origin gets no Access-Control-Allow-Origin, so the browser withholds the answer
@@ -137,12 +135,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const limits = documentLimits(config.limits, config.production);
   const apollo = new ApolloServer<Context>({
     // the guarded schema, executed by graphql-jit (src/graphql/jit-executor.ts)
-    gateway: jitGateway(options.schema ?? buildGuardedSchema()),
+    gateway: jitGateway(options.schema ?? buildGuardedSchema(), {
+      maxCost: config.limits.maxCost,
+      cacheBytes: config.limits.compiledCacheBytes,
+      hideSuggestions: config.production,
+    }),
     formatError: createFormatError(fastify.log),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: config.production,
     allowBatchedHttpRequests: false,
+    // automatic persisted queries: off, and refused with a clear error (src/http/graphql-request-checks.ts)
+    persistedQueries: false,
     // compact JSON (Apollo pretty-prints by default)
     stringifyResult: (result) => JSON.stringify(result),
     validationRules: limits.validationRules,
@@ -154,7 +158,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ApolloServerPluginUsageReportingDisabled(),
       fastifyApolloDrainPlugin(fastify),
       playgroundLandingPage(), // GraphiQL from our own packages, for GET /graphql from a browser
-      refusalRecorderPlugin(fastify.log),
+      gatehouseRequestPlugin(fastify.log),
     ],
   });
   await apollo.start();
@@ -191,6 +195,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     async close() {
       await fastify.close();
       await dispatcher.stop();
+      services.refusals.stop(); // writes the refusal counts still held back
       const lost = commits.flush();
       if (lost) fastify.log.error({ err: lost }, "the last transaction group could not be committed at shutdown: its writes are lost");
       services.webhookSender.close();

@@ -9,15 +9,21 @@ import { createContext } from "../graphql/context.js";
 import { sendAppError } from "./authenticate-request.js";
 import { evaluatePermission } from "../permissions/evaluate.js";
 import { AccessRefusal } from "../permissions/refusal.js";
-import { recordRefusal } from "../permissions/refusal-recorder.js";
 import type { ExportFormat } from "../modules/audit/audit-formats.js";
 import type { Services } from "../services.js";
 import { DATE_TIME_FORMS, parseDateTime } from "../lib/date-time.js";
 
+/** As Fastify parses it: a parameter given twice comes as an array. */
 interface ExportQuery {
-  format?: string;
-  since?: string;
-  until?: string;
+  format?: string | string[];
+  since?: string | string[];
+  until?: string | string[];
+}
+
+/** One value of a query parameter; given more than once is the client's mistake. */
+function single(name: string, value: string | string[] | undefined): string | undefined {
+  if (Array.isArray(value)) throw new BadUserInputError(`${name} is given ${value.length} times: give it once`);
+  return value;
 }
 
 const sendError = (reply: FastifyReply, status: number, error: AppError) => sendAppError(reply, error, status);
@@ -48,11 +54,11 @@ export function registerAuditExportRoute(fastify: FastifyInstance, services: Ser
       let since: Date | null;
       let until: Date | null;
       try {
-        const asked = (request.query.format ?? "csv").toUpperCase();
+        const asked = (single("format", request.query.format) ?? "csv").toUpperCase();
         if (asked !== "CSV" && asked !== "CEF") throw new BadUserInputError("format must be csv or cef", { field: "format" });
         format = asked;
-        since = parseDate("since", request.query.since);
-        until = parseDate("until", request.query.until);
+        since = parseDate("since", single("since", request.query.since));
+        until = parseDate("until", single("until", request.query.until));
       } catch (error) {
         if (error instanceof AppError) return sendError(reply, 400, error);
         throw error;
@@ -60,7 +66,7 @@ export function registerAuditExportRoute(fastify: FastifyInstance, services: Ser
 
       const allowed = await evaluatePermission("Organization", "exportAuditLogEvents", organization, { format, since, until }, ctx);
       if (allowed !== true) {
-        if (allowed instanceof AccessRefusal) recordRefusal(services.audit, ctx.caller, allowed);
+        if (allowed instanceof AccessRefusal) services.refusals.record(ctx.caller, [allowed]);
         return sendError(reply, 403, allowed instanceof AppError ? allowed : new ForbiddenError("you are not allowed to do this"));
       }
 

@@ -1,11 +1,10 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Caller } from "../auth/principal.js";
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
+import { ANONYMOUS, type Caller, type Principal } from "../auth/principal.js";
 import type { RequestState } from "../graphql/context.js";
+import { ResponseBudget } from "../graphql/response-budget.js";
 import { type AppError, RateLimitedError } from "../errors.js";
 import type { Services } from "../services.js";
-import type { RateLimiter } from "./rate-limit.js";
-
-const newRequestState = (caller: Caller): RequestState => ({ caller, operationName: null, statesRead: new Set(), pings: 0 });
+import type { RateLimiters } from "./rate-limit.js";
 
 /** An error as the GraphQL layer would have shaped it, with its HTTP status and headers. */
 export function sendAppError(reply: FastifyReply, error: AppError, fallbackStatus = 403) {
@@ -16,41 +15,40 @@ export function sendAppError(reply: FastifyReply, error: AppError, fallbackStatu
     .send({ errors: [{ message: error.message, extensions: { code: error.code, ...(error.field ? { field: error.field } : {}) } }] });
 }
 
-/**
- * Resolves the caller of a request from its Authorization header, under the rate limits.
- * A bad, deleted or expired token ends the request here with 401 (403 for a token whose
- * organization's subscription disables it), before any GraphQL work. (An address that failed
- * too often was already turned away in onRequest, before its body was read: see app.ts.)
- * False when it answered the request itself.
- */
-export function authenticateRequest(services: Services, limiter: RateLimiter, request: FastifyRequest, reply: FastifyReply): boolean {
-  const ip = request.ip;
-  const caller = (principal: Caller["principal"]): Caller => ({
+function requestState(request: FastifyRequest, principal: Principal, maxResponseBytes: number): RequestState {
+  const caller: Caller = {
     principal,
-    sourceIp: ip ?? null,
+    sourceIp: request.ip ?? null,
     userAgent: request.headers["user-agent"]?.slice(0, 512) ?? null,
     requestId: request.id,
-  });
-  request.gatehouse = newRequestState(caller({ kind: "ANONYMOUS" }));
+  };
+  return { caller, operationName: null, statesRead: new Set(), pings: 0, responseBudget: new ResponseBudget(maxResponseBytes) };
+}
 
-  const result = services.authenticator.authenticate(request.headers.authorization);
-  if (!result.ok) {
-    if (result.error.code === "UNAUTHENTICATED") limiter.authenticationFailed(ip);
-    sendAppError(reply, result.error);
-    return false;
-  }
-  const { principal } = result;
-  const wait = limiter.admit(
-    principal.kind === "USER"
-      ? { principal: `user:${principal.user.id}` }
-      : principal.kind === "ORGANIZATION_TOKEN"
-        ? { principal: `org:${principal.organization.id}` }
-        : { anonymousIp: ip },
-  );
-  if (wait > 0) {
-    sendAppError(reply, new RateLimitedError(wait));
-    return false;
-  }
-  request.gatehouse = newRequestState(caller(principal));
-  return true;
+/**
+ * The onRequest hook of the GraphQL endpoint and the routes that ask for it: resolves the
+ * caller from the Authorization header, under the rate limits, before the body is read. A bad,
+ * deleted or expired token ends the request here with 401 (429 once its address failed too
+ * often; 403 for a token whose organization's subscription disables it), before any GraphQL
+ * work. A token that verifies is only ever counted against its own principal's limit.
+ */
+export function authenticationHook(services: Services, limiters: RateLimiters, maxResponseBytes: number): onRequestHookHandler {
+  return (request, reply, done) => {
+    const result = services.authenticator.authenticate(request.headers.authorization);
+    if (!result.ok) {
+      request.gatehouse = requestState(request, ANONYMOUS, maxResponseBytes);
+      if (result.error.code !== "UNAUTHENTICATED") return void sendAppError(reply, result.error);
+      return limiters.failed(request, (error, wait) => {
+        if (error) return done(error);
+        sendAppError(reply, wait > 0 ? new RateLimitedError(wait) : result.error);
+      });
+    }
+    request.gatehouse = requestState(request, result.principal, maxResponseBytes);
+    // the in-memory store answers at once: no promise, no turn of the event loop
+    limiters.admit(request, result.principal, (error, wait) => {
+      if (error) return done(error);
+      if (wait > 0) return void sendAppError(reply, new RateLimitedError(wait));
+      done();
+    });
+  };
 }

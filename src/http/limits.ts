@@ -16,9 +16,8 @@ export function documentLimits(limits: RequestLimits, production: boolean) {
     // document over the limit is the parse error it is (GRAPHQL_PARSE_FAILED)
     maxTokens: { enabled: false },
     maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
-    // cost ≈ fields resolved: each field counts once per element its list arguments (first)
-    // can return, with no extra weight for depth; a 1,000-event page of 4 fields is ~9,000
-    costLimit: { maxCost: limits.maxCost, depthCostFactor: 1, ignoreIntrospection: true, exposeLimits: true },
+    // the cost limit needs the variables: computed before execution (src/graphql/operation-cost.ts)
+    costLimit: { enabled: false },
     // "Did you mean …?" reveals the schema: off in production (introspection is off there too)
     blockFieldSuggestion: { enabled: production },
   });

@@ -11,6 +11,11 @@ export interface GatehouseRouteConfig {
   readonly timeoutMs?: number;
 }
 
+declare module "fastify" {
+  // what routes may declare in `config` (beside @fastify/rate-limit's `rateLimit`)
+  interface FastifyContextConfig extends GatehouseRouteConfig {}
+}
+
 export const routeConfig = (route: RouteOptions): GatehouseRouteConfig => (route.config ?? {}) as GatehouseRouteConfig;
 
 /** The GraphQL endpoint and the routes that ask for it. */

@@ -8,7 +8,7 @@ import { allow, chain, deny, or, rule, shield } from "graphql-shield";
 import type { IRule, IRules } from "graphql-shield";
 import type { Context } from "../graphql/context.js";
 import { ForbiddenError } from "../errors.js";
-import { organizationTokensEnabled } from "../modules/organizations/subscription.js";
+import { isEntitled } from "../modules/organizations/subscription.js";
 import {
   canAdminStack,
   canCreateStacks,
@@ -43,7 +43,7 @@ const hasOrgTokenSubscription = (selector: OrganizationSelector): IRule => {
     rule(name)((parent, args, ctx: Context) => {
       const { organization } = ctx.access.organization(selector.pick(parent, args));
       return (
-        (organization !== null && organizationTokensEnabled(organization)) ||
+        (organization !== null && isEntitled(organization)) ||
         new ForbiddenError("organization access tokens need the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription")
       );
     });

@@ -5,19 +5,20 @@ import { alias } from "drizzle-orm/sqlite-core";
 import type { Principal } from "../auth/principal.js";
 import type { Db } from "../db/client.js";
 import { membershipsTable, organizationsTable } from "../db/schema.js";
-import { ORG_TOKEN_TIERS } from "../modules/organizations/subscription.js";
+import { isEntitled, ORG_TOKEN_TIERS } from "../modules/organizations/subscription.js";
 
 const adminMembership = alias(membershipsTable, "admin_membership");
 
 /**
  * Of `userIds`, those whose email `principal` may see: the user themself, site admins,
- * and admins of an organization the user belongs to (User.email) — an organization on an
- * enterprise tier. Any user can create an organization and add anyone to it (the contract
- * has no invitation to accept), so on a self-service TEAM or INDIVIDUAL organization its
- * admin would otherwise read the email of every login they add. Enterprise tiers are set by
- * site admins: those organizations are vetted.
+ * and admins of an entitled organization the user belongs to (User.email): an enterprise
+ * tier whose trial, if it is one, has not ended (isEntitled, the same test organization
+ * tokens pass). Any user can create an organization and add anyone to it (the contract has no
+ * invitation to accept), so on a self-service TEAM or INDIVIDUAL organization — or one whose
+ * enterprise trial ended — its admin would otherwise read the email of every login they add.
+ * Enterprise tiers are set by site admins: those organizations are vetted.
  */
-export function usersWithVisibleEmail(db: Db, principal: Principal, userIds: readonly string[]): Set<string> {
+export function usersWithVisibleEmail(db: Db, principal: Principal, userIds: readonly string[], now = Date.now()): Set<string> {
   if (principal.kind !== "USER") return new Set();
   const self = principal.user;
   if (self.isSiteAdmin) return new Set(userIds);
@@ -25,7 +26,7 @@ export function usersWithVisibleEmail(db: Db, principal: Principal, userIds: rea
   const others = userIds.filter((id) => id !== self.id);
   if (others.length === 0) return visible;
   const rows = db
-    .selectDistinct({ userId: membershipsTable.userId })
+    .selectDistinct({ userId: membershipsTable.userId, tier: organizationsTable.tier, trialEndsAt: organizationsTable.trialEndsAt })
     .from(membershipsTable)
     .innerJoin(
       adminMembership,
@@ -36,8 +37,24 @@ export function usersWithVisibleEmail(db: Db, principal: Principal, userIds: rea
       ),
     )
     .innerJoin(organizationsTable, eq(organizationsTable.id, membershipsTable.organizationId))
+    // the tier narrows the rows in SQL; isEntitled decides
     .where(and(inArray(membershipsTable.userId, others), inArray(organizationsTable.tier, [...ORG_TOKEN_TIERS])))
     .all();
-  for (const row of rows) visible.add(row.userId);
+  for (const row of rows) if (isEntitled(row, now)) visible.add(row.userId);
   return visible;
+}
+
+/**
+ * A webhook's payload URL as `principal` may see it (Webhook.payloadUrl,
+ * WebhookDelivery.requestUrl): whole for users (only org admins reach webhooks), only its
+ * origin for organization access tokens — the path of a Slack or Teams URL is its key, and an
+ * org token in a CI job's environment should not hand it to whoever reads the job's logs.
+ */
+export function visiblePayloadUrl(principal: Principal, url: string): string {
+  if (principal.kind !== "ORGANIZATION_TOKEN") return url;
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return "…";
+  }
 }

@@ -92,7 +92,7 @@ const gatehouse = async (databasePath: string) => {
     PORT: String(port),
     LOG_LEVEL: "warn",
     SECRET_KEY: BENCH_KEY,
-    RATE_LIMIT_PER_TOKEN: "100000000",
+    RATE_LIMIT_PER_PRINCIPAL: "100000000",
     WEBHOOK_DISPATCHER: "false",
   }, null, port);
 };
@@ -287,7 +287,7 @@ async function main() {
     await raw.stop();
 
     const unguarded = await startProcess(["test/bench/servers/unguarded.mjs"], {
-      DATABASE_PATH: join(dir, "large.db"), LOG_LEVEL: "warn", SECRET_KEY: BENCH_KEY, RATE_LIMIT_PER_TOKEN: "100000000", WEBHOOK_DISPATCHER: "false",
+      DATABASE_PATH: join(dir, "large.db"), LOG_LEVEL: "warn", SECRET_KEY: BENCH_KEY, RATE_LIMIT_PER_PRINCIPAL: "100000000", WEBHOOK_DISPATCHER: "false",
     }, /listening (\d+)/);
     record("c", "(c) S5 without the permission map", await load(unguarded.port, S.S5));
     await unguarded.stop();

@@ -37,7 +37,7 @@ beforeAll(async () => {
     logins.push(user.login);
   }
   db.$client.close();
-  const env = { DATABASE_PATH: databasePath, SECRET_KEY: "07".repeat(32), RATE_LIMIT_PER_TOKEN: "1000000" };
+  const env = { DATABASE_PATH: databasePath, SECRET_KEY: "07".repeat(32), RATE_LIMIT_PER_PRINCIPAL: "1000000" };
   servers.push(await startServerProcess(env), await startServerProcess(env));
 }, 90_000);
 

@@ -18,7 +18,7 @@ const ROUNDS = 3;
 const CLIENTS = 20;
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-crash-"));
 const databasePath = join(dir, "gatehouse.db");
-const env = { DATABASE_PATH: databasePath, SECRET_KEY: "0a".repeat(32), RATE_LIMIT_PER_TOKEN: "1000000", WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true" };
+const env = { DATABASE_PATH: databasePath, SECRET_KEY: "0a".repeat(32), RATE_LIMIT_PER_PRINCIPAL: "1000000", WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true" };
 let token = "";
 let receiver: WebhookReceiver;
 

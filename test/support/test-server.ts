@@ -49,9 +49,10 @@ export async function startTestServer(env: Record<string, string> = {}, reuseDir
     LOG_LEVEL: "info",
     DATABASE_SYNCHRONOUS: "NORMAL",
     // tests send many requests from one address; test/limits.test.ts sets low limits itself
-    RATE_LIMIT_PER_TOKEN: "1000000",
+    RATE_LIMIT_PER_PRINCIPAL: "1000000",
     RATE_LIMIT_ANONYMOUS_PER_IP: "1000000",
     RATE_LIMIT_AUTH_FAILURES_PER_IP: "1000000",
+    AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL: "1000000",
     ...env,
   });
   const logs: string[] = [];

@@ -8,7 +8,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from 
 import { newTokenId } from "../../lib/ids.js";
 import { checkExpiry, checkName, checkText } from "../../lib/validation.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
-import { organizationTokensEnabled } from "../organizations/subscription.js";
+import { isEntitled } from "../organizations/subscription.js";
 import type { CreateOrganizationAccessTokenInput, CreatePersonalAccessTokenInput } from "./access-token.inputs.js";
 
 export interface IssuedToken {
@@ -132,7 +132,7 @@ export class AccessTokenService {
     const name = checkName("token name", input.name, "input.name");
     const description = checkDescription(input.description ?? "", { required: false });
     const expiresAt = checkExpiry(input.expiresAt, "input.expiresAt");
-    if (!organizationTokensEnabled(organization)) {
+    if (!isEntitled(organization)) {
       // The permission map checks this first; kept here so no other path can skip it.
       throw new ForbiddenError("organization access tokens need the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription");
     }

@@ -51,6 +51,6 @@ export class AuditLogResolver {
     @Arg("until", () => DateTimeScalar, { nullable: true }) until: Date | null,
     @Ctx() ctx: Context,
   ): AuditLogExport {
-    return ctx.services.auditLog.exportAll(ctx.caller, organization, format, { since, until });
+    return ctx.services.auditLog.exportAll(ctx.caller, organization, format, { since, until }, ctx.requestState.responseBudget.charge);
   }
 }

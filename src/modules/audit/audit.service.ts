@@ -11,6 +11,7 @@ import { type AuditRow, EXPORT_FORMATS, type ExportFormat } from "./audit-format
 import type { AuditLogFilter } from "./audit.inputs.js";
 import type { AuditLogEvent, AuditLogExport } from "./audit.type.js";
 import type { AuditWriter } from "./audit.writer.js";
+import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
 
 /** The GraphQL export holds at most this many events; larger ranges stream from the HTTP route. */
 export const GRAPHQL_EXPORT_LIMIT = 10_000;
@@ -163,10 +164,13 @@ export class AuditLogService {
   }
 
   /** Exports of up to GRAPHQL_EXPORT_LIMIT events, returned whole. */
-  exportAll(caller: Caller, organization: OrganizationRow, format: ExportFormat, range: TimeRange): AuditLogExport {
+  exportAll(caller: Caller, organization: OrganizationRow, format: ExportFormat, range: TimeRange, charge: ChargeBytes = unbounded): AuditLogExport {
     const plan = this.planExport(caller, organization, format, range, GRAPHQL_EXPORT_LIMIT);
     let content = "";
-    for (const chunk of this.exportChunks(organization, plan)) content += chunk;
+    for (const chunk of this.exportChunks(organization, plan)) {
+      charge(chunk.length, `an export of ${plan.eventCount} audit events`);
+      content += chunk;
+    }
     return { format, filename: plan.filename, contentType: plan.contentType, eventCount: plan.eventCount, content };
   }
 

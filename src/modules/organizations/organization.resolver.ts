@@ -9,7 +9,7 @@ import {
   UpdateOrganizationSettingsInput,
 } from "./organization.inputs.js";
 import { Organization, OrganizationSubscription } from "./organization.type.js";
-import { organizationTokensEnabled } from "./subscription.js";
+import { isEntitled } from "./subscription.js";
 
 @Resolver(() => Organization)
 export class OrganizationResolver {
@@ -54,7 +54,7 @@ export class OrganizationResolver {
       tier: organization.tier,
       isTrial: organization.trialEndsAt !== null,
       trialEndsAt: organization.trialEndsAt,
-      organizationAccessTokensEnabled: organizationTokensEnabled(organization),
+      organizationAccessTokensEnabled: isEntitled(organization),
     };
   }
 

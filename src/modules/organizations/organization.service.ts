@@ -1,8 +1,8 @@
-import { asc, count, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
 import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { type Db, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
-import { membershipsTable, organizationsTable, type OrganizationRoleValue } from "../../db/schema.js";
+import { auditEventsTable, membershipsTable, organizationsTable, type OrganizationRoleValue } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { checkName, checkText, quote } from "../../lib/validation.js";
@@ -26,11 +26,15 @@ export class OrganizationService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditWriter,
+    /** MAX_ORGANIZATIONS_PER_USER: organizations a user may have created and still belong to. */
+    private readonly maxCreatedPerUser: number,
   ) {}
 
   /**
-   * The caller becomes the new organization's ADMIN; it starts on the TEAM tier. The system
-   * (the admin CLI) names the user who becomes its ADMIN instead: an organization always has one.
+   * The caller becomes the new organization's ADMIN; it starts on the TEAM tier. A user may
+   * have created at most MAX_ORGANIZATIONS_PER_USER organizations they still belong to (names
+   * cannot be squatted in bulk); site admins are not limited. The system (the admin CLI) names
+   * the user who becomes its ADMIN instead: an organization always has one.
    */
   create(caller: Caller, input: CreateOrganizationInput, admin?: UserRow): OrganizationRow {
     const user = caller.principal.kind === "SYSTEM" && admin ? admin : requireUser(caller);
@@ -38,6 +42,15 @@ export class OrganizationService {
     const displayName = input.displayName == null ? name : checkDisplayName(input.displayName);
     try {
       return writeTransaction(this.db, (tx) => {
+        // operators (site admins, the admin CLI) are not limited
+        if (!user.isSiteAdmin && caller.principal.kind !== "SYSTEM") {
+          const created = this.createdBy(tx, user.id);
+          if (created >= this.maxCreatedPerUser) {
+            throw new BadUserInputError(
+              `you have created ${created} organizations, the most one user may (MAX_ORGANIZATIONS_PER_USER=${this.maxCreatedPerUser})`,
+            );
+          }
+        }
         const now = new Date();
         const organization = tx
           .insert(organizationsTable)
@@ -58,6 +71,26 @@ export class OrganizationService {
       if (isUniqueViolation(error)) throw new ConflictError(`the organization name "${name}" is taken`, { field: "input.name" });
       throw error;
     }
+  }
+
+  /**
+   * Organizations `userId` created and still belongs to: the `organization-created` event of
+   * each of their organizations names its creator (the audit log is append-only).
+   */
+  private createdBy(tx: Db, userId: string): number {
+    return tx
+      .select({ n: count() })
+      .from(membershipsTable)
+      .innerJoin(
+        auditEventsTable,
+        and(
+          eq(auditEventsTable.organizationId, membershipsTable.organizationId),
+          eq(auditEventsTable.event, "organization-created"),
+          eq(auditEventsTable.userId, userId),
+        ),
+      )
+      .where(eq(membershipsTable.userId, userId))
+      .get()!.n;
   }
 
   updateSettings(caller: Caller, organization: OrganizationRow, input: UpdateOrganizationSettingsInput): OrganizationRow {

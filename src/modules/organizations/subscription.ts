@@ -4,11 +4,16 @@ import type { SubscriptionTierValue } from "../../db/schema.js";
 /** Tiers that include organization access tokens (CONTRACT.md §2). */
 export const ORG_TOKEN_TIERS: readonly SubscriptionTierValue[] = ["ENTERPRISE_GROWTH", "BUSINESS_CRITICAL"];
 
-/** True while the tier (paid, or a trial not yet ended) includes organization access tokens. */
-export function organizationTokensEnabled(
-  organization: Pick<OrganizationRow, "tier" | "trialEndsAt">,
-  now: number = Date.now(),
-): boolean {
+/**
+ * THE notion of an entitled organization: on an enterprise tier, paid or in a trial not yet
+ * ended. It decides whether its organization access tokens work (authentication, creating
+ * them, Organization.subscription) and whether its admins see members' emails
+ * (src/permissions/visibility.ts). Nothing else looks at the tier for that.
+ */
+export function isEntitled(organization: Pick<OrganizationRow, "tier" | "trialEndsAt">, now: number = Date.now()): boolean {
   if (!ORG_TOKEN_TIERS.includes(organization.tier)) return false;
   return organization.trialEndsAt === null || organization.trialEndsAt.getTime() > now;
 }
+
+/** The same test, under the name src/cli/ and src/scripts/ still use. */
+export const organizationTokensEnabled = isEntitled;

@@ -15,6 +15,8 @@ export const MAX_EVENTS_PER_APPEND = 1000;
 const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
 /** A page of events stops early (hasNextPage stays true) once its payloads pass this size. */
 const EVENT_PAGE_BYTE_BUDGET = 4 * 1024 * 1024;
+/** An event's sequence, type and timestamp, as they add to a response beside its payload. */
+const EVENT_OVERHEAD_BYTES = 100;
 const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/;
 
 export interface StoredEvent {
@@ -114,7 +116,12 @@ export class UpdateEventLog {
   }
 
   /** Engine events in sequence order; pages of up to 1,000. */
-  page(update: UpdateRow, first: number | null, after: string | null): { page: Page<StoredEvent>; count: () => number } {
+  page(
+    update: UpdateRow,
+    first: number | null,
+    after: string | null,
+    maxBytes = EVENT_PAGE_BYTE_BUDGET,
+  ): { page: Page<StoredEvent>; count: () => number; bytes: number } {
     const size = pageSize(first, { fallback: 100, max: 1000 });
     const from = after ? this.cursors.decode(`events:${update.id}`, after) : null;
     const e = updateEventsTable;
@@ -126,11 +133,13 @@ export class UpdateEventLog {
       .limit(size + 1)
       .all();
     // up to `size` events, fewer when their payloads pass the byte budget (the rest come next)
+    const budget = Math.min(EVENT_PAGE_BYTE_BUDGET, maxBytes);
     let take = 0;
     let bytes = 0;
     while (take < size && take < stored.length) {
-      const next = stored[take]!.payload.length;
-      if (take > 0 && bytes + next > EVENT_PAGE_BYTE_BUDGET) break;
+      const next = stored[take]!.payload.length + EVENT_OVERHEAD_BYTES;
+      // the first event of a page always goes in, as long as the response can take it
+      if (bytes + next > (take === 0 ? maxBytes : budget)) break;
       bytes += next;
       take++;
     }
@@ -146,6 +155,7 @@ export class UpdateEventLog {
     return {
       page,
       count: () => this.db.select({ n: count() }).from(e).where(eq(e.updateId, update.id)).get()!.n,
+      bytes,
     };
   }
 }

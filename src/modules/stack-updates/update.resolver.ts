@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../graphql/context.js";
+import { ResponseTooLargeError } from "../../graphql/response-budget.js";
 import type { StackNode, UpdateRow } from "../../permissions/access.js";
 import { Stack } from "../stacks/stack.type.js";
 import { Actor, toActor } from "../users/actor.type.js";
@@ -101,7 +102,10 @@ export class StackUpdateResolver {
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ): UpdateEventConnection {
-    const { page, count } = ctx.services.updates.events(update, first, after);
+    const budget = ctx.requestState.responseBudget;
+    const { page, count, bytes } = ctx.services.updates.events(update, first, after, budget.remaining);
+    if (page.nodes.length === 0 && page.hasNextPage) throw new ResponseTooLargeError(budget.limit, `the events of update ${update.version}`);
+    budget.charge(bytes, `the events of update ${update.version}`);
     return new UpdateEventConnection(page, count);
   }
 }

@@ -20,7 +20,7 @@ import type { WebhookOutbox } from "../webhooks/webhook-outbox.js";
 import { updateEvent } from "../webhooks/webhook-payloads.js";
 import { fullName, type StackService } from "../stacks/stack.service.js";
 import { checkState } from "../stacks/stack-state.js";
-import { type StoredEvent, UpdateEventLog } from "./update-events.js";
+import { UpdateEventLog } from "./update-events.js";
 import type { ResourceChangesInput, UpdateEventInput } from "./update.inputs.js";
 
 const ENDED: readonly UpdateStatusValue[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
@@ -223,9 +223,13 @@ export class UpdateService {
     );
   }
 
-  /** Engine events in sequence order; pages of up to 1,000. */
-  events(update: UpdateRow, first: number | null, after: string | null): { page: Page<StoredEvent>; count: () => number } {
-    return this.eventLog.page(update, first, after);
+  /**
+   * Engine events in sequence order; pages of up to 1,000, and of at most 4 MiB of payloads
+   * or `maxBytes` (what the response may still take), whichever is less. `bytes`: what the
+   * page holds; an empty page with hasNextPage means not even one event fitted.
+   */
+  events(update: UpdateRow, first: number | null, after: string | null, maxBytes?: number) {
+    return this.eventLog.page(update, first, after, maxBytes);
   }
 
   /** The audit event and the webhook event of an update that ended. */

@@ -62,7 +62,7 @@ export class StackResolver {
     description: "Get Stack State: the latest checkpoint (deployment), null when there is none. Audited as stack-exported.",
   })
   state(@Root() stack: StackNode, @Ctx() ctx: Context): unknown {
-    return ctx.services.stacks.readState(ctx.caller, stack, ctx.requestState.statesRead);
+    return ctx.services.stacks.readState(ctx.caller, stack, ctx.requestState.statesRead, ctx.requestState.responseBudget.charge);
   }
 }
 

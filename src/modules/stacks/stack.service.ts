@@ -16,6 +16,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js
 import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import { checkStackName, quote } from "../../lib/validation.js";
+import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
 import type { Access, OrganizationAccess, StackNode, StackRow } from "../../permissions/access.js";
 import { atLeast, baseStackPermission } from "../../permissions/stack-permission.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
@@ -265,7 +266,7 @@ export class StackService {
    * not through a list: a page of 100 states would be up to 100 large documents and 100
    * audit events for one request.
    */
-  readState(caller: Caller, stack: StackNode, alreadyAudited: Set<string>): unknown {
+  readState(caller: Caller, stack: StackNode, alreadyAudited: Set<string>, charge: ChargeBytes = unbounded): unknown {
     if (stack.listed) {
       throw new BadUserInputError("read the state of one stack at a time: organization { stack(project, name) { state } }");
     }
@@ -274,6 +275,7 @@ export class StackService {
       .from(stackCheckpointsTable)
       .where(eq(stackCheckpointsTable.stackId, stack.id))
       .get();
+    if (row) charge(row.state.length, `the state of stack "${fullName(stack.organization, stack)}"`);
     if (!alreadyAudited.has(stack.id)) {
       alreadyAudited.add(stack.id);
       this.audit.write(caller, {

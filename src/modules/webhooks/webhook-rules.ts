@@ -1,6 +1,6 @@
 // Webhook input rules (CONTRACT.md §6).
 import { BadUserInputError, type FieldPath } from "../../errors.js";
-import { quote } from "../../lib/validation.js";
+import { holdsTokenSecret, quote } from "../../lib/validation.js";
 
 export const WEBHOOK_EVENT_KINDS = [
   "stack_created",
@@ -41,7 +41,19 @@ export function checkPayloadUrl(value: string, field: FieldPath): string {
     throw refuse("payloadUrl must not hold credentials: use a signing secret to authenticate deliveries");
   }
   if (url.hash !== "") throw refuse("payloadUrl must not have a #fragment");
+  // a working access token pasted into a URL would be sent to the receiver with every event
+  if (holdsTokenSecret(value) || holdsTokenSecret(decoded(value))) {
+    throw refuse("payloadUrl holds an access token secret: remove it (authenticate deliveries with a signing secret)");
+  }
   return url.toString();
+}
+
+function decoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 /** Standard Webhooks form: whsec_ + base64 of 24–64 random bytes. */

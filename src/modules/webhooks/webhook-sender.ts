@@ -2,9 +2,11 @@
 // response body capped at 4 KiB. By default the SSRF guard (request-filtering-agent) refuses
 // loopback, private, link-local, CGNAT, multicast and other non-public destinations,
 // checked on the address the name resolves to at connect time (so DNS rebinding does not
-// get through). Error texts never carry a resolved address.
+// get through). Error texts never carry a resolved address, and with the guard on a name
+// that does not resolve reads like a refused address ("destination not allowed").
 import http from "node:http";
 import https from "node:https";
+import type { LookupFunction } from "node:net";
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from "request-filtering-agent";
 
 export const MAX_RESPONSE_BODY_BYTES = 4096;
@@ -22,9 +24,16 @@ export interface SendResult {
 export interface SenderOptions {
   readonly allowPrivateNetworks: boolean;
   readonly timeoutMs: number;
+  /** How host names are resolved; default: the system's (dns.lookup). Tests resolve without DNS traffic. */
+  readonly lookup?: LookupFunction;
 }
 
-function describeFailure(error: NodeJS.ErrnoException, timeoutMs: number, timedOut: boolean): string {
+/**
+ * With the guard on, a name that does not resolve gets the same answer as an address that is
+ * refused: "host not found" beside "destination not allowed" would tell an organization
+ * whether an internal host name exists.
+ */
+function describeFailure(error: NodeJS.ErrnoException, timeoutMs: number, timedOut: boolean, guarded: boolean): string {
   if (timedOut) return `no response within ${timeoutMs} ms`;
   if (/is not allowed/.test(error.message)) return DESTINATION_NOT_ALLOWED;
   switch (error.code) {
@@ -32,7 +41,10 @@ function describeFailure(error: NodeJS.ErrnoException, timeoutMs: number, timedO
       return "connection refused";
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return "host not found";
+    case "EAI_FAIL":
+    case "EAI_NODATA":
+    case "EAI_NONAME":
+      return guarded ? DESTINATION_NOT_ALLOWED : "host not found";
     case "ECONNRESET":
       return "connection reset";
     case "CERT_HAS_EXPIRED":
@@ -78,6 +90,7 @@ export class WebhookSender {
       const request = client.request(url, {
         method: "POST",
         agent: this.agentFor(url),
+        ...(this.options.lookup ? { lookup: this.options.lookup } : {}),
         headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
       });
       const timer = setTimeout(() => {
@@ -85,7 +98,7 @@ export class WebhookSender {
         request.destroy(new Error("timeout"));
       }, timeoutMs);
       request.on("error", (error: NodeJS.ErrnoException) =>
-        finish({ responseCode: null, responseHeaders: null, responseBody: null, error: describeFailure(error, timeoutMs, timedOut) }),
+        finish({ responseCode: null, responseHeaders: null, responseBody: null, error: describeFailure(error, timeoutMs, timedOut, !this.options.allowPrivateNetworks) }),
       );
       request.on("response", (response) => {
         const chunks: Buffer[] = [];

@@ -15,13 +15,13 @@ export class WebhookResolver {
   @Mutation(() => Webhook)
   createWebhook(@Arg("input", () => CreateWebhookInput) input: CreateWebhookInput, @Ctx() ctx: Context): Webhook {
     const organization = ctx.access.requireOrganization(input.organization);
-    return toWebhook(ctx.services.webhooks.create(ctx.caller, organization, input));
+    return toWebhook(ctx.services.webhooks.create(ctx.caller, organization, input), ctx.caller.principal);
   }
 
   @Mutation(() => Webhook, { description: "Only the fields given change; the secret stays unless replaced or cleared." })
   updateWebhook(@Arg("input", () => UpdateWebhookInput) input: UpdateWebhookInput, @Ctx() ctx: Context): Webhook {
     const organization = ctx.access.requireOrganization(input.organization);
-    return toWebhook(ctx.services.webhooks.update(ctx.caller, organization, input));
+    return toWebhook(ctx.services.webhooks.update(ctx.caller, organization, input), ctx.caller.principal);
   }
 
   @Mutation(() => Boolean)
@@ -37,7 +37,7 @@ export class WebhookResolver {
     if (++ctx.requestState.pings > MAX_PINGS_PER_REQUEST) {
       throw new BadUserInputError(`at most ${MAX_PINGS_PER_REQUEST} pings per request`);
     }
-    return toDelivery(await ctx.services.webhooks.ping(ctx.caller, organization, input.name));
+    return toDelivery(await ctx.services.webhooks.ping(ctx.caller, organization, input.name), ctx.caller.principal);
   }
 
   @FieldResolver(() => WebhookDeliveryConnection, { description: "List Webhook Deliveries. Newest first." })
@@ -47,8 +47,8 @@ export class WebhookResolver {
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: Context,
   ): WebhookDeliveryConnection {
-    const { page, count } = ctx.services.webhooks.deliveries(webhook, first, after);
-    return new WebhookDeliveryConnection(page, count);
+    const { page, count } = ctx.services.webhooks.deliveries(webhook, first, after, ctx.requestState.responseBudget.charge);
+    return new WebhookDeliveryConnection({ ...page, nodes: page.nodes.map((row) => toDelivery(row, ctx.caller.principal)) }, count);
   }
 }
 
@@ -60,7 +60,7 @@ export class OrganizationWebhooksResolver {
     deprecationReason: "Use webhooksConnection: paged, and non-null for the callers who may read it.",
   })
   webhooks(@Root() organization: OrganizationRow, @Ctx() ctx: Context): Webhook[] {
-    return ctx.services.webhooks.list(organization).map(toWebhook);
+    return ctx.services.webhooks.list(organization).map((row) => toWebhook(row, ctx.caller.principal));
   }
 
   @FieldResolver(() => WebhookConnection, {
@@ -76,12 +76,12 @@ export class OrganizationWebhooksResolver {
     const cursors = new ListCursors(ctx.services.cursors, `webhooks:${organization.id}`);
     const request = cursors.request(first, after);
     const page = cursors.page(ctx.services.webhooks.page(organization, request), request.size, (w) => [w.name.toLowerCase()]);
-    return new WebhookConnection({ ...page, nodes: page.nodes.map(toWebhook) }, () => ctx.services.webhooks.count(organization));
+    return new WebhookConnection({ ...page, nodes: page.nodes.map((row) => toWebhook(row, ctx.caller.principal)) }, () => ctx.services.webhooks.count(organization));
   }
 
   @FieldResolver(() => Webhook, { nullable: true, description: "Get Webhook." })
   webhook(@Root() organization: OrganizationRow, @Arg("name", () => String) name: string, @Ctx() ctx: Context): Webhook | null {
     const row = ctx.services.webhooks.byName(organization, name);
-    return row ? toWebhook(row) : null;
+    return row ? toWebhook(row, ctx.caller.principal) : null;
   }
 }

@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, lt, sql } from "drizzle-orm";
-import type { Caller, OrganizationRow } from "../../auth/principal.js";
+import type { Caller, OrganizationRow, Principal } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import { webhookDeliveriesTable, webhooksTable } from "../../db/schema.js";
@@ -8,6 +8,8 @@ import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type PageRequest, pageSize, toPage } from "../../lib/pagination.js";
 import type { SecretBox } from "../../lib/secret-box.js";
 import { checkText, checkWebhookName, quote } from "../../lib/validation.js";
+import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
+import { visiblePayloadUrl } from "../../permissions/visibility.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import { type DeliveryRow, recordAttempt, sendAttempt, type WebhookRow } from "./webhook-delivery.js";
 import { newMessageId } from "./webhook-outbox.js";
@@ -22,12 +24,15 @@ const checkDisplayName = (value: string) => checkText("displayName", value, 100,
 /** Each event fans out to every webhook of its organization: keep that bounded. */
 export const MAX_WEBHOOKS_PER_ORGANIZATION = 20;
 
-/** Rows → GraphQL objects, field by field: the secret's ciphertext never leaves. */
-export const toWebhook = (row: WebhookRow): Webhook => ({
+/**
+ * Rows → GraphQL objects, field by field, as `principal` may see them: the secret's
+ * ciphertext never leaves, and the payload URL is shown as visiblePayloadUrl allows.
+ */
+export const toWebhook = (row: WebhookRow, principal: Principal): Webhook => ({
   id: row.id,
   name: row.name,
   displayName: row.displayName,
-  payloadUrl: row.payloadUrl,
+  payloadUrl: visiblePayloadUrl(principal, row.payloadUrl),
   hasSecret: row.secretCiphertext !== null,
   active: row.active,
   format: row.format,
@@ -36,9 +41,19 @@ export const toWebhook = (row: WebhookRow): Webhook => ({
   organizationId: row.organizationId,
 });
 
-export const toDelivery = (row: DeliveryRow): WebhookDelivery => ({
+/** What a delivery adds to a response, about: its payload, headers and response body, and the rest. */
+const deliveryBytes = (row: DeliveryRow): number =>
+  row.payload.length +
+  JSON.stringify(row.requestHeaders).length +
+  (row.responseHeaders ? JSON.stringify(row.responseHeaders).length : 0) +
+  (row.responseBody?.length ?? 0) +
+  row.requestUrl.length +
+  200;
+
+export const toDelivery = (row: DeliveryRow, principal: Principal): WebhookDelivery => ({
   ...row,
   id: String(row.id),
+  requestUrl: visiblePayloadUrl(principal, row.requestUrl),
   payload: JSON.parse(row.payload) as unknown,
 });
 
@@ -190,7 +205,7 @@ export class WebhookService {
   }
 
   /** Newest first. */
-  deliveries(webhook: Webhook, first: number | null, after: string | null) {
+  deliveries(webhook: Webhook, first: number | null, after: string | null, charge: ChargeBytes = unbounded) {
     const size = pageSize(first);
     const list = `deliveries:${webhook.id}`;
     const from = after ? this.cursors.decode(list, after) : null;
@@ -203,8 +218,10 @@ export class WebhookService {
       .limit(size + 1)
       .all();
     const page = toPage(rows, size, (last) => this.cursors.encode(list, [last.id]));
+    const bytes = page.nodes.reduce((sum, row) => sum + deliveryBytes(row), 0);
+    charge(bytes, `${page.nodes.length} deliveries of webhook "${webhook.name}"`);
     return {
-      page: { ...page, nodes: page.nodes.map(toDelivery) },
+      page,
       count: () => this.db.select({ n: count() }).from(d).where(eq(d.webhookId, webhook.id)).get()!.n,
     };
   }

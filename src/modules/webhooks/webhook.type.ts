@@ -16,7 +16,9 @@ export class Webhook {
   @Field(() => String)
   displayName!: string;
 
-  @Field(() => String)
+  @Field(() => String, {
+    description: "Where deliveries go. Organization access tokens see only its origin (`https://host/…`): Slack and Teams URLs carry a key.",
+  })
   payloadUrl!: string;
 
   @Field(() => Boolean, { description: "Whether a signing secret is set. The secret itself is never returned." })
@@ -54,7 +56,7 @@ export class WebhookDelivery {
   @Field(() => Int, { nullable: true, description: "Milliseconds from sending the request to receiving the response." })
   duration!: number | null;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The payload URL it was sent to; only its origin for organization access tokens." })
   requestUrl!: string;
 
   @Field(() => JSONScalar)
