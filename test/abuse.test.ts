@@ -13,7 +13,17 @@ import { generateSecret } from "../src/auth/token-secret.js";
 import { openDatabase } from "../src/db/client.js";
 import { WebhookSender } from "../src/modules/webhooks/webhook-sender.js";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
-import { addMember, createOrg, createOrgToken, createStack, createUser, type OrgFixture, setTier, stackNode, uniqueName } from "./support/factories.js";
+import {
+  addMember,
+  createOrg,
+  createOrgToken,
+  createStack,
+  createUser,
+  type OrgFixture,
+  setTier,
+  stackNode,
+  uniqueName,
+} from "./support/factories.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 import { startServerProcess, type ServerProcess } from "./faults/server-process.js";
@@ -24,7 +34,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const codes = (res: { body: { errors?: Array<{ extensions?: { code?: string } }> } }) => (res.body.errors ?? []).map((e) => e.extensions?.code);
+const codes = (res: { body: { errors?: Array<{ extensions?: { code?: string } }> } }) =>
+  (res.body.errors ?? []).map((e) => e.extensions?.code);
 const aliases = (n: number, body: (i: number) => string) => Array.from({ length: n }, (_, i) => body(i)).join(" ");
 
 /** Resident set size of a process, now and at its peak, in MB (Linux /proc). */
@@ -50,7 +61,11 @@ describe("asking for too much in one request", () => {
   it("a cost over GRAPHQL_MAX_COST is refused with `first` given as a variable, left at its default, or literal", async () => {
     const org = createOrg(server);
     const token = org.admin.token;
-    const viaVariables = await server.gql(`query ($o: String!, $a: Int, $b: Int, $c: Int) { ${NESTED} }`, { o: org.name, a: 100, b: 100, c: 1000 }, { token });
+    const viaVariables = await server.gql(
+      `query ($o: String!, $a: Int, $b: Int, $c: Int) { ${NESTED} }`,
+      { o: org.name, a: 100, b: 100, c: 1000 },
+      { token },
+    );
     const viaDefaults = await server.gql(
       `query ($o: String!) { organization(name: $o) { stacks { nodes { updates { nodes { events { nodes { sequence type payload } } } } } } } }`,
       { o: org.name },
@@ -61,7 +76,11 @@ describe("asking for too much in one request", () => {
       { o: org.name },
       { token },
     );
-    const viaNullVariables = await server.gql(`query ($o: String!, $a: Int, $b: Int, $c: Int) { ${NESTED} }`, { o: org.name, a: null, b: null, c: null }, { token });
+    const viaNullVariables = await server.gql(
+      `query ($o: String!, $a: Int, $b: Int, $c: Int) { ${NESTED} }`,
+      { o: org.name, a: null, b: null, c: null },
+      { token },
+    );
     // each alias alone is within the limit (17,622); ten of them are not
     const viaAliases = await server.gql(
       `query ($o: String!, $a: Int, $b: Int, $c: Int) { ${aliases(10, (i) => `x${i}: ${NESTED}`)} }`,
@@ -82,9 +101,17 @@ describe("asking for too much in one request", () => {
     expect(viaVariables.body.errors![0]!.message).toMatch(/costs 70040402,/);
     expect(viaAliases.body.errors![0]!.message).toMatch(/costs 176220,/);
     // within the limit, with variables, the same shape runs
-    expectOk(await server.gql(`query ($o: String!, $a: Int, $b: Int, $c: Int) { ${NESTED} }`, { o: org.name, a: 5, b: 5, c: 100 }, { token }));
+    expectOk(
+      await server.gql(`query ($o: String!, $a: Int, $b: Int, $c: Int) { ${NESTED} }`, { o: org.name, a: 5, b: 5, c: 100 }, { token }),
+    );
     // a skipped field costs nothing
-    expectOk(await server.gql(`query ($o: String!, $a: Int, $s: Boolean!) { organization(name: $o) { stacks(first: $a) @skip(if: $s) { totalCount } } }`, { o: org.name, a: 1_000_000, s: true }, { token }));
+    expectOk(
+      await server.gql(
+        `query ($o: String!, $a: Int, $s: Boolean!) { organization(name: $o) { stacks(first: $a) @skip(if: $s) { totalCount } } }`,
+        { o: org.name, a: 1_000_000, s: true },
+        { token },
+      ),
+    );
   });
 
   describe("in a server process", () => {
@@ -105,9 +132,15 @@ describe("asking for too much in one request", () => {
       admin = readFileSync(join(dir, "gatehouse.admin-token"), "utf8").trim();
       org = uniqueName("evil");
       const gql = (query: string, variables: Record<string, unknown>) => proc.gql(query, variables, admin);
-      expect((await gql(`mutation ($n: String!) { createOrganization(input: { name: $n }) { id } }`, { n: org })).body.errors).toBeUndefined();
-      await gql(`mutation ($i: CreateStackInput!) { createStack(input: $i) { id } }`, { i: { organization: org, project: "p", stack: "s" } });
-      const started = await gql(`mutation ($i: StartUpdateInput!) { startUpdate(input: $i) { id } }`, { i: { stack: { organization: org, project: "p", stack: "s" }, kind: "UPDATE" } });
+      expect(
+        (await gql(`mutation ($n: String!) { createOrganization(input: { name: $n }) { id } }`, { n: org })).body.errors,
+      ).toBeUndefined();
+      await gql(`mutation ($i: CreateStackInput!) { createStack(input: $i) { id } }`, {
+        i: { organization: org, project: "p", stack: "s" },
+      });
+      const started = await gql(`mutation ($i: StartUpdateInput!) { startUpdate(input: $i) { id } }`, {
+        i: { stack: { organization: org, project: "p", stack: "s" }, kind: "UPDATE" },
+      });
       const updateId = started.body.data.startUpdate.id as string;
       // 1,000 events of ~60 KB: every page of them is 4 MiB, the most one page holds
       const message = "x".repeat(60_000);
@@ -146,7 +179,9 @@ describe("asking for too much in one request", () => {
       // what fits is served: four pages
       const fits = JSON.parse((await post(proc.url, { query: pages(3), variables: { o: org } }, admin)).text);
       expect(fits.errors).toBeUndefined();
-      expect(Object.values(fits.data.organization.stack.update as Record<string, { nodes: unknown[] }>).map((p) => p.nodes.length > 50)).toEqual([true, true, true]);
+      expect(
+        Object.values(fits.data.organization.stack.update as Record<string, { nodes: unknown[] }>).map((p) => p.nodes.length > 50),
+      ).toEqual([true, true, true]);
       // the variable and default forms are refused before anything is read
       for (const variables of [{ o: org, a: 100, b: 100, c: 1000 }, { o: org }]) {
         const res = await post(proc.url, { query: `query ($o: String!, $a: Int, $b: Int, $c: Int) { ${NESTED} }`, variables }, admin);
@@ -158,7 +193,8 @@ describe("asking for too much in one request", () => {
     }, 60_000);
 
     it("1,000 distinct 20-alias documents without a token: 401 before parsing, resident memory flat", async () => {
-      const document = (n: number) => `query Q${n} { ${aliases(20, (i) => `a${i}: organization(name: "x${n}") { name stacks(first: 1) { nodes { id name tags { name value } } } teams { name members { login } } }`)} }`;
+      const document = (n: number) =>
+        `query Q${n} { ${aliases(20, (i) => `a${i}: organization(name: "x${n}") { name stacks(first: 1) { nodes { id name tags { name value } } } teams { name members { login } } }`)} }`;
       for (let n = 0; n < 100; n++) expect((await post(proc.url, { query: document(n) })).status).toBe(401);
       const warm = memoryOf(proc.child.pid!).rss;
       for (let n = 100; n < 1000; n++) {
@@ -169,11 +205,14 @@ describe("asking for too much in one request", () => {
       // old code: ~2.6 MB per document compiled and kept, 2.3 GB over these 900
       expect(memoryOf(proc.child.pid!).rss - warm).toBeLessThan(40);
       // introspection still works without a token
-      expect(JSON.parse((await post(proc.url, { query: "{ __schema { queryType { name } } }" })).text)).toEqual({ data: { __schema: { queryType: { name: "Query" } } } });
+      expect(JSON.parse((await post(proc.url, { query: "{ __schema { queryType { name } } }" })).text)).toEqual({
+        data: { __schema: { queryType: { name: "Query" } } },
+      });
     }, 120_000);
 
     it("300 distinct 20-alias documents with a token: the compiled queries kept stay within GRAPHQL_COMPILED_CACHE_BYTES, resident memory flat", async () => {
-      const document = (n: number) => `query C${n} { ${aliases(20, (i) => `a${i}: organization(name: "x${n}") { name stacks(first: 1) { nodes { id name tags { name value } } } teams { name members { login } } }`)} }`;
+      const document = (n: number) =>
+        `query C${n} { ${aliases(20, (i) => `a${i}: organization(name: "x${n}") { name stacks(first: 1) { nodes { id name tags { name value } } } teams { name members { login } } }`)} }`;
       // the first 100 fill the 8 MiB budget and let the heap settle at its working size
       for (let n = 0; n < 100; n++) expect((await post(proc.url, { query: document(n) }, admin)).status).toBe(200);
       const warm = memoryOf(proc.child.pid!).rss;
@@ -187,7 +226,11 @@ describe("asking for too much in one request", () => {
     const org = createOrg(server);
     const stack = createStack(server, org);
     const member = addMember(server, org);
-    const listed = await server.gql(`query ($o: String!) { organization(name: $o) { stacks { nodes { state } } } }`, { o: org.name }, { token: member.token });
+    const listed = await server.gql(
+      `query ($o: String!) { organization(name: $o) { stacks { nodes { state } } } }`,
+      { o: org.name },
+      { token: member.token },
+    );
     expectError(listed, "BAD_USER_INPUT", /one stack at a time/);
     const before = auditEventsOf(server, org.organization.id).length;
     const twice = await server.gql(
@@ -196,7 +239,11 @@ describe("asking for too much in one request", () => {
       { token: member.token },
     );
     expectOk(twice);
-    expect(auditEventsOf(server, org.organization.id).slice(before).map((e) => e.event)).toEqual(["stack-exported"]);
+    expect(
+      auditEventsOf(server, org.organization.id)
+        .slice(before)
+        .map((e) => e.event),
+    ).toEqual(["stack-exported"]);
   });
 
   it("stack states, audit exports and webhook deliveries count against MAX_RESPONSE_BYTES", async () => {
@@ -204,7 +251,13 @@ describe("asking for too much in one request", () => {
     try {
       const org = createOrg(small);
       const stacks = [createStack(small, org), createStack(small, org)];
-      const state = { version: 3, deployment: { manifest: {}, resources: [{ urn: "urn:pulumi:s::p::x:y:Z::a", type: "x:y:Z", outputs: { blob: "y".repeat(200 * 1024) } }] } };
+      const state = {
+        version: 3,
+        deployment: {
+          manifest: {},
+          resources: [{ urn: "urn:pulumi:s::p::x:y:Z::a", type: "x:y:Z", outputs: { blob: "y".repeat(200 * 1024) } }],
+        },
+      };
       for (const stack of stacks) small.app.services.stacks.importState(org.admin.caller, stackNode(small, org, stack), state);
       const res = await small.gql(
         `query ($o: String!, $a: String!, $b: String!) { organization(name: $o) { a: stack(project: "app", name: $a) { state } b: stack(project: "app", name: $b) { state } } }`,
@@ -225,19 +278,41 @@ describe("asking for too much in one request", () => {
   it("caps: a stack has at most 50 tags", async () => {
     const org = createOrg(server);
     const many = Array.from({ length: 50 }, (_, i) => ({ name: `t${i}`, value: "v" }));
-    expectError(await server.gql(`mutation ($i: CreateStackInput!) { createStack(input: $i) { id } }`, { i: { organization: org.name, project: "p", stack: "s", tags: many } }, { token: org.admin.token }), "BAD_USER_INPUT", /at most 50 tags/);
+    expectError(
+      await server.gql(
+        `mutation ($i: CreateStackInput!) { createStack(input: $i) { id } }`,
+        { i: { organization: org.name, project: "p", stack: "s", tags: many } },
+        { token: org.admin.token },
+      ),
+      "BAD_USER_INPUT",
+      /at most 50 tags/,
+    );
     const stack = createStack(server, org, { tags: many.slice(0, 49) });
     const ref = { organization: org.name, project: stack.project, stack: stack.stack };
-    const set = (name: string) => server.gql(`mutation ($s: StackRef!, $n: String!) { setStackTag(input: { stack: $s, name: $n, value: "x" }) { name } }`, { s: ref, n: name }, { token: org.admin.token });
+    const set = (name: string) =>
+      server.gql(
+        `mutation ($s: StackRef!, $n: String!) { setStackTag(input: { stack: $s, name: $n, value: "x" }) { name } }`,
+        { s: ref, n: name },
+        { token: org.admin.token },
+      );
     expectError(await set("one-more"), "BAD_USER_INPUT", /50 tags/);
     expectOk(await set("t3")); // replacing one is fine
   });
 
   it("caps: an organization has at most 20 webhooks, and a request sends at most 3 pings", async () => {
     const org = createOrg(server);
-    for (let i = 0; i < 20; i++) server.app.services.webhooks.create(org.admin.caller, org.organization, { organization: org.name, name: `h${i}`, payloadUrl: "http://127.0.0.1:9/x" });
+    for (let i = 0; i < 20; i++)
+      server.app.services.webhooks.create(org.admin.caller, org.organization, {
+        organization: org.name,
+        name: `h${i}`,
+        payloadUrl: "http://127.0.0.1:9/x",
+      });
     expectError(
-      await server.gql(`mutation ($o: String!) { createWebhook(input: { organization: $o, name: "h20", payloadUrl: "http://127.0.0.1:9/x" }) { id } }`, { o: org.name }, { token: org.admin.token }),
+      await server.gql(
+        `mutation ($o: String!) { createWebhook(input: { organization: $o, name: "h20", payloadUrl: "http://127.0.0.1:9/x" }) { id } }`,
+        { o: org.name },
+        { token: org.admin.token },
+      ),
       "BAD_USER_INPUT",
       /20 webhooks/,
     );
@@ -251,13 +326,18 @@ describe("asking for too much in one request", () => {
     const stack = createStack(server, org);
     const update = server.app.services.updates.start(org.admin.caller, stackNode(server, org, stack), "UPDATE", null);
     const big = "x".repeat(60_000);
-    server.app.services.updates.append(update, Array.from({ length: 100 }, (_, i) => ({ sequence: i, type: "stdoutEvent", payload: { message: big } })));
+    server.app.services.updates.append(
+      update,
+      Array.from({ length: 100 }, (_, i) => ({ sequence: i, type: "stdoutEvent", payload: { message: big } })),
+    );
     const page = async (after?: string) =>
-      (await server.gql(
-        `query ($o: String!, $p: String!, $s: String!, $a: String) { organization(name: $o) { stack(project: $p, name: $s) { update(version: 1) { events(first: 1000, after: $a) { totalCount pageInfo { hasNextPage endCursor } nodes { sequence } } } } } }`,
-        { o: org.name, p: stack.project, s: stack.stack, a: after },
-        { token: org.admin.token },
-      )).body.data!.organization.stack.update.events;
+      (
+        await server.gql(
+          `query ($o: String!, $p: String!, $s: String!, $a: String) { organization(name: $o) { stack(project: $p, name: $s) { update(version: 1) { events(first: 1000, after: $a) { totalCount pageInfo { hasNextPage endCursor } nodes { sequence } } } } } }`,
+          { o: org.name, p: stack.project, s: stack.stack, a: after },
+          { token: org.admin.token },
+        )
+      ).body.data!.organization.stack.update.events;
     const first = await page();
     expect(first.nodes.length).toBeGreaterThan(10);
     expect(first.nodes.length).toBeLessThan(100);
@@ -275,11 +355,19 @@ describe("flooding the append-only audit log", () => {
     const org = createOrg(server);
     const member = addMember(server, org);
     const before = auditEventsOf(server, org.organization.id).length;
-    const res = await server.gql(`query ($o: String!) { ${aliases(20, (i) => `a${i}: organization(name: $o) { ${REFUSED} }`)} }`, { o: org.name }, { token: member.token });
+    const res = await server.gql(
+      `query ($o: String!) { ${aliases(20, (i) => `a${i}: organization(name: $o) { ${REFUSED} }`)} }`,
+      { o: org.name },
+      { token: member.token },
+    );
     expect(res.body.errors).toHaveLength(80);
     const written = auditEventsOf(server, org.organization.id).slice(before);
-    expect(written.map((e) => [e.event, e.userLogin, e.authFailure])).toEqual([["auth-failure-organization-role", member.user.login, true]]);
-    expect(written[0]!.description).toMatch(/^Refused Organization\.\w+: it requires the ADMIN role; 79 more refusals in the same request$/);
+    expect(written.map((e) => [e.event, e.userLogin, e.authFailure])).toEqual([
+      ["auth-failure-organization-role", member.user.login, true],
+    ]);
+    expect(written[0]!.description).toMatch(
+      /^Refused Organization\.\w+: it requires the ADMIN role; 79 more refusals in the same request$/,
+    );
   });
 
   it("a caller past AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL gets one summary event with the count, not one event per request", async () => {
@@ -290,17 +378,25 @@ describe("flooding the append-only audit log", () => {
       const member = addMember(budgeted, org);
       const second = budgeted.app.services.tokens.createPersonal(member.caller, { description: "another" }).secret;
       for (let i = 0; i < 10; i++) {
-        const res = await budgeted.gql(`query ($o: String!) { organization(name: $o) { accessTokens { id } } }`, { o: org.name }, { token: i % 2 ? second : member.token });
+        const res = await budgeted.gql(
+          `query ($o: String!) { organization(name: $o) { accessTokens { id } } }`,
+          { o: org.name },
+          { token: i % 2 ? second : member.token },
+        );
         expectError(res, "FORBIDDEN");
       }
       const refusals = () => auditEventsOf(budgeted, org!.organization.id).filter((e) => e.authFailure);
       expect(refusals()).toHaveLength(3); // the budget counts the user across their tokens
       await budgeted.close({ keepDir: true }); // at shutdown, what was held back is written
       const db = new Database(budgeted.databasePath, { readonly: true });
-      const rows = db.prepare("select description from audit_events where organization_id = ? and auth_failure = 1 order by id").all(org.organization.id) as { description: string }[];
+      const rows = db
+        .prepare("select description from audit_events where organization_id = ? and auth_failure = 1 order by id")
+        .all(org.organization.id) as { description: string }[];
       db.close();
       expect(rows).toHaveLength(4);
-      expect(rows[3]!.description).toMatch(/^7 more refusals were not recorded one by one between \S+ and \S+ \(more than 3 refusal events a minute for this caller\); the first: Refused Organization\.accessTokens/);
+      expect(rows[3]!.description).toMatch(
+        /^7 more refusals were not recorded one by one between \S+ and \S+ \(more than 3 refusal events a minute for this caller\); the first: Refused Organization\.accessTokens/,
+      );
     } finally {
       rmSync(budgeted.dir, { recursive: true, force: true });
     }
@@ -395,20 +491,35 @@ describe("locking others out", () => {
     const { loadConfig } = await import("../src/config.js");
     const first = await startTestServer({ LOG_LEVEL: "warn", RATE_LIMIT_PER_PRINCIPAL: "3" });
     const other = await buildApp({
-      config: loadConfig({ DATABASE_PATH: first.databasePath, LOG_LEVEL: "silent", DATABASE_SYNCHRONOUS: "NORMAL", RATE_LIMIT_PER_PRINCIPAL: "3" }),
+      config: loadConfig({
+        DATABASE_PATH: first.databasePath,
+        LOG_LEVEL: "silent",
+        DATABASE_SYNCHRONOUS: "NORMAL",
+        RATE_LIMIT_PER_PRINCIPAL: "3",
+      }),
       rateLimitStore: SharedStore,
     });
     try {
       // (the test server keeps its own in-memory store; a second one with the shared store:)
       const third = await buildApp({
-        config: loadConfig({ DATABASE_PATH: first.databasePath, LOG_LEVEL: "silent", DATABASE_SYNCHRONOUS: "NORMAL", RATE_LIMIT_PER_PRINCIPAL: "3" }),
+        config: loadConfig({
+          DATABASE_PATH: first.databasePath,
+          LOG_LEVEL: "silent",
+          DATABASE_SYNCHRONOUS: "NORMAL",
+          RATE_LIMIT_PER_PRINCIPAL: "3",
+        }),
         rateLimitStore: SharedStore,
       });
       try {
         const user = createUser(first);
         await first.committed();
         const ask = (app: typeof other) =>
-          app.fastify.inject({ method: "POST", url: "/graphql", headers: { "content-type": "application/json", authorization: `token ${user.token}` }, payload: JSON.stringify({ query: "{ viewer { kind } }" }) });
+          app.fastify.inject({
+            method: "POST",
+            url: "/graphql",
+            headers: { "content-type": "application/json", authorization: `token ${user.token}` },
+            payload: JSON.stringify({ query: "{ viewer { kind } }" }),
+          });
         expect((await ask(other)).statusCode).toBe(200);
         expect((await ask(third)).statusCode).toBe(200);
         expect((await ask(other)).statusCode).toBe(200);
@@ -430,7 +541,12 @@ describe("locking others out", () => {
       expect((await old.gql("{ viewer { kind } }", {}, { token })).status).toBe(200);
       expect((await old.gql("{ viewer { kind } }", {}, { token })).status).toBe(200);
       expect((await old.gql("{ viewer { kind } }", {}, { token })).status).toBe(429);
-      expect(old.logs.map((l) => JSON.parse(l)).filter((l) => l.level === 40).map((l) => l.msg)).toContain(
+      expect(
+        old.logs
+          .map((l) => JSON.parse(l))
+          .filter((l) => l.level === 40)
+          .map((l) => l.msg),
+      ).toContain(
         "RATE_LIMIT_PER_TOKEN is deprecated: rename it RATE_LIMIT_PER_PRINCIPAL (it counts per user or per organization, across their tokens)",
       );
     } finally {
@@ -442,16 +558,32 @@ describe("locking others out", () => {
     const capped = await startTestServer({ LOG_LEVEL: "warn", MAX_ORGANIZATIONS_PER_USER: "2" });
     try {
       const { token } = createUser(capped);
-      const create = (name: string) => capped.gql(`mutation ($n: String!) { createOrganization(input: { name: $n }) { name } }`, { n: name }, { token });
+      const create = (name: string) =>
+        capped.gql(`mutation ($n: String!) { createOrganization(input: { name: $n }) { name } }`, { n: name }, { token });
       expectOk(await create(uniqueName("mine")));
       expectOk(await create(uniqueName("mine")));
-      expectError(await create(uniqueName("squat")), "BAD_USER_INPUT", /created 2 organizations, the most one user may \(MAX_ORGANIZATIONS_PER_USER=2\)/);
+      expectError(
+        await create(uniqueName("squat")),
+        "BAD_USER_INPUT",
+        /created 2 organizations, the most one user may \(MAX_ORGANIZATIONS_PER_USER=2\)/,
+      );
       // being added to other organizations does not count; site admins are not limited
       const other = createOrg(capped);
-      await capped.gql(`mutation ($o: String!, $l: String!) { addOrganizationMember(input: { organization: $o, login: $l }) { role } }`, { o: other.name, l: (await capped.gql("{ viewer { user { login } } }", {}, { token })).body.data!.viewer.user.login }, { token: other.admin.token });
+      await capped.gql(
+        `mutation ($o: String!, $l: String!) { addOrganizationMember(input: { organization: $o, login: $l }) { role } }`,
+        { o: other.name, l: (await capped.gql("{ viewer { user { login } } }", {}, { token })).body.data!.viewer.user.login },
+        { token: other.admin.token },
+      );
       expectError(await create(uniqueName("squat")), "BAD_USER_INPUT");
       const siteAdmin = createUser(capped, { siteAdmin: true });
-      for (let i = 0; i < 3; i++) expectOk(await capped.gql(`mutation ($n: String!) { createOrganization(input: { name: $n }) { name } }`, { n: uniqueName("site") }, { token: siteAdmin.token }));
+      for (let i = 0; i < 3; i++)
+        expectOk(
+          await capped.gql(
+            `mutation ($n: String!) { createOrganization(input: { name: $n }) { name } }`,
+            { n: uniqueName("site") },
+            { token: siteAdmin.token },
+          ),
+        );
     } finally {
       await capped.close();
     }
@@ -463,9 +595,13 @@ describe("reading what the caller should not", () => {
     const org = createOrg(server);
     const member = addMember(server, org, "MEMBER", createUser(server, { email: "member@example.com" }));
     const emails = async () =>
-      (await server.gql(`query ($o: String!) { organization(name: $o) { members { nodes { user { login email } } } } }`, { o: org.name }, { token: org.admin.token })).body.data!.organization.members.nodes.find(
-        (n: { user: { login: string } }) => n.user.login === member.user.login,
-      ).user.email;
+      (
+        await server.gql(
+          `query ($o: String!) { organization(name: $o) { members { nodes { user { login email } } } } }`,
+          { o: org.name },
+          { token: org.admin.token },
+        )
+      ).body.data!.organization.members.nodes.find((n: { user: { login: string } }) => n.user.login === member.user.login).user.email;
     setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 60_000));
     expect(await emails()).toBe("member@example.com");
     // the trial ends: set directly, as time passing would
@@ -488,20 +624,37 @@ describe("reading what the caller should not", () => {
       webhooksConnection: { nodes: [{ payloadUrl: "http://127.0.0.1:9/…" }] },
       webhook: { payloadUrl: "http://127.0.0.1:9/…" },
     });
-    const ping = await server.gql(`mutation ($o: String!) { pingWebhook(input: { organization: $o, name: "slack" }) { requestUrl } }`, { o: org.name }, { token });
+    const ping = await server.gql(
+      `mutation ($o: String!) { pingWebhook(input: { organization: $o, name: "slack" }) { requestUrl } }`,
+      { o: org.name },
+      { token },
+    );
     expect(ping.body.data!.pingWebhook.requestUrl).toBe("http://127.0.0.1:9/…");
-    const deliveries = await server.gql(`query ($o: String!) { organization(name: $o) { webhook(name: "slack") { deliveries { nodes { requestUrl } } } } }`, { o: org.name }, { token });
+    const deliveries = await server.gql(
+      `query ($o: String!) { organization(name: $o) { webhook(name: "slack") { deliveries { nodes { requestUrl } } } } }`,
+      { o: org.name },
+      { token },
+    );
     expect(deliveries.body.data!.organization.webhook.deliveries.nodes).toEqual([{ requestUrl: "http://127.0.0.1:9/…" }]);
     expect(JSON.stringify(server.responses.slice(-3))).not.toContain("XXXXXXXX");
     // the admin who manages it sees it whole
-    expect((await server.gql(query, { o: org.name }, { token: org.admin.token })).body.data!.organization.webhook.payloadUrl).toBe(payloadUrl);
+    expect((await server.gql(query, { o: org.name }, { token: org.admin.token })).body.data!.organization.webhook.payloadUrl).toBe(
+      payloadUrl,
+    );
   });
 
   it("a webhook URL holding an access token secret is refused", async () => {
     const org = createOrg(server);
     const secret = server.app.services.tokens.createPersonal(org.admin.caller, { description: "leaked" }).secret;
-    for (const payloadUrl of [`http://127.0.0.1:9/hook?token=${secret}`, `http://127.0.0.1:9/${encodeURIComponent(secret).replace("_", "%5F")}`]) {
-      const res = await server.gql(`mutation ($o: String!, $u: String!) { createWebhook(input: { organization: $o, name: "h", payloadUrl: $u }) { id } }`, { o: org.name, u: payloadUrl }, { token: org.admin.token });
+    for (const payloadUrl of [
+      `http://127.0.0.1:9/hook?token=${secret}`,
+      `http://127.0.0.1:9/${encodeURIComponent(secret).replace("_", "%5F")}`,
+    ]) {
+      const res = await server.gql(
+        `mutation ($o: String!, $u: String!) { createWebhook(input: { organization: $o, name: "h", payloadUrl: $u }) { id } }`,
+        { o: org.name, u: payloadUrl },
+        { token: org.admin.token },
+      );
       expectError(res, "BAD_USER_INPUT", /holds an access token secret/);
     }
   });
@@ -549,12 +702,30 @@ describe("smuggling text", () => {
   it("names and descriptions refuse bidirectional overrides and invisible characters", async () => {
     const org = createOrg(server);
     const team = (displayName: string) =>
-      server.gql(`mutation ($o: String!, $n: String!, $d: String!) { createTeam(input: { organization: $o, name: $n, displayName: $d }) { name } }`, { o: org.name, n: uniqueName("t"), d: displayName }, { token: org.admin.token });
-    for (const text of ["invoice\u202Efdp.exe", "a\u2066b\u2069", "\u2067x", "\u2068x", "zero\u200Bwidth", "\u200B", "\uFEFFbom", "\u3164", "w\u2060j"]) {
+      server.gql(
+        `mutation ($o: String!, $n: String!, $d: String!) { createTeam(input: { organization: $o, name: $n, displayName: $d }) { name } }`,
+        { o: org.name, n: uniqueName("t"), d: displayName },
+        { token: org.admin.token },
+      );
+    for (const text of [
+      "invoice\u202Efdp.exe",
+      "a\u2066b\u2069",
+      "\u2067x",
+      "\u2068x",
+      "zero\u200Bwidth",
+      "\u200B",
+      "\uFEFFbom",
+      "\u3164",
+      "w\u2060j",
+    ]) {
       expectError(await team(text), "BAD_USER_INPUT", /invisible or text-direction characters \(U\+[0-9A-F]{4}\)/);
     }
     expectError(await team("\u200D"), "BAD_USER_INPUT", /must not be empty/);
-    const description = await server.gql(`mutation ($d: String!) { createPersonalAccessToken(input: { description: $d }) { token { id } } }`, { d: "ci\u202E" }, { token: org.admin.token });
+    const description = await server.gql(
+      `mutation ($d: String!) { createPersonalAccessToken(input: { description: $d }) { token { id } } }`,
+      { d: "ci\u202E" },
+      { token: org.admin.token },
+    );
     expectError(description, "BAD_USER_INPUT", /description must not contain invisible/);
     // joiners inside real text are fine: Persian, emoji sequences
     expectOk(await team("می\u200Cخواهم"));
@@ -579,7 +750,11 @@ describe("smuggling text", () => {
   it("a secret the client sent in the wrong place is redacted, even in graphql-js's own messages", async () => {
     const org = createOrg(server);
     const { secret } = server.app.services.tokens.createPersonal(org.admin.caller, { description: "pasted" });
-    const res = await server.gql(`query ($n: Int) { organization(name: "x") { stacks(first: $n) { totalCount } } }`, { n: secret }, { token: org.admin.token });
+    const res = await server.gql(
+      `query ($n: Int) { organization(name: "x") { stacks(first: $n) { totalCount } } }`,
+      { n: secret },
+      { token: org.admin.token },
+    );
     expect(res.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(res.raw).not.toContain(secret.slice(4, 34));
     expect(res.raw).toContain("[secret redacted]");
@@ -599,12 +774,18 @@ describe("malformed input: a client error, never a 500", () => {
       payload: `{"query":${JSON.stringify(query)},"variables":{"s":${JSON.stringify({ organization: org.name, project: stack.project, stack: stack.stack })},"v":${deep}}}`,
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ errors: [{ message: "variables nest more than 100 levels deep", extensions: { code: "BAD_USER_INPUT" } }] });
+    expect(res.json()).toEqual({
+      errors: [{ message: "variables nest more than 100 levels deep", extensions: { code: "BAD_USER_INPUT" } }],
+    });
   });
 
   it("a repeated query parameter on the export route", async () => {
     const org = createOrg(server);
-    const res = await server.app.fastify.inject({ method: "GET", url: `/api/orgs/${org.name}/auditlogs/export?format=csv&format=cef`, headers: { authorization: `token ${org.admin.token}` } });
+    const res = await server.app.fastify.inject({
+      method: "GET",
+      url: `/api/orgs/${org.name}/auditlogs/export?format=csv&format=cef`,
+      headers: { authorization: `token ${org.admin.token}` },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ errors: [{ message: "format is given 2 times: give it once", extensions: { code: "BAD_USER_INPUT" } }] });
   });
@@ -612,10 +793,17 @@ describe("malformed input: a client error, never a 500", () => {
   it("an operationName that names no operation of the document", async () => {
     const { token } = createUser(server);
     const inject = (payload: unknown) =>
-      server.app.fastify.inject({ method: "POST", url: "/graphql", headers: { "content-type": "application/json", authorization: `token ${token}` }, payload: JSON.stringify(payload) });
+      server.app.fastify.inject({
+        method: "POST",
+        url: "/graphql",
+        headers: { "content-type": "application/json", authorization: `token ${token}` },
+        payload: JSON.stringify(payload),
+      });
     const named = await inject({ query: "query A { viewer { kind } }", operationName: "B" });
     expect(named.statusCode).toBe(400);
-    expect(named.json()).toEqual({ errors: [{ message: 'operationName "B" names no operation in the document', extensions: { code: "BAD_USER_INPUT" } }] });
+    expect(named.json()).toEqual({
+      errors: [{ message: 'operationName "B" names no operation in the document', extensions: { code: "BAD_USER_INPUT" } }],
+    });
     const unnamed = await inject({ query: "query A { viewer { kind } } query B { viewer { kind } }" });
     expect(unnamed.statusCode).toBe(400);
     expect(unnamed.json().errors[0].extensions.code).toBe("BAD_USER_INPUT");
@@ -624,8 +812,17 @@ describe("malformed input: a client error, never a 500", () => {
   it("automatic persisted queries are off: any use of them is a clear 400", async () => {
     const { token } = createUser(server);
     const inject = (payload: unknown) =>
-      server.app.fastify.inject({ method: "POST", url: "/graphql", headers: { "content-type": "application/json", authorization: `token ${token}` }, payload: JSON.stringify(payload) });
-    const expected = { errors: [{ message: "automatic persisted queries are not supported: send the document in `query`", extensions: { code: "BAD_USER_INPUT" } }] };
+      server.app.fastify.inject({
+        method: "POST",
+        url: "/graphql",
+        headers: { "content-type": "application/json", authorization: `token ${token}` },
+        payload: JSON.stringify(payload),
+      });
+    const expected = {
+      errors: [
+        { message: "automatic persisted queries are not supported: send the document in `query`", extensions: { code: "BAD_USER_INPUT" } },
+      ],
+    };
     for (const payload of [
       { query: "{ viewer { kind } }", extensions: { persistedQuery: { version: 2, sha256Hash: "abc" } } },
       { query: "{ viewer { kind } }", extensions: { persistedQuery: { version: 1, sha256Hash: "abc" } } },
@@ -647,20 +844,39 @@ describe("malformed input: a client error, never a 500", () => {
   it("variable errors name the variable and the path inside it, as graphql-js does", async () => {
     const org = createOrg(server);
     const stack = { organization: org.name, project: "p", stack: "s" };
-    const startUpdate = await server.gql(`mutation ($i: StartUpdateInput!) { startUpdate(input: $i) { id } }`, { i: { stack, kind: "DEPLOY" } }, { token: org.admin.token });
+    const startUpdate = await server.gql(
+      `mutation ($i: StartUpdateInput!) { startUpdate(input: $i) { id } }`,
+      { i: { stack, kind: "DEPLOY" } },
+      { token: org.admin.token },
+    );
     expect(startUpdate.status).toBe(400);
     expect(startUpdate.body.errors).toEqual([
       {
-        message: 'Variable "$i" got invalid value "DEPLOY" at "i.kind"; Value "DEPLOY" does not exist in "UpdateKind" enum. Did you mean the enum value "DESTROY"?',
+        message:
+          'Variable "$i" got invalid value "DEPLOY" at "i.kind"; Value "DEPLOY" does not exist in "UpdateKind" enum. Did you mean the enum value "DESTROY"?',
         locations: [{ line: 1, column: 11 }],
         extensions: { code: "BAD_USER_INPUT" },
       },
     ]);
-    const role = await server.gql(`mutation ($i: AddOrganizationMemberInput!) { addOrganizationMember(input: $i) { role } }`, { i: { organization: org.name, login: "x", role: "OWNER" } }, { token: org.admin.token });
-    expect(role.body.errors![0]!.message).toBe('Variable "$i" got invalid value "OWNER" at "i.role"; Value "OWNER" does not exist in "OrganizationRole" enum.');
-    const number = await server.gql(`query ($o: String!, $n: Int) { organization(name: $o) { stacks(first: $n) { totalCount } } }`, { o: org.name, n: "ten" }, { token: org.admin.token });
+    const role = await server.gql(
+      `mutation ($i: AddOrganizationMemberInput!) { addOrganizationMember(input: $i) { role } }`,
+      { i: { organization: org.name, login: "x", role: "OWNER" } },
+      { token: org.admin.token },
+    );
+    expect(role.body.errors![0]!.message).toBe(
+      'Variable "$i" got invalid value "OWNER" at "i.role"; Value "OWNER" does not exist in "OrganizationRole" enum.',
+    );
+    const number = await server.gql(
+      `query ($o: String!, $n: Int) { organization(name: $o) { stacks(first: $n) { totalCount } } }`,
+      { o: org.name, n: "ten" },
+      { token: org.admin.token },
+    );
     expect(number.body.errors![0]!.message).toBe('Variable "$n" got invalid value "ten"; Int cannot represent non-integer value: "ten"');
-    const date = await server.gql(`mutation ($i: CreatePersonalAccessTokenInput!) { createPersonalAccessToken(input: $i) { token { id } } }`, { i: { description: "ci", expiresAt: "next tuesday" } }, { token: org.admin.token });
+    const date = await server.gql(
+      `mutation ($i: CreatePersonalAccessTokenInput!) { createPersonalAccessToken(input: $i) { token { id } } }`,
+      { i: { description: "ci", expiresAt: "next tuesday" } },
+      { token: org.admin.token },
+    );
     expect(date.body.errors![0]!.message).toMatch(/^Variable "\$i" got invalid value "next tuesday" at "i\.expiresAt"; /);
     for (const res of [role, number, date]) expect(codes(res)).toEqual(["BAD_USER_INPUT"]);
   });
@@ -669,8 +885,14 @@ describe("malformed input: a client error, never a 500", () => {
     const production = await startTestServer({ LOG_LEVEL: "warn", NODE_ENV: "production" });
     try {
       const org = createOrg(production);
-      const res = await production.gql(`mutation ($i: StartUpdateInput!) { startUpdate(input: $i) { id } }`, { i: { stack: { organization: org.name, project: "p", stack: "s" }, kind: "DEPLOY" } }, { token: org.admin.token });
-      expect(res.body.errors![0]!.message).toBe('Variable "$i" got invalid value "DEPLOY" at "i.kind"; Value "DEPLOY" does not exist in "UpdateKind" enum.');
+      const res = await production.gql(
+        `mutation ($i: StartUpdateInput!) { startUpdate(input: $i) { id } }`,
+        { i: { stack: { organization: org.name, project: "p", stack: "s" }, kind: "DEPLOY" } },
+        { token: org.admin.token },
+      );
+      expect(res.body.errors![0]!.message).toBe(
+        'Variable "$i" got invalid value "DEPLOY" at "i.kind"; Value "DEPLOY" does not exist in "UpdateKind" enum.',
+      );
     } finally {
       await production.close();
     }
@@ -682,12 +904,25 @@ describe("starving other organizations", () => {
     const hanging = await new WebhookReceiver().start();
     hanging.fallback = { hang: true };
     const quick = await new WebhookReceiver().start();
-    const fair = await startTestServer({ LOG_LEVEL: "warn", WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true", WEBHOOK_TIMEOUT: "2s", WEBHOOK_DISPATCHER: "false" });
+    const fair = await startTestServer({
+      LOG_LEVEL: "warn",
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true",
+      WEBHOOK_TIMEOUT: "2s",
+      WEBHOOK_DISPATCHER: "false",
+    });
     try {
       const noisy = createOrg(fair);
       const other: OrgFixture = createOrg(fair);
-      fair.app.services.webhooks.create(noisy.admin.caller, noisy.organization, { organization: noisy.name, name: "slow", payloadUrl: hanging.url() });
-      fair.app.services.webhooks.create(other.admin.caller, other.organization, { organization: other.name, name: "fast", payloadUrl: quick.url() });
+      fair.app.services.webhooks.create(noisy.admin.caller, noisy.organization, {
+        organization: noisy.name,
+        name: "slow",
+        payloadUrl: hanging.url(),
+      });
+      fair.app.services.webhooks.create(other.admin.caller, other.organization, {
+        organization: other.name,
+        name: "fast",
+        payloadUrl: quick.url(),
+      });
       for (let i = 0; i < 30; i++) createStack(fair, noisy); // 30 events queued first, to a receiver that hangs
       createStack(fair, other);
       fair.app.dispatcher.start();

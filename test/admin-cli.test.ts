@@ -83,7 +83,13 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
   const auditOf = (organizationId: string) =>
     server.app.db.$client
       .prepare("SELECT event, description, user_login, token_id, user_agent FROM audit_events WHERE organization_id = ? ORDER BY id DESC")
-      .all(organizationId) as { event: string; description: string; user_login: string | null; token_id: string | null; user_agent: string | null }[];
+      .all(organizationId) as {
+      event: string;
+      description: string;
+      user_login: string | null;
+      token_id: string | null;
+      user_agent: string | null;
+    }[];
 
   it("npm entry point: subscription, a CI token that works, its revocation on the next request, and --help", async () => {
     const org = createOrg(server, { tier: "TEAM" });
@@ -104,11 +110,16 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
       createdBy: org.admin.user.login,
     });
     const viewer = await server.gql("{ viewer { kind organizationToken { name createdBy { login } } } }", {}, { token: out.secret });
-    expect(viewer.body.data?.viewer).toEqual({ kind: "ORGANIZATION_TOKEN", organizationToken: { name: "ci", createdBy: { login: org.admin.user.login } } });
+    expect(viewer.body.data?.viewer).toEqual({
+      kind: "ORGANIZATION_TOKEN",
+      organizationToken: { name: "ci", createdBy: { login: org.admin.user.login } },
+    });
 
     const revoked = spawnAdmin("revoke-token", "--id", out.token.id);
     expect(revoked.stderr).toBe("");
-    expect(JSON.parse(revoked.stdout)).toMatchObject({ revoked: { id: out.token.id, kind: "ORGANIZATION", organization: org.name, name: "ci" } });
+    expect(JSON.parse(revoked.stdout)).toMatchObject({
+      revoked: { id: out.token.id, kind: "ORGANIZATION", organization: org.name, name: "ci" },
+    });
     expect((await server.gql("{ viewer { kind } }", {}, { token: out.secret })).status).toBe(401);
 
     const [deleted, tokenCreated] = auditOf(org.organization.id);
@@ -181,12 +192,30 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
 
     cli("set-subscription", "--org", org.name, "--tier", "ENTERPRISE_GROWTH");
     const second = createUser(server);
-    server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: second.user.login, role: "ADMIN" });
+    server.app.services.members.add(org.admin.caller, org.organization, {
+      organization: org.name,
+      login: second.user.login,
+      role: "ADMIN",
+    });
     const member = createUser(server);
-    server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: member.user.login, role: "MEMBER" });
+    server.app.services.members.add(org.admin.caller, org.organization, {
+      organization: org.name,
+      login: member.user.login,
+      role: "MEMBER",
+    });
     await server.committed();
 
-    const asSecond = cli("create-org-token", "--org", org.name, "--name", "deploy", "--as", second.user.login, "--expires", "2099-06-30T12:00:00Z");
+    const asSecond = cli(
+      "create-org-token",
+      "--org",
+      org.name,
+      "--name",
+      "deploy",
+      "--as",
+      second.user.login,
+      "--expires",
+      "2099-06-30T12:00:00Z",
+    );
     expect(asSecond.code).toBe(1); // more than two years away
     expect(asSecond.stderr).toMatch(/at most two years away/);
     const expires = new Date(Date.now() + 30 * 86_400_000).toISOString();
@@ -216,14 +245,20 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     });
     const member = cli("add-member", "--org", orgName, "--login", helper, "--role", "billing-manager");
     expect(member.stderr).toBe("");
-    expect(member.json()).toEqual({ member: { organization: orgName, login: helper, role: "BILLING_MANAGER", joinedAt: expect.any(String) } });
+    expect(member.json()).toEqual({
+      member: { organization: orgName, login: helper, role: "BILLING_MANAGER", joinedAt: expect.any(String) },
+    });
     expect(cli("set-subscription", "--org", orgName, "--tier", "ENTERPRISE_GROWTH").code).toBe(0);
     const issued = cli("create-org-token", "--org", orgName, "--name", "ci");
     expect(issued.code).toBe(0);
     const { secret, token } = issued.json() as { secret: string; token: { id: string } };
 
     // what the API sees: the owner is the ADMIN, the helper a billing manager, the token works
-    const members = await server.gql(`{ organization(name: "${orgName}") { members { nodes { role user { login } } } } }`, {}, { token: ownerToken });
+    const members = await server.gql(
+      `{ organization(name: "${orgName}") { members { nodes { role user { login } } } } }`,
+      {},
+      { token: ownerToken },
+    );
     expect(members.body.data?.organization.members.nodes).toEqual([
       { role: "ADMIN", user: { login: owner } },
       { role: "BILLING_MANAGER", user: { login: helper } },
@@ -261,7 +296,9 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     expect(cli("revoke-token", "--id", token.id).code).toBe(0);
     expect((await server.gql("{ viewer { kind } }", {}, { token: secret })).status).toBe(401);
     expect(cli("list-tokens", "--org", orgName).json()).toEqual([]);
-    expect(cli("list-tokens", "--org", orgName, "--include-deleted").json()).toMatchObject([{ id: token.id, deletedAt: expect.any(String) }]);
+    expect(cli("list-tokens", "--org", orgName, "--include-deleted").json()).toMatchObject([
+      { id: token.id, deletedAt: expect.any(String) },
+    ]);
 
     // the audit log names the CLI for what it did, and the admin it named
     const events = auditOf(org.json().organization.id).map((e) => [e.event, e.user_login, e.user_agent]);
@@ -295,7 +332,9 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     expect((await server.gql("{ viewer { kind } }", {}, { token: user.token })).status).toBe(200);
     const res = cli("revoke-token", "--id", user.tokenRow.id);
     expect(res.code).toBe(0);
-    expect(res.json()).toMatchObject({ revoked: { id: user.tokenRow.id, kind: "PERSONAL", user: user.user.login, deletedAt: expect.any(String) } });
+    expect(res.json()).toMatchObject({
+      revoked: { id: user.tokenRow.id, kind: "PERSONAL", user: user.user.login, deletedAt: expect.any(String) },
+    });
     expect((await server.gql("{ viewer { kind } }", {}, { token: user.token })).status).toBe(401);
 
     const again = cli("revoke-token", "--id", user.tokenRow.id);

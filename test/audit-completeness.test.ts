@@ -86,9 +86,9 @@ describe.each(cases)("$operation as $as", ({ operation, field, as }) => {
     const before = lastAuditId(server);
     const res = await server.gql(query, variables, { token: world.tokenOf(as) });
     expect(errorCodes(res), res.raw).toEqual([]);
-    const events = server.app.db.$client
-      .prepare("select * from audit_events where id > ? order by id")
-      .all(before) as Array<Record<string, unknown>>;
+    const events = server.app.db.$client.prepare("select * from audit_events where id > ? order by id").all(before) as Array<
+      Record<string, unknown>
+    >;
     const expected = EXPECTED[field]!;
     expect(events.map((e) => e.event)).toEqual(Array.isArray(expected) ? expected : []);
     for (const event of events) {

@@ -26,7 +26,13 @@ const EXPORT = `query ($org: String!, $format: AuditLogExportFormat!, $since: Da
 }`;
 
 /** Writes `n` audit events straight through the writer (one transaction), oldest first. */
-function writeEvents(org: OrgFixture, n: number, caller: Caller = org.admin.caller, describe = (i: number) => `event ${i}`, at?: (i: number) => Date) {
+function writeEvents(
+  org: OrgFixture,
+  n: number,
+  caller: Caller = org.admin.caller,
+  describe = (i: number) => `event ${i}`,
+  at?: (i: number) => Date,
+) {
   writeTransaction(server.app.db, () => {
     for (let i = 0; i < n; i++) {
       server.app.services.audit.write(
@@ -69,11 +75,32 @@ describe("Organization.auditLogEvents", () => {
     const org = createOrg(server);
     const member = addMember(server, org);
     const bot = createOrgToken(server, org, { name: "nightly" });
-    const botCaller: Caller = { principal: { kind: "ORGANIZATION_TOKEN", token: bot.row, organization: org.organization }, sourceIp: "10.0.0.9", userAgent: "ci", requestId: null };
+    const botCaller: Caller = {
+      principal: { kind: "ORGANIZATION_TOKEN", token: bot.row, organization: org.organization },
+      sourceIp: "10.0.0.9",
+      userAgent: "ci",
+      requestId: null,
+    };
     const t0 = Date.UTC(2030, 0, 1);
-    writeEvents(org, 10, org.admin.caller, (i) => `old ${i}`, (i) => new Date(t0 + i * 1000));
-    writeEvents(org, 4, botCaller, (i) => `bot ${i}`, (i) => new Date(t0 + 60_000 + i));
-    await server.gql(`mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "x" }) { id } }`, { org: org.name }, { token: member.token });
+    writeEvents(
+      org,
+      10,
+      org.admin.caller,
+      (i) => `old ${i}`,
+      (i) => new Date(t0 + i * 1000),
+    );
+    writeEvents(
+      org,
+      4,
+      botCaller,
+      (i) => `bot ${i}`,
+      (i) => new Date(t0 + 60_000 + i),
+    );
+    await server.gql(
+      `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "x" }) { id } }`,
+      { org: org.name },
+      { token: member.token },
+    );
     const run = async (filter: Record<string, unknown>) => {
       const res = await server.gql(EVENTS, { org: org.name, first: 1000, filter }, { token: org.admin.token });
       expectOk(res);
@@ -87,7 +114,9 @@ describe("Organization.auditLogEvents", () => {
     const refusals = await run({ authFailure: true });
     expect(refusals).toMatchObject([{ event: "auth-failure-organization-role", user: { login: member.user.login }, authFailure: true }]);
     expect(await run({ userLogin: member.user.login.toUpperCase() })).toHaveLength(1);
-    expect((await run({ event: "organization-token-created" })).map((e: any) => e.description)).toEqual(['Created organization access token "nightly"']);
+    expect((await run({ event: "organization-token-created" })).map((e: any) => e.description)).toEqual([
+      'Created organization access token "nightly"',
+    ]);
     const byToken = (await run({ tokenName: "nightly" }))[0];
     expect(byToken).toMatchObject({ user: null, tokenName: "nightly", sourceIp: "10.0.0.9", userAgent: "ci" });
     expect((await run({ authFailure: false, userLogin: member.user.login })).length).toBe(0);
@@ -116,26 +145,39 @@ describe("Organization.auditLogEvents", () => {
     const refused = await server.gql(EVENTS, { org: org.name }, { token: member.token });
     expectError(refused, "FORBIDDEN");
     expect(refused.body.data!.organization.auditLogEvents).toBeNull();
-    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({ event: "auth-failure-organization-role", userLogin: member.user.login });
+    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({
+      event: "auth-failure-organization-role",
+      userLogin: member.user.login,
+    });
     const outsider = await server.gql(EVENTS, { org: org.name }, { token: createUser(server).token });
     expect(outsider.body).toEqual({ data: { organization: null } });
   });
 
   it("records the client address from X-Forwarded-For only through a trusted proxy", async () => {
     const org = createOrg(server);
-    await server.gql(`mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "via proxy" }) { id } }`, { org: org.name }, {
-      token: org.admin.token,
-      headers: { "x-forwarded-for": "203.0.113.7" },
-    });
+    await server.gql(
+      `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "via proxy" }) { id } }`,
+      { org: org.name },
+      {
+        token: org.admin.token,
+        headers: { "x-forwarded-for": "203.0.113.7" },
+      },
+    );
     expect(auditEventsOf(server, org.organization.id).at(-1)!.sourceIp).toBe("203.0.113.7");
     const untrusted = await startTestServer({ LOG_LEVEL: "warn" });
     try {
       const org2 = createOrg(untrusted);
-      await untrusted.gql(`mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "spoof" }) { id } }`, { org: org2.name }, {
-        token: org2.admin.token,
-        headers: { "x-forwarded-for": "203.0.113.7" },
-      });
-      const [last] = untrusted.app.db.$client.prepare("select source_ip from audit_events order by id desc limit 1").all() as Array<{ source_ip: string }>;
+      await untrusted.gql(
+        `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "spoof" }) { id } }`,
+        { org: org2.name },
+        {
+          token: org2.admin.token,
+          headers: { "x-forwarded-for": "203.0.113.7" },
+        },
+      );
+      const [last] = untrusted.app.db.$client.prepare("select source_ip from audit_events order by id desc limit 1").all() as Array<{
+        source_ip: string;
+      }>;
       expect(last!.source_ip).toBe("127.0.0.1");
     } finally {
       await untrusted.close();
@@ -144,14 +186,17 @@ describe("Organization.auditLogEvents", () => {
 });
 
 const TRICKY = [
-  'plain',
-  'comma, inside',
+  "plain",
+  "comma, inside",
   'a "quoted" word',
   "two\nlines",
   "crlf\r\nline",
   "naïve café — 日本語 ✓",
-  "=HYPERLINK(\"http://127.0.0.1\")",
-  "+1", "-1", "@sum", "\tlead tab",
+  '=HYPERLINK("http://127.0.0.1")',
+  "+1",
+  "-1",
+  "@sum",
+  "\tlead tab",
   "pipe | and = and \\ backslash",
 ];
 
@@ -163,9 +208,13 @@ function parseCef(line: string) {
   for (; i < line.length && fields.length < 7; i++) {
     const c = line[i]!;
     if (c === "\\" && (line[i + 1] === "|" || line[i + 1] === "\\")) current += line[++i];
-    else if (c === "\\" && line[i + 1] === "n") { current += "\n"; i++; }
-    else if (c === "|") { fields.push(current); current = ""; }
-    else current += c;
+    else if (c === "\\" && line[i + 1] === "n") {
+      current += "\n";
+      i++;
+    } else if (c === "|") {
+      fields.push(current);
+      current = "";
+    } else current += c;
   }
   const rest = line.slice(i);
   const extensions: Record<string, string> = {};
@@ -182,7 +231,13 @@ describe("exports", () => {
   it("CSV parses back with an independent parser, descriptions intact and formulas defused", async () => {
     const org = createOrg(server);
     const start = new Date(Date.now() + 60_000);
-    writeEvents(org, TRICKY.length, org.admin.caller, (i) => TRICKY[i]!, (i) => new Date(start.getTime() + i));
+    writeEvents(
+      org,
+      TRICKY.length,
+      org.admin.caller,
+      (i) => TRICKY[i]!,
+      (i) => new Date(start.getTime() + i),
+    );
     const res = await server.gql(EXPORT, { org: org.name, format: "CSV", since: start.toISOString() }, { token: org.admin.token });
     expectOk(res);
     const exported = res.body.data!.organization.exportAuditLogEvents;
@@ -195,7 +250,16 @@ describe("exports", () => {
     expect(descriptions).toEqual(TRICKY.map((d) => (/^[=+\-@\t\r]/.test(d) ? `'${d}` : d)));
     expect(records[1]).toEqual([
       expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
-      org.admin.user.name, org.admin.user.login, "stack-tag-set", "plain", "127.0.0.1", "false", "false", "false", "", "",
+      org.admin.user.name,
+      org.admin.user.login,
+      "stack-tag-set",
+      "plain",
+      "127.0.0.1",
+      "false",
+      "false",
+      "false",
+      "",
+      "",
     ]);
     // the export itself is audited, and is not in its own content
     const last = auditEventsOf(server, org.organization.id).at(-1)!;
@@ -206,9 +270,20 @@ describe("exports", () => {
   it("CEF is one line per event with |, =, \\ and line breaks escaped, and parses back", async () => {
     const org = createOrg(server);
     const bot = createOrgToken(server, org, { name: "bot.1" });
-    const caller: Caller = { principal: { kind: "ORGANIZATION_TOKEN", token: bot.row, organization: org.organization }, sourceIp: "192.0.2.1", userAgent: "agent=x|y", requestId: null };
+    const caller: Caller = {
+      principal: { kind: "ORGANIZATION_TOKEN", token: bot.row, organization: org.organization },
+      sourceIp: "192.0.2.1",
+      userAgent: "agent=x|y",
+      requestId: null,
+    };
     const start = new Date(Date.now() + 60_000);
-    writeEvents(org, TRICKY.length, caller, (i) => TRICKY[i]!, (i) => new Date(start.getTime() + i));
+    writeEvents(
+      org,
+      TRICKY.length,
+      caller,
+      (i) => TRICKY[i]!,
+      (i) => new Date(start.getTime() + i),
+    );
     const res = await server.gql(EXPORT, { org: org.name, format: "CEF", since: start.toISOString() }, { token: org.admin.token });
     const content: string = res.body.data!.organization.exportAuditLogEvents.content;
     const lines = content.split("\n").filter(Boolean);
@@ -217,10 +292,27 @@ describe("exports", () => {
       const { fields, extensions } = parseCef(line);
       expect(fields).toEqual(["CEF:0", "Gatehouse", "Gatehouse", "1.0", "stack-tag-set", TRICKY[i]!.replace(/\r\n|\r/g, "\n"), "3"]);
       expect(Object.keys(extensions)).toEqual([
-        "rt", "suser", "src", "orgID", "userID", "tokenID", "tokenName",
-        "requireOrgAdmin", "requireStackAdmin", "authenticationFailure", "requestClientApplication",
+        "rt",
+        "suser",
+        "src",
+        "orgID",
+        "userID",
+        "tokenID",
+        "tokenName",
+        "requireOrgAdmin",
+        "requireStackAdmin",
+        "authenticationFailure",
+        "requestClientApplication",
       ]);
-      expect(extensions).toMatchObject({ suser: "", src: "192.0.2.1", orgID: org.organization.id, tokenID: bot.row.id, tokenName: "bot.1", requestClientApplication: "agent=x|y", authenticationFailure: "false" });
+      expect(extensions).toMatchObject({
+        suser: "",
+        src: "192.0.2.1",
+        orgID: org.organization.id,
+        tokenID: bot.row.id,
+        tokenName: "bot.1",
+        requestClientApplication: "agent=x|y",
+        authenticationFailure: "false",
+      });
       expect(Number(extensions.rt)).toBeGreaterThan(start.getTime() - 1);
     });
   });
@@ -228,10 +320,16 @@ describe("exports", () => {
   it("severity is 7 for auth failures and 5 for admin events", async () => {
     const org = createOrg(server);
     const member = addMember(server, org);
-    await server.gql(`mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "x" }) { id } }`, { org: org.name }, { token: member.token });
+    await server.gql(
+      `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "x" }) { id } }`,
+      { org: org.name },
+      { token: member.token },
+    );
     const res = await server.gql(EXPORT, { org: org.name, format: "CEF" }, { token: org.admin.token });
-    const severities = res.body.data!.organization.exportAuditLogEvents.content
-      .split("\n").filter(Boolean).map((l: string) => [parseCef(l).fields[4], parseCef(l).fields[6]]);
+    const severities = res.body
+      .data!.organization.exportAuditLogEvents.content.split("\n")
+      .filter(Boolean)
+      .map((l: string) => [parseCef(l).fields[4], parseCef(l).fields[6]]);
     expect(severities).toContainEqual(["auth-failure-organization-role", "7"]);
     expect(severities).toContainEqual(["member-added", "5"]);
     expect(severities).toContainEqual(["organization-created", "3"]);
@@ -274,9 +372,23 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
   it("honours since and until", async () => {
     const org = createOrg(server);
     const t0 = Date.UTC(2031, 5, 1);
-    writeEvents(org, 10, org.admin.caller, (i) => `e${i}`, (i) => new Date(t0 + i * 60_000));
-    const res = await get(org.name, `?format=csv&since=${new Date(t0 + 120_000).toISOString()}&until=${new Date(t0 + 300_000).toISOString()}`, org.admin.token);
-    expect(parse(res.body).slice(1).map((r: string[]) => r[4])).toEqual(["e2", "e3", "e4"]);
+    writeEvents(
+      org,
+      10,
+      org.admin.caller,
+      (i) => `e${i}`,
+      (i) => new Date(t0 + i * 60_000),
+    );
+    const res = await get(
+      org.name,
+      `?format=csv&since=${new Date(t0 + 120_000).toISOString()}&until=${new Date(t0 + 300_000).toISOString()}`,
+      org.admin.token,
+    );
+    expect(
+      parse(res.body)
+        .slice(1)
+        .map((r: string[]) => r[4]),
+    ).toEqual(["e2", "e3", "e4"]);
   });
 
   it("answers 401 without a valid token, 403 for refusals (an unknown organization too), 400 for bad parameters", async () => {
@@ -289,7 +401,10 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
     const refused = await get(org.name, "", member.token);
     expect(refused.statusCode).toBe(403);
     expect(refused.json().errors[0].extensions.code).toBe("FORBIDDEN");
-    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({ event: "auth-failure-organization-role", userLogin: member.user.login });
+    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({
+      event: "auth-failure-organization-role",
+      userLogin: member.user.login,
+    });
     expect((await get("no-such-org", "", org.admin.token)).statusCode).toBe(403);
     expect((await get(org.name, "", createUser(server).token)).statusCode).toBe(403);
     expect((await get(org.name, "?format=xml", org.admin.token)).statusCode).toBe(400);

@@ -25,7 +25,11 @@ describe("audit events land in the same transaction as the change", () => {
     const name = uniqueName("doomed");
     const restore = failAuditWrite("organization-created");
     try {
-      const res = await server.gql(`mutation ($name: String!) { createOrganization(input: { name: $name }) { id } }`, { name }, { token: alice.token });
+      const res = await server.gql(
+        `mutation ($name: String!) { createOrganization(input: { name: $name }) { id } }`,
+        { name },
+        { token: alice.token },
+      );
       expectError(res, "INTERNAL_SERVER_ERROR");
       expect(res.body.errors![0]!.message).toBe("Internal server error");
       expect(res.raw).not.toMatch(/injected|secret\/path|SQLITE|audit_events/);
@@ -37,7 +41,9 @@ describe("audit events land in the same transaction as the change", () => {
     expect(sqlite.prepare("select count(*) as n from memberships where user_id = ?").get(alice.user.id)).toEqual({ n: 0 });
     expect(server.logs.join("")).toContain("injected fault");
     // and the same call succeeds once the fault is gone
-    expectOk(await server.gql(`mutation ($name: String!) { createOrganization(input: { name: $name }) { id } }`, { name }, { token: alice.token }));
+    expectOk(
+      await server.gql(`mutation ($name: String!) { createOrganization(input: { name: $name }) { id } }`, { name }, { token: alice.token }),
+    );
   });
 
   it("createOrganizationAccessToken: no token row without its event", async () => {

@@ -24,8 +24,7 @@ function expect401(res: GraphQLResponse) {
   expectError(res, "UNAUTHENTICATED");
 }
 
-const tokenRow = (id: string) =>
-  server.app.db.select().from(accessTokensTable).where(eq(accessTokensTable.id, id)).get()!;
+const tokenRow = (id: string) => server.app.db.select().from(accessTokensTable).where(eq(accessTokensTable.id, id)).get()!;
 
 describe("without a token", () => {
   it("may run introspection", async () => {
@@ -77,9 +76,7 @@ describe("deleted and expired tokens", () => {
   it("a deleted personal token fails on the very next request", async () => {
     const { token, tokenRow: row } = createUser(server);
     expectOk(await server.gql(VIEWER, {}, { token }));
-    expectOk(
-      await server.gql("mutation ($id: ID!) { deletePersonalAccessToken(id: $id) }", { id: row.id }, { token }),
-    );
+    expectOk(await server.gql("mutation ($id: ID!) { deletePersonalAccessToken(id: $id) }", { id: row.id }, { token }));
     expect401(await server.gql(VIEWER, {}, { token }));
   });
 
@@ -131,7 +128,7 @@ describe("deleted and expired tokens", () => {
     const { token } = createUser(server);
     const expiresAt = new Date(Date.now() + 3600_000).toISOString();
     const created = await server.gql(
-      "mutation ($e: DateTime) { createPersonalAccessToken(input: { description: \"short\", expiresAt: $e }) { secret token { id expiresAt } } }",
+      'mutation ($e: DateTime) { createPersonalAccessToken(input: { description: "short", expiresAt: $e }) { secret token { id expiresAt } } }',
       { e: expiresAt },
       { token },
     );
@@ -165,9 +162,7 @@ describe("organization tokens and the subscription", () => {
     const { token } = createOrgToken(server, org);
     setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 60_000));
     expectOk(await server.gql(VIEWER, {}, { token }));
-    server.app.db.$client
-      .prepare("update organizations set trial_ends_at = ? where id = ?")
-      .run(Date.now() - 1, org.organization.id);
+    server.app.db.$client.prepare("update organizations set trial_ends_at = ? where id = ?").run(Date.now() - 1, org.organization.id);
     expectError(await server.gql(VIEWER, {}, { token }), "FORBIDDEN");
   });
 });

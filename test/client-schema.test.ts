@@ -29,7 +29,10 @@ describe("StackUpdate.startedBy", () => {
     const byToken = await server.gql(START, { input: { stack: ref, kind: "PREVIEW" } }, { token: token.token });
     expectOk(byUser);
     expectOk(byToken);
-    expect(byUser.body.data!.startUpdate).toMatchObject({ requestedBy: login, startedBy: { kind: "USER", name: login, organizationTokenId: null, user: { login } } });
+    expect(byUser.body.data!.startUpdate).toMatchObject({
+      requestedBy: login,
+      startedBy: { kind: "USER", name: login, organizationTokenId: null, user: { login } },
+    });
     expect(byToken.body.data!.startUpdate).toMatchObject({
       requestedBy: login,
       startedBy: { kind: "ORGANIZATION_TOKEN", name: login, organizationTokenId: token.row.id, user: null },
@@ -51,10 +54,15 @@ describe("Query.stackUpdate", () => {
       stack: { fullyQualifiedName: `${org.name}/${stack.project}/${stack.stack}`, viewerPermission: "ADMIN" },
       startedBy: { kind: "USER", name: org.admin.user.login },
     });
-    expect((await server.gql(UPDATE_BY_ID, { id: "00000000-0000-4000-8000-000000000000" }, { token: org.admin.token })).body.data).toEqual({ stackUpdate: null });
+    expect((await server.gql(UPDATE_BY_ID, { id: "00000000-0000-4000-8000-000000000000" }, { token: org.admin.token })).body.data).toEqual({
+      stackUpdate: null,
+    });
     const outsider = createOrg(server).admin;
     expect((await server.gql(UPDATE_BY_ID, { id: update.id }, { token: outsider.token })).body).toEqual({ data: { stackUpdate: null } });
-    server.app.services.organizations.updateSettings(org.admin.caller, org.organization, { organization: org.name, defaultPermission: "NONE" });
+    server.app.services.organizations.updateSettings(org.admin.caller, org.organization, {
+      organization: org.name,
+      defaultPermission: "NONE",
+    });
     const member = addMember(server, org);
     expect((await server.gql(UPDATE_BY_ID, { id: update.id }, { token: member.token })).body).toEqual({ data: { stackUpdate: null } });
   });
@@ -69,7 +77,9 @@ describe("Query.stack", () => {
     expect((await server.gql(QUERY, { ref }, { token: org.admin.token })).body).toEqual({
       data: { stack: { fullyQualifiedName: `${org.name}/${stack.project}/${stack.stack}`, viewerPermission: "ADMIN" } },
     });
-    expect((await server.gql(QUERY, { ref: { ...ref, stack: "nope" } }, { token: org.admin.token })).body).toEqual({ data: { stack: null } });
+    expect((await server.gql(QUERY, { ref: { ...ref, stack: "nope" } }, { token: org.admin.token })).body).toEqual({
+      data: { stack: null },
+    });
     expect((await server.gql(QUERY, { ref }, { token: createUser(server).token })).body).toEqual({ data: { stack: null } });
   });
 });
@@ -90,8 +100,15 @@ describe("AuditLogEvent.eventType and AuditLogFilter.eventType", () => {
       { event: "organization-created", eventType: "ORGANIZATION_CREATED" },
     ]);
     const byType = await server.gql(QUERY, { org: org.name, filter: { eventType: "TEAM_CREATED" } }, { token: org.admin.token });
-    expect(byType.body.data!.organization.auditLogEventsConnection).toEqual({ totalCount: 1, nodes: [{ event: "team-created", eventType: "TEAM_CREATED" }] });
-    const disagree = await server.gql(QUERY, { org: org.name, filter: { eventType: "TEAM_CREATED", event: "stack-created" } }, { token: org.admin.token });
+    expect(byType.body.data!.organization.auditLogEventsConnection).toEqual({
+      totalCount: 1,
+      nodes: [{ event: "team-created", eventType: "TEAM_CREATED" }],
+    });
+    const disagree = await server.gql(
+      QUERY,
+      { org: org.name, filter: { eventType: "TEAM_CREATED", event: "stack-created" } },
+      { token: org.admin.token },
+    );
     expect(errorCodes(disagree)).toEqual(["BAD_USER_INPUT"]);
     expect(disagree.body.errors![0]!.extensions!.field).toBe("filter.eventType");
   });
@@ -106,7 +123,11 @@ describe("UpdateEvent.engineEventType", () => {
       { sequence: 0, type: "stdoutEvent", payload: { message: "hi" } },
       { sequence: 1, type: "futureEngineEvent", payload: {} },
     ]);
-    const res = await server.gql(`query ($id: ID!) { stackUpdate(id: $id) { events { nodes { type engineEventType } } } }`, { id: update.id }, { token: org.admin.token });
+    const res = await server.gql(
+      `query ($id: ID!) { stackUpdate(id: $id) { events { nodes { type engineEventType } } } }`,
+      { id: update.id },
+      { token: org.admin.token },
+    );
     expect(res.body.data!.stackUpdate.events.nodes).toEqual([
       { type: "stdoutEvent", engineEventType: "stdoutEvent" },
       { type: "futureEngineEvent", engineEventType: null },
@@ -123,7 +144,10 @@ describe("UpdateOrganizationSettingsInput.defaultPermission", () => {
     const admin = await server.gql(SETTINGS, { input: { organization: org.name, defaultPermission: "ADMIN" } }, { token: org.admin.token });
     expect(errorCodes(admin)).toEqual(["BAD_USER_INPUT"]);
     expect(admin.body.errors![0]!.message).toMatch(/ADMIN/);
-    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({ event: "organization-settings-changed", description: 'Changed defaultStackPermission to "WRITE"' });
+    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({
+      event: "organization-settings-changed",
+      description: 'Changed defaultStackPermission to "WRITE"',
+    });
   });
 });
 
@@ -137,18 +161,32 @@ describe("setTeamStackGrant and removeTeamStackGrant", () => {
     const REMOVE = `mutation ($input: RemoveTeamStackGrantInput!) { removeTeamStackGrant(input: $input) { stackGrantsConnection { totalCount } } }`;
     const token = org.admin.token;
     const set = await server.gql(SET, { input: { stack: ref, team: team.name, permission: "WRITE" } }, { token });
-    expect(set.body).toEqual({ data: { setTeamStackGrant: { name: team.name, stackGrantsConnection: { nodes: [{ stackName: stack.stack, permission: "WRITE" }] } } } });
-    expect(errorCodes(await server.gql(SET, { input: { stack: ref, team: team.name, permission: "NONE" } }, { token }))).toEqual(["BAD_USER_INPUT"]);
-    expectError(await server.gql(SET, { input: { stack: { ...ref, stack: "nope" }, team: team.name, permission: "READ" } }, { token }), "NOT_FOUND");
+    expect(set.body).toEqual({
+      data: { setTeamStackGrant: { name: team.name, stackGrantsConnection: { nodes: [{ stackName: stack.stack, permission: "WRITE" }] } } },
+    });
+    expect(errorCodes(await server.gql(SET, { input: { stack: ref, team: team.name, permission: "NONE" } }, { token }))).toEqual([
+      "BAD_USER_INPUT",
+    ]);
+    expectError(
+      await server.gql(SET, { input: { stack: { ...ref, stack: "nope" }, team: team.name, permission: "READ" } }, { token }),
+      "NOT_FOUND",
+    );
     expectError(await server.gql(SET, { input: { stack: ref, team: "nope", permission: "READ" } }, { token }), "NOT_FOUND");
     expect((await server.gql(REMOVE, { input: { stack: ref, team: team.name } }, { token })).body).toEqual({
       data: { removeTeamStackGrant: { stackGrantsConnection: { totalCount: 0 } } },
     });
     expectError(await server.gql(REMOVE, { input: { stack: ref, team: team.name } }, { token }), "NOT_FOUND");
-    expect(auditEventsOf(server, org.organization.id).slice(-2).map((e) => e.event)).toEqual(["team-stack-permission-granted", "team-stack-permission-revoked"]);
+    expect(
+      auditEventsOf(server, org.organization.id)
+        .slice(-2)
+        .map((e) => e.event),
+    ).toEqual(["team-stack-permission-granted", "team-stack-permission-revoked"]);
     // a member is refused (audited), an outsider is refused (not audited in this organization)
     const member = addMember(server, org);
-    expectError(await server.gql(SET, { input: { stack: ref, team: team.name, permission: "READ" } }, { token: member.token }), "FORBIDDEN");
+    expectError(
+      await server.gql(SET, { input: { stack: ref, team: team.name, permission: "READ" } }, { token: member.token }),
+      "FORBIDDEN",
+    );
     expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({ event: "auth-failure-organization-role", authFailure: true });
   });
 });
@@ -177,19 +215,39 @@ describe("DateTime", () => {
   // scalar's message, as a literal over HTTP does.
   it("refuses anything else with the forms it accepts: a variable (graphql-js), a literal (HTTP)", async () => {
     const user = createUser(server);
-    const FORMS = /with a time zone, e\.g\. 2030-03-31T12:00:00Z or 2030-03-31T14:00:00\+02:00, or a date, e\.g\. 2030-03-31 \(midnight UTC\)/;
-    for (const given of ["tomorrow", `${day}T12:00:00`, "2030-02-30", `${day}T25:00:00Z`, `${day} 12:00:00Z`, `${day}T12:00:00+2:00`, "1767225600"]) {
+    const FORMS =
+      /with a time zone, e\.g\. 2030-03-31T12:00:00Z or 2030-03-31T14:00:00\+02:00, or a date, e\.g\. 2030-03-31 \(midnight UTC\)/;
+    for (const given of [
+      "tomorrow",
+      `${day}T12:00:00`,
+      "2030-02-30",
+      `${day}T25:00:00Z`,
+      `${day} 12:00:00Z`,
+      `${day}T12:00:00+2:00`,
+      "1767225600",
+    ]) {
       const res = await graphql({
         schema: buildBareSchema(),
         source: `query ($f: AuditLogFilter) { organization(name: "x") { auditLogEventsConnection(filter: $f) { totalCount } } }`,
         variableValues: { f: { since: given } },
       });
-      expect(res.errors?.map((e) => e.message), given).toEqual([expect.stringMatching(FORMS)]);
+      expect(
+        res.errors?.map((e) => e.message),
+        given,
+      ).toEqual([expect.stringMatching(FORMS)]);
       expect(res.errors![0]!.message).toContain('at "f.since"');
     }
-    const literal = await server.gql(`mutation { createPersonalAccessToken(input: { description: "x", expiresAt: "soon" }) { secret } }`, {}, { token: user.token });
+    const literal = await server.gql(
+      `mutation { createPersonalAccessToken(input: { description: "x", expiresAt: "soon" }) { secret } }`,
+      {},
+      { token: user.token },
+    );
     expect(literal.body.errors![0]!.message).toMatch(/with a time zone, e\.g\. 2030-03-31T12:00:00Z/);
-    const number = await server.gql(`mutation { createPersonalAccessToken(input: { description: "x", expiresAt: 5 }) { secret } }`, {}, { token: user.token });
+    const number = await server.gql(
+      `mutation { createPersonalAccessToken(input: { description: "x", expiresAt: 5 }) { secret } }`,
+      {},
+      { token: user.token },
+    );
     expect(number.body.errors![0]!.message).toMatch(/as a string; got 5/);
   });
 });

@@ -45,7 +45,9 @@ function startConsolePage(): Promise<{ server: Server; port: number }> {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     res.end("<!doctype html><title>console</title>");
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })),
+  );
 }
 
 let consolePage: { server: Server; port: number };
@@ -157,7 +159,10 @@ describe("rate-limited answers", () => {
 // ---------------------------------------------------------------- in a browser
 
 // The page's fetch and document, inside page.evaluate() callbacks (no DOM lib in the project).
-declare const fetch: (url: string, init: Record<string, unknown>) => Promise<{
+declare const fetch: (
+  url: string,
+  init: Record<string, unknown>,
+) => Promise<{
   status: number;
   headers: { get(name: string): string | null };
   json(): Promise<any>;
@@ -218,10 +223,17 @@ describe.skipIf(!hasChromium)("a console in Chromium", () => {
   });
 
   it("reads answers, refusals and their request ids from the allowed origin", async () => {
-    const exportCall = { path: `/api/orgs/${orgName}/auditlogs/export?format=csv`, init: { headers: { authorization: `token ${user.token}` } } };
+    const exportCall = {
+      path: `/api/orgs/${orgName}/auditlogs/export?format=csv`,
+      init: { headers: { authorization: `token ${user.token}` } },
+    };
     const [ok, refused, exported] = await fromConsole(consoleOrigin, [post(user.token), post("gtp_not-a-token"), exportCall]);
     expect(ok).toMatchObject({ status: 200, requestId: expect.stringMatching(/^req-/), body: { data: { viewer: { kind: "USER" } } } });
-    expect(refused).toMatchObject({ status: 401, requestId: expect.stringMatching(/^req-/), body: { errors: [{ extensions: { code: "UNAUTHENTICATED" } }] } });
+    expect(refused).toMatchObject({
+      status: 401,
+      requestId: expect.stringMatching(/^req-/),
+      body: { errors: [{ extensions: { code: "UNAUTHENTICATED" } }] },
+    });
     expect(exported).toMatchObject({ status: 200, disposition: expect.stringMatching(/^attachment; filename="auditlog-/) });
   });
 
@@ -239,7 +251,10 @@ describe.skipIf(!hasChromium)("a console in Chromium", () => {
     expect(result).toEqual({ error: expect.stringMatching(/TypeError: Failed to fetch/) });
     expect(api.app.services.organizations.findByName("from-localhost")).toBeUndefined();
     // only the preflight reached the server
-    const lines = api.logs.slice(before).map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+    const lines = api.logs
+      .slice(before)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === "request");
     expect(lines.map((l) => l.method)).toEqual(["OPTIONS"]);
   });
 });

@@ -21,7 +21,22 @@ const env = { DATABASE_PATH: databasePath, DATABASE_SYNCHRONOUS: "NORMAL", LOG_L
 function countRows(path: string): Record<string, number> {
   const db = new Database(path, { readonly: true });
   try {
-    const tables = ["users", "organizations", "memberships", "teams", "team_members", "team_stack_grants", "stacks", "stack_tags", "stack_updates", "update_events", "stack_checkpoints", "access_tokens", "audit_events", "webhooks"];
+    const tables = [
+      "users",
+      "organizations",
+      "memberships",
+      "teams",
+      "team_members",
+      "team_stack_grants",
+      "stacks",
+      "stack_tags",
+      "stack_updates",
+      "update_events",
+      "stack_checkpoints",
+      "access_tokens",
+      "audit_events",
+      "webhooks",
+    ];
     return Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
   } finally {
     db.close();
@@ -36,8 +51,12 @@ function fingerprint(path: string): string {
     return [
       rows("SELECT project, name, resource_count FROM stacks ORDER BY seq"),
       rows("SELECT s.project, s.name, t.name, t.value FROM stack_tags t JOIN stacks s ON s.id = t.stack_id ORDER BY 1, 2, 3"),
-      rows("SELECT s.project, s.name, u.version, u.kind, u.status, u.message, u.requested_by, u.resource_changes FROM stack_updates u JOIN stacks s ON s.id = u.stack_id ORDER BY 1, 2, 3"),
-      rows("SELECT s.project, s.name, u.version, e.sequence, e.type, e.payload FROM update_events e JOIN stack_updates u ON u.id = e.update_id JOIN stacks s ON s.id = u.stack_id ORDER BY 1, 2, 3, 4"),
+      rows(
+        "SELECT s.project, s.name, u.version, u.kind, u.status, u.message, u.requested_by, u.resource_changes FROM stack_updates u JOIN stacks s ON s.id = u.stack_id ORDER BY 1, 2, 3",
+      ),
+      rows(
+        "SELECT s.project, s.name, u.version, e.sequence, e.type, e.payload FROM update_events e JOIN stack_updates u ON u.id = e.update_id JOIN stacks s ON s.id = u.stack_id ORDER BY 1, 2, 3, 4",
+      ),
       rows("SELECT event, description, user_login, token_name FROM audit_events ORDER BY id"),
     ].join("\n");
   } finally {
@@ -111,17 +130,44 @@ describe("npm run demo", () => {
   it("holds the interesting cases: a failed, a cancelled and a running update, previews, checkpoints with Pulumi URNs", () => {
     const db = new Database(databasePath, { readonly: true });
     try {
-      const statuses = db.prepare("SELECT kind, status, count(*) AS n FROM stack_updates GROUP BY 1, 2").all() as { kind: string; status: string }[];
-      for (const [kind, status] of [["UPDATE", "FAILED"], ["UPDATE", "CANCELLED"], ["UPDATE", "RUNNING"], ["PREVIEW", "SUCCEEDED"], ["DESTROY", "SUCCEEDED"], ["REFRESH", "SUCCEEDED"]]) {
+      const statuses = db.prepare("SELECT kind, status, count(*) AS n FROM stack_updates GROUP BY 1, 2").all() as {
+        kind: string;
+        status: string;
+      }[];
+      for (const [kind, status] of [
+        ["UPDATE", "FAILED"],
+        ["UPDATE", "CANCELLED"],
+        ["UPDATE", "RUNNING"],
+        ["PREVIEW", "SUCCEEDED"],
+        ["DESTROY", "SUCCEEDED"],
+        ["REFRESH", "SUCCEEDED"],
+      ]) {
         expect(statuses).toContainEqual(expect.objectContaining({ kind, status }));
       }
       const types = (db.prepare("SELECT DISTINCT type FROM update_events").all() as { type: string }[]).map((r) => r.type);
-      expect(types).toEqual(expect.arrayContaining(["preludeEvent", "stdoutEvent", "resourcePreEvent", "resOutputsEvent", "diagnosticEvent", "summaryEvent", "resOpFailedEvent", "cancelEvent"]));
-      const state = db.prepare("SELECT c.state FROM stack_checkpoints c JOIN stacks s ON s.id = c.stack_id WHERE s.project = 'web-api' AND s.name = 'prod'").get() as { state: string };
+      expect(types).toEqual(
+        expect.arrayContaining([
+          "preludeEvent",
+          "stdoutEvent",
+          "resourcePreEvent",
+          "resOutputsEvent",
+          "diagnosticEvent",
+          "summaryEvent",
+          "resOpFailedEvent",
+          "cancelEvent",
+        ]),
+      );
+      const state = db
+        .prepare(
+          "SELECT c.state FROM stack_checkpoints c JOIN stacks s ON s.id = c.stack_id WHERE s.project = 'web-api' AND s.name = 'prod'",
+        )
+        .get() as { state: string };
       const urns = (JSON.parse(state.state).deployment.resources as { urn: string }[]).map((r) => r.urn);
       expect(urns).toContain("urn:pulumi:prod::web-api::aws:s3/bucket:Bucket::assets");
       // the audit log shows both kinds of actor
-      const actors = db.prepare("SELECT count(user_login) AS users, count(token_name) AS tokens FROM audit_events WHERE event = 'stack-update-started'").get() as { users: number; tokens: number };
+      const actors = db
+        .prepare("SELECT count(user_login) AS users, count(token_name) AS tokens FROM audit_events WHERE event = 'stack-update-started'")
+        .get() as { users: number; tokens: number };
       expect(actors.users).toBeGreaterThan(0);
       expect(actors.tokens).toBeGreaterThan(0);
     } finally {
@@ -157,7 +203,9 @@ describe("npm run demo", () => {
     expect((await gql(tokens.get("member")!, stacks)).body.data.organization.stacks.totalCount).toBe(30); // READ by default
 
     const orgToken = await gql(tokens.get("org token")!, stacks);
-    expect(orgToken.body.data.organization.stacks.nodes.every((n: { viewerPermission: string }) => n.viewerPermission === "WRITE")).toBe(true);
+    expect(orgToken.body.data.organization.stacks.nodes.every((n: { viewerPermission: string }) => n.viewerPermission === "WRITE")).toBe(
+      true,
+    );
     // a billing manager sees only stacks granted to their teams: none
     expect((await gql(tokens.get("billing manager")!, stacks)).body.data.organization.stacks.totalCount).toBe(0);
   });
@@ -184,7 +232,9 @@ describe("npm run demo", () => {
     expect(third.reissued.map((r) => r.role)).toEqual(["admin", "member", "billing manager", "org token", "site admin"]);
     expect(lines.join("\n")).toMatch(/issued a fresh token for org token \(ci-deploy-2\): it was not in gatehouse.demo-tokens.json/);
     const tokens = printedTokens(lines);
-    expect((await gql(tokens.get("org token")!, "{ viewer { organizationToken { name } } }")).body.data.viewer.organizationToken.name).toBe("ci-deploy-2");
+    expect((await gql(tokens.get("org token")!, "{ viewer { organizationToken { name } } }")).body.data.viewer.organizationToken.name).toBe(
+      "ci-deploy-2",
+    );
 
     // revoke the member's token: only that one is reissued
     const member = tokens.get("member")!;

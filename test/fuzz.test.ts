@@ -61,7 +61,17 @@ const text = fc.oneof(
   fc.string({ maxLength: 50 }),
   fc.string({ unit: "grapheme", maxLength: 60 }),
   fc.stringMatching(/^[A-Za-z0-9_.:-]{0,45}$/),
-  fc.constantFrom("", " ", "a".repeat(41), "a".repeat(101), "x".repeat(300), "../../etc/passwd", "'; drop table stacks; --", "\u0000", "gtp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+  fc.constantFrom(
+    "",
+    " ",
+    "a".repeat(41),
+    "a".repeat(101),
+    "x".repeat(300),
+    "../../etc/passwd",
+    "'; drop table stacks; --",
+    "\u0000",
+    "gtp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+  ),
 );
 const ref = () => ({ organization: org.name, project: stack.project, stack: stack.stack });
 
@@ -70,10 +80,19 @@ describe("fuzzed inputs", () => {
     await fc.assert(
       fc.asyncProperty(text, text, async (a, b) => {
         await check(`mutation ($n: String!) { createOrganization(input: { name: $n, displayName: $n }) { id } }`, { n: a });
-        await check(`mutation ($i: CreateStackInput!) { createStack(input: $i) { id } }`, { i: { organization: org.name, project: a, stack: b } });
-        await check(`mutation ($i: CreateTeamInput!) { createTeam(input: $i) { id } }`, { i: { organization: org.name, name: a, description: b } });
-        await check(`mutation ($i: CreateOrganizationAccessTokenInput!) { createOrganizationAccessToken(input: $i) { token { id } } }`, { i: { organization: org.name, name: a, description: b } });
-        await check(`query ($o: String!, $p: String!, $s: String!) { organization(name: $o) { stack(project: $p, name: $s) { id } team(name: $s) { id } } }`, { o: a, p: a, s: b });
+        await check(`mutation ($i: CreateStackInput!) { createStack(input: $i) { id } }`, {
+          i: { organization: org.name, project: a, stack: b },
+        });
+        await check(`mutation ($i: CreateTeamInput!) { createTeam(input: $i) { id } }`, {
+          i: { organization: org.name, name: a, description: b },
+        });
+        await check(`mutation ($i: CreateOrganizationAccessTokenInput!) { createOrganizationAccessToken(input: $i) { token { id } } }`, {
+          i: { organization: org.name, name: a, description: b },
+        });
+        await check(
+          `query ($o: String!, $p: String!, $s: String!) { organization(name: $o) { stack(project: $p, name: $s) { id } team(name: $s) { id } } }`,
+          { o: a, p: a, s: b },
+        );
       }),
       { numRuns: RUNS },
     );
@@ -90,8 +109,15 @@ describe("fuzzed inputs", () => {
   });
 
   it("webhook URLs, secrets and filters (dispatcher off, guard on)", async () => {
-    const url = fc.oneof(text, fc.webUrl(), fc.constantFrom("http://127.0.0.1:1/x", "https://[::1]/x", "javascript:alert(1)", "http://a:b@127.0.0.1/", "file:///etc/passwd"));
-    const secret = fc.oneof(text, fc.base64String({ maxLength: 120 }).map((b) => `whsec_${b}`));
+    const url = fc.oneof(
+      text,
+      fc.webUrl(),
+      fc.constantFrom("http://127.0.0.1:1/x", "https://[::1]/x", "javascript:alert(1)", "http://a:b@127.0.0.1/", "file:///etc/passwd"),
+    );
+    const secret = fc.oneof(
+      text,
+      fc.base64String({ maxLength: 120 }).map((b) => `whsec_${b}`),
+    );
     await fc.assert(
       fc.asyncProperty(url, secret, fc.array(text, { maxLength: 3 }), async (payloadUrl, s, filters) => {
         await check(`mutation ($i: CreateWebhookInput!) { createWebhook(input: $i) { id } }`, {
@@ -107,7 +133,9 @@ describe("fuzzed inputs", () => {
   it("stack state (any JSON)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (state) => {
-        await check(`mutation ($i: ImportStackStateInput!) { importStackState(input: $i) { resourceCount } }`, { i: { stack: ref(), state } });
+        await check(`mutation ($i: ImportStackStateInput!) { importStackState(input: $i) { resourceCount } }`, {
+          i: { stack: ref(), state },
+        });
       }),
       { numRuns: RUNS },
     );
@@ -120,7 +148,13 @@ describe("fuzzed inputs", () => {
       sequence: fc.oneof(fc.integer({ min: -5, max: 2_000_000_000 }), fc.constant(0)),
       type: text,
       payload: fc.jsonValue({ maxDepth: 3 }),
-      timestamp: fc.option(fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), text), { nil: undefined }),
+      timestamp: fc.option(
+        fc.oneof(
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          text,
+        ),
+        { nil: undefined },
+      ),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(event, { maxLength: 5 }), async (events) => {
@@ -143,11 +177,21 @@ describe("fuzzed inputs", () => {
   });
 
   it("dates", async () => {
-    const date = fc.oneof(text, fc.date().map((d) => (Number.isNaN(d.getTime()) ? "NaN" : d.toISOString())), fc.integer().map(String));
+    const date = fc.oneof(
+      text,
+      fc.date().map((d) => (Number.isNaN(d.getTime()) ? "NaN" : d.toISOString())),
+      fc.integer().map(String),
+    );
     await fc.assert(
       fc.asyncProperty(date, date, async (a, b) => {
-        await check(`mutation ($e: DateTime) { createPersonalAccessToken(input: { description: "fuzz", expiresAt: $e }) { token { id } } }`, { e: a });
-        await check(`query ($o: String!, $s: DateTime, $u: DateTime) { organization(name: $o) { auditLogEvents(filter: { since: $s, until: $u }) { totalCount } } }`, { o: org.name, s: a, u: b });
+        await check(
+          `mutation ($e: DateTime) { createPersonalAccessToken(input: { description: "fuzz", expiresAt: $e }) { token { id } } }`,
+          { e: a },
+        );
+        await check(
+          `query ($o: String!, $s: DateTime, $u: DateTime) { organization(name: $o) { auditLogEvents(filter: { since: $s, until: $u }) { totalCount } } }`,
+          { o: org.name, s: a, u: b },
+        );
       }),
       { numRuns: RUNS },
     );
@@ -155,21 +199,63 @@ describe("fuzzed inputs", () => {
 
   it("authorization headers", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(text, fc.string({ maxLength: 200 }).map((s) => `token ${s}`), fc.stringMatching(/^(token|Bearer) gt[po]_[0-9A-Za-z]{36}$/)), async (authorization) => {
-        const headerSafe = authorization.replace(/[^\t\x20-\x7e]/g, "");
-        const res = await server.gql("{ viewer { kind } }", {}, { authorization: headerSafe });
-        expectHandled(res);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          text,
+          fc.string({ maxLength: 200 }).map((s) => `token ${s}`),
+          fc.stringMatching(/^(token|Bearer) gt[po]_[0-9A-Za-z]{36}$/),
+        ),
+        async (authorization) => {
+          const headerSafe = authorization.replace(/[^\t\x20-\x7e]/g, "");
+          const res = await server.gql("{ viewer { kind } }", {}, { authorization: headerSafe });
+          expectHandled(res);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 });
 
 describe("random GraphQL documents", () => {
-  const fields = ["viewer", "organization", "stacks", "stack", "members", "user", "login", "tags", "state", "webhooks", "auditLogEvents", "__schema", "__typename", "nodes", "id", "name", "nope"];
+  const fields = [
+    "viewer",
+    "organization",
+    "stacks",
+    "stack",
+    "members",
+    "user",
+    "login",
+    "tags",
+    "state",
+    "webhooks",
+    "auditLogEvents",
+    "__schema",
+    "__typename",
+    "nodes",
+    "id",
+    "name",
+    "nope",
+  ];
   const token = fc.oneof(
     fc.constantFrom(...fields),
-    fc.constantFrom("{", "}", "(", ")", ":", "$x", "...", "on", "query", "mutation", "fragment", "@skip(if: true)", '"s"', "1", "name: \"x\"", ","),
+    fc.constantFrom(
+      "{",
+      "}",
+      "(",
+      ")",
+      ":",
+      "$x",
+      "...",
+      "on",
+      "query",
+      "mutation",
+      "fragment",
+      "@skip(if: true)",
+      '"s"',
+      "1",
+      'name: "x"',
+      ",",
+    ),
   );
   it("never crash the server", async () => {
     await fc.assert(

@@ -18,7 +18,8 @@ afterAll(() => server.close());
 afterEach(() => vi.restoreAllMocks());
 
 const SET_TAG = `mutation ($s: StackRef!, $n: String!, $v: String!) { setStackTag(input: { stack: $s, name: $n, value: $v }) { name } }`;
-const internals = () => enableGroupCommit(server.app.db) as unknown as { commitStatement: { run(): unknown }; rollbackStatement: { run(): unknown } };
+const internals = () =>
+  enableGroupCommit(server.app.db) as unknown as { commitStatement: { run(): unknown }; rollbackStatement: { run(): unknown } };
 const commitStatement = () => internals().commitStatement;
 const failNextCommit = () =>
   vi.spyOn(commitStatement(), "run").mockImplementationOnce(() => {
@@ -29,7 +30,9 @@ const failNextCommit = () =>
 function committedTags(stack: StackFixture): string[] {
   const other = new Database(server.databasePath, { readonly: true });
   try {
-    return (other.prepare("select name from stack_tags where stack_id = ? and name like 'g%' order by name").all(stack.id) as { name: string }[]).map((r) => r.name);
+    return (
+      other.prepare("select name from stack_tags where stack_id = ? and name like 'g%' order by name").all(stack.id) as { name: string }[]
+    ).map((r) => r.name);
   } finally {
     other.close();
   }

@@ -41,7 +41,11 @@ describe("requests", () => {
 
   it("GET /graphql runs queries (with the CSRF header), never mutations", async () => {
     const query = encodeURIComponent("{ __typename }");
-    const ok = await server.app.fastify.inject({ method: "GET", url: `/graphql?query=${query}`, headers: { "apollo-require-preflight": "1" } });
+    const ok = await server.app.fastify.inject({
+      method: "GET",
+      url: `/graphql?query=${query}`,
+      headers: { "apollo-require-preflight": "1" },
+    });
     expect(ok.json()).toEqual({ data: { __typename: "Query" } });
     const csrf = await server.app.fastify.inject({ method: "GET", url: `/graphql?query=${query}` });
     expect(csrf.statusCode).toBe(400);
@@ -125,10 +129,15 @@ describe("first start", () => {
         expect(bootstrapSiteAdmin(old.app.services, join(first.dir, "old.db"))).toBe(join(first.dir, "old.admin-token.2"));
         expect(readFileSync(firstFile, "utf8")).toBe(firstToken);
         expect(readFileSync(join(first.dir, "old.admin-token"), "utf8")).toBe("a token of a database deleted since\n");
-        for (const [server, file] of [[demo, "demo.admin-token"], [old, "old.admin-token.2"]] as const) {
+        for (const [server, file] of [
+          [demo, "demo.admin-token"],
+          [old, "old.admin-token.2"],
+        ] as const) {
           expect(statSync(join(first.dir, file)).mode & 0o777).toBe(0o600);
           const token = readFileSync(join(first.dir, file), "utf8").trim();
-          expect((await server.gql("{ viewer { user { login } } }", {}, { token })).body.data).toEqual({ viewer: { user: { login: "admin" } } });
+          expect((await server.gql("{ viewer { user { login } } }", {}, { token })).body.data).toEqual({
+            viewer: { user: { login: "admin" } },
+          });
         }
       } finally {
         await demo.close();

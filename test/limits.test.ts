@@ -22,7 +22,13 @@ describe("document limits", () => {
   let server: TestServer;
   let token: string;
   beforeAll(async () => {
-    server = await serverWith({ GRAPHQL_MAX_DEPTH: "6", GRAPHQL_MAX_ALIASES: "5", GRAPHQL_MAX_TOKENS: "300", GRAPHQL_MAX_DIRECTIVES: "3", GRAPHQL_MAX_COST: "200" });
+    server = await serverWith({
+      GRAPHQL_MAX_DEPTH: "6",
+      GRAPHQL_MAX_ALIASES: "5",
+      GRAPHQL_MAX_TOKENS: "300",
+      GRAPHQL_MAX_DIRECTIVES: "3",
+      GRAPHQL_MAX_COST: "200",
+    });
     token = createUser(server).token;
   });
 
@@ -56,14 +62,21 @@ describe("HTTP limits", () => {
     const server = await serverWith({ MAX_BODY_BYTES: "2048" });
     const res = await server.gql(`{ viewer { kind } } # ${"x".repeat(3000)}`, {}, { token: createUser(server).token });
     expect(res.status).toBe(413);
-    expect(res.body).toEqual({ errors: [{ message: "the request body is larger than 2048 bytes (MAX_BODY_BYTES)", extensions: { code: "BAD_USER_INPUT" } }] });
+    expect(res.body).toEqual({
+      errors: [{ message: "the request body is larger than 2048 bytes (MAX_BODY_BYTES)", extensions: { code: "BAD_USER_INPUT" } }],
+    });
   });
 
   it("answers malformed JSON and batched operations with 400", async () => {
     const server = await serverWith({});
     const token = createUser(server).token;
     const post = (payload: string) =>
-      server.app.fastify.inject({ method: "POST", url: "/graphql", headers: { "content-type": "application/json", authorization: `token ${token}` }, payload });
+      server.app.fastify.inject({
+        method: "POST",
+        url: "/graphql",
+        headers: { "content-type": "application/json", authorization: `token ${token}` },
+        payload,
+      });
     const malformed = await post("{ not json");
     expect(malformed.statusCode).toBe(400);
     expect(codeOf(malformed.json())).toBe("BAD_USER_INPUT");
@@ -76,7 +89,12 @@ describe("HTTP limits", () => {
     receiver.fallback = { hang: true };
     try {
       // at LOG_LEVEL=warn: the request that went well writes no line, the slow one two, with its id
-      const server = await serverWith({ REQUEST_TIMEOUT: "300ms", WEBHOOK_TIMEOUT: "2s", WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true", LOG_LEVEL: "warn" });
+      const server = await serverWith({
+        REQUEST_TIMEOUT: "300ms",
+        WEBHOOK_TIMEOUT: "2s",
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true",
+        LOG_LEVEL: "warn",
+      });
       const org = createOrg(server);
       const created = await server.gql(
         `mutation ($o: String!, $u: String!) { createWebhook(input: { organization: $o, name: "slow", payloadUrl: $u }) { id } }`,

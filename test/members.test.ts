@@ -45,7 +45,10 @@ describe("addOrganizationMember", () => {
     const token = org.admin.token;
     expectError(await server.gql(ADD, { input: { organization: org.name, login: bob.user.login } }, { token }), "CONFLICT");
     expectError(await server.gql(ADD, { input: { organization: org.name, login: uniqueName("ghost") } }, { token }), "NOT_FOUND");
-    expectError(await server.gql(ADD, { input: { organization: org.name, login: bob.user.login, role: "OWNER" } }, { token }), "BAD_USER_INPUT");
+    expectError(
+      await server.gql(ADD, { input: { organization: org.name, login: bob.user.login, role: "OWNER" } }, { token }),
+      "BAD_USER_INPUT",
+    );
   });
 
   it("is refused to members and org tokens (audited) and to outsiders (not audited)", async () => {
@@ -73,7 +76,9 @@ describe("removeOrganizationMember", () => {
     const bob = addMember(server, org);
     const db = server.app.db;
     const teamId = uniqueName("team");
-    db.insert(teamsTable).values({ id: teamId, organizationId: org.organization.id, name: teamId, displayName: teamId, createdAt: new Date() }).run();
+    db.insert(teamsTable)
+      .values({ id: teamId, organizationId: org.organization.id, name: teamId, displayName: teamId, createdAt: new Date() })
+      .run();
     db.insert(teamMembersTable).values({ teamId, userId: bob.user.id }).run();
     const before = auditEventsOf(server, org.organization.id).length;
 
@@ -125,8 +130,14 @@ describe("updateOrganizationMemberRole", () => {
   it("refuses a non-member, an unknown login and a missing role", async () => {
     const org = createOrg(server);
     const token = org.admin.token;
-    expectError(await server.gql(ROLE, { input: { organization: org.name, login: createUser(server).user.login, role: "ADMIN" } }, { token }), "NOT_FOUND");
-    expectError(await server.gql(ROLE, { input: { organization: org.name, login: uniqueName("ghost"), role: "ADMIN" } }, { token }), "NOT_FOUND");
+    expectError(
+      await server.gql(ROLE, { input: { organization: org.name, login: createUser(server).user.login, role: "ADMIN" } }, { token }),
+      "NOT_FOUND",
+    );
+    expectError(
+      await server.gql(ROLE, { input: { organization: org.name, login: uniqueName("ghost"), role: "ADMIN" } }, { token }),
+      "NOT_FOUND",
+    );
     expectError(await server.gql(ROLE, { input: { organization: org.name, login: org.admin.user.login } }, { token }), "BAD_USER_INPUT");
   });
 });
@@ -185,7 +196,11 @@ describe("Organization.members", () => {
   it("does not show emails to the admin of a self-service organization, who could add anyone to it", async () => {
     const mallory = createOrg(server, { tier: "TEAM" });
     const victim = createUser(server, { email: "victim@example.test" });
-    const added = await server.gql(ADD, { input: { organization: mallory.name, login: victim.user.login } }, { token: mallory.admin.token });
+    const added = await server.gql(
+      ADD,
+      { input: { organization: mallory.name, login: victim.user.login } },
+      { token: mallory.admin.token },
+    );
     expectOk(added);
     const res = await server.gql(MEMBERS, { org: mallory.name }, { token: mallory.admin.token });
     const shown = res.body.data!.organization.members.nodes.find((n: any) => n.user.login === victim.user.login);

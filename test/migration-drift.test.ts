@@ -58,10 +58,7 @@ function editedCopy(file: string, edit: (source: string) => string): string {
 
 /** The org token name index made case-sensitive: `lower(name)` becomes `name`. */
 const editOrgTokenNameIndex = (source: string) =>
-  source.replace(
-    /(uniqueIndex\("access_tokens_org_name_unique"\)\s*\.on\(t\.organizationId, )sql`lower\(\$\{t\.name\}\)`/,
-    "$1t.name",
-  );
+  source.replace(/(uniqueIndex\("access_tokens_org_name_unique"\)\s*\.on\(t\.organizationId, )sql`lower\(\$\{t\.name\}\)`/, "$1t.name");
 
 describe.each(Object.keys(dialects) as Dialect[])("%s schema and migrations", (dialect) => {
   const { schema } = dialects[dialect];

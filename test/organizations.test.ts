@@ -121,7 +121,10 @@ describe("updateOrganizationSettings", () => {
     ]) {
       expectError(await server.gql(SETTINGS, { input }, { token }), "BAD_USER_INPUT");
     }
-    expectError(await server.gql(SETTINGS, { input: { organization: org.name, defaultStackPermission: "OWNER" } }, { token }), "BAD_USER_INPUT");
+    expectError(
+      await server.gql(SETTINGS, { input: { organization: org.name, defaultStackPermission: "OWNER" } }, { token }),
+      "BAD_USER_INPUT",
+    );
   });
 
   it("refuses a member with FORBIDDEN and records the auth failure; an outsider leaves no trace", async () => {
@@ -182,7 +185,10 @@ describe("setOrganizationSubscription", () => {
   it("refuses an unknown organization, a past trial end and an unknown tier", async () => {
     const site = createUser(server, { siteAdmin: true });
     const org = createOrg(server);
-    expectError(await server.gql(SUBSCRIPTION, { input: { organization: uniqueName("none"), tier: "TEAM" } }, { token: site.token }), "NOT_FOUND");
+    expectError(
+      await server.gql(SUBSCRIPTION, { input: { organization: uniqueName("none"), tier: "TEAM" } }, { token: site.token }),
+      "NOT_FOUND",
+    );
     expectError(
       await server.gql(
         SUBSCRIPTION,
@@ -191,7 +197,10 @@ describe("setOrganizationSubscription", () => {
       ),
       "BAD_USER_INPUT",
     );
-    expectError(await server.gql(SUBSCRIPTION, { input: { organization: org.name, tier: "GOLD" } }, { token: site.token }), "BAD_USER_INPUT");
+    expectError(
+      await server.gql(SUBSCRIPTION, { input: { organization: org.name, tier: "GOLD" } }, { token: site.token }),
+      "BAD_USER_INPUT",
+    );
     expectError(
       await server.gql(SUBSCRIPTION, { input: { organization: org.name, tier: "TEAM", trialEndsAt: "next week" } }, { token: site.token }),
       "BAD_USER_INPUT",

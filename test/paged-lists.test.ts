@@ -4,7 +4,17 @@
 // to the list and its parent; the organization-level lists are served by an existing index.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEventsOf, expectError, expectFieldError, expectOk } from "./support/assertions.js";
-import { addMember, createOrg, createOrgToken, createStack, createTeam, createUser, grant, type OrgFixture, uniqueName } from "./support/factories.js";
+import {
+  addMember,
+  createOrg,
+  createOrgToken,
+  createStack,
+  createTeam,
+  createUser,
+  grant,
+  type OrgFixture,
+  uniqueName,
+} from "./support/factories.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
@@ -16,7 +26,9 @@ afterAll(() => server.close());
 const PAGE = "totalCount pageInfo { hasNextPage endCursor }";
 
 /** Every page of a connection, `first` at a time, through `read(after)`. */
-async function allPages<T>(read: (after: string | null) => Promise<{ nodes: T[]; totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null } }>) {
+async function allPages<T>(
+  read: (after: string | null) => Promise<{ nodes: T[]; totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null } }>,
+) {
   const pages: T[][] = [];
   let after: string | null = null;
   let totalCount = -1;
@@ -30,18 +42,28 @@ async function allPages<T>(read: (after: string | null) => Promise<{ nodes: T[];
 }
 
 async function orgQuery(token: string, org: OrgFixture, selection: string, variables: Record<string, unknown> = {}) {
-  const declared = Object.keys(variables).map((name) => `, $${name}: ${name === "first" ? "Int" : name === "all" ? "Boolean" : "String"}`).join("");
-  const res = await server.gql(`query ($org: String!${declared}) { organization(name: $org) { ${selection} } }`, { org: org.name, ...variables }, { token });
+  const declared = Object.keys(variables)
+    .map((name) => `, $${name}: ${name === "first" ? "Int" : name === "all" ? "Boolean" : "String"}`)
+    .join("");
+  const res = await server.gql(
+    `query ($org: String!${declared}) { organization(name: $org) { ${selection} } }`,
+    { org: org.name, ...variables },
+    { token },
+  );
   return res;
 }
 
 describe("Organization.teamsConnection", () => {
   it("pages by name ignoring case; a team created meanwhile after the cursor is listed, once", async () => {
     const org = createOrg(server);
-    for (const name of ["delta", "Alpha", "charlie", "Bravo", "echo"]) createTeam(server, org, { name: `${name}-${org.name}`.slice(0, 40) });
+    for (const name of ["delta", "Alpha", "charlie", "Bravo", "echo"])
+      createTeam(server, org, { name: `${name}-${org.name}`.slice(0, 40) });
     const suffix = `-${org.name}`;
     const read = async (after: string | null) => {
-      const res = await orgQuery(org.admin.token, org, `teamsConnection(first: $first, after: $after) { ${PAGE} nodes { name } }`, { first: 2, after });
+      const res = await orgQuery(org.admin.token, org, `teamsConnection(first: $first, after: $after) { ${PAGE} nodes { name } }`, {
+        first: 2,
+        after,
+      });
       expectOk(res);
       const page = res.body.data!.organization.teamsConnection;
       if (after === null) createTeam(server, org, { name: `zulu${suffix}`.slice(0, 40) }); // lands after every cursor
@@ -49,7 +71,14 @@ describe("Organization.teamsConnection", () => {
     };
     const { pages, totalCount } = await allPages(read);
     expect(pages.map((p) => p.length)).toEqual([2, 2, 2]);
-    expect(pages.flat().map((t: any) => t.name.replace(suffix, "").slice(0, 7))).toEqual(["Alpha", "Bravo", "charlie", "delta", "echo", "zulu"]);
+    expect(pages.flat().map((t: any) => t.name.replace(suffix, "").slice(0, 7))).toEqual([
+      "Alpha",
+      "Bravo",
+      "charlie",
+      "delta",
+      "echo",
+      "zulu",
+    ]);
     expect(totalCount).toBe(6);
   });
 
@@ -65,11 +94,28 @@ describe("Organization.teamsConnection", () => {
     const [payload, mac] = cursor.split(".");
     const tampered = `${Buffer.from(JSON.stringify(["a"])).toString("base64url")}.${mac}`;
     for (const after of [tampered, `${payload}.${"A".repeat(mac!.length)}`, "garbage"]) {
-      expectFieldError(await orgQuery(org.admin.token, org, `teamsConnection(after: $after) { ${PAGE} }`, { after }), "BAD_USER_INPUT", "after");
+      expectFieldError(
+        await orgQuery(org.admin.token, org, `teamsConnection(after: $after) { ${PAGE} }`, { after }),
+        "BAD_USER_INPUT",
+        "after",
+      );
     }
-    expectFieldError(await orgQuery(org.admin.token, other, `teamsConnection(after: $after) { ${PAGE} }`, { after: cursor }), "BAD_USER_INPUT", "after");
-    expectFieldError(await orgQuery(org.admin.token, org, `webhooksConnection(after: $after) { ${PAGE} }`, { after: cursor }), "BAD_USER_INPUT", "after");
-    for (const first of [0, 101]) expectFieldError(await orgQuery(org.admin.token, org, `teamsConnection(first: $first) { ${PAGE} }`, { first }), "BAD_USER_INPUT", "first");
+    expectFieldError(
+      await orgQuery(org.admin.token, other, `teamsConnection(after: $after) { ${PAGE} }`, { after: cursor }),
+      "BAD_USER_INPUT",
+      "after",
+    );
+    expectFieldError(
+      await orgQuery(org.admin.token, org, `webhooksConnection(after: $after) { ${PAGE} }`, { after: cursor }),
+      "BAD_USER_INPUT",
+      "after",
+    );
+    for (const first of [0, 101])
+      expectFieldError(
+        await orgQuery(org.admin.token, org, `teamsConnection(first: $first) { ${PAGE} }`, { first }),
+        "BAD_USER_INPUT",
+        "first",
+      );
   });
 });
 
@@ -98,7 +144,11 @@ describe("Team.membersConnection and Team.stackGrantsConnection", () => {
     };
     const first = await read(null, null);
     const sorted = [...logins].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
-    expect(first.big.membersConnection).toMatchObject({ totalCount: 4, pageInfo: { hasNextPage: true }, nodes: sorted.slice(0, 2).map((login) => ({ login })) });
+    expect(first.big.membersConnection).toMatchObject({
+      totalCount: 4,
+      pageInfo: { hasNextPage: true },
+      nodes: sorted.slice(0, 2).map((login) => ({ login })),
+    });
     expect(first.small.membersConnection).toMatchObject({ totalCount: 1, pageInfo: { hasNextPage: false }, nodes: [{ login: logins[3] }] });
     expect(first.big.stackGrantsConnection).toMatchObject({
       totalCount: 3,
@@ -108,7 +158,10 @@ describe("Team.membersConnection and Team.stackGrantsConnection", () => {
         { projectName: "p1", stackName: "b" },
       ],
     });
-    expect(first.small.stackGrantsConnection).toMatchObject({ totalCount: 1, nodes: [{ projectName: "p2", stackName: "a", permission: "WRITE" }] });
+    expect(first.small.stackGrantsConnection).toMatchObject({
+      totalCount: 1,
+      nodes: [{ projectName: "p2", stackName: "a", permission: "WRITE" }],
+    });
     // the next page of the big team, through Organization.team: a cursor is bound to its team
     const TEAM = `query ($org: String!, $team: String!, $members: String, $grants: String) { organization(name: $org) { team(name: $team) {
       membersConnection(first: 2, after: $members) { ${PAGE} nodes { login } }
@@ -134,7 +187,12 @@ describe("Organization.accessTokensConnection", () => {
     expectOk(revoked);
     const sorted = [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
     const read = (all: boolean) => async (after: string | null) => {
-      const res = await orgQuery(org.admin.token, org, `accessTokensConnection(first: $first, after: $after, includeDeleted: $all) { ${PAGE} nodes { name deletedAt } }`, { first: 2, after, all });
+      const res = await orgQuery(
+        org.admin.token,
+        org,
+        `accessTokensConnection(first: $first, after: $after, includeDeleted: $all) { ${PAGE} nodes { name deletedAt } }`,
+        { first: 2, after, all },
+      );
       expectOk(res);
       return res.body.data!.organization.accessTokensConnection;
     };
@@ -144,7 +202,9 @@ describe("Organization.accessTokensConnection", () => {
     const every = await allPages(read(true));
     expect(every.totalCount).toBe(4);
     expect(every.pages.flat().map((t: any) => t.name)).toEqual(sorted);
-    expect((every.pages.flat().find((t: any) => t.name === names[2]) as any).deletedAt).toBe(revoked.body.data!.revokeOrganizationAccessToken.deletedAt);
+    expect((every.pages.flat().find((t: any) => t.name === names[2]) as any).deletedAt).toBe(
+      revoked.body.data!.revokeOrganizationAccessToken.deletedAt,
+    );
   });
 
   it("is non-null for admins; for anyone else a FORBIDDEN error that nulls the organization", async () => {
@@ -172,9 +232,23 @@ describe("revokePersonalAccessToken and revokeOrganizationAccessToken", () => {
     expect((await server.gql(REVOKE, { input }, { token: org.admin.token })).body).toEqual(first.body);
     expect(auditEventsOf(server, org.organization.id)).toHaveLength(events);
     expect((await server.gql("{ viewer { kind } }", {}, { token: target.token })).status).toBe(401);
-    expectError(await server.gql(REVOKE, { input: { organization: org.name, id: "00000000-0000-4000-8000-000000000000" } }, { token: org.admin.token }), "NOT_FOUND");
+    expectError(
+      await server.gql(
+        REVOKE,
+        { input: { organization: org.name, id: "00000000-0000-4000-8000-000000000000" } },
+        { token: org.admin.token },
+      ),
+      "NOT_FOUND",
+    );
     // the deprecated form still treats a revoked token as gone
-    expectError(await server.gql(`mutation ($org: String!, $id: ID!) { deleteOrganizationAccessToken(organization: $org, id: $id) }`, { org: org.name, id: target.row.id }, { token: org.admin.token }), "NOT_FOUND");
+    expectError(
+      await server.gql(
+        `mutation ($org: String!, $id: ID!) { deleteOrganizationAccessToken(organization: $org, id: $id) }`,
+        { org: org.name, id: target.row.id },
+        { token: org.admin.token },
+      ),
+      "NOT_FOUND",
+    );
 
     const alice = createUser(server);
     const bob = createUser(server);
@@ -183,7 +257,11 @@ describe("revokePersonalAccessToken and revokeOrganizationAccessToken", () => {
     expectError(await server.gql(REVOKE_PAT, { input: { id: laptop.row.id } }, { token: bob.token }), "NOT_FOUND");
     const mine = await server.gql(REVOKE_PAT, { input: { id: laptop.row.id } }, { token: alice.token });
     expectOk(mine);
-    expect(mine.body.data!.revokePersonalAccessToken).toMatchObject({ id: laptop.row.id, description: "laptop", deletedAt: expect.stringMatching(/Z$/) });
+    expect(mine.body.data!.revokePersonalAccessToken).toMatchObject({
+      id: laptop.row.id,
+      description: "laptop",
+      deletedAt: expect.stringMatching(/Z$/),
+    });
     expect((await server.gql(REVOKE_PAT, { input: { id: laptop.row.id } }, { token: alice.token })).body).toEqual(mine.body);
     expect((await server.gql("{ viewer { kind } }", {}, { token: laptop.secret })).status).toBe(401);
   });
@@ -200,7 +278,11 @@ describe("personal access tokens", () => {
     server.app.services.tokens.revokePersonal(alice.caller, rows[1]!.id);
     const LIST = `query ($all: Boolean) { personalAccessTokens(includeDeleted: $all) { description deletedAt } }`;
     const live = await server.gql(LIST, {}, { token: alice.token });
-    expect(live.body.data!.personalAccessTokens.map((t: any) => t.description)).toEqual(["First token, issued with the account", "one", "three"]);
+    expect(live.body.data!.personalAccessTokens.map((t: any) => t.description)).toEqual([
+      "First token, issued with the account",
+      "one",
+      "three",
+    ]);
     const every = await server.gql(LIST, { all: true }, { token: alice.token });
     expect(every.body.data!.personalAccessTokens.map((t: any) => [t.description, t.deletedAt !== null])).toEqual([
       ["First token, issued with the account", false],
@@ -214,7 +296,10 @@ describe("personal access tokens", () => {
       expectOk(res);
       return res.body.data!.personalAccessTokensConnection;
     });
-    expect(paged.pages.map((p) => p.map((t: any) => t.description))).toEqual([["First token, issued with the account", "one", "two"], ["three"]]);
+    expect(paged.pages.map((p) => p.map((t: any) => t.description))).toEqual([
+      ["First token, issued with the account", "one", "two"],
+      ["three"],
+    ]);
     expect(paged.totalCount).toBe(4);
     const liveCount = await server.gql(CONNECTION, {}, { token: alice.token });
     expect(liveCount.body.data!.personalAccessTokensConnection.totalCount).toBe(3);
@@ -225,11 +310,19 @@ describe("Organization.webhooksConnection", () => {
   it("pages webhooks by name; non-null for admins and tokens, refused to members", async () => {
     const org = createOrg(server);
     const names = ["hook-b", "Hook-a", "hook-c"];
-    for (const name of names) server.app.services.webhooks.create(org.admin.caller, org.organization, { organization: org.name, name, payloadUrl: "https://example.test/h" });
+    for (const name of names)
+      server.app.services.webhooks.create(org.admin.caller, org.organization, {
+        organization: org.name,
+        name,
+        payloadUrl: "https://example.test/h",
+      });
     const { token } = createOrgToken(server, org);
     for (const caller of [org.admin.token, token]) {
       const { pages, totalCount } = await allPages(async (after) => {
-        const res = await orgQuery(caller, org, `webhooksConnection(first: $first, after: $after) { ${PAGE} nodes { name hasSecret } }`, { first: 2, after });
+        const res = await orgQuery(caller, org, `webhooksConnection(first: $first, after: $after) { ${PAGE} nodes { name hasSecret } }`, {
+          first: 2,
+          after,
+        });
         expectOk(res);
         return res.body.data!.organization.webhooksConnection;
       });
@@ -248,7 +341,11 @@ describe("query plans", () => {
     const org = createOrg(server);
     createTeam(server, org);
     createOrgToken(server, org);
-    server.app.services.webhooks.create(org.admin.caller, org.organization, { organization: org.name, name: "plan", payloadUrl: "https://example.test/h" });
+    server.app.services.webhooks.create(org.admin.caller, org.organization, {
+      organization: org.name,
+      name: "plan",
+      payloadUrl: "https://example.test/h",
+    });
     const seen: Array<{ source: string; args: unknown[] }> = [];
     const proto = Object.getPrototypeOf(server.app.db.$client.prepare("select 1")) as Record<string, (...a: unknown[]) => unknown>;
     const original = proto.all!;
@@ -258,7 +355,8 @@ describe("query plans", () => {
     };
     try {
       const cursorOf = async (field: string) =>
-        (await orgQuery(org.admin.token, org, `${field}(first: 1) { ${PAGE} }`)).body.data!.organization[field].pageInfo.endCursor as string;
+        (await orgQuery(org.admin.token, org, `${field}(first: 1) { ${PAGE} }`)).body.data!.organization[field].pageInfo
+          .endCursor as string;
       for (const field of ["teamsConnection", "webhooksConnection", "accessTokensConnection"]) {
         const after = await cursorOf(field);
         expectOk(await orgQuery(org.admin.token, org, `${field}(first: 5, after: $after) { nodes { __typename } }`, { after }));
@@ -268,7 +366,9 @@ describe("query plans", () => {
     }
     const plans = new Map<string, string>();
     for (const table of ["teams", "webhooks", "access_tokens"]) {
-      const page = seen.filter((s) => s.source.includes(`from "${table}"`) && /order by lower/i.test(s.source) && /> \?/.test(s.source)).at(-1);
+      const page = seen
+        .filter((s) => s.source.includes(`from "${table}"`) && /order by lower/i.test(s.source) && /> \?/.test(s.source))
+        .at(-1);
       expect(page, table).toBeDefined();
       const plan = server.app.db.$client.prepare(`EXPLAIN QUERY PLAN ${page!.source}`).all(...page!.args) as Array<{ detail: string }>;
       plans.set(table, plan.map((p) => p.detail).join(" | "));

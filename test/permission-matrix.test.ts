@@ -14,10 +14,7 @@ import { CONTRACT_PRINCIPALS, createWorld, type PrincipalName } from "./support/
 
 type Row = PermissionRow;
 
-const matrix: { operations: Row[] } = JSON.parse(
-  readFileSync(contractFile("permissions.json"), "utf8"),
-);
-
+const matrix: { operations: Row[] } = JSON.parse(readFileSync(contractFile("permissions.json"), "utf8"));
 
 const REFUSAL_CODES = new Set(["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND"]);
 

@@ -93,7 +93,10 @@ describe("the playground on the demo data", () => {
     const { printed, saved, origin } = await demoServer();
     const tokenOf = (role: string) => {
       const token = saved.find((t) => t.role === role)!;
-      expect(printed.some((line) => line.includes(token.secret)), `${role} token printed`).toBe(true);
+      expect(
+        printed.some((line) => line.includes(token.secret)),
+        `${role} token printed`,
+      ).toBe(true);
       return token;
     };
     const [admin, member] = [tokenOf("admin"), tokenOf("member")];

@@ -31,8 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const inject = (url: string, headers: Record<string, string> = {}) =>
-  server.app.fastify.inject({ method: "GET", url, headers });
+const inject = (url: string, headers: Record<string, string> = {}) => server.app.fastify.inject({ method: "GET", url, headers });
 
 /** The page's nonce, from its CSP header. */
 function nonceOf(headers: Record<string, unknown>): string {
@@ -73,7 +72,12 @@ describe("GET /graphql from a browser", () => {
     expect(html).not.toMatch(/<style|\sstyle=/); // no inline style
     expect(html).not.toMatch(/gt[po]_/); // no token
     expect(assetUrls(html).map((url) => url.split("/").pop())).toEqual([
-      "graphiql.css", "playground.css", "react.js", "react-dom.js", "graphiql.js", "playground.js",
+      "graphiql.css",
+      "playground.css",
+      "react.js",
+      "react-dom.js",
+      "graphiql.js",
+      "playground.js",
     ]);
   });
 
@@ -206,8 +210,7 @@ describe("the playground in a browser", () => {
 
       // The operation menu (▶ with several operations) and a dialog add a <style> element:
       // it needs the page's nonce (a CSP violation would be in `failures`).
-      const nonceStyleApplied = () =>
-        page.evaluate(() => [...document.querySelectorAll("style")].some((s) => s.nonce && s.sheet));
+      const nonceStyleApplied = () => page.evaluate(() => [...document.querySelectorAll("style")].some((s) => s.nonce && s.sheet));
       await page.locator(".graphiql-execute-button").click();
       await page.getByRole("menuitem", { name: "ListStacks" }).waitFor();
       expect(await nonceStyleApplied()).toBe(true);

@@ -28,15 +28,8 @@ describe(`PostgreSQL migrations (${backend})`, () => {
             })
           : Array.from({ length: 4 }, () => migratePostgres(fresh.pglite!));
       const results = await Promise.allSettled(runs);
-      expect(results.map((r) => (r.status === "rejected" ? String(r.reason?.cause ?? r.reason) : "ok"))).toEqual([
-        "ok",
-        "ok",
-        "ok",
-        "ok",
-      ]);
-      const applied = await fresh.query<{ created_at: string }>(
-        "SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id",
-      );
+      expect(results.map((r) => (r.status === "rejected" ? String(r.reason?.cause ?? r.reason) : "ok"))).toEqual(["ok", "ok", "ok", "ok"]);
+      const applied = await fresh.query<{ created_at: string }>("SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id");
       expect(applied.map((row) => Number(row.created_at))).toEqual(journal.entries.map((entry) => entry.when));
       // and again later: nothing more to apply
       await migratePostgres(pools[0] ?? fresh.pglite!);
@@ -60,7 +53,9 @@ describe(`a failed migration (${backend})`, () => {
       await expect(migratePostgres(target, broken)).rejects.toThrow();
       expect(await fresh.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'audit_events'")).toEqual([]);
       if (pool) {
-        const held = await fresh.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+        const held = await fresh.query(
+          "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        );
         expect(held).toEqual([]);
       }
       await migratePostgres(target);

@@ -63,10 +63,16 @@ describe(`rows on SQLite and PostgreSQL (${backend})`, () => {
     postgres = await openTestPostgres();
     sqlite.insert(sqliteSchema.organizationsTable).values(organization).run();
     sqlite.insert(sqliteSchema.usersTable).values(user).run();
-    sqlite.insert(sqliteSchema.stacksTable).values([stack, { ...stack, id: "stack-2", name: "dev" }]).run();
+    sqlite
+      .insert(sqliteSchema.stacksTable)
+      .values([stack, { ...stack, id: "stack-2", name: "dev" }])
+      .run();
     sqlite.insert(sqliteSchema.stackUpdatesTable).values(update).run();
     sqlite.insert(sqliteSchema.webhooksTable).values(webhook).run();
-    sqlite.insert(sqliteSchema.webhookDeliveriesTable).values([delivery, { ...delivery, attempt: 2 }]).run();
+    sqlite
+      .insert(sqliteSchema.webhookDeliveriesTable)
+      .values([delivery, { ...delivery, attempt: 2 }])
+      .run();
     const db = postgres.db;
     await db.insert(pgSchema.organizationsTable).values(organization);
     await db.insert(pgSchema.usersTable).values(user);
@@ -93,13 +99,20 @@ describe(`rows on SQLite and PostgreSQL (${backend})`, () => {
   });
 
   it("numbered keys count from 1 in insertion order", async () => {
-    const seqs = await postgres.db.select({ seq: pgSchema.stacksTable.seq, id: pgSchema.stacksTable.id }).from(pgSchema.stacksTable).orderBy(asc(pgSchema.stacksTable.seq));
+    const seqs = await postgres.db
+      .select({ seq: pgSchema.stacksTable.seq, id: pgSchema.stacksTable.id })
+      .from(pgSchema.stacksTable)
+      .orderBy(asc(pgSchema.stacksTable.seq));
     expect(seqs).toEqual([
       { seq: 1, id: "stack-1" },
       { seq: 2, id: "stack-2" },
     ]);
     expect(seqs).toEqual(
-      sqlite.select({ seq: sqliteSchema.stacksTable.seq, id: sqliteSchema.stacksTable.id }).from(sqliteSchema.stacksTable).orderBy(asc(sqliteSchema.stacksTable.seq)).all(),
+      sqlite
+        .select({ seq: sqliteSchema.stacksTable.seq, id: sqliteSchema.stacksTable.id })
+        .from(sqliteSchema.stacksTable)
+        .orderBy(asc(sqliteSchema.stacksTable.seq))
+        .all(),
     );
   });
 
@@ -109,7 +122,9 @@ describe(`rows on SQLite and PostgreSQL (${backend})`, () => {
     expect(fromPostgres?.resourceChanges).toEqual(update.resourceChanges);
     expect((await postgres.db.select().from(pgSchema.webhooksTable))[0]?.filters).toEqual(webhook.filters);
     const deliveries = await postgres.db.select().from(pgSchema.webhookDeliveriesTable).orderBy(asc(pgSchema.webhookDeliveriesTable.id));
-    expect(deliveries).toEqual(sqlite.select().from(sqliteSchema.webhookDeliveriesTable).orderBy(asc(sqliteSchema.webhookDeliveriesTable.id)).all());
+    expect(deliveries).toEqual(
+      sqlite.select().from(sqliteSchema.webhookDeliveriesTable).orderBy(asc(sqliteSchema.webhookDeliveriesTable.id)).all(),
+    );
     expect(deliveries.map((d) => [d.id, d.requestHeaders["webhook-id"], d.responseHeaders])).toEqual([
       [1, "msg_1", null],
       [2, "msg_1", null],

@@ -52,7 +52,13 @@ function orgWithStacks(n: number) {
   const member = addMember(server, org);
   const teams = [createTeam(server, org, { members: [member] }), createTeam(server, org, { members: [member] })];
   for (let i = 0; i < n; i++) {
-    const stack = createStack(server, org, { project: `p${i % 4}`, tags: [{ name: "env", value: "dev" }, { name: "owner", value: `t${i}` }] });
+    const stack = createStack(server, org, {
+      project: `p${i % 4}`,
+      tags: [
+        { name: "env", value: "dev" },
+        { name: "owner", value: `t${i}` },
+      ],
+    });
     startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
     if (i < 2) grant(server, org, teams[i]!.name, stack, "WRITE");
   }

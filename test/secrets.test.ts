@@ -53,7 +53,11 @@ it("never stores, logs or echoes a secret", async () => {
     await server.gql("{ nope }", {}, { token: secret });
     await server.gql(`mutation { deletePersonalAccessToken(id: "${secret}") }`, {}, { token: secret });
     // pasted into the wrong field: names, logins, organizations
-    await server.gql(`mutation ($n: String!) { createOrganization(input: { name: $n }) { id } }`, { n: secret }, { token: org.admin.token });
+    await server.gql(
+      `mutation ($n: String!) { createOrganization(input: { name: $n }) { id } }`,
+      { n: secret },
+      { token: org.admin.token },
+    );
     await server.gql(
       `mutation ($o: String!, $n: String!) { createOrganizationAccessToken(input: { organization: $o, name: $n }) { secret } }`,
       { o: org.name, n: secret },
@@ -108,7 +112,11 @@ it("refuses a working secret pasted into free text (tag values, descriptions), w
   );
   expect(setTag.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   expect(setTag.raw).not.toContain(secret.slice(4, 34));
-  const pat = await server.gql(`mutation ($d: String!) { createPersonalAccessToken(input: { description: $d }) { token { id } } }`, { d: secret }, { token: org.admin.token });
+  const pat = await server.gql(
+    `mutation ($d: String!) { createPersonalAccessToken(input: { description: $d }) { token { id } } }`,
+    { d: secret },
+    { token: org.admin.token },
+  );
   expect(pat.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   expect(stack.id).toBeTruthy();
 });

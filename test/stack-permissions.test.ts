@@ -95,11 +95,20 @@ describe("refusals on stacks", () => {
     const member = addMember(server, org);
     const stack = createStack(server, org);
     const before = auditEventsOf(server, org.organization.id).length;
-    const res = await server.gql(SET_TAG, { stack: { organization: org.name, project: stack.project, stack: stack.stack } }, { token: member.token });
+    const res = await server.gql(
+      SET_TAG,
+      { stack: { organization: org.name, project: stack.project, stack: stack.stack } },
+      { token: member.token },
+    );
     expectError(res, "FORBIDDEN", /requires WRITE permission/);
     const events = auditEventsOf(server, org.organization.id).slice(before);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ event: "auth-failure-stack-permission", authFailure: true, requireStackAdmin: false, userLogin: member.user.login });
+    expect(events[0]).toMatchObject({
+      event: "auth-failure-stack-permission",
+      authFailure: true,
+      requireStackAdmin: false,
+      userLogin: member.user.login,
+    });
     expect(events[0]!.description).toContain(`${org.name}/${stack.project}/${stack.stack}`);
   });
 
@@ -109,9 +118,17 @@ describe("refusals on stacks", () => {
     const stack = createStack(server, org);
     await setDefault(org, "NONE");
     const before = auditEventsOf(server, org.organization.id).length;
-    const res = await server.gql(SET_TAG, { stack: { organization: org.name, project: stack.project, stack: stack.stack } }, { token: member.token });
+    const res = await server.gql(
+      SET_TAG,
+      { stack: { organization: org.name, project: stack.project, stack: stack.stack } },
+      { token: member.token },
+    );
     expectError(res, "NOT_FOUND");
-    const absent = await server.gql(SET_TAG, { stack: { organization: org.name, project: "nope", stack: "nope" } }, { token: member.token });
+    const absent = await server.gql(
+      SET_TAG,
+      { stack: { organization: org.name, project: "nope", stack: "nope" } },
+      { token: member.token },
+    );
     expectError(absent, "NOT_FOUND");
     expect(res.body.errors![0]!.message.replace(stack.project, "P").replace(stack.stack, "S")).toBe(
       absent.body.errors![0]!.message.replace("nope", "P").replace("nope", "S"),

@@ -53,7 +53,10 @@ describe("createStack", () => {
       organization: org.name,
       project: "web-api",
       stack: "prod",
-      tags: [{ name: "vcs:repo", value: "acme/web" }, { name: "env", value: "production" }],
+      tags: [
+        { name: "vcs:repo", value: "acme/web" },
+        { name: "env", value: "production" },
+      ],
     };
     const res = await server.gql(CREATE, { input }, { token: member.token });
     expectOk(res);
@@ -97,14 +100,22 @@ describe("createStack", () => {
       { ...base, tags: [{ name: "bad name", value: "v" }] },
       { ...base, tags: [{ name: "x".repeat(41), value: "v" }] },
       { ...base, tags: [{ name: "ok", value: "v".repeat(257) }] },
-      { ...base, tags: [{ name: "dup", value: "1" }, { name: "dup", value: "2" }] },
+      {
+        ...base,
+        tags: [
+          { name: "dup", value: "1" },
+          { name: "dup", value: "2" },
+        ],
+      },
       { ...base, tags: [{ name: "pulumi:project", value: "not-p" }] },
     ]) {
       expectError(await server.gql(CREATE, { input }, { token }), "BAD_USER_INPUT");
     }
     expect(count("select count(*) as n from stacks where organization_id = ?", org.organization.id)).toBe(0);
     expect(newEvents(org, before)).toEqual([]);
-    expectOk(await server.gql(CREATE, { input: { ...base, stack: "x".repeat(100), tags: [{ name: "ok", value: "v".repeat(256) }] } }, { token }));
+    expectOk(
+      await server.gql(CREATE, { input: { ...base, stack: "x".repeat(100), tags: [{ name: "ok", value: "v".repeat(256) }] } }, { token }),
+    );
   });
 
   it("is refused to a billing manager (audited) and an outsider (not)", async () => {
@@ -177,14 +188,19 @@ describe("Organization.stacks", () => {
       (await server.gql(LIST, { org: org.name, first, after }, { token: member.token })).body.data!.organization.stacks;
     const all = await page(50);
     expect(all.totalCount).toBe(2);
-    expect(all.nodes.map((n: any) => [n.name, n.viewerPermission])).toEqual([["granted", "READ"], ["own", "ADMIN"]]);
+    expect(all.nodes.map((n: any) => [n.name, n.viewerPermission])).toEqual([
+      ["granted", "READ"],
+      ["own", "ADMIN"],
+    ]);
     const one = await page(1);
     expect(one).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: true } });
     const two = await page(1, one.pageInfo.endCursor);
     expect(two).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: false }, nodes: [{ name: "own" }] });
     // a hidden stack looks absent: null to read, NOT_FOUND to act on
     const hidden = { organization: org.name, project: "app", stack: "hidden0" };
-    expect((await server.gql(GET, { org: org.name, project: "app", name: "hidden0" }, { token: member.token })).body.data!.organization.stack).toBeNull();
+    expect(
+      (await server.gql(GET, { org: org.name, project: "app", name: "hidden0" }, { token: member.token })).body.data!.organization.stack,
+    ).toBeNull();
     expectError(await server.gql(DELETE, { stack: hidden }, { token: member.token }), "NOT_FOUND");
     expectError(await server.gql(IMPORT, { stack: hidden, state: {} }, { token: member.token }), "NOT_FOUND");
   });
@@ -196,7 +212,9 @@ describe("state", () => {
     const stack = createStack(server, org);
     const token = org.admin.token;
     const state = { version: 3, deployment: { manifest: { time: "t" }, resources: [{ urn: "a" }, { urn: "b" }, { urn: "c" }] } };
-    expect((await server.gql(GET, { org: org.name, project: stack.project, name: stack.stack }, { token })).body.data!.organization.stack.state).toBeNull();
+    expect(
+      (await server.gql(GET, { org: org.name, project: stack.project, name: stack.stack }, { token })).body.data!.organization.stack.state,
+    ).toBeNull();
     const imported = await server.gql(IMPORT, { stack: ref(stack), state }, { token });
     expectOk(imported);
     expect(imported.body.data!.importStackState.resourceCount).toBe(3);
@@ -261,7 +279,10 @@ describe("transferStack", () => {
     startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
     const team = createTeam(server, org);
     grant(server, org, team.name, stack, "WRITE");
-    const [beforeFrom, beforeTo] = [auditEventsOf(server, org.organization.id).length, auditEventsOf(server, destination.organization.id).length];
+    const [beforeFrom, beforeTo] = [
+      auditEventsOf(server, org.organization.id).length,
+      auditEventsOf(server, destination.organization.id).length,
+    ];
     const res = await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token: org.admin.token });
     expectOk(res);
     expect(res.body.data!.transferStack).toEqual({
@@ -303,6 +324,10 @@ describe("transferStack", () => {
     addMember(server, destination, "BILLING_MANAGER", mover);
     const before = auditEventsOf(server, destination.organization.id).length;
     expectError(await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token: mover.token }), "FORBIDDEN");
-    expect(auditEventsOf(server, destination.organization.id).slice(before).map((e) => e.event)).toEqual(["auth-failure-organization-role"]);
+    expect(
+      auditEventsOf(server, destination.organization.id)
+        .slice(before)
+        .map((e) => e.event),
+    ).toEqual(["auth-failure-organization-role"]);
   });
 });

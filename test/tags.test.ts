@@ -47,7 +47,16 @@ describe("stack tags", () => {
     const stack = createStack(server, org, { tags: [{ name: "vcs:repo", value: "acme/app" }] });
     const token = org.admin.token;
     const before = auditEventsOf(server, org.organization.id).length;
-    for (const name of ["pulumi:project", "pulumi:runtime", "pulumi:description", "pulumi:template", "vcs:owner", "vcs:repo", "vcs:kind", "vcs:root"]) {
+    for (const name of [
+      "pulumi:project",
+      "pulumi:runtime",
+      "pulumi:description",
+      "pulumi:template",
+      "vcs:owner",
+      "vcs:repo",
+      "vcs:kind",
+      "vcs:root",
+    ]) {
       expectError(await server.gql(SET, { stack: ref(stack), name, value: "x" }, { token }), "BAD_USER_INPUT", /built-in/);
       expectError(await server.gql(DELETE, { stack: ref(stack), name }, { token }), "BAD_USER_INPUT", /built-in/);
     }
@@ -56,7 +65,11 @@ describe("stack tags", () => {
     }
     expectError(await server.gql(SET, { stack: ref(stack), name: "big", value: "v".repeat(257) }, { token }), "BAD_USER_INPUT");
     expectOk(await server.gql(SET, { stack: ref(stack), name: "x".repeat(40), value: "v".repeat(256) }, { token }));
-    expect(auditEventsOf(server, org.organization.id).slice(before).map((e) => e.event)).toEqual(["stack-tag-set"]);
+    expect(
+      auditEventsOf(server, org.organization.id)
+        .slice(before)
+        .map((e) => e.event),
+    ).toEqual(["stack-tag-set"]);
     expect(await tagsOf(stack, token)).toContainEqual({ name: "vcs:repo", value: "acme/app" });
   });
 

@@ -61,7 +61,12 @@ describe("createTeam", () => {
     const before = eventCount(org);
     const byAdmin = await server.gql(CREATE, { input: { organization: org.name, name: "Platform.Ops_1" } }, { token: org.admin.token });
     expectOk(byAdmin);
-    expect(byAdmin.body.data!.createTeam).toMatchObject({ name: "Platform.Ops_1", displayName: "Platform.Ops_1", description: null, members: [] });
+    expect(byAdmin.body.data!.createTeam).toMatchObject({
+      name: "Platform.Ops_1",
+      displayName: "Platform.Ops_1",
+      description: null,
+      members: [],
+    });
     expect(byAdmin.body.data!.createTeam.createdAt).toMatch(/^\d{4}-/);
     const input = { organization: org.name, name: "release", displayName: "Release crew", description: "Ships it.\nTwice." };
     const byToken = await server.gql(CREATE, { input }, { token: orgToken.token });
@@ -82,7 +87,12 @@ describe("createTeam", () => {
     for (const name of ["", "with space", "x".repeat(41), "slash/name", "émoji", "tab\t"]) {
       expectError(await server.gql(CREATE, { input: { organization: org.name, name } }, { token }), "BAD_USER_INPUT");
     }
-    for (const extra of [{ displayName: "   " }, { displayName: "d".repeat(101) }, { description: "d".repeat(1001) }, { description: "bell\u0007" }]) {
+    for (const extra of [
+      { displayName: "   " },
+      { displayName: "d".repeat(101) },
+      { description: "d".repeat(1001) },
+      { description: "bell\u0007" },
+    ]) {
       expectError(await server.gql(CREATE, { input: { organization: org.name, name: "ok", ...extra } }, { token }), "BAD_USER_INPUT");
     }
     expect(teamRows(org)).toBe(0);
@@ -150,7 +160,9 @@ describe("updateTeamMembership", () => {
 
     const added = await call({ addLogins: [bob.user.login, carol.user.login.toUpperCase()] });
     expectOk(added);
-    expect(added.body.data!.updateTeamMembership.members.map((m: any) => m.login).sort()).toEqual([bob.user.login, carol.user.login].sort());
+    expect(added.body.data!.updateTeamMembership.members.map((m: any) => m.login).sort()).toEqual(
+      [bob.user.login, carol.user.login].sort(),
+    );
     const again = await call({ addLogins: [bob.user.login] });
     expectOk(again);
     expect(again.body.data!.updateTeamMembership.members).toHaveLength(2);
@@ -355,7 +367,11 @@ describe("permission refusals", () => {
     expect(after.members).toEqual([]);
     expect(after.stackGrants.map((g: any) => g.permission)).toEqual(["READ"]);
     expectOk(await server.gql(DELETE, deletion, { token: orgToken.token }));
-    expect(eventsSince(org, before).map((e) => [e.event, e.tokenName]).at(-1)).toEqual(["team-deleted", orgToken.row.name]);
+    expect(
+      eventsSince(org, before)
+        .map((e) => [e.event, e.tokenName])
+        .at(-1),
+    ).toEqual(["team-deleted", orgToken.row.name]);
     expect(teamRows(org)).toBe(0);
   });
 });

@@ -27,8 +27,13 @@ const schema = buildSchema(readFileSync(SCHEMA_FILE, "utf8"));
 const contract = buildSchema(readFileSync(contractFile("contract.graphql"), "utf8"));
 const object = (name: string) => schema.getType(name) as GraphQLObjectType;
 const input = (name: string) => schema.getType(name) as GraphQLInputObjectType;
-const values = (name: string) => (schema.getType(name) as GraphQLEnumType).getValues().map((v) => v.name).sort();
-const fieldType = (type: string, field: string) => String((schema.getType(type) as GraphQLObjectType | GraphQLInputObjectType).getFields()[field]?.type);
+const values = (name: string) =>
+  (schema.getType(name) as GraphQLEnumType)
+    .getValues()
+    .map((v) => v.name)
+    .sort();
+const fieldType = (type: string, field: string) =>
+  String((schema.getType(type) as GraphQLObjectType | GraphQLInputObjectType).getFields()[field]?.type);
 
 /** What a CI script sends, typed from schema.graphql. */
 const CI_OPERATIONS = `
@@ -107,10 +112,13 @@ describe("schema.graphql for a typed client", () => {
     expect(values("AuditEventType")).toEqual(AUDIT_EVENT_IDS.map((id) => id.toUpperCase().replaceAll("-", "_")).sort());
     expect(fieldType("AuditLogEvent", "eventType")).toBe("AuditEventType!");
     expect(fieldType("AuditLogFilter", "eventType")).toBe("AuditEventType");
-    expect(values("EngineEventType")).toEqual(expect.arrayContaining(["stdoutEvent", "diagnosticEvent", "resourcePreEvent", "resOutputsEvent", "summaryEvent"]));
+    expect(values("EngineEventType")).toEqual(
+      expect.arrayContaining(["stdoutEvent", "diagnosticEvent", "resourcePreEvent", "resOutputsEvent", "summaryEvent"]),
+    );
     expect(fieldType("UpdateEvent", "engineEventType")).toBe("EngineEventType");
     for (const type of ["AuditEventType", "EngineEventType"]) {
-      for (const value of (schema.getType(type) as GraphQLEnumType).getValues()) expect(value.description, `${type}.${value.name}`).toBeTruthy();
+      for (const value of (schema.getType(type) as GraphQLEnumType).getValues())
+        expect(value.description, `${type}.${value.name}`).toBeTruthy();
     }
     expect(readFileSync(SCHEMA_FILE, "utf8")).not.toMatch(/CONTRACT\.md/);
   });
@@ -143,7 +151,10 @@ describe("schema.graphql for a typed client", () => {
   it("gives every mutation not deprecated one non-null `input` object, and names stacks by StackRef", () => {
     const mutations = Object.values(object("Mutation").getFields()).filter((f) => !f.deprecationReason);
     for (const mutation of mutations) {
-      expect(mutation.args.map((a) => a.name), mutation.name).toEqual(["input"]);
+      expect(
+        mutation.args.map((a) => a.name),
+        mutation.name,
+      ).toEqual(["input"]);
       const arg = mutation.args[0]!;
       expect(isNonNullType(arg.type) && isInputObjectType(arg.type.ofType), mutation.name).toBe(true);
     }
@@ -155,7 +166,10 @@ describe("schema.graphql for a typed client", () => {
     });
     // creating a stack names a stack that does not exist yet: its fields are StackRef's
     expect(loose).toEqual(["CreateStackInput"]);
-    const deprecated = Object.values(object("Mutation").getFields()).filter((f) => f.deprecationReason).map((f) => f.name).sort();
+    const deprecated = Object.values(object("Mutation").getFields())
+      .filter((f) => f.deprecationReason)
+      .map((f) => f.name)
+      .sort();
     expect(deprecated).toEqual([
       "cancelUpdate",
       "completeUpdate",
@@ -173,12 +187,18 @@ describe("schema.graphql for a typed client", () => {
       const known = contract.getType(type.name) as typeof type | undefined;
       if (!known && !type.description && !isObjectType(type)) missing.push(type.name);
       if (isEnumType(type) && !known) {
-        for (const v of type.getValues()) if (!v.description && !["NONE", "READ", "WRITE", "ADMIN", "SUCCEEDED", "FAILED", "CANCELLED", "USER", "ORGANIZATION_TOKEN", "SYSTEM"].includes(v.name)) missing.push(`${type.name}.${v.name}`);
+        for (const v of type.getValues())
+          if (
+            !v.description &&
+            !["NONE", "READ", "WRITE", "ADMIN", "SUCCEEDED", "FAILED", "CANCELLED", "USER", "ORGANIZATION_TOKEN", "SYSTEM"].includes(v.name)
+          )
+            missing.push(`${type.name}.${v.name}`);
       }
       if (!isObjectType(type) && !isInputObjectType(type)) continue;
       const knownFields = known && (isObjectType(known) || isInputObjectType(known)) ? known.getFields() : {};
       for (const field of Object.values(type.getFields())) {
-        if (!(field.name in knownFields) && !field.description && !/Connection$/.test(type.name)) missing.push(`${type.name}.${field.name}`);
+        if (!(field.name in knownFields) && !field.description && !/Connection$/.test(type.name))
+          missing.push(`${type.name}.${field.name}`);
         for (const arg of "args" in field ? field.args : []) {
           const knownArgs = (knownFields[field.name] as { args?: { name: string }[] } | undefined)?.args ?? [];
           if (!knownArgs.some((a) => a.name === arg.name) && !arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);

@@ -46,7 +46,12 @@ function setup() {
   const org = createOrg(server);
   return { org, stack: createStack(server, org), token: org.admin.token };
 }
-const where = (s: StackFixture, args: Record<string, unknown> = {}) => ({ org: s.organization, project: s.project, stack: s.stack, ...args });
+const where = (s: StackFixture, args: Record<string, unknown> = {}) => ({
+  org: s.organization,
+  project: s.project,
+  stack: s.stack,
+  ...args,
+});
 /** The stack as `token` reads it through Organization.stack. */
 async function readStack(token: string, stack: StackFixture, selection: string, args: Record<string, unknown> = {}) {
   const res = await server.gql(STACK(selection), where(stack, args), { token });
@@ -176,15 +181,28 @@ describe("appendUpdateEvents", () => {
     const update = await start(token, stack);
     expectOk(await append(token, update.id, batch(0, 5)));
     // the same values with the keys in another order are the same payload
-    const reordered = [{ sequence: 1, type: "stdoutEvent", payload: { message: "line 1" } }, { sequence: 9, type: "stdoutEvent", payload: { b: 1, a: 2 } }];
+    const reordered = [
+      { sequence: 1, type: "stdoutEvent", payload: { message: "line 1" } },
+      { sequence: 9, type: "stdoutEvent", payload: { b: 1, a: 2 } },
+    ];
     expect((await append(token, update.id, reordered)).body).toEqual({ data: { appendUpdateEvents: 1 } });
     expect((await append(token, update.id, [{ sequence: 9, type: "stdoutEvent", payload: { a: 2, b: 1 } }])).body).toEqual({
       data: { appendUpdateEvents: 0 },
     });
     const changedPayload = [...batch(5, 2), ...batch(0, 4, (seq) => ({ message: seq === 3 ? "changed" : `line ${seq}` }))];
-    expectFieldError(await append(token, update.id, changedPayload), "CONFLICT", "input.events[5].payload", /event sequence 3 is already stored with another payload/);
+    expectFieldError(
+      await append(token, update.id, changedPayload),
+      "CONFLICT",
+      "input.events[5].payload",
+      /event sequence 3 is already stored with another payload/,
+    );
     const changedType = [{ sequence: 2, type: "diagnosticEvent", payload: { message: "line 2" } }];
-    expectFieldError(await append(token, update.id, changedType), "CONFLICT", "input.events[0].type", /sequence 2 .*"stdoutEvent", not "diagnosticEvent"/);
+    expectFieldError(
+      await append(token, update.id, changedType),
+      "CONFLICT",
+      "input.events[0].type",
+      /sequence 2 .*"stdoutEvent", not "diagnosticEvent"/,
+    );
     const stored = await storedEvents(token, stack, update.version);
     expect(stored.nodes.map((e: any) => e.sequence)).toEqual([0, 1, 2, 3, 4, 9]);
     expect(stored.nodes[3]).toMatchObject({ type: "stdoutEvent", payload: { message: "line 3" } });
@@ -194,7 +212,12 @@ describe("appendUpdateEvents", () => {
     const { stack, token } = setup();
     const update = await start(token, stack);
     const twice = [...batch(0, 3), { sequence: 1, type: "stdoutEvent", payload: { message: "line 1" } }];
-    expectFieldError(await append(token, update.id, twice), "BAD_USER_INPUT", "input.events[3].sequence", /events\[1\] and events\[3\] both have sequence 1/);
+    expectFieldError(
+      await append(token, update.id, twice),
+      "BAD_USER_INPUT",
+      "input.events[3].sequence",
+      /events\[1\] and events\[3\] both have sequence 1/,
+    );
     expect((await storedEvents(token, stack, update.version)).totalCount).toBe(0);
   });
 
@@ -246,7 +269,11 @@ describe("completeUpdate and cancelUpdate", () => {
     const res = await server.gql(CANCEL, { id: cancelled.id }, { token });
     expect(res.body.data!.cancelUpdate).toMatchObject({ id: cancelled.id, status: "CANCELLED" });
     const ends = ["stack-update-completed", "stack-update-completed", "stack-update-canceled", "stack-update-canceled"];
-    expect(auditEventsOf(server, org.organization.id).slice(before).map((e) => e.event)).toEqual(ends.flatMap((e) => ["stack-update-started", e]));
+    expect(
+      auditEventsOf(server, org.organization.id)
+        .slice(before)
+        .map((e) => e.event),
+    ).toEqual(ends.flatMap((e) => ["stack-update-started", e]));
     // the stack is free again
     expect((await start(token, stack)).version).toBe(5);
   });
@@ -275,7 +302,11 @@ describe("completeUpdate and cancelUpdate", () => {
     for (const status of ["SUCCEEDED", "CANCELLED"]) {
       expectError(await complete(token, { updateId: update.id, status }), "CONFLICT", /update 1 already ended as FAILED: it cannot end as/);
     }
-    expectError(await complete(token, { updateId: update.id, status: "FAILED", resourceChanges: { create: 3 } }), "CONFLICT", /resourceChanges/);
+    expectError(
+      await complete(token, { updateId: update.id, status: "FAILED", resourceChanges: { create: 3 } }),
+      "CONFLICT",
+      /resourceChanges/,
+    );
     expectError(await server.gql(CANCEL, { id: update.id }, { token }), "CONFLICT", /already ended as FAILED/);
     expectError(await server.gql(CANCEL_STACK_UPDATE, { input: { updateId: update.id } }, { token }), "CONFLICT");
     expect(await updateOf(token, stack, 1, "{ status }")).toEqual({ status: "FAILED" });
@@ -291,7 +322,9 @@ describe("completeUpdate and cancelUpdate", () => {
     const before = auditEventsOf(server, org.organization.id).length;
     expect((await server.gql(CANCEL_STACK_UPDATE, { input: { updateId: update.id } }, { token })).body).toEqual(first.body);
     expect((await server.gql(CANCEL, { id: update.id }, { token })).body.data!.cancelUpdate).toEqual(first.body.data!.cancelStackUpdate);
-    expect((await complete(token, { updateId: update.id, status: "CANCELLED" })).body.data!.completeUpdate).toMatchObject({ status: "CANCELLED" });
+    expect((await complete(token, { updateId: update.id, status: "CANCELLED" })).body.data!.completeUpdate).toMatchObject({
+      status: "CANCELLED",
+    });
     expectError(await complete(token, { updateId: update.id, status: "SUCCEEDED" }), "CONFLICT");
     expect(auditEventsOf(server, org.organization.id)).toHaveLength(before);
   });
@@ -302,7 +335,11 @@ describe("completeUpdate and cancelUpdate", () => {
     const state = { deployment: { resources: [{ urn: "a" }, { urn: "b" }] } };
     const running = await server.gql(COMPLETE_STACK_UPDATE, { input: { updateId: update.id, outcome: "RUNNING" } }, { token });
     expectError(running, "BAD_USER_INPUT", /RUNNING/);
-    const res = await server.gql(COMPLETE_STACK_UPDATE, { input: { updateId: update.id, outcome: "SUCCEEDED", resourceChanges: { create: 2 }, state } }, { token });
+    const res = await server.gql(
+      COMPLETE_STACK_UPDATE,
+      { input: { updateId: update.id, outcome: "SUCCEEDED", resourceChanges: { create: 2 }, state } },
+      { token },
+    );
     expectOk(res);
     expect(res.body.data!.completeStackUpdate).toMatchObject({ status: "SUCCEEDED", resourceChanges: { create: 2, update: 0 } });
     expect(await readStack(token, stack, "resourceCount")).toEqual({ resourceCount: 2 });
@@ -316,7 +353,9 @@ describe("completeUpdate and cancelUpdate", () => {
     const res = await complete(token, { updateId: update.id, status: "SUCCEEDED", resourceChanges: { create: 2, same: 5 } });
     const changes = { create: 2, update: 0, delete: 0, same: 5, replace: 0 };
     expect(res.body.data!.completeUpdate.resourceChanges).toEqual(changes);
-    expect(await updateOf(token, stack, 1, "{ resourceChanges { create update delete same replace } }")).toEqual({ resourceChanges: changes });
+    expect(await updateOf(token, stack, 1, "{ resourceChanges { create update delete same replace } }")).toEqual({
+      resourceChanges: changes,
+    });
   });
 
   it("makes a succeeded non-preview update's state the checkpoint; previews and failures leave it", async () => {
@@ -351,11 +390,22 @@ describe("Stack.updates, Stack.previews, Stack.update", () => {
     startUpdate(server, org, stack, "REFRESH", "FAILED"); // 3
     startUpdate(server, org, stack, "PREVIEW"); // 4, running
     startUpdate(server, org, stack, "DESTROY"); // 5, running
-    const selection = "updates { totalCount nodes { version kind } } previews { totalCount nodes { version status } } update(version: $version) { version kind status }";
+    const selection =
+      "updates { totalCount nodes { version kind } } previews { totalCount nodes { version status } } update(version: $version) { version kind status }";
     const lists = await readStack(token, stack, selection, { version: 2 });
     expect(lists.updates.totalCount).toBe(3);
-    expect(lists.updates.nodes.map((n: any) => [n.version, n.kind])).toEqual([[5, "DESTROY"], [3, "REFRESH"], [1, "UPDATE"]]);
-    expect(lists.previews).toEqual({ totalCount: 2, nodes: [{ version: 4, status: "RUNNING" }, { version: 2, status: "SUCCEEDED" }] });
+    expect(lists.updates.nodes.map((n: any) => [n.version, n.kind])).toEqual([
+      [5, "DESTROY"],
+      [3, "REFRESH"],
+      [1, "UPDATE"],
+    ]);
+    expect(lists.previews).toEqual({
+      totalCount: 2,
+      nodes: [
+        { version: 4, status: "RUNNING" },
+        { version: 2, status: "SUCCEEDED" },
+      ],
+    });
     expect(lists.update).toEqual({ version: 2, kind: "PREVIEW", status: "SUCCEEDED" });
     expect(await updateOf(token, stack, 5, "{ version kind status }")).toEqual({ version: 5, kind: "DESTROY", status: "RUNNING" });
     for (const version of [0, 6, -1]) expect(await updateOf(token, stack, version, "{ id }")).toBeNull();
@@ -382,7 +432,10 @@ describe("Stack.updates, Stack.previews, Stack.update", () => {
       const expected = [...Array(7).keys()].map((i) => (list === "updates" ? 13 - 2 * i : 14 - 2 * i));
       expect(seen).toEqual(expected);
     }
-    expect(await readStack(token, stack, "updates { totalCount } previews { totalCount }")).toEqual({ updates: { totalCount: 8 }, previews: { totalCount: 8 } });
+    expect(await readStack(token, stack, "updates { totalCount } previews { totalCount }")).toEqual({
+      updates: { totalCount: 8 },
+      previews: { totalCount: 8 },
+    });
   });
 
   it("refuse tampered cursors, cursors of another list and page sizes outside 1–100", async () => {

@@ -17,11 +17,7 @@ describe("createUser", () => {
   it("creates a user with a first personal token, for a site admin", async () => {
     const site = createUser(server, { siteAdmin: true });
     const login = uniqueName("Dana");
-    const res = await server.gql(
-      CREATE_USER,
-      { input: { login, name: "Dana Scully", email: "dana@example.test" } },
-      { token: site.token },
-    );
+    const res = await server.gql(CREATE_USER, { input: { login, name: "Dana Scully", email: "dana@example.test" } }, { token: site.token });
     expectOk(res);
     const payload = res.body.data!.createUser;
     expect(payload.user).toMatchObject({ login, name: "Dana Scully", email: "dana@example.test", isSiteAdmin: false });
@@ -57,7 +53,12 @@ describe("viewer", () => {
     addMember(server, b, "BILLING_MANAGER", alice);
     const res = await server.gql("{ viewer { organizations { role organization { name } } } }", {}, { token: alice.token });
     const got = res.body.data!.viewer.organizations.map((m: any) => [m.organization.name, m.role]);
-    expect(got).toEqual(expect.arrayContaining([[a.name, "ADMIN"], [b.name, "BILLING_MANAGER"]]));
+    expect(got).toEqual(
+      expect.arrayContaining([
+        [a.name, "ADMIN"],
+        [b.name, "BILLING_MANAGER"],
+      ]),
+    );
     expect(got).toHaveLength(2);
   });
 

@@ -35,24 +35,40 @@ describe("with the guard on", () => {
     for (const [i, payloadUrl] of targets.entries()) {
       const name = `t${i}`;
       // creating accepts any http(s) URL: the check is made at delivery
-      expectOk(await server.gql(`mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { id } }`, { input: { organization: org.name, name, payloadUrl } }, { token: org.admin.token }));
+      expectOk(
+        await server.gql(
+          `mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { id } }`,
+          { input: { organization: org.name, name, payloadUrl } },
+          { token: org.admin.token },
+        ),
+      );
       const res = await server.gql(PING, { org: org.name, name }, { token: org.admin.token });
-      expect(res.body.data!.pingWebhook, payloadUrl).toEqual({ responseCode: null, error: "destination not allowed", requestUrl: payloadUrl });
+      expect(res.body.data!.pingWebhook, payloadUrl).toEqual({
+        responseCode: null,
+        error: "destination not allowed",
+        requestUrl: payloadUrl,
+      });
     }
     expect(receiver.received).toEqual([]);
   });
 
   it("refuses them end to end too (events through the dispatcher), with retries recorded", async () => {
     const org = createOrg(server);
-    await server.gql(`mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { id } }`, {
-      input: { organization: org.name, name: "loop", payloadUrl: receiver.url("/events") },
-    }, { token: org.admin.token });
+    await server.gql(
+      `mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { id } }`,
+      {
+        input: { organization: org.name, name: "loop", payloadUrl: receiver.url("/events") },
+      },
+      { token: org.admin.token },
+    );
     createStack(server, org);
     const deadline = Date.now() + 5000;
     let rows: Array<{ error: string | null; response_code: number | null }> = [];
     while (Date.now() < deadline) {
       rows = server.app.db.$client
-        .prepare("select d.error, d.response_code from webhook_deliveries d join webhooks w on w.id = d.webhook_id where w.organization_id = ? order by d.id")
+        .prepare(
+          "select d.error, d.response_code from webhook_deliveries d join webhooks w on w.id = d.webhook_id where w.organization_id = ? order by d.id",
+        )
         .all(org.organization.id) as typeof rows;
       if (rows.length >= 3) break;
       await sleep(25);
@@ -80,7 +96,18 @@ describe("the address check alone", () => {
             (error) => resolve(error),
           );
         });
-      for (const host of ["10.0.0.1", "172.16.0.1", "192.168.1.1", "100.64.0.1", "169.254.169.254", "fc00::1", "::ffff:10.0.0.1", "224.0.0.1", "127.0.0.1", "::1"]) {
+      for (const host of [
+        "10.0.0.1",
+        "172.16.0.1",
+        "192.168.1.1",
+        "100.64.0.1",
+        "169.254.169.254",
+        "fc00::1",
+        "::ffff:10.0.0.1",
+        "224.0.0.1",
+        "127.0.0.1",
+        "::1",
+      ]) {
         const error = await refused(host);
         expect(error?.message, host).toMatch(/is not allowed/);
       }

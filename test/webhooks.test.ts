@@ -37,7 +37,11 @@ const GET = `query ($org: String!, $name: String!) {
 }`;
 
 async function createHook(org: OrgFixture, input: Record<string, unknown>, token = org.admin.token) {
-  const res = await server.gql(CREATE, { input: { organization: org.name, name: "hook", payloadUrl: receiver.url(), ...input } }, { token });
+  const res = await server.gql(
+    CREATE,
+    { input: { organization: org.name, name: "hook", payloadUrl: receiver.url(), ...input } },
+    { token },
+  );
   expectOk(res);
   return res.body.data!.createWebhook;
 }
@@ -56,24 +60,57 @@ describe("webhook CRUD", () => {
     const before = auditEventsOf(server, org.organization.id).length;
     const secret = newSecret();
     const created = await createHook(org, { name: "chat", secret, format: "SLACK", filters: ["update_failed", "stack_deleted"] });
-    expect(created).toMatchObject({ name: "chat", displayName: "chat", payloadUrl: receiver.url(), hasSecret: true, active: true, format: "SLACK", filters: ["update_failed", "stack_deleted"] });
+    expect(created).toMatchObject({
+      name: "chat",
+      displayName: "chat",
+      payloadUrl: receiver.url(),
+      hasSecret: true,
+      active: true,
+      format: "SLACK",
+      filters: ["update_failed", "stack_deleted"],
+    });
     expect(JSON.stringify(created)).not.toContain(secret.slice(6));
 
-    const renamed = await server.gql(UPDATE, { input: { organization: org.name, name: "chat", displayName: "Chat ops" } }, { token: org.admin.token });
-    expect(renamed.body.data!.updateWebhook).toMatchObject({ displayName: "Chat ops", hasSecret: true, format: "SLACK", filters: ["update_failed", "stack_deleted"] });
-    const cleared = await server.gql(UPDATE, { input: { organization: org.name, name: "chat", clearSecret: true, active: false, filters: [] } }, { token: org.admin.token });
+    const renamed = await server.gql(
+      UPDATE,
+      { input: { organization: org.name, name: "chat", displayName: "Chat ops" } },
+      { token: org.admin.token },
+    );
+    expect(renamed.body.data!.updateWebhook).toMatchObject({
+      displayName: "Chat ops",
+      hasSecret: true,
+      format: "SLACK",
+      filters: ["update_failed", "stack_deleted"],
+    });
+    const cleared = await server.gql(
+      UPDATE,
+      { input: { organization: org.name, name: "chat", clearSecret: true, active: false, filters: [] } },
+      { token: org.admin.token },
+    );
     expect(cleared.body.data!.updateWebhook).toMatchObject({ hasSecret: false, active: false, filters: [] });
-    const resecret = await server.gql(UPDATE, { input: { organization: org.name, name: "chat", secret: newSecret() } }, { token: org.admin.token });
+    const resecret = await server.gql(
+      UPDATE,
+      { input: { organization: org.name, name: "chat", secret: newSecret() } },
+      { token: org.admin.token },
+    );
     expect(resecret.body.data!.updateWebhook.hasSecret).toBe(true);
 
-    const list = await server.gql(`query ($org: String!) { organization(name: $org) { webhooks { name } } }`, { org: org.name }, { token: org.admin.token });
+    const list = await server.gql(
+      `query ($org: String!) { organization(name: $org) { webhooks { name } } }`,
+      { org: org.name },
+      { token: org.admin.token },
+    );
     expect(list.body.data!.organization.webhooks).toEqual([{ name: "chat" }]);
-    expect((await server.gql(DELETE, { org: org.name, name: "chat" }, { token: org.admin.token })).body.data).toEqual({ deleteWebhook: true });
+    expect((await server.gql(DELETE, { org: org.name, name: "chat" }, { token: org.admin.token })).body.data).toEqual({
+      deleteWebhook: true,
+    });
     expectError(await server.gql(DELETE, { org: org.name, name: "chat" }, { token: org.admin.token }), "NOT_FOUND");
     expect((await server.gql(GET, { org: org.name, name: "chat" }, { token: org.admin.token })).body.data!.organization.webhook).toBeNull();
-    expect(auditEventsOf(server, org.organization.id).slice(before).map((e) => e.event)).toEqual([
-      "webhook-created", "webhook-updated", "webhook-updated", "webhook-updated", "webhook-deleted",
-    ]);
+    expect(
+      auditEventsOf(server, org.organization.id)
+        .slice(before)
+        .map((e) => e.event),
+    ).toEqual(["webhook-created", "webhook-updated", "webhook-updated", "webhook-updated", "webhook-deleted"]);
   });
 
   it("refuses bad names, URLs, secrets, formats and filters with BAD_USER_INPUT, and duplicate names with CONFLICT", async () => {
@@ -81,18 +118,46 @@ describe("webhook CRUD", () => {
     const org = createOrg(server);
     await createHook(org, { name: "taken" });
     const bad: Array<Record<string, unknown>> = [
-      { name: "" }, { name: "x".repeat(33) }, { name: "has space" },
-      { payloadUrl: "ftp://127.0.0.1/x" }, { payloadUrl: "not a url" }, { payloadUrl: "http://user:pw@127.0.0.1/" }, { payloadUrl: "http://" },
-      { secret: "plain" }, { secret: "whsec_" }, { secret: `whsec_${randomBytes(16).toString("base64")}` },
-      { secret: `whsec_${randomBytes(65).toString("base64")}` }, { secret: "whsec_!!!notbase64!!!" },
-      { format: "XML" }, { filters: ["stack_renamed"] }, { displayName: "" },
+      { name: "" },
+      { name: "x".repeat(33) },
+      { name: "has space" },
+      { payloadUrl: "ftp://127.0.0.1/x" },
+      { payloadUrl: "not a url" },
+      { payloadUrl: "http://user:pw@127.0.0.1/" },
+      { payloadUrl: "http://" },
+      { secret: "plain" },
+      { secret: "whsec_" },
+      { secret: `whsec_${randomBytes(16).toString("base64")}` },
+      { secret: `whsec_${randomBytes(65).toString("base64")}` },
+      { secret: "whsec_!!!notbase64!!!" },
+      { format: "XML" },
+      { filters: ["stack_renamed"] },
+      { displayName: "" },
     ];
     for (const input of bad) {
-      const res = await server.gql(CREATE, { input: { organization: org.name, name: "new", payloadUrl: receiver.url(), ...input } }, { token: org.admin.token });
+      const res = await server.gql(
+        CREATE,
+        { input: { organization: org.name, name: "new", payloadUrl: receiver.url(), ...input } },
+        { token: org.admin.token },
+      );
       expect(res.body.errors?.[0]?.extensions?.code, JSON.stringify(input)).toBe("BAD_USER_INPUT");
     }
-    expectError(await server.gql(CREATE, { input: { organization: org.name, name: "TAKEN", payloadUrl: receiver.url() } }, { token: org.admin.token }), "CONFLICT");
-    expectError(await server.gql(UPDATE, { input: { organization: org.name, name: "taken", secret: newSecret(), clearSecret: true } }, { token: org.admin.token }), "BAD_USER_INPUT");
+    expectError(
+      await server.gql(
+        CREATE,
+        { input: { organization: org.name, name: "TAKEN", payloadUrl: receiver.url() } },
+        { token: org.admin.token },
+      ),
+      "CONFLICT",
+    );
+    expectError(
+      await server.gql(
+        UPDATE,
+        { input: { organization: org.name, name: "taken", secret: newSecret(), clearSecret: true } },
+        { token: org.admin.token },
+      ),
+      "BAD_USER_INPUT",
+    );
     expectError(await server.gql(UPDATE, { input: { organization: org.name, name: "none" } }, { token: org.admin.token }), "NOT_FOUND");
   });
 
@@ -139,7 +204,14 @@ describe("ping", () => {
     const res = await server.gql(PING, { org: org.name, name: "hook" }, { token: org.admin.token });
     expectOk(res);
     const delivery = res.body.data!.pingWebhook;
-    expect(delivery).toMatchObject({ kind: "ping", responseCode: 200, responseBody: "pong", error: null, attempt: 1, requestUrl: receiver.url() });
+    expect(delivery).toMatchObject({
+      kind: "ping",
+      responseCode: 200,
+      responseBody: "pong",
+      error: null,
+      attempt: 1,
+      requestUrl: receiver.url(),
+    });
     expect(delivery.requestHeaders).toMatchObject({ "content-type": "application/json", "webhook-id": expect.stringMatching(/^msg_/) });
     expect(receiver.received).toHaveLength(1);
     const payload = verified(secret, receiver.received[0]!);
@@ -172,9 +244,15 @@ describe("events", () => {
     server.app.services.stacks.delete(org.admin.caller, node, true);
     const received = await receiver.waitFor(7);
     const payloads = received.map((r) => verified(secret, r));
-    expect(payloads.map((p) => p.kind).sort()).toEqual(
-      ["destroy_succeeded", "import_succeeded", "preview_failed", "refresh_succeeded", "stack_created", "stack_deleted", "update_succeeded"],
-    );
+    expect(payloads.map((p) => p.kind).sort()).toEqual([
+      "destroy_succeeded",
+      "import_succeeded",
+      "preview_failed",
+      "refresh_succeeded",
+      "stack_created",
+      "stack_deleted",
+      "update_succeeded",
+    ]);
     const update = payloads.find((p) => p.kind === "update_succeeded")!;
     expect(update).toMatchObject({
       organization: { name: org.name },
@@ -206,7 +284,10 @@ describe("events", () => {
     createStack(server, org);
     await receiver.waitFor(2);
     const rows = await waitForDeliveries(org, 2);
-    expect(rows.map((d: any) => [d.attempt, d.responseCode])).toEqual([[2, 200], [1, 500]]);
+    expect(rows.map((d: any) => [d.attempt, d.responseCode])).toEqual([
+      [2, 200],
+      [1, 500],
+    ]);
     expect(receiver.received[0]!.headers["webhook-id"]).toBe(receiver.received[1]!.headers["webhook-id"]);
   });
 
@@ -218,11 +299,15 @@ describe("events", () => {
     createStack(server, org);
     const rows = await waitForDeliveries(org, 3, 8000);
     expect(rows.map((d: any) => [d.attempt, d.responseCode, d.error])).toEqual([
-      [3, null, "no response within 300 ms"], [2, null, "no response within 300 ms"], [1, null, "no response within 300 ms"],
+      [3, null, "no response within 300 ms"],
+      [2, null, "no response within 300 ms"],
+      [1, null, "no response within 300 ms"],
     ]);
     await sleep(400);
     expect((await deliveries(org)).totalCount).toBe(3);
-    const state = server.app.db.$client.prepare("select state, attempts from webhook_outbox o join webhooks w on w.id = o.webhook_id where w.organization_id = ?").all(org.organization.id);
+    const state = server.app.db.$client
+      .prepare("select state, attempts from webhook_outbox o join webhooks w on w.id = o.webhook_id where w.organization_id = ?")
+      .all(org.organization.id);
     expect(state).toEqual([{ state: "FAILED", attempts: 3 }]);
   });
 
@@ -250,7 +335,10 @@ describe("formats", () => {
     expect(slack.text).toBe(`Stack ${org.name}/api/${stack.stack} was created by ${org.admin.user.login}`);
     expect(slack.blocks[0]).toMatchObject({ type: "section", text: { type: "mrkdwn" } });
     const teams = JSON.parse(received.find((r) => r.path === "/teams")!.body);
-    expect(teams).toMatchObject({ type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", content: { type: "AdaptiveCard" } }] });
+    expect(teams).toMatchObject({
+      type: "message",
+      attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", content: { type: "AdaptiveCard" } }],
+    });
     expect(JSON.stringify(teams)).toContain(`${org.name}/api/${stack.stack}`);
   });
 });
@@ -284,7 +372,9 @@ describe("restarts", () => {
       await receiver.waitFor(1);
       await sleep(300);
       expect(receiver.received.map((r) => JSON.parse(r.body).kind)).toEqual(["stack_created"]);
-      expect(second.app.db.$client.prepare("select state, attempts from webhook_outbox").all()).toEqual([{ state: "DELIVERED", attempts: 1 }]);
+      expect(second.app.db.$client.prepare("select state, attempts from webhook_outbox").all()).toEqual([
+        { state: "DELIVERED", attempts: 1 },
+      ]);
     } finally {
       await second.close({ keepDir: false });
       const { rmSync } = await import("node:fs");

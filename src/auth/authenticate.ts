@@ -16,9 +16,7 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
 
 const AUTHORIZATION_PATTERN = /^(?:token|bearer)[ \t]+(\S+)[ \t]*$/i;
 
-export type AuthenticationResult =
-  | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly error: AppError };
+export type AuthenticationResult = { readonly ok: true; readonly principal: Principal } | { readonly ok: false; readonly error: AppError };
 
 const refuse = (error: AppError): AuthenticationResult => ({ ok: false, error });
 
@@ -48,7 +46,11 @@ export class Authenticator {
       .from(accessTokensTable)
       .where(eq(accessTokensTable.secretHash, sql.placeholder("hash")))
       .prepare();
-    this.userById = db.select().from(usersTable).where(eq(usersTable.id, sql.placeholder("id"))).prepare();
+    this.userById = db
+      .select()
+      .from(usersTable)
+      .where(eq(usersTable.id, sql.placeholder("id")))
+      .prepare();
     this.organizationById = db
       .select()
       .from(organizationsTable)

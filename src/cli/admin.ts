@@ -230,7 +230,12 @@ const COMMANDS: Record<string, Command> = {
       const { row, secret } = services.tokens.createForOrganization(
         cli(),
         organization,
-        { organization: organization.name, name, description: (values.description as string | undefined) ?? "Created with the admin CLI", expiresAt },
+        {
+          organization: organization.name,
+          name,
+          description: (values.description as string | undefined) ?? "Created with the admin CLI",
+          expiresAt,
+        },
         admin,
       );
       const login = admin.login;

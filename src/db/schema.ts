@@ -3,15 +3,7 @@
 // (mode "timestamp_ms" maps them to Date); names that are unique "ignoring case" get a
 // unique index on lower(name) (names are ASCII, so lower() folds them completely).
 import { sql } from "drizzle-orm";
-import {
-  check,
-  index,
-  integer,
-  primaryKey,
-  sqliteTable,
-  text,
-  uniqueIndex,
-} from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import {
   ORGANIZATION_ROLES,
   OUTBOX_STATES,
@@ -51,9 +43,7 @@ export const organizationsTable = sqliteTable(
     tier: text("tier", { enum: SUBSCRIPTION_TIERS }).notNull().default("TEAM"),
     /** Set while the subscription is a trial; null for a paid one. */
     trialEndsAt: integer("trial_ends_at", { mode: "timestamp_ms" }),
-    defaultStackPermission: text("default_stack_permission", { enum: STACK_PERMISSIONS })
-      .notNull()
-      .default("READ"),
+    defaultStackPermission: text("default_stack_permission", { enum: STACK_PERMISSIONS }).notNull().default("READ"),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("organizations_name_unique").on(sql`lower(${t.name})`)],

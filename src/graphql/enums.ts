@@ -64,5 +64,6 @@ registerEnumType(DefaultStackPermission, {
 });
 registerEnumType(ActorKind, {
   name: "ActorKind",
-  description: "Who acted: a user (through a personal access token), an organization access token, or the server itself (admin CLI, demo data).",
+  description:
+    "Who acted: a user (through a personal access token), an organization access token, or the server itself (admin CLI, demo data).",
 });

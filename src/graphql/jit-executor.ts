@@ -44,11 +44,7 @@ function asGraphQLjsResult(result: ExecutionResult): ExecutionResult {
         path: e.path,
         originalError: e.originalError,
         extensions:
-          e.extensions && Object.keys(e.extensions).length > 0
-            ? e.extensions
-            : beforeExecution
-              ? { code: "BAD_USER_INPUT" }
-              : undefined, // graphql-js then takes the original error's (our codes)
+          e.extensions && Object.keys(e.extensions).length > 0 ? e.extensions : beforeExecution ? { code: "BAD_USER_INPUT" } : undefined, // graphql-js then takes the original error's (our codes)
       }),
   );
   return { ...result, errors };

@@ -7,7 +7,7 @@ function parseInput(value: unknown): Date {
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
   const date = typeof value === "string" ? parseDateTime(value) : null;
   if (!date) {
-    const shown = typeof value === "string" ? quote(value) : JSON.stringify(value) ?? String(value);
+    const shown = typeof value === "string" ? quote(value) : (JSON.stringify(value) ?? String(value));
     throw new GraphQLError(`DateTime must be ${DATE_TIME_FORMS}; got ${shown}`);
   }
   return date;

@@ -89,7 +89,10 @@ export function buildSchemaWithoutPermissionsForBenchmark(): GraphQLSchema {
 export function buildGuardedSchema(): GraphQLSchema {
   if (!guardedSchema) {
     const schema = buildBareSchema();
-    const generated = (permissions as IMiddlewareGenerator<unknown, Context, unknown>).generate(schema) as Record<string, Record<string, unknown>>;
+    const generated = (permissions as IMiddlewareGenerator<unknown, Context, unknown>).generate(schema) as Record<
+      string,
+      Record<string, unknown>
+    >;
     for (const [typeName, fields] of Object.entries(generated)) {
       for (const fieldName of Object.keys(fields)) if (effectiveRule(typeName, fieldName) === allow) delete fields[fieldName];
     }

@@ -14,7 +14,14 @@ declare module "fastify" {
 const COMMIT_FAILED = JSON.stringify({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
 
 /** Headers that describe the exchange rather than the answer (security headers, the request id; CORS too). */
-const KEPT_ON_FAILURE = new Set(["x-request-id", "content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy", "vary"]);
+const KEPT_ON_FAILURE = new Set([
+  "x-request-id",
+  "content-security-policy",
+  "x-content-type-options",
+  "x-frame-options",
+  "referrer-policy",
+  "vary",
+]);
 
 export function registerDurableResponses(fastify: FastifyInstance, commits: GroupCommit): void {
   fastify.decorateRequest("commitSequence", 0);

@@ -35,7 +35,10 @@ export function isIntrospectionOnly(query: string, maxTokens: number): boolean {
       return fragment !== undefined && onlyMetaFields(fragment);
     });
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-  return operations.length > 0 && operations.every((operation) => operation.kind === Kind.OPERATION_DEFINITION && onlyMetaFields(operation.selectionSet));
+  return (
+    operations.length > 0 &&
+    operations.every((operation) => operation.kind === Kind.OPERATION_DEFINITION && onlyMetaFields(operation.selectionSet))
+  );
 }
 
 function usesPersistedQuery(extensions: unknown): boolean {
@@ -64,7 +67,9 @@ export function graphqlRequestChecks(maxTokens: number): preHandlerHookHandler {
       if (request.gatehouse!.caller.principal.kind === "ANONYMOUS" && typeof query === "string" && !isIntrospectionOnly(query, maxTokens)) {
         return void sendAppError(
           reply,
-          new UnauthenticatedError("a valid access token is required (without one, only introspection is answered): send `Authorization: token <secret>`"),
+          new UnauthenticatedError(
+            "a valid access token is required (without one, only introspection is answered): send `Authorization: token <secret>`",
+          ),
         );
       }
     }

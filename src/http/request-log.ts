@@ -21,7 +21,8 @@ export class RequestLogController extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
-    if (!error && reply.statusCode < 500 && (request.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.("info") === false) return;
+    if (!error && reply.statusCode < 500 && (request.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.("info") === false)
+      return;
     const state = request.gatehouse;
     const line = {
       method: request.method,

@@ -85,22 +85,14 @@ export class AccessQueries {
       .from(teamStackGrantsTable)
       .innerJoin(teamMembersTable, eq(teamMembersTable.teamId, teamStackGrantsTable.teamId))
       .innerJoin(teamsTable, eq(teamsTable.id, teamStackGrantsTable.teamId))
-      .where(
-        and(
-          eq(teamMembersTable.userId, sql.placeholder("userId")),
-          eq(teamsTable.organizationId, sql.placeholder("organizationId")),
-        ),
-      )
+      .where(and(eq(teamMembersTable.userId, sql.placeholder("userId")), eq(teamsTable.organizationId, sql.placeholder("organizationId"))))
       .prepare();
     this.organizationWithRole = db
       .select({ organization: organizationsTable, role: membershipsTable.role })
       .from(organizationsTable)
       .leftJoin(
         membershipsTable,
-        and(
-          eq(membershipsTable.organizationId, organizationsTable.id),
-          eq(membershipsTable.userId, sql.placeholder("userId")),
-        ),
+        and(eq(membershipsTable.organizationId, organizationsTable.id), eq(membershipsTable.userId, sql.placeholder("userId"))),
       )
       .where(eq(sql`lower(${organizationsTable.name})`, sql`lower(${sql.placeholder("name")})`))
       .prepare();
@@ -227,9 +219,7 @@ export class Access {
     const { principal } = this;
     if (principal.kind === "ORGANIZATION_TOKEN") {
       const own = principal.organization;
-      return own.name.toLowerCase() === name.toLowerCase()
-        ? { organization: own, role: null, isOwnToken: true }
-        : OUTSIDE;
+      return own.name.toLowerCase() === name.toLowerCase() ? { organization: own, role: null, isOwnToken: true } : OUTSIDE;
     }
     if (principal.kind !== "USER") return OUTSIDE;
     const row = this.queries.organizationWithRole.get({ name, userId: principal.user.id });

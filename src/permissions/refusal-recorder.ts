@@ -77,7 +77,12 @@ export class RefusalRecorder {
       if (budget.written < this.perPrincipal) {
         budget.written++;
         const more = list.length - 1;
-        this.write(caller, more === 0 ? first : { ...first, description: `${first.description}; ${more} more refusal${more === 1 ? "" : "s"} in the same request` });
+        this.write(
+          caller,
+          more === 0
+            ? first
+            : { ...first, description: `${first.description}; ${more} more refusal${more === 1 ? "" : "s"} in the same request` },
+        );
         continue;
       }
       const held = budget.held.get(organizationId);

@@ -92,11 +92,7 @@ export const isOrgMember = organizationRule("isOrgMember", "membership", (a) => 
 export const isOrgToken = organizationRule("isOrgToken", "an organization access token", (a) => a.isOwnToken);
 
 /** Anyone the organization holds: a member of any role, or one of its tokens. */
-export const isInOrganization = organizationRule(
-  "isInOrganization",
-  "membership",
-  (a) => a.role !== null || a.isOwnToken,
-);
+export const isInOrganization = organizationRule("isInOrganization", "membership", (a) => a.role !== null || a.isOwnToken);
 
 /** A user who may create stacks there (ADMIN or MEMBER), or one of its tokens. */
 export const canCreateStacks = organizationRule(
@@ -170,16 +166,13 @@ function stackRule(name: string, required: RequiredPermission) {
         if (atLeast(stack.viewerPermission, needed)) return true;
         const operation = operationName(info);
         const fullName = `${organization.organization.name}/${stack.project}/${stack.name}`;
-        return new AccessRefusal(
-          `${operation} requires ${needed} permission on stack "${fullName}"; you have ${stack.viewerPermission}`,
-          {
-            organizationId: organization.organization.id,
-            event: "auth-failure-stack-permission",
-            description: `Refused ${operation} on stack "${fullName}": it requires ${needed} permission`,
-            authFailure: true,
-            requireStackAdmin: needed === "ADMIN",
-          },
-        );
+        return new AccessRefusal(`${operation} requires ${needed} permission on stack "${fullName}"; you have ${stack.viewerPermission}`, {
+          organizationId: organization.organization.id,
+          event: "auth-failure-stack-permission",
+          description: `Refused ${operation} on stack "${fullName}": it requires ${needed} permission`,
+          authFailure: true,
+          requireStackAdmin: needed === "ADMIN",
+        });
       });
       stackRules.set(ruleName, built);
     }

@@ -8,11 +8,9 @@ import type { OrganizationRoleValue, StackPermissionValue } from "../db/schema.j
 
 const RANK: Record<StackPermissionValue, number> = { NONE: 0, READ: 1, WRITE: 2, ADMIN: 3 };
 
-export const atLeast = (permission: StackPermissionValue, required: StackPermissionValue): boolean =>
-  RANK[permission] >= RANK[required];
+export const atLeast = (permission: StackPermissionValue, required: StackPermissionValue): boolean => RANK[permission] >= RANK[required];
 
-export const highest = (a: StackPermissionValue, b: StackPermissionValue): StackPermissionValue =>
-  RANK[a] >= RANK[b] ? a : b;
+export const highest = (a: StackPermissionValue, b: StackPermissionValue): StackPermissionValue => (RANK[a] >= RANK[b] ? a : b);
 
 export interface StackPermissionInputs {
   readonly principal: Principal;

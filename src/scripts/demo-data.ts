@@ -53,21 +53,32 @@ const TEAMS: readonly {
     displayName: "Platform Engineering",
     description: "Networking, observability and the deployment pipeline",
     members: ["carol", "henry"],
-    grants: [["network", "*", "ADMIN"], ["observability", "*", "WRITE"], ["web-api", "prod", "READ"]],
+    grants: [
+      ["network", "*", "ADMIN"],
+      ["observability", "*", "WRITE"],
+      ["web-api", "prod", "READ"],
+    ],
   },
   {
     name: "backend",
     displayName: "Backend",
     description: "The API, billing and login services",
     members: ["bob", "dave"],
-    grants: [["web-api", "*", "WRITE"], ["billing-worker", "*", "WRITE"], ["auth-service", "*", "ADMIN"]],
+    grants: [
+      ["web-api", "*", "WRITE"],
+      ["billing-worker", "*", "WRITE"],
+      ["auth-service", "*", "ADMIN"],
+    ],
   },
   {
     name: "data",
     displayName: "Data Engineering",
     description: "Ingestion and analytics",
     members: ["erin", "grace"],
-    grants: [["data-pipeline", "*", "WRITE"], ["billing-worker", "prod", "READ"]],
+    grants: [
+      ["data-pipeline", "*", "WRITE"],
+      ["billing-worker", "prod", "READ"],
+    ],
   },
 ];
 
@@ -157,7 +168,11 @@ export function seedDemo(services: Services): DemoSecret[] {
 
   // the organization: alice creates it, the operator (site admin) puts it on ENTERPRISE_GROWTH
   services.organizations.create(alice, { name: organizationName, displayName: "Acme Corp" });
-  services.organizations.setSubscription(person("sam").caller, { organization: organizationName, tier: "ENTERPRISE_GROWTH", trialEndsAt: null });
+  services.organizations.setSubscription(person("sam").caller, {
+    organization: organizationName,
+    tier: "ENTERPRISE_GROWTH",
+    trialEndsAt: null,
+  });
   let org = services.organizations.findByName(organizationName)!;
   org = services.organizations.updateSettings(alice, org, { organization: organizationName, displayName: "Acme Corporation" });
   for (const p of PEOPLE) {
@@ -192,7 +207,12 @@ export function seedDemo(services: Services): DemoSecret[] {
 
   // teams and their members
   for (const team of TEAMS) {
-    services.teams.create(alice, org, { organization: organizationName, name: team.name, displayName: team.displayName, description: team.description });
+    services.teams.create(alice, org, {
+      organization: organizationName,
+      name: team.name,
+      displayName: team.displayName,
+      description: team.description,
+    });
     services.teams.updateMembership(alice, org, { organization: organizationName, team: team.name, addLogins: team.members });
   }
   const teamMembers = (project: string) => TEAMS.find((t) => t.name === OWNER[project])!.members;
@@ -227,7 +247,14 @@ export function seedDemo(services: Services): DemoSecret[] {
   }
 
   // a closed pull request's stack: deployed, destroyed and deleted by CI (only the audit log remembers it)
-  const pr401 = node(services.stacks.create(ciCaller, org, { organization: organizationName, project: "web-api", stack: "pr-401", tags: stackTags("web-api", "pr-401") }));
+  const pr401 = node(
+    services.stacks.create(ciCaller, org, {
+      organization: organizationName,
+      project: "web-api",
+      stack: "pr-401",
+      tags: stackTags("web-api", "pr-401"),
+    }),
+  );
   const sim401 = new StackSimulation("web-api", "pr-401", seededRng("history:web-api/pr-401"));
   runOperation(services, ciCaller, pr401, sim401, "UPDATE", "succeeded", "Merge pull request #401 from acme-corp/feat/rate-limits");
   runOperation(services, ciCaller, pr401, sim401, "DESTROY", "succeeded", "Pull request #401 closed");
@@ -238,7 +265,11 @@ export function seedDemo(services: Services): DemoSecret[] {
   services.tags.delete(person("bob").caller, nodes.get("web-api/pr-517")!, "ttl");
   services.stacks.readState(alice, nodes.get("web-api/prod")!, new Set()); // audited as stack-exported
   services.members.updateRole(alice, org, { organization: organizationName, login: "henry", role: "ADMIN" });
-  services.teams.create(alice, org, { organization: organizationName, name: "contractors", description: "Temporary access for the Q3 migration" });
+  services.teams.create(alice, org, {
+    organization: organizationName,
+    name: "contractors",
+    description: "Temporary access for the Q3 migration",
+  });
   services.teams.updateMembership(alice, org, { organization: organizationName, team: "contractors", addLogins: ["kim-contractor"] });
   services.members.remove(alice, org, { organization: organizationName, login: "kim-contractor" });
   services.teams.delete(alice, org, "contractors");
@@ -290,14 +321,7 @@ const DEMO_WEBHOOK_SECRET = `whsec_${Buffer.from("demo-webhook-signing-key").toS
 
 // ---------------------------------------------------------------- helpers
 
-function stackCreator(
-  project: string,
-  stack: string,
-  rng: Rng,
-  person: (login: string) => Person,
-  admin: Caller,
-  ci: Caller,
-): Caller {
+function stackCreator(project: string, stack: string, rng: Rng, person: (login: string) => Person, admin: Caller, ci: Caller): Caller {
   if (stack.startsWith("pr-")) return ci;
   if (stack === "sandbox-erin") return person("erin").caller;
   if (stack === "dev" || stack.startsWith("sandbox") || stack.startsWith("backfill")) {
@@ -367,7 +391,15 @@ function runHistory(
   }
   if (last) {
     const [kind, ending] = last;
-    runOperation(services, kind === "PREVIEW" ? previewer() : deployer(), stack, sim, kind, ending, kind === "DESTROY" ? "Pull request closed" : message());
+    runOperation(
+      services,
+      kind === "PREVIEW" ? previewer() : deployer(),
+      stack,
+      sim,
+      kind,
+      ending,
+      kind === "DESTROY" ? "Pull request closed" : message(),
+    );
   }
 }
 

@@ -73,14 +73,19 @@ export const PROJECTS: Record<string, ProjectSpec> = {
       r("aws:sqs/queue:Queue", "invoices-dlq", { messageRetentionSeconds: 1209600 }),
       r("aws:sqs/queue:Queue", "invoices", {}, ["visibilityTimeoutSeconds", (g) => 120 + 60 * (g % 4)]),
       r("aws:iam/role:Role", "worker-role", { assumeRolePolicy: "lambda.amazonaws.com" }),
-      r("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "worker-sqs", { policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole" }),
+      r("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "worker-sqs", {
+        policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+      }),
       r("aws:dynamodb/table:Table", "ledger", { billingMode: "PAY_PER_REQUEST", hashKey: "invoiceId" }),
       r("aws:lambda/function:Function", "invoice-worker", { runtime: "provided.al2023", handler: "bootstrap", memorySize: 512 }, [
         "s3Key",
         (g) => `billing-worker/2.${g}.0/bootstrap.zip`,
       ]),
       r("aws:lambda/eventSourceMapping:EventSourceMapping", "invoices-trigger", { batchSize: 10 }),
-      r("aws:cloudwatch/metricAlarm:MetricAlarm", "dlq-depth", { comparisonOperator: "GreaterThanThreshold" }, ["threshold", (g) => 5 + 5 * (g % 3)]),
+      r("aws:cloudwatch/metricAlarm:MetricAlarm", "dlq-depth", { comparisonOperator: "GreaterThanThreshold" }, [
+        "threshold",
+        (g) => 5 + 5 * (g % 3),
+      ]),
     ],
   },
   network: {
@@ -121,7 +126,10 @@ export const PROJECTS: Record<string, ProjectSpec> = {
     description: "OIDC login service on Kubernetes with a Postgres database",
     resources: [
       r("random:index/randomPassword:RandomPassword", "db-password", { length: 32, special: false }),
-      r("aws:rds/instance:Instance", "auth-db", { engine: "postgres", instanceClass: "db.t4g.medium" }, ["engineVersion", (g) => `16.${1 + (g % 4)}`]),
+      r("aws:rds/instance:Instance", "auth-db", { engine: "postgres", instanceClass: "db.t4g.medium" }, [
+        "engineVersion",
+        (g) => `16.${1 + (g % 4)}`,
+      ]),
       r("kubernetes:core/v1:Namespace", "auth"),
       r("kubernetes:core/v1:ConfigMap", "auth-config", {}, ["data", (g) => ({ LOG_LEVEL: g % 2 ? "info" : "debug", SESSION_TTL: "8h" })]),
       r("kubernetes:core/v1:Secret", "auth-keys", { type: "Opaque" }),
@@ -350,7 +358,10 @@ export class StackSimulation {
     const emit = (type: string, payload: Record<string, unknown>) => events.push({ sequence: events.length, type, payload });
 
     emit("preludeEvent", { config: { "aws:region": this.region, [`${this.project}:environment`]: this.stack } });
-    emit("stdoutEvent", { message: `${preview ? "Previewing" : "Running"} ${kind.toLowerCase()} of ${this.project}/${this.stack}\n`, color: "raw" });
+    emit("stdoutEvent", {
+      message: `${preview ? "Previewing" : "Running"} ${kind.toLowerCase()} of ${this.project}/${this.stack}\n`,
+      color: "raw",
+    });
     const stackOp = kind === "DESTROY" ? "delete" : existed ? "same" : "create";
     const stackMetadata = { op: stackOp, urn: this.stackUrn, type: "pulumi:pulumi:Stack", provider: "" };
     emit("resourcePreEvent", { metadata: stackMetadata, planning: preview });
@@ -368,7 +379,9 @@ export class StackSimulation {
         old: s.op === "create" || s.op === "import" ? null : { urn: s.urn, type: s.type, id: s.id, custom: true },
         new: s.op === "delete" ? null : { urn: s.urn, type: s.type, custom: true, inputs: s.inputs },
         diffs: s.diffs,
-        detailedDiff: s.diffs.length ? Object.fromEntries(s.diffs.map((d) => [d, { kind: s.op === "replace" ? "update-replace" : "update" }])) : null,
+        detailedDiff: s.diffs.length
+          ? Object.fromEntries(s.diffs.map((d) => [d, { kind: s.op === "replace" ? "update-replace" : "update" }]))
+          : null,
         logical: true,
       };
       emit("resourcePreEvent", { metadata, planning: preview });
@@ -386,8 +399,12 @@ export class StackSimulation {
         break;
       }
       counts[s.op] = (counts[s.op] ?? 0) + 1;
-      const outputs = s.op === "delete" ? {} : this.outputsOf({ type: s.type, name: s.urn.split("::").at(-1)!, inputs: s.inputs }, s.id, s.inputs);
-      emit("resOutputsEvent", { metadata: { ...metadata, new: metadata.new && { ...metadata.new, id: s.id, outputs } }, planning: preview });
+      const outputs =
+        s.op === "delete" ? {} : this.outputsOf({ type: s.type, name: s.urn.split("::").at(-1)!, inputs: s.inputs }, s.id, s.inputs);
+      emit("resOutputsEvent", {
+        metadata: { ...metadata, new: metadata.new && { ...metadata.new, id: s.id, outputs } },
+        planning: preview,
+      });
       if (s.type === "aws:s3/bucket:Bucket" && s.op !== "delete" && this.stack.startsWith("prod")) {
         emit("policyEvent", {
           resourceUrn: s.urn,
@@ -409,7 +426,12 @@ export class StackSimulation {
     } else {
       emit("resOutputsEvent", { metadata: stackMetadata, planning: preview });
     }
-    emit("summaryEvent", { maybeCorrupt: false, durationSeconds: int(this.rng, 8, 240), resourceChanges: counts, policyPacks: { "acme-baseline": "1.4.0" } });
+    emit("summaryEvent", {
+      maybeCorrupt: false,
+      durationSeconds: int(this.rng, 8, 240),
+      resourceChanges: counts,
+      policyPacks: { "acme-baseline": "1.4.0" },
+    });
     const state = !preview && ending === "succeeded" ? this.checkpoint() : null;
     return this.result(events, counts, state);
   }

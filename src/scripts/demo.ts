@@ -23,15 +23,7 @@ import { AppError } from "../errors.js";
 import { loadServerKey } from "../lib/server-key.js";
 import { organizationTokensEnabled } from "../modules/organizations/subscription.js";
 import { createServices, type Services } from "../services.js";
-import {
-  DEMO_ORG_TOKEN,
-  DEMO_ORGANIZATION,
-  type DemoSecret,
-  ROLE_LOGINS,
-  seedDemo,
-  takenLogins,
-  userCaller,
-} from "./demo-data.js";
+import { DEMO_ORG_TOKEN, DEMO_ORGANIZATION, type DemoSecret, ROLE_LOGINS, seedDemo, takenLogins, userCaller } from "./demo-data.js";
 
 /** Where the demo keeps its secrets: `data/gatehouse.db` → `data/gatehouse.demo-tokens.json`. */
 export const demoTokensFile = (databasePath: string): string => besideDatabase(databasePath, "demo-tokens.json");
@@ -131,8 +123,7 @@ function refreshTokens(
   ];
   const tokens: DemoSecret[] = [];
   const reissued: DemoResult["reissued"] = [];
-  const why = (kept: DemoSecret | undefined) =>
-    kept ? "the saved one was revoked or has expired" : `it was not in ${basename(file)}`;
+  const why = (kept: DemoSecret | undefined) => (kept ? "the saved one was revoked or has expired" : `it was not in ${basename(file)}`);
   for (const [role, principal] of roles) {
     const kept = saved.find((t) => t.role === role);
     if (role === "org token") {
@@ -177,7 +168,9 @@ function refreshTokens(
   }
   if (reissued.length > 0) writeTokensFile(file, tokens);
   if (reissued.some((r) => r.reason.startsWith("it was not"))) {
-    notes.push("tokens issued before are still valid, their secrets unknown: revoke any you no longer trust with npm run --silent admin -- revoke-token --id <id>");
+    notes.push(
+      "tokens issued before are still valid, their secrets unknown: revoke any you no longer trust with npm run --silent admin -- revoke-token --id <id>",
+    );
   }
   return { tokens, reissued };
 }

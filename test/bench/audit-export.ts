@@ -34,13 +34,28 @@ async function main() {
     execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
     const databasePath = join(dir, "export.db");
     let t = performance.now();
-    const seeded = seed(databasePath, { stacks: 10, updatesPerStack: 1, updateEvents: 1000, auditEvents: EVENTS, members: 50, teams: 2, tokens: 10 });
+    const seeded = seed(databasePath, {
+      stacks: 10,
+      updatesPerStack: 1,
+      updateEvents: 1000,
+      auditEvents: EVENTS,
+      members: 50,
+      teams: 2,
+      tokens: 10,
+    });
     console.log(`seeded ${EVENTS.toLocaleString("en-US")} audit events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     const port = await freePort();
     const server = spawn(process.execPath, ["dist/index.js"], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_PATH: databasePath, PORT: String(port), LOG_LEVEL: "warn", SECRET_KEY: BENCH_KEY, WEBHOOK_DISPATCHER: "false" },
+      env: {
+        ...process.env,
+        DATABASE_PATH: databasePath,
+        PORT: String(port),
+        LOG_LEVEL: "warn",
+        SECRET_KEY: BENCH_KEY,
+        WEBHOOK_DISPATCHER: "false",
+      },
       stdio: "ignore",
     });
     for (;;) {
@@ -92,14 +107,25 @@ async function main() {
     const report = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-      gatehouse: { rows, bytes, seconds, rowsPerSecond: Math.round(rows / seconds), peakRssMb: Math.round(peak), rssBeforeMb: Math.round(rssBefore) },
+      gatehouse: {
+        rows,
+        bytes,
+        seconds,
+        rowsPerSecond: Math.round(rows / seconds),
+        peakRssMb: Math.round(peak),
+        rssBeforeMb: Math.round(rssBefore),
+      },
       sqlite3: { rows: sqliteRows, seconds: sqliteSeconds, rowsPerSecond: Math.round(sqliteRows / sqliteSeconds) },
       ratio: Math.round((rows / seconds / (sqliteRows / sqliteSeconds)) * 1000) / 1000,
       peakRssUnder200Mb: peak < 200,
     };
     console.log(`\n| export of ${rows.toLocaleString("en-US")} events as CSV | time | rows/s | peak RSS |\n| --- | --- | --- | --- |`);
-    console.log(`| Gatehouse, GET /api/orgs/{org}/auditlogs/export | ${seconds.toFixed(1)} s | ${report.gatehouse.rowsPerSecond.toLocaleString("en-US")} | ${report.gatehouse.peakRssMb} MB (before: ${report.gatehouse.rssBeforeMb} MB) |`);
-    console.log(`| sqlite3 -csv, the same rows | ${sqliteSeconds.toFixed(1)} s | ${report.sqlite3.rowsPerSecond.toLocaleString("en-US")} | — |`);
+    console.log(
+      `| Gatehouse, GET /api/orgs/{org}/auditlogs/export | ${seconds.toFixed(1)} s | ${report.gatehouse.rowsPerSecond.toLocaleString("en-US")} | ${report.gatehouse.peakRssMb} MB (before: ${report.gatehouse.rssBeforeMb} MB) |`,
+    );
+    console.log(
+      `| sqlite3 -csv, the same rows | ${sqliteSeconds.toFixed(1)} s | ${report.sqlite3.rowsPerSecond.toLocaleString("en-US")} | — |`,
+    );
     console.log(`\nGatehouse / sqlite3 rows/s: ${report.ratio}; peak RSS under 200 MB: ${report.peakRssUnder200Mb ? "yes" : "NO"}`);
     writeFileSync(out, JSON.stringify(report, null, 2));
     console.log(`wrote ${out}`);

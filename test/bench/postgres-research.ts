@@ -80,11 +80,15 @@ async function pgliteFigures() {
     .where(eq(pgSchema.usersTable.id, sql.placeholder("id")))
     .prepare("point");
   console.log(`prepared point select (drizzle, awaited): ${us(await perCall(2000, 3, (i) => point.execute({ id: `u${i % USERS}` })))}`);
-  console.log(`the same point select without drizzle (client.query with a parameter): ${us(await perCall(2000, 3, (i) => client.query("SELECT * FROM users WHERE id = $1", [`u${i % USERS}`])))}`);
+  console.log(
+    `the same point select without drizzle (client.query with a parameter): ${us(await perCall(2000, 3, (i) => client.query("SELECT * FROM users WHERE id = $1", [`u${i % USERS}`])))}`,
+  );
   console.log(`SELECT 1 (client.query): ${us(await perCall(2000, 3, () => client.query("SELECT 1")))}`);
   const inserts = await perCall(500, 3, (i) =>
     db.transaction((tx) =>
-      tx.insert(pgSchema.organizationsTable).values({ id: `o${i}-${Math.random()}`, name: `o${Math.random()}`, displayName: "O", createdAt: new Date() }),
+      tx
+        .insert(pgSchema.organizationsTable)
+        .values({ id: `o${i}-${Math.random()}`, name: `o${Math.random()}`, displayName: "O", createdAt: new Date() }),
     ),
   );
   console.log(`one-insert transaction (drizzle db.transaction): ${us(inserts)}`);
@@ -145,7 +149,9 @@ async function pgliteConcurrency() {
   stamp("plain INSERT of 21 returned");
   await rolledBack2;
   const kept = await db.execute<{ id: number }>(sql`SELECT id FROM t WHERE id IN (20, 21) ORDER BY id`);
-  console.log(`plain write during a transaction that rolls back: ${log.splice(0).join("; ")}; rows kept: ${JSON.stringify(kept.rows.map((r) => r.id))}`);
+  console.log(
+    `plain write during a transaction that rolls back: ${log.splice(0).join("; ")}; rows kept: ${JSON.stringify(kept.rows.map((r) => r.id))}`,
+  );
 
   const outcome = await Promise.race([
     db.transaction(async () => {
@@ -191,7 +197,9 @@ async function serverFigures() {
       await admin.query(`DROP DATABASE ${name}`);
       drops.push(now() - t);
     }
-    console.log(`CREATE DATABASE … TEMPLATE (STRATEGY ${strategy}): median ${ms(median(creates))} [${creates.map((x) => x.toFixed(0)).join(", ")}]; DROP: median ${ms(median(drops))}`);
+    console.log(
+      `CREATE DATABASE … TEMPLATE (STRATEGY ${strategy}): median ${ms(median(creates))} [${creates.map((x) => x.toFixed(0)).join(", ")}]; DROP: median ${ms(median(drops))}`,
+    );
   }
   const concurrent = 4;
   t = now();
@@ -214,7 +222,9 @@ async function serverFigures() {
     .from(pgSchema.usersTable)
     .where(eq(pgSchema.usersTable.id, sql.placeholder("id")))
     .prepare("point");
-  console.log(`prepared point select (drizzle node-postgres, pool of 1, awaited): ${us(await perCall(2000, 3, (i) => point.execute({ id: `u${i % USERS}` })))}`);
+  console.log(
+    `prepared point select (drizzle node-postgres, pool of 1, awaited): ${us(await perCall(2000, 3, (i) => point.execute({ id: `u${i % USERS}` })))}`,
+  );
   await pool.end();
   await admin.query(`DROP DATABASE ${template}`);
   await admin.end();
@@ -260,7 +270,9 @@ async function sqliteProxyFigures() {
     .prepare();
   const a = directPoint.get({ id: "u7" });
   const b = await proxyPoint.get({ id: "u7" });
-  console.log(`same row both ways (Date and boolean columns decoded): ${JSON.stringify(a) === JSON.stringify(b)}; proxy row: ${JSON.stringify(b)}`);
+  console.log(
+    `same row both ways (Date and boolean columns decoded): ${JSON.stringify(a) === JSON.stringify(b)}; proxy row: ${JSON.stringify(b)}`,
+  );
   console.log(`statements the proxy prepared for it: ${statements.size} (reused on every call)`);
   const byId = await proxy.query.usersTable.findFirst({ where: (u, { eq }) => eq(u.id, "u8") });
   console.log(`relational query through the proxy: ${byId?.login}`);
@@ -278,7 +290,9 @@ async function sqliteProxyFigures() {
   const m = (key: keyof (typeof rounds)[number]) => median(rounds.map((r) => r[key]));
   console.log(`prepared point select, better-sqlite3 driver (sync call inside an async function, awaited): ${us(m("direct"))}`);
   console.log(`the same with an extra awaited Promise.resolve: ${us(m("awaitedDirect"))}`);
-  console.log(`prepared point select, sqlite-proxy over better-sqlite3 (awaited): ${us(m("proxy"))} (${(m("proxy") / m("direct")).toFixed(2)}×)`);
+  console.log(
+    `prepared point select, sqlite-proxy over better-sqlite3 (awaited): ${us(m("proxy"))} (${(m("proxy") / m("direct")).toFixed(2)}×)`,
+  );
   direct.$client.close();
   rmSync(dir, { recursive: true, force: true });
 }

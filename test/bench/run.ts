@@ -68,11 +68,12 @@ async function startProcess(args: string[], env: Record<string, string>, pattern
     port,
     child,
     readyMs,
-    stop: () => new Promise<void>((resolve) => {
-      child.removeAllListeners("exit");
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.removeAllListeners("exit");
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
   };
 }
 
@@ -87,14 +88,19 @@ const freePort = () =>
 
 const gatehouse = async (databasePath: string) => {
   const port = await freePort();
-  return startProcess(["dist/index.js"], {
-    DATABASE_PATH: databasePath,
-    PORT: String(port),
-    LOG_LEVEL: "warn",
-    SECRET_KEY: BENCH_KEY,
-    RATE_LIMIT_PER_PRINCIPAL: "100000000",
-    WEBHOOK_DISPATCHER: "false",
-  }, null, port);
+  return startProcess(
+    ["dist/index.js"],
+    {
+      DATABASE_PATH: databasePath,
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      SECRET_KEY: BENCH_KEY,
+      RATE_LIMIT_PER_PRINCIPAL: "100000000",
+      WEBHOOK_DISPATCHER: "false",
+    },
+    null,
+    port,
+  );
 };
 
 interface Scenario {
@@ -205,8 +211,12 @@ function scenarios(s: Seeded): Record<"S1" | "S2" | "S3" | "S4" | "S5", Scenario
 function sqliteBaseline(databasePath: string, seeded: Seeded, perCommit = 1): Measured {
   const db = openDatabase(databasePath).$client;
   const { id: org } = db.prepare("select id from organizations where name = ?").get(seeded.organization) as { id: string };
-  const { id: stack } = db.prepare("select id from stacks where organization_id = ? and project = ? and name = ?").get(org, seeded.stack.project, seeded.stack.name) as { id: string };
-  const tag = db.prepare("insert into stack_tags (stack_id, name, value) values (?, 'bench', ?) on conflict (stack_id, name) do update set value = excluded.value");
+  const { id: stack } = db
+    .prepare("select id from stacks where organization_id = ? and project = ? and name = ?")
+    .get(org, seeded.stack.project, seeded.stack.name) as { id: string };
+  const tag = db.prepare(
+    "insert into stack_tags (stack_id, name, value) values (?, 'bench', ?) on conflict (stack_id, name) do update set value = excluded.value",
+  );
   const audit = db.prepare(
     "insert into audit_events (organization_id, timestamp, event, description, source_ip, user_agent, token_id, token_name, require_org_admin, require_stack_admin, auth_failure) values (?, ?, 'stack-tag-set', 'Set tag \"bench\" on stack', '127.0.0.1', 'autocannon', 't', 'bench-ci', 0, 0, 0)",
   );
@@ -247,7 +257,9 @@ async function main() {
     const record = (key: string, label: string, m: Measured) => {
       results[key] = { label, ...m };
       const rounds = m.rounds ? `  rounds ${m.rounds.join(" / ")}` : "";
-      console.log(`${label.padEnd(46)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms${rounds}${m.errors ? `  ${m.errors} errors` : ""}`);
+      console.log(
+        `${label.padEnd(46)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms${rounds}${m.errors ? `  ${m.errors} errors` : ""}`,
+      );
     };
 
     const server = await gatehouse(join(dir, "large.db"));
@@ -259,13 +271,20 @@ async function main() {
     await post(server.port, S.S5.body, S.S5.token);
     writeFileSync(join(dir, "s1.json"), s1Body);
     writeFileSync(join(dir, "s2.json"), s2Body);
-    const plain = await startProcess(["--import", "tsx", "test/bench/servers/plain-apollo.ts"], { S1_FILE: join(dir, "s1.json"), S2_FILE: join(dir, "s2.json") }, /listening (\d+)/);
+    const plain = await startProcess(
+      ["--import", "tsx", "test/bench/servers/plain-apollo.ts"],
+      { S1_FILE: join(dir, "s1.json"), S2_FILE: join(dir, "s2.json") },
+      /listening (\d+)/,
+    );
 
     // S1 and S2 against (b): both servers up, loaded in turn for ROUNDS rounds (order
     // alternating), so drift on this shared machine falls on both sides of each ratio.
     const paired: Record<"S1" | "S2" | "b1" | "b2", Measured[]> = { S1: [], S2: [], b1: [], b2: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [ours, theirs] of [["S1", "b1"], ["S2", "b2"]] as const) {
+      for (const [ours, theirs] of [
+        ["S1", "b1"],
+        ["S2", "b2"],
+      ] as const) {
         const scenario = S[ours];
         const runOurs = async () => paired[ours].push(await load(server.port, scenario));
         const runTheirs = async () => paired[theirs].push(await load(plain.port, { ...scenario, token: undefined }));
@@ -286,9 +305,17 @@ async function main() {
     record("a", "(a) raw node:http, S2 bytes", await load(raw.port, S.S2));
     await raw.stop();
 
-    const unguarded = await startProcess(["test/bench/servers/unguarded.mjs"], {
-      DATABASE_PATH: join(dir, "large.db"), LOG_LEVEL: "warn", SECRET_KEY: BENCH_KEY, RATE_LIMIT_PER_PRINCIPAL: "100000000", WEBHOOK_DISPATCHER: "false",
-    }, /listening (\d+)/);
+    const unguarded = await startProcess(
+      ["test/bench/servers/unguarded.mjs"],
+      {
+        DATABASE_PATH: join(dir, "large.db"),
+        LOG_LEVEL: "warn",
+        SECRET_KEY: BENCH_KEY,
+        RATE_LIMIT_PER_PRINCIPAL: "100000000",
+        WEBHOOK_DISPATCHER: "false",
+      },
+      /listening (\d+)/,
+    );
     record("c", "(c) S5 without the permission map", await load(unguarded.port, S.S5));
     await unguarded.stop();
 
@@ -302,11 +329,36 @@ async function main() {
 
     const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
     const targets = [
-      { name: "S2 / (b) req/s", value: ratio(results.S2!.rps, results.b2!.rps), target: ">= 1.0 (never < 0.8)", met: results.S2!.rps >= results.b2!.rps },
-      { name: "S1 / (b) req/s", value: ratio(results.S1!.rps, results.b1!.rps), target: ">= 0.9", met: results.S1!.rps >= 0.9 * results.b1!.rps },
-      { name: "S5 p50 / (c) p50", value: ratio(results.S5!.p50, results.c!.p50), target: "<= 1.2", met: results.S5!.p50 <= 1.2 * results.c!.p50 },
-      { name: "S4 / (d) rows committed/s", value: ratio(results.S4!.rps, results.d!.rps), target: ">= 0.3", met: results.S4!.rps >= 0.3 * results.d!.rps },
-      { name: "S2 p50 10,000 / 100 stacks", value: ratio(results.S2!.p50, results.e!.p50), target: "<= 1.3", met: results.S2!.p50 <= 1.3 * results.e!.p50 },
+      {
+        name: "S2 / (b) req/s",
+        value: ratio(results.S2!.rps, results.b2!.rps),
+        target: ">= 1.0 (never < 0.8)",
+        met: results.S2!.rps >= results.b2!.rps,
+      },
+      {
+        name: "S1 / (b) req/s",
+        value: ratio(results.S1!.rps, results.b1!.rps),
+        target: ">= 0.9",
+        met: results.S1!.rps >= 0.9 * results.b1!.rps,
+      },
+      {
+        name: "S5 p50 / (c) p50",
+        value: ratio(results.S5!.p50, results.c!.p50),
+        target: "<= 1.2",
+        met: results.S5!.p50 <= 1.2 * results.c!.p50,
+      },
+      {
+        name: "S4 / (d) rows committed/s",
+        value: ratio(results.S4!.rps, results.d!.rps),
+        target: ">= 0.3",
+        met: results.S4!.rps >= 0.3 * results.d!.rps,
+      },
+      {
+        name: "S2 p50 10,000 / 100 stacks",
+        value: ratio(results.S2!.p50, results.e!.p50),
+        target: "<= 1.3",
+        met: results.S2!.p50 <= 1.3 * results.e!.p50,
+      },
       { name: "S4 / (d') grouped like the server", value: ratio(results.S4!.rps, results.d30!.rps), target: "report", met: true },
       { name: "S2 / (a) req/s (the limit)", value: ratio(results.S2!.rps, results.a!.rps), target: "report", met: true },
       { name: "peak RSS under load (MB)", value: Math.round(rss), target: "< 300", met: rss < 300 },

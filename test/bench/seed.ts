@@ -20,8 +20,24 @@ export interface Scale {
   tokens: number;
 }
 
-export const LARGE: Scale = { stacks: 10_000, updatesPerStack: 5, updateEvents: 500_000, auditEvents: 1_000_000, members: 1_000, teams: 200, tokens: 5_000 };
-export const SMALL: Scale = { stacks: 100, updatesPerStack: 5, updateEvents: 5_000, auditEvents: 10_000, members: 20, teams: 4, tokens: 50 };
+export const LARGE: Scale = {
+  stacks: 10_000,
+  updatesPerStack: 5,
+  updateEvents: 500_000,
+  auditEvents: 1_000_000,
+  members: 1_000,
+  teams: 200,
+  tokens: 5_000,
+};
+export const SMALL: Scale = {
+  stacks: 100,
+  updatesPerStack: 5,
+  updateEvents: 5_000,
+  auditEvents: 10_000,
+  members: 20,
+  teams: 4,
+  tokens: 50,
+};
 
 export interface Seeded {
   organization: string;
@@ -50,18 +66,26 @@ export function seed(databasePath: string, scale: Scale): Seeded {
 
   const now = Date.now();
   const insert = {
-    user: sqlite.prepare("insert into users (id, login, name, email, avatar_url, is_site_admin, created_at) values (?, ?, ?, null, null, 0, ?)"),
+    user: sqlite.prepare(
+      "insert into users (id, login, name, email, avatar_url, is_site_admin, created_at) values (?, ?, ?, null, null, 0, ?)",
+    ),
     member: sqlite.prepare("insert into memberships (organization_id, user_id, role, created_at) values (?, ?, 'MEMBER', ?)"),
-    team: sqlite.prepare("insert into teams (id, organization_id, name, display_name, description, created_at) values (?, ?, ?, ?, null, ?)"),
+    team: sqlite.prepare(
+      "insert into teams (id, organization_id, name, display_name, description, created_at) values (?, ?, ?, ?, null, ?)",
+    ),
     teamMember: sqlite.prepare("insert or ignore into team_members (team_id, user_id) values (?, ?)"),
     grant: sqlite.prepare("insert or ignore into team_stack_grants (team_id, stack_id, permission) values (?, ?, ?)"),
-    stack: sqlite.prepare("insert into stacks (id, organization_id, project, name, created_by_user_id, created_at, last_updated_at, resource_count) values (?, ?, ?, ?, ?, ?, ?, ?)"),
+    stack: sqlite.prepare(
+      "insert into stacks (id, organization_id, project, name, created_by_user_id, created_at, last_updated_at, resource_count) values (?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
     tag: sqlite.prepare("insert into stack_tags (stack_id, name, value) values (?, ?, ?)"),
     update: sqlite.prepare(
       "insert into stack_updates (id, stack_id, version, kind, is_preview, status, message, started_at, ended_at, requested_by_user_id, requested_by_token_id, requested_by, resource_changes) values (?, ?, ?, ?, ?, 'SUCCEEDED', ?, ?, ?, null, ?, 'bench-ci', ?)",
     ),
     event: sqlite.prepare("insert into update_events (update_id, sequence, timestamp, type, payload) values (?, ?, ?, ?, ?)"),
-    token: sqlite.prepare("insert into access_tokens (id, kind, secret_hash, user_id, organization_id, name, description, created_by_user_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    token: sqlite.prepare(
+      "insert into access_tokens (id, kind, secret_hash, user_id, organization_id, name, description, created_by_user_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
     audit: sqlite.prepare(
       "insert into audit_events (organization_id, timestamp, event, description, source_ip, user_agent, user_id, user_login, user_name, user_avatar_url, token_id, token_name, require_org_admin, require_stack_admin, auth_failure) values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?, 0, ?)",
     ),
@@ -99,11 +123,32 @@ export function seed(databasePath: string, scale: Scale): Seeded {
       for (let v = 1; v <= scale.updatesPerStack; v++) {
         const id = nanoid();
         const preview = v % 5 === 2;
-        insert.update.run(id, stackId, v, preview ? "PREVIEW" : "UPDATE", preview ? 1 : 0, `deploy ${v}`, now - 3600_000, now - 3500_000, orgToken.row.id, JSON.stringify({ create: v, update: 2, delete: 0, same: 30, replace: 0 }));
+        insert.update.run(
+          id,
+          stackId,
+          v,
+          preview ? "PREVIEW" : "UPDATE",
+          preview ? 1 : 0,
+          `deploy ${v}`,
+          now - 3600_000,
+          now - 3500_000,
+          orgToken.row.id,
+          JSON.stringify({ create: v, update: 2, delete: 0, same: 30, replace: 0 }),
+        );
         const n = s === 0 && v === 1 ? 1000 : Math.floor(((index + 1) * spread) / others) - Math.floor((index * spread) / others);
         if (!(s === 0 && v === 1)) index++;
         for (let e = 0; e < n; e++) {
-          insert.event.run(id, e, now, e % 3 === 0 ? "resourcePreEvent" : "stdoutEvent", JSON.stringify({ message: `step ${e} of update ${v}`, urn: `urn:pulumi:prod::app::aws:s3/bucket:Bucket::b${e}`, color: "never" }));
+          insert.event.run(
+            id,
+            e,
+            now,
+            e % 3 === 0 ? "resourcePreEvent" : "stdoutEvent",
+            JSON.stringify({
+              message: `step ${e} of update ${v}`,
+              urn: `urn:pulumi:prod::app::aws:s3/bucket:Bucket::b${e}`,
+              color: "never",
+            }),
+          );
         }
       }
     });
@@ -118,21 +163,55 @@ export function seed(databasePath: string, scale: Scale): Seeded {
     }
     for (let k = 0; k < scale.tokens; k++) {
       const org_ = k % 5 === 0;
-      insert.token.run(randomUUID(), org_ ? "ORGANIZATION" : "PERSONAL", hashSecret(generateSecret(org_ ? "ORGANIZATION" : "PERSONAL")), org_ ? null : users[k % users.length], org_ ? org.id : null, org_ ? `token-${k}` : null, "bench", admin.user.id, now);
+      insert.token.run(
+        randomUUID(),
+        org_ ? "ORGANIZATION" : "PERSONAL",
+        hashSecret(generateSecret(org_ ? "ORGANIZATION" : "PERSONAL")),
+        org_ ? null : users[k % users.length],
+        org_ ? org.id : null,
+        org_ ? `token-${k}` : null,
+        "bench",
+        admin.user.id,
+        now,
+      );
     }
-    const kinds = ["stack-update-started", "stack-update-completed", "stack-tag-set", "stack-created", "member-added", "auth-failure-stack-permission"];
+    const kinds = [
+      "stack-update-started",
+      "stack-update-completed",
+      "stack-tag-set",
+      "stack-created",
+      "member-added",
+      "auth-failure-stack-permission",
+    ];
     for (let a = 0; a < scale.auditEvents; a++) {
       const event = kinds[a % kinds.length]!;
       const byToken = a % 2 === 0;
       insert.audit.run(
-        org.id, now - (scale.auditEvents - a) * 10, event, `Bench event ${a} on stack "bench/web-api/stack-${a % scale.stacks}"`, "198.51.100.7", "bench/1.0",
-        byToken ? null : users[a % users.length], byToken ? null : `user-${a % scale.members}`, byToken ? null : `User ${a % scale.members}`,
-        byToken ? orgToken.row.id : null, byToken ? "bench-ci" : null, event === "member-added" ? 1 : 0, event.startsWith("auth-failure") ? 1 : 0,
+        org.id,
+        now - (scale.auditEvents - a) * 10,
+        event,
+        `Bench event ${a} on stack "bench/web-api/stack-${a % scale.stacks}"`,
+        "198.51.100.7",
+        "bench/1.0",
+        byToken ? null : users[a % users.length],
+        byToken ? null : `user-${a % scale.members}`,
+        byToken ? null : `User ${a % scale.members}`,
+        byToken ? orgToken.row.id : null,
+        byToken ? "bench-ci" : null,
+        event === "member-added" ? 1 : 0,
+        event.startsWith("auth-failure") ? 1 : 0,
       );
     }
   })();
   sqlite.pragma("wal_checkpoint(TRUNCATE)");
   sqlite.exec("ANALYZE");
   sqlite.close();
-  return { organization, adminToken: admin.token.secret, memberToken: member.token.secret, orgToken: orgToken.secret, stack: first!, s5Version: 1 };
+  return {
+    organization,
+    adminToken: admin.token.secret,
+    memberToken: member.token.secret,
+    orgToken: orgToken.secret,
+    stack: first!,
+    s5Version: 1,
+  };
 }

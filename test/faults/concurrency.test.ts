@@ -61,21 +61,37 @@ async function client(i: number): Promise<Outcome[]> {
   for (let n = 0; n < OPERATIONS_PER_CLIENT; n++) {
     switch ((i + n) % 4) {
       case 0:
-        await run("setStackTag", `mutation ($s: StackRef!, $n: String!, $v: String!) { setStackTag(input: { stack: $s, name: $n, value: $v }) { name } }`, { s: STACK, n: `tag${n % 5}`, v: `client-${i}-${n}` });
+        await run(
+          "setStackTag",
+          `mutation ($s: StackRef!, $n: String!, $v: String!) { setStackTag(input: { stack: $s, name: $n, value: $v }) { name } }`,
+          { s: STACK, n: `tag${n % 5}`, v: `client-${i}-${n}` },
+        );
         break;
       case 1: {
         // each client toggles its own worker in the shared team: every call is a change
         const inTeam = outcomes.filter((o) => o.op === "updateTeamMembership" && o.ok).length % 2 === 1;
-        await run("updateTeamMembership", `mutation ($add: [String!], $remove: [String!]) { updateTeamMembership(input: { organization: "busy", team: "crew", addLogins: $add, removeLogins: $remove }) { name } }`, inTeam ? { add: [], remove: [logins[i]] } : { add: [logins[i]], remove: [] });
+        await run(
+          "updateTeamMembership",
+          `mutation ($add: [String!], $remove: [String!]) { updateTeamMembership(input: { organization: "busy", team: "crew", addLogins: $add, removeLogins: $remove }) { name } }`,
+          inTeam ? { add: [], remove: [logins[i]] } : { add: [logins[i]], remove: [] },
+        );
         break;
       }
       case 2:
-        await run("createOrganizationAccessToken", `mutation ($n: String!) { createOrganizationAccessToken(input: { organization: "busy", name: $n }) { token { id } } }`, { n: `ci-${i % 10}` });
+        await run(
+          "createOrganizationAccessToken",
+          `mutation ($n: String!) { createOrganizationAccessToken(input: { organization: "busy", name: $n }) { token { id } } }`,
+          { n: `ci-${i % 10}` },
+        );
         break;
       default: {
-        const started = await run("startUpdate", `mutation ($s: StackRef!) { startUpdate(input: { stack: $s, kind: UPDATE }) { id } }`, { s: STACK });
+        const started = await run("startUpdate", `mutation ($s: StackRef!) { startUpdate(input: { stack: $s, kind: UPDATE }) { id } }`, {
+          s: STACK,
+        });
         if (started.data?.startUpdate) {
-          await run("completeUpdate", `mutation ($id: ID!) { completeUpdate(input: { updateId: $id, status: SUCCEEDED }) { status } }`, { id: started.data.startUpdate.id });
+          await run("completeUpdate", `mutation ($id: ID!) { completeUpdate(input: { updateId: $id, status: SUCCEEDED }) { status } }`, {
+            id: started.data.startUpdate.id,
+          });
         }
       }
     }
@@ -84,7 +100,8 @@ async function client(i: number): Promise<Outcome[]> {
 }
 
 it(`${CLIENTS} concurrent clients on two processes: no SQLITE_BUSY, uniqueness holds, audit matches`, async () => {
-  const seedEvents = (new Database(databasePath, { readonly: true }).prepare("select max(id) n from audit_events").get() as { n: number }).n;
+  const seedEvents = (new Database(databasePath, { readonly: true }).prepare("select max(id) n from audit_events").get() as { n: number })
+    .n;
   const outcomes = (await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)))).flat();
 
   const failures = outcomes.filter((o) => !o.ok);
@@ -96,7 +113,9 @@ it(`${CLIENTS} concurrent clients on two processes: no SQLITE_BUSY, uniqueness h
 
   const db = new Database(databasePath, { readonly: true });
   try {
-    const names = db.prepare("select name, count(*) n from access_tokens where kind = 'ORGANIZATION' group by lower(name)").all() as Array<{ n: number }>;
+    const names = db.prepare("select name, count(*) n from access_tokens where kind = 'ORGANIZATION' group by lower(name)").all() as Array<{
+      n: number;
+    }>;
     expect(names).toHaveLength(10);
     expect(names.every((r) => r.n === 1)).toBe(true);
     expect(succeeded("createOrganizationAccessToken")).toBe(10);
@@ -104,7 +123,12 @@ it(`${CLIENTS} concurrent clients on two processes: no SQLITE_BUSY, uniqueness h
     expect(db.prepare("select count(*) n from stack_updates").get()).toEqual({ n: succeeded("startUpdate") });
 
     const events = Object.fromEntries(
-      (db.prepare("select event, count(*) n from audit_events where id > ? group by event").all(seedEvents) as Array<{ event: string; n: number }>).map((r) => [r.event, r.n]),
+      (
+        db.prepare("select event, count(*) n from audit_events where id > ? group by event").all(seedEvents) as Array<{
+          event: string;
+          n: number;
+        }>
+      ).map((r) => [r.event, r.n]),
     );
     expect(events).toEqual({
       "stack-tag-set": succeeded("setStackTag"),

@@ -18,7 +18,12 @@ const ROUNDS = 3;
 const CLIENTS = 20;
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-crash-"));
 const databasePath = join(dir, "gatehouse.db");
-const env = { DATABASE_PATH: databasePath, SECRET_KEY: "0a".repeat(32), RATE_LIMIT_PER_PRINCIPAL: "1000000", WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true" };
+const env = {
+  DATABASE_PATH: databasePath,
+  SECRET_KEY: "0a".repeat(32),
+  RATE_LIMIT_PER_PRINCIPAL: "1000000",
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true",
+};
 let token = "";
 let receiver: WebhookReceiver;
 
@@ -31,7 +36,12 @@ beforeAll(async () => {
   const caller = callerOf(admin.user, admin.token.row);
   const org = services.organizations.create(caller, { name: "crashy" });
   services.organizations.setSubscription(systemCaller("test"), { organization: "crashy", tier: "BUSINESS_CRITICAL" });
-  services.webhooks.create(caller, org, { organization: "crashy", name: "events", payloadUrl: receiver.url("/events"), filters: ["stack_created"] });
+  services.webhooks.create(caller, org, {
+    organization: "crashy",
+    name: "events",
+    payloadUrl: receiver.url("/events"),
+    filters: ["stack_created"],
+  });
   db.$client.close();
 });
 
@@ -55,7 +65,11 @@ async function writeUntilKilled(round: number, ack: Acknowledged): Promise<numbe
     for (let n = 0; !stop; n++) {
       const name = `r${round}-c${c}-n${n}`;
       try {
-        const created = await server.gql(`mutation ($n: String!) { createStack(input: { organization: "crashy", project: "load", stack: $n }) { id } }`, { n: name }, token);
+        const created = await server.gql(
+          `mutation ($n: String!) { createStack(input: { organization: "crashy", project: "load", stack: $n }) { id } }`,
+          { n: name },
+          token,
+        );
         if (!created.body.data?.createStack) continue;
         ack.stacks.push(name);
         acknowledged++;

@@ -3,8 +3,7 @@ import { expect } from "vitest";
 import { auditEventsTable } from "../../src/db/schema.js";
 import type { GraphQLResponse, TestServer } from "./test-server.js";
 
-export const errorCodes = (res: GraphQLResponse): string[] =>
-  (res.body.errors ?? []).map((e) => e.extensions?.code ?? "(none)");
+export const errorCodes = (res: GraphQLResponse): string[] => (res.body.errors ?? []).map((e) => e.extensions?.code ?? "(none)");
 
 /** No errors at all, HTTP 200. */
 export function expectOk(res: GraphQLResponse): void {

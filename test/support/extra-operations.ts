@@ -80,8 +80,14 @@ export const EXTRA_OPERATIONS: Record<string, OperationCase> = {
   },
   "Organization.teamsConnection": orgField("teamsConnection", "teamsConnection { totalCount nodes { name } }"),
   "Team.membersConnection": teamField("membersConnection", "membersConnection { totalCount nodes { login } }"),
-  "Team.stackGrantsConnection": teamField("stackGrantsConnection", "stackGrantsConnection { totalCount nodes { permission stack { name } } }"),
-  "Organization.accessTokensConnection": orgField("accessTokensConnection", "accessTokensConnection(includeDeleted: true) { totalCount nodes { name } }"),
+  "Team.stackGrantsConnection": teamField(
+    "stackGrantsConnection",
+    "stackGrantsConnection { totalCount nodes { permission stack { name } } }",
+  ),
+  "Organization.accessTokensConnection": orgField(
+    "accessTokensConnection",
+    "accessTokensConnection(includeDeleted: true) { totalCount nodes { name } }",
+  ),
   "Organization.webhooksConnection": orgField("webhooksConnection", "webhooksConnection { totalCount nodes { name } }"),
   "Organization.auditLogEventsConnection": orgField(
     "auditLogEventsConnection",

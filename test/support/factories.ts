@@ -46,7 +46,10 @@ export function callerOf(user: UserRow, tokenRow: AccessTokenRow): Caller {
   };
 }
 
-export function createUser(server: TestServer, options: { login?: string; name?: string; email?: string; siteAdmin?: boolean } = {}): UserFixture {
+export function createUser(
+  server: TestServer,
+  options: { login?: string; name?: string; email?: string; siteAdmin?: boolean } = {},
+): UserFixture {
   const { user, token } = server.app.services.users.create({
     login: options.login ?? uniqueName("user"),
     name: options.name ?? "Test User",

@@ -14,8 +14,7 @@ export interface OperationCase {
   result(data: any): unknown;
 }
 
-const ORG_FIELD = (selection: string) =>
-  `query ($org: String!) { organization(name: $org) { ${selection} } }`;
+const ORG_FIELD = (selection: string) => `query ($org: String!) { organization(name: $org) { ${selection} } }`;
 
 const orgField = (field: string, selection: string): OperationCase => ({
   request: (w) => ({ query: ORG_FIELD(selection), variables: { org: w.org.name } }),
@@ -80,7 +79,7 @@ export const OPERATIONS: Record<string, OperationCase> = {
   ),
   "Mutation.updateOrganizationSettings": mutation(
     "updateOrganizationSettings",
-    "mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: \"Renamed\" }) { id } }",
+    'mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "Renamed" }) { id } }',
     (w) => ({ org: w.org.name }),
   ),
   "Mutation.addOrganizationMember": mutation(
@@ -100,7 +99,7 @@ export const OPERATIONS: Record<string, OperationCase> = {
   ),
   "Mutation.createPersonalAccessToken": mutation(
     "createPersonalAccessToken",
-    "mutation { createPersonalAccessToken(input: { description: \"matrix\" }) { token { id } secret } }",
+    'mutation { createPersonalAccessToken(input: { description: "matrix" }) { token { id } secret } }',
     () => ({}),
   ),
   "Mutation.deletePersonalAccessToken": mutation(
@@ -116,14 +115,13 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.deleteOrganizationAccessToken": mutation(
     "deleteOrganizationAccessToken",
     "mutation ($org: String!, $id: ID!) { deleteOrganizationAccessToken(organization: $org, id: $id) }",
-    (w) =>
-      ({
-        org: w.org.name,
-        id: w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
-          organization: w.org.name,
-          name: uniqueName("del"),
-        }).row.id,
-      }),
+    (w) => ({
+      org: w.org.name,
+      id: w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
+        organization: w.org.name,
+        name: uniqueName("del"),
+      }).row.id,
+    }),
   ),
 
   // ---------------------------------------------------------------- stacks, tags, updates
@@ -137,14 +135,12 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "StackUpdate.events": stackField("update(version: 1) { events { totalCount } }", (stack) => stack?.update?.events),
   "Mutation.createStack": mutation(
     "createStack",
-    "mutation ($org: String!, $name: String!) { createStack(input: { organization: $org, project: \"app\", stack: $name }) { id viewerPermission } }",
+    'mutation ($org: String!, $name: String!) { createStack(input: { organization: $org, project: "app", stack: $name }) { id viewerPermission } }',
     (w) => ({ org: w.org.name, name: uniqueName("s") }),
   ),
-  "Mutation.deleteStack": mutation(
-    "deleteStack",
-    "mutation ($stack: StackRef!) { deleteStack(input: { stack: $stack }) }",
-    (w) => ({ stack: stackRef(w, createStack(w.server, w.org)) }),
-  ),
+  "Mutation.deleteStack": mutation("deleteStack", "mutation ($stack: StackRef!) { deleteStack(input: { stack: $stack }) }", (w) => ({
+    stack: stackRef(w, createStack(w.server, w.org)),
+  })),
   "Mutation.transferStack": mutation(
     "transferStack",
     "mutation ($stack: StackRef!, $to: String!) { transferStack(input: { stack: $stack, destinationOrganization: $to }) { fullyQualifiedName } }",
@@ -152,17 +148,17 @@ export const OPERATIONS: Record<string, OperationCase> = {
   ),
   "Mutation.setStackTag": mutation(
     "setStackTag",
-    "mutation ($stack: StackRef!) { setStackTag(input: { stack: $stack, name: \"owner\", value: \"platform\" }) { name value } }",
+    'mutation ($stack: StackRef!) { setStackTag(input: { stack: $stack, name: "owner", value: "platform" }) { name value } }',
     (w) => ({ stack: stackRef(w) }),
   ),
   "Mutation.deleteStackTag": mutation(
     "deleteStackTag",
-    "mutation ($stack: StackRef!) { deleteStackTag(input: { stack: $stack, name: \"env\" }) }",
+    'mutation ($stack: StackRef!) { deleteStackTag(input: { stack: $stack, name: "env" }) }',
     (w) => ({ stack: stackRef(w) }),
   ),
   "Mutation.importStackState": mutation(
     "importStackState",
-    "mutation ($stack: StackRef!) { importStackState(input: { stack: $stack, state: { deployment: { resources: [{ urn: \"u\" }] } } }) { resourceCount } }",
+    'mutation ($stack: StackRef!) { importStackState(input: { stack: $stack, state: { deployment: { resources: [{ urn: "u" }] } } }) { resourceCount } }',
     (w) => ({ stack: stackRef(w) }),
   ),
   "Mutation.startUpdate (kind UPDATE)": mutation(
@@ -177,7 +173,7 @@ export const OPERATIONS: Record<string, OperationCase> = {
   ),
   "Mutation.appendUpdateEvents (kind UPDATE)": mutation(
     "appendUpdateEvents",
-    "mutation ($id: ID!) { appendUpdateEvents(input: { updateId: $id, events: [{ sequence: 0, type: \"stdoutEvent\", payload: { message: \"hi\" } }] }) }",
+    'mutation ($id: ID!) { appendUpdateEvents(input: { updateId: $id, events: [{ sequence: 0, type: "stdoutEvent", payload: { message: "hi" } }] }) }',
     (w) => ({ id: runningUpdate(w) }),
   ),
   "Mutation.completeUpdate (kind UPDATE)": mutation(
@@ -233,7 +229,7 @@ export const OPERATIONS: Record<string, OperationCase> = {
   // at connect time and nothing is sent anywhere.
   "Mutation.createWebhook": mutation(
     "createWebhook",
-    "mutation ($org: String!, $name: String!) { createWebhook(input: { organization: $org, name: $name, payloadUrl: \"http://127.0.0.1:9/hook\" }) { id } }",
+    'mutation ($org: String!, $name: String!) { createWebhook(input: { organization: $org, name: $name, payloadUrl: "http://127.0.0.1:9/hook" }) { id } }',
     (w) => ({ org: w.org.name, name: uniqueName("wh").slice(0, 32) }),
   ),
   "Mutation.updateWebhook": mutation(
@@ -274,6 +270,10 @@ export const OPERATIONS: Record<string, OperationCase> = {
 /** A webhook of the world's organization, created by its admin (pointing at loopback). */
 function worldWebhook(w: World): string {
   const name = uniqueName("wh").slice(0, 32);
-  w.server.app.services.webhooks.create(w.admin.caller, w.org.organization, { organization: w.org.name, name, payloadUrl: "http://127.0.0.1:9/hook" });
+  w.server.app.services.webhooks.create(w.admin.caller, w.org.organization, {
+    organization: w.org.name,
+    name,
+    payloadUrl: "http://127.0.0.1:9/hook",
+  });
   return name;
 }

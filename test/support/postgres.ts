@@ -111,9 +111,7 @@ let copies = 0;
 async function openOnServer(adminUrl: string, migrated: boolean): Promise<TestPostgres> {
   const template = migrated ? await (templateOnce ??= ensureTemplate(adminUrl)) : undefined;
   const name = copyName();
-  await withAdmin(adminUrl, (admin) =>
-    admin.query(`CREATE DATABASE ${ident(name)}${template ? ` TEMPLATE ${ident(template)}` : ""}`),
-  );
+  await withAdmin(adminUrl, (admin) => admin.query(`CREATE DATABASE ${ident(name)}${template ? ` TEMPLATE ${ident(template)}` : ""}`));
   const url = withDatabase(adminUrl, name);
   const pool = testPool(url, 4);
   return {

@@ -175,7 +175,8 @@ export async function introspectPostgres(query: Query, schema = "public"): Promi
     const table = model[c.table_name];
     if (!table) continue;
     // SQLite keeps milliseconds: a time column of another precision would round them
-    const type = c.data_type === "timestamp with time zone" && c.datetime_precision !== 3 ? `timestamptz(${c.datetime_precision})` : c.data_type;
+    const type =
+      c.data_type === "timestamp with time zone" && c.datetime_precision !== 3 ? `timestamptz(${c.datetime_precision})` : c.data_type;
     table.columns[c.column_name] = {
       type: PG_TYPE_FAMILY[type] ?? `postgres ${type}`,
       notNull: c.is_nullable === "NO",
@@ -213,9 +214,7 @@ export async function introspectPostgres(query: Query, schema = "public"): Promi
     if (c.contype === "p") table.primaryKey = c.columns;
     else if (c.contype === "c") table.checks[c.conname] = normaliseExpression(c.def.replace(/^CHECK\s*/i, ""));
     else if (c.contype === "f") {
-      table.foreignKeys.push(
-        foreignKey(c.columns, c.ref_table!, c.ref_columns!, FK_ACTIONS[c.confdeltype]!, FK_ACTIONS[c.confupdtype]!),
-      );
+      table.foreignKeys.push(foreignKey(c.columns, c.ref_table!, c.ref_columns!, FK_ACTIONS[c.confdeltype]!, FK_ACTIONS[c.confupdtype]!));
     }
     // "u" (UNIQUE constraints) are compared as the unique indexes behind them
   }
@@ -266,7 +265,12 @@ const FK_ACTIONS: Record<string, string> = {
 /** Every difference between the two models, one line each; [] when they agree. */
 export function compareSchemas(sqlite: SchemaModel, postgres: SchemaModel): string[] {
   const differences: string[] = [];
-  const both = <T>(name: (key: string) => string, a: Record<string, T>, b: Record<string, T>, each: (label: string, x: T, y: T, key: string) => void) => {
+  const both = <T>(
+    name: (key: string) => string,
+    a: Record<string, T>,
+    b: Record<string, T>,
+    each: (label: string, x: T, y: T, key: string) => void,
+  ) => {
     for (const key of Object.keys(a).sort()) {
       if (!(key in b)) differences.push(`${name(key)}: only on SQLite`);
       else each(name(key), a[key]!, b[key]!, key);
@@ -278,13 +282,18 @@ export function compareSchemas(sqlite: SchemaModel, postgres: SchemaModel): stri
       differences.push(`${label}: SQLite ${JSON.stringify(x)}, PostgreSQL ${JSON.stringify(y)}`);
     }
   };
-  both((table) => `table ${table}`, sqlite, postgres, (_, a, b, table) => {
-    both((column) => `column ${table}.${column}`, a.columns, b.columns, same);
-    same(`primary key of ${table}`, a.primaryKey, b.primaryKey);
-    both((index) => `index ${table}.${index}`, a.indexes, b.indexes, same);
-    both((check) => `check ${table}.${check}`, a.checks, b.checks, same);
-    same(`foreign keys of ${table}`, a.foreignKeys, b.foreignKeys);
-  });
+  both(
+    (table) => `table ${table}`,
+    sqlite,
+    postgres,
+    (_, a, b, table) => {
+      both((column) => `column ${table}.${column}`, a.columns, b.columns, same);
+      same(`primary key of ${table}`, a.primaryKey, b.primaryKey);
+      both((index) => `index ${table}.${index}`, a.indexes, b.indexes, same);
+      both((check) => `check ${table}.${check}`, a.checks, b.checks, same);
+      same(`foreign keys of ${table}`, a.foreignKeys, b.foreignKeys);
+    },
+  );
   return differences;
 }
 

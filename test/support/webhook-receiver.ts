@@ -9,9 +9,7 @@ export interface Received {
   body: string;
 }
 
-export type Behaviour =
-  | { status: number; body?: string; headers?: Record<string, string> }
-  | { hang: true };
+export type Behaviour = { status: number; body?: string; headers?: Record<string, string> } | { hang: true };
 
 export class WebhookReceiver {
   readonly received: Received[] = [];

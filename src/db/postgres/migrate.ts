@@ -7,9 +7,7 @@ import pg from "pg";
 
 // src/db/postgres → src/db/postgres/migrations, and dist/db/postgres → the same folder of src:
 // the SQL is not copied into dist.
-export const POSTGRES_MIGRATIONS_FOLDER = fileURLToPath(
-  new URL("../../../src/db/postgres/migrations", import.meta.url),
-);
+export const POSTGRES_MIGRATIONS_FOLDER = fileURLToPath(new URL("../../../src/db/postgres/migrations", import.meta.url));
 
 /**
  * Keys of the session-level advisory locks Gatehouse takes (one 64-bit key space per
@@ -52,8 +50,7 @@ async function migrateNow(target: MigrationTarget, migrationsFolder: string): Pr
   }
 }
 
-const migrateOn = (client: pg.Client | pg.PoolClient, migrationsFolder: string) =>
-  migrateNodePg(drizzle(client), { migrationsFolder });
+const migrateOn = (client: pg.Client | pg.PoolClient, migrationsFolder: string) => migrateNodePg(drizzle(client), { migrationsFolder });
 
 /**
  * Runs `work` on one connection of `pool` while that connection holds the session-level

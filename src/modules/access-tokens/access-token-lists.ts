@@ -24,7 +24,12 @@ export class AccessTokenLists {
   }
 
   /** A page of the calling user's tokens, oldest first (keyset on creation time and id). */
-  personalPage(caller: Caller, includeDeleted: boolean, first: number | null, after: string | null): { page: Page<AccessTokenRow>; count: () => number } {
+  personalPage(
+    caller: Caller,
+    includeDeleted: boolean,
+    first: number | null,
+    after: string | null,
+  ): { page: Page<AccessTokenRow>; count: () => number } {
     const user = requireUser(caller);
     const size = pageSize(first);
     const list = `personal-tokens:${user.id}`;
@@ -66,7 +71,11 @@ export class AccessTokenLists {
     const t = accessTokensTable;
     const byName = sql`lower(${t.name})`;
     // kind as a literal, so SQLite can use the partial unique index (WHERE kind = 'ORGANIZATION')
-    const scope = and(eq(t.organizationId, organization.id), sql`${t.kind} = 'ORGANIZATION'`, includeDeleted ? undefined : isNull(t.deletedAt));
+    const scope = and(
+      eq(t.organizationId, organization.id),
+      sql`${t.kind} = 'ORGANIZATION'`,
+      includeDeleted ? undefined : isNull(t.deletedAt),
+    );
     const rows = this.db
       .select()
       .from(t)

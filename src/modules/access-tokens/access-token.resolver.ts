@@ -105,7 +105,8 @@ export class OrganizationAccessTokenResolver {
       "Revokes an organization access token at once and returns it (deletedAt set); its name stays reserved. Revoking it again returns it unchanged. Organization admins only.",
   })
   revokeOrganizationAccessToken(
-    @Arg("input", () => RevokeOrganizationAccessTokenInput, { description: "The organization and the token to revoke." }) input: RevokeOrganizationAccessTokenInput,
+    @Arg("input", () => RevokeOrganizationAccessTokenInput, { description: "The organization and the token to revoke." })
+    input: RevokeOrganizationAccessTokenInput,
     @Ctx() ctx: Context,
   ): OrganizationAccessToken {
     const organization = ctx.access.requireOrganization(input.organization);

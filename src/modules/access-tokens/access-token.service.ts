@@ -89,7 +89,11 @@ export class AccessTokenService {
     return writeTransaction(this.db, (tx) => {
       const t = accessTokensTable;
       const token = UUID_PATTERN.test(id)
-        ? tx.select().from(t).where(and(eq(t.id, id), eq(t.userId, user.id), eq(t.kind, "PERSONAL"))).get()
+        ? tx
+            .select()
+            .from(t)
+            .where(and(eq(t.id, id), eq(t.userId, user.id), eq(t.kind, "PERSONAL")))
+            .get()
         : undefined;
       if (!token) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
       if (token.deletedAt !== null) return token;
@@ -145,7 +149,9 @@ export class AccessTokenService {
           .where(and(eq(accessTokensTable.organizationId, organization.id), isNull(accessTokensTable.deletedAt)))
           .get()!.n;
         if (live >= MAX_LIVE_ORGANIZATION_TOKENS) {
-          throw new BadUserInputError(`"${organization.name}" already has ${MAX_LIVE_ORGANIZATION_TOKENS} live organization tokens: delete some first`);
+          throw new BadUserInputError(
+            `"${organization.name}" already has ${MAX_LIVE_ORGANIZATION_TOKENS} live organization tokens: delete some first`,
+          );
         }
         const row = tx
           .insert(accessTokensTable)
@@ -188,7 +194,11 @@ export class AccessTokenService {
     return writeTransaction(this.db, (tx) => {
       const t = accessTokensTable;
       const token = UUID_PATTERN.test(id)
-        ? tx.select().from(t).where(and(eq(t.id, id), eq(t.organizationId, organization.id), eq(t.kind, "ORGANIZATION"))).get()
+        ? tx
+            .select()
+            .from(t)
+            .where(and(eq(t.id, id), eq(t.organizationId, organization.id), eq(t.kind, "ORGANIZATION")))
+            .get()
         : undefined;
       if (!token) throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
       if (token.deletedAt !== null) return token;
@@ -275,9 +285,7 @@ export class AccessTokenService {
    */
   revokeAny(caller: Caller, id: string): AccessTokenRow {
     return writeTransaction(this.db, (tx) => {
-      const token = UUID_PATTERN.test(id)
-        ? tx.select().from(accessTokensTable).where(eq(accessTokensTable.id, id)).get()
-        : undefined;
+      const token = UUID_PATTERN.test(id) ? tx.select().from(accessTokensTable).where(eq(accessTokensTable.id, id)).get() : undefined;
       if (!token) throw new NotFoundError(`there is no access token${describeId(id)}: check the id`);
       if (token.deletedAt !== null) {
         throw new ConflictError(`access token ${token.id} was already revoked at ${token.deletedAt.toISOString()}: nothing to do`);

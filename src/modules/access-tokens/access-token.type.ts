@@ -22,7 +22,10 @@ export class PersonalAccessToken {
   @Field(() => DateTimeScalar, { nullable: true, description: "Null when the token never expires." })
   expiresAt!: Date | null;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: "When it was revoked; null while it is live. Listed only with includeDeleted." })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "When it was revoked; null while it is live. Listed only with includeDeleted.",
+  })
   deletedAt!: Date | null;
 }
 

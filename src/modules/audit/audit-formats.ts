@@ -44,8 +44,7 @@ export function csvLine(row: AuditRow): string {
 const LINE_BREAK = /\r\n|\r|\n/g;
 
 /** CEF header field: \ and | escaped. */
-export const cefHeader = (value: string): string =>
-  value.replaceAll("\\", "\\\\").replaceAll("|", "\\|").replace(LINE_BREAK, "\\n");
+export const cefHeader = (value: string): string => value.replaceAll("\\", "\\\\").replaceAll("|", "\\|").replace(LINE_BREAK, "\\n");
 
 /** CEF extension value: \ and = escaped. */
 export const cefValue = (value: string | null | undefined): string =>

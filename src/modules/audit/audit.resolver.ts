@@ -33,7 +33,8 @@ export class AuditLogResolver {
     @Root() organization: OrganizationRow,
     @Arg("first", () => Int, { nullable: true, defaultValue: 100, description: "1–1,000." }) first: number | null,
     @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
-    @Arg("filter", () => AuditLogFilter, { nullable: true, description: "Only the events that match every condition given." }) filter: AuditLogFilter | null,
+    @Arg("filter", () => AuditLogFilter, { nullable: true, description: "Only the events that match every condition given." })
+    filter: AuditLogFilter | null,
     @Ctx() ctx: Context,
   ): AuditLogEventConnection {
     return this.auditLogEvents(organization, first, after, filter, ctx);

@@ -26,8 +26,10 @@ export interface TimeRange {
 /** `at`: where since and until sit in the arguments ("" for arguments, "filter." in a filter). */
 function checkRange(range: TimeRange, at: string): void {
   const field = (name: string): FieldPath => `${at}${name}`;
-  if (range.since && Number.isNaN(range.since.getTime())) throw new BadUserInputError("since is not a valid date", { field: field("since") });
-  if (range.until && Number.isNaN(range.until.getTime())) throw new BadUserInputError("until is not a valid date", { field: field("until") });
+  if (range.since && Number.isNaN(range.since.getTime()))
+    throw new BadUserInputError("since is not a valid date", { field: field("since") });
+  if (range.until && Number.isNaN(range.until.getTime()))
+    throw new BadUserInputError("until is not a valid date", { field: field("until") });
   if (range.since && range.until && range.since.getTime() >= range.until.getTime()) {
     throw new BadUserInputError("since must be before until", { field: field("until") });
   }
@@ -108,17 +110,36 @@ export class AuditLogService {
       .all();
     const rowsPage = toPage(rows, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${organization.id}`, [last.id]));
     const page: Page<AuditLogEvent> = { ...rowsPage, nodes: rowsPage.nodes.map(toAuditLogEvent) };
-    return { page, count: () => this.db.select({ n: count() }).from(e).where(and(...conditions)).get()!.n };
+    return {
+      page,
+      count: () =>
+        this.db
+          .select({ n: count() })
+          .from(e)
+          .where(and(...conditions))
+          .get()!.n,
+    };
   }
 
   /**
    * Fixes what an export will hold and writes its `audit-log-exported` event. `limit`: refuse
    * (BAD_USER_INPUT) a range holding more events than that.
    */
-  planExport(caller: Caller, organization: OrganizationRow, format: ExportFormat, range: TimeRange, limit?: number): ExportPlan & { eventCount: number } {
+  planExport(
+    caller: Caller,
+    organization: OrganizationRow,
+    format: ExportFormat,
+    range: TimeRange,
+    limit?: number,
+  ): ExportPlan & { eventCount: number } {
     checkRange(range, "");
     const e = auditEventsTable;
-    const lastId = this.db.select({ id: max(e.id) }).from(e).where(eq(e.organizationId, organization.id)).get()?.id ?? 0;
+    const lastId =
+      this.db
+        .select({ id: max(e.id) })
+        .from(e)
+        .where(eq(e.organizationId, organization.id))
+        .get()?.id ?? 0;
     const eventCount = this.db
       .select({ n: count() })
       .from(e)
@@ -164,7 +185,13 @@ export class AuditLogService {
   }
 
   /** Exports of up to GRAPHQL_EXPORT_LIMIT events, returned whole. */
-  exportAll(caller: Caller, organization: OrganizationRow, format: ExportFormat, range: TimeRange, charge: ChargeBytes = unbounded): AuditLogExport {
+  exportAll(
+    caller: Caller,
+    organization: OrganizationRow,
+    format: ExportFormat,
+    range: TimeRange,
+    charge: ChargeBytes = unbounded,
+  ): AuditLogExport {
     const plan = this.planExport(caller, organization, format, range, GRAPHQL_EXPORT_LIMIT);
     let content = "";
     for (const chunk of this.exportChunks(organization, plan)) {
@@ -178,9 +205,12 @@ export class AuditLogService {
     checkRange(filter, "filter.");
     const e = auditEventsTable;
     if (filter.event != null && !Object.hasOwn(AUDIT_EVENTS, filter.event)) {
-      throw new BadUserInputError(`unknown event id ${quote(filter.event)}: use one of the AuditEventType values in kebab case, e.g. stack-deleted`, {
-        field: "filter.event",
-      });
+      throw new BadUserInputError(
+        `unknown event id ${quote(filter.event)}: use one of the AuditEventType values in kebab case, e.g. stack-deleted`,
+        {
+          field: "filter.event",
+        },
+      );
     }
     const byType = filter.eventType != null ? auditEventIdOf(filter.eventType) : undefined;
     if (filter.event != null && byType !== undefined && byType !== filter.event) {

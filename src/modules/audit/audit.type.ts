@@ -10,7 +10,9 @@ registerEnumType(AuditEventType, {
   name: "AuditEventType",
   description:
     "Every kind of audit event, as AuditLogEvent.eventType; AuditLogEvent.event holds the same as its kebab-case id (ORGANIZATION_TOKEN_CREATED is organization-token-created). More may be added.",
-  valuesConfig: Object.fromEntries(AUDIT_EVENT_IDS.map((id) => [auditEventTypeOf(id), { description: `${id}: ${AUDIT_EVENTS[id].description}` }])),
+  valuesConfig: Object.fromEntries(
+    AUDIT_EVENT_IDS.map((id) => [auditEventTypeOf(id), { description: `${id}: ${AUDIT_EVENTS[id].description}` }]),
+  ),
 });
 
 @ObjectType({ simpleResolvers: true, description: "The user as recorded at the time of the event." })
@@ -34,7 +36,8 @@ export class AuditLogEvent {
   timestamp!: Date;
 
   @Field(() => String, {
-    description: "Event id, kebab-case, e.g. organization-token-created, stack-deleted: eventType's value in kebab case (AuditEventType lists them).",
+    description:
+      "Event id, kebab-case, e.g. organization-token-created, stack-deleted: eventType's value in kebab case (AuditEventType lists them).",
   })
   event!: string;
 

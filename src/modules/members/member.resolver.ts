@@ -2,11 +2,7 @@ import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-gra
 import type { OrganizationRow } from "../../auth/principal.js";
 import type { Context } from "../../graphql/context.js";
 import { Organization } from "../organizations/organization.type.js";
-import {
-  AddOrganizationMemberInput,
-  RemoveOrganizationMemberInput,
-  UpdateOrganizationMemberRoleInput,
-} from "./member.inputs.js";
+import { AddOrganizationMemberInput, RemoveOrganizationMemberInput, UpdateOrganizationMemberRoleInput } from "./member.inputs.js";
 import type { MemberRow } from "./member.service.js";
 import { OrganizationMember, OrganizationMemberConnection } from "./member.type.js";
 
@@ -24,10 +20,7 @@ export class MemberResolver {
   }
 
   @Mutation(() => OrganizationMember)
-  addOrganizationMember(
-    @Arg("input", () => AddOrganizationMemberInput) input: AddOrganizationMemberInput,
-    @Ctx() ctx: Context,
-  ): MemberRow {
+  addOrganizationMember(@Arg("input", () => AddOrganizationMemberInput) input: AddOrganizationMemberInput, @Ctx() ctx: Context): MemberRow {
     const organization = ctx.access.requireOrganization(input.organization);
     return ctx.services.members.add(ctx.caller, organization, input);
   }

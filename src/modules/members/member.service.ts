@@ -1,23 +1,12 @@
 import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
 import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
-import {
-  membershipsTable,
-  type OrganizationRoleValue,
-  stacksTable,
-  teamMembersTable,
-  teamsTable,
-  usersTable,
-} from "../../db/schema.js";
+import { membershipsTable, type OrganizationRoleValue, stacksTable, teamMembersTable, teamsTable, usersTable } from "../../db/schema.js";
 import { ConflictError, NotFoundError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { UserService } from "../users/user.service.js";
-import type {
-  AddOrganizationMemberInput,
-  RemoveOrganizationMemberInput,
-  UpdateOrganizationMemberRoleInput,
-} from "./member.inputs.js";
+import type { AddOrganizationMemberInput, RemoveOrganizationMemberInput, UpdateOrganizationMemberRoleInput } from "./member.inputs.js";
 
 export interface MemberRow {
   readonly user: UserRow;
@@ -65,11 +54,7 @@ export class MemberService {
   }
 
   count(organization: OrganizationRow): number {
-    return this.db
-      .select({ n: count() })
-      .from(membershipsTable)
-      .where(eq(membershipsTable.organizationId, organization.id))
-      .get()!.n;
+    return this.db.select({ n: count() }).from(membershipsTable).where(eq(membershipsTable.organizationId, organization.id)).get()!.n;
   }
 
   add(caller: Caller, organization: OrganizationRow, input: AddOrganizationMemberInput): MemberRow {

@@ -3,11 +3,7 @@ import type { OrganizationRow } from "../../auth/principal.js";
 import type { OrganizationRoleValue } from "../../db/schema.js";
 import type { Context } from "../../graphql/context.js";
 import { OrganizationRole } from "../../graphql/enums.js";
-import {
-  CreateOrganizationInput,
-  SetSubscriptionInput,
-  UpdateOrganizationSettingsInput,
-} from "./organization.inputs.js";
+import { CreateOrganizationInput, SetSubscriptionInput, UpdateOrganizationSettingsInput } from "./organization.inputs.js";
 import { Organization, OrganizationSubscription } from "./organization.type.js";
 import { isEntitled } from "./subscription.js";
 
@@ -22,10 +18,7 @@ export class OrganizationResolver {
   }
 
   @Mutation(() => Organization, { description: "The caller becomes its ADMIN; it starts on the TEAM tier." })
-  createOrganization(
-    @Arg("input", () => CreateOrganizationInput) input: CreateOrganizationInput,
-    @Ctx() ctx: Context,
-  ): OrganizationRow {
+  createOrganization(@Arg("input", () => CreateOrganizationInput) input: CreateOrganizationInput, @Ctx() ctx: Context): OrganizationRow {
     const organization = ctx.services.organizations.create(ctx.caller, input);
     return organization;
   }
@@ -40,10 +33,7 @@ export class OrganizationResolver {
   }
 
   @Mutation(() => Organization, { description: "Site administrators only." })
-  setOrganizationSubscription(
-    @Arg("input", () => SetSubscriptionInput) input: SetSubscriptionInput,
-    @Ctx() ctx: Context,
-  ): OrganizationRow {
+  setOrganizationSubscription(@Arg("input", () => SetSubscriptionInput) input: SetSubscriptionInput, @Ctx() ctx: Context): OrganizationRow {
     const organization = ctx.services.organizations.setSubscription(ctx.caller, input);
     return organization;
   }

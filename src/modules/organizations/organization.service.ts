@@ -8,11 +8,7 @@ import { newId } from "../../lib/ids.js";
 import { checkName, checkText, quote } from "../../lib/validation.js";
 import { requireUser } from "../access-tokens/access-token.service.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
-import type {
-  CreateOrganizationInput,
-  SetSubscriptionInput,
-  UpdateOrganizationSettingsInput,
-} from "./organization.inputs.js";
+import type { CreateOrganizationInput, SetSubscriptionInput, UpdateOrganizationSettingsInput } from "./organization.inputs.js";
 
 const checkDisplayName = (value: string) => checkText("displayName", value, 100, "input.displayName", { allowEmpty: false }).trim();
 
@@ -52,14 +48,8 @@ export class OrganizationService {
           }
         }
         const now = new Date();
-        const organization = tx
-          .insert(organizationsTable)
-          .values({ id: newId(), name, displayName, createdAt: now })
-          .returning()
-          .get();
-        tx.insert(membershipsTable)
-          .values({ organizationId: organization.id, userId: user.id, role: "ADMIN", createdAt: now })
-          .run();
+        const organization = tx.insert(organizationsTable).values({ id: newId(), name, displayName, createdAt: now }).returning().get();
+        tx.insert(membershipsTable).values({ organizationId: organization.id, userId: user.id, role: "ADMIN", createdAt: now }).run();
         this.audit.write(caller, {
           organizationId: organization.id,
           event: "organization-created",
@@ -113,12 +103,7 @@ export class OrganizationService {
       throw new BadUserInputError("nothing to change: give displayName or defaultPermission");
     }
     return writeTransaction(this.db, (tx) => {
-      const updated = tx
-        .update(organizationsTable)
-        .set(changes)
-        .where(eq(organizationsTable.id, organization.id))
-        .returning()
-        .get();
+      const updated = tx.update(organizationsTable).set(changes).where(eq(organizationsTable.id, organization.id)).returning().get();
       this.audit.write(caller, {
         organizationId: organization.id,
         event: "organization-settings-changed",

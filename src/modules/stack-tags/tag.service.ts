@@ -57,7 +57,9 @@ export class StackTagService {
     return writeTransaction(this.db, () => {
       const existing = this.tagNamesOfStack.all({ stackId: stack.id });
       if (existing.length >= MAX_TAGS_PER_STACK && !existing.some((t) => t.name === name)) {
-        throw new BadUserInputError(`stack "${fullName(stack.organization, stack)}" already has ${MAX_TAGS_PER_STACK} tags, the most a stack may have`);
+        throw new BadUserInputError(
+          `stack "${fullName(stack.organization, stack)}" already has ${MAX_TAGS_PER_STACK} tags, the most a stack may have`,
+        );
       }
       this.upsertTag.run({ stackId: stack.id, name, value });
       this.audit.write(caller, {

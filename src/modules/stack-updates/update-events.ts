@@ -74,22 +74,36 @@ export class UpdateEventLog {
       }
       const first = indexOf.get(event.sequence);
       if (first !== undefined) {
-        throw new BadUserInputError(`events[${first}] and events[${i}] both have sequence ${event.sequence}: a batch sends each sequence once`, {
-          field: `${at}.sequence`,
-        });
+        throw new BadUserInputError(
+          `events[${first}] and events[${i}] both have sequence ${event.sequence}: a batch sends each sequence once`,
+          {
+            field: `${at}.sequence`,
+          },
+        );
       }
       indexOf.set(event.sequence, i);
       if (!EVENT_TYPE_PATTERN.test(event.type)) {
-        throw new BadUserInputError(`events[${i}].type ${quote(event.type)} is not an event type, e.g. stdoutEvent`, { field: `${at}.type` });
+        throw new BadUserInputError(`events[${i}].type ${quote(event.type)} is not an event type, e.g. stdoutEvent`, {
+          field: `${at}.type`,
+        });
       }
       if (event.payload === undefined || event.payload === null) {
         throw new BadUserInputError(`events[${i}].payload is required`, { field: `${at}.payload` });
       }
       const payload = JSON.stringify(event.payload);
       if (Buffer.byteLength(payload) > MAX_EVENT_PAYLOAD_BYTES) {
-        throw new BadUserInputError(`events[${i}].payload is larger than ${MAX_EVENT_PAYLOAD_BYTES / 1024} KiB`, { field: `${at}.payload` });
+        throw new BadUserInputError(`events[${i}].payload is larger than ${MAX_EVENT_PAYLOAD_BYTES / 1024} KiB`, {
+          field: `${at}.payload`,
+        });
       }
-      return { updateId: update.id, sequence: event.sequence, timestamp: event.timestamp ?? new Date(now), type: event.type, payload, index: i };
+      return {
+        updateId: update.id,
+        sequence: event.sequence,
+        timestamp: event.timestamp ?? new Date(now),
+        type: event.type,
+        payload,
+        index: i,
+      };
     });
   }
 

@@ -27,7 +27,10 @@ export class UpdateEventInput {
   @Field(() => DateTimeScalar, { nullable: true, description: "Defaults to the time the server stores it." })
   timestamp?: Date | null;
 
-  @Field(() => String, { description: "An engine event type: one of EngineEventType's values, or a newer one (a letter, then up to 99 letters, digits, _ . : -)." })
+  @Field(() => String, {
+    description:
+      "An engine event type: one of EngineEventType's values, or a newer one (a letter, then up to 99 letters, digits, _ . : -).",
+  })
   type!: string;
 
   @Field(() => JSONScalar, { description: "The event's JSON, at most 64 KiB." })

@@ -53,7 +53,10 @@ export class StackUpdateResolver {
     description:
       "Ends a running update as SUCCEEDED, FAILED or CANCELLED. Repeated with the same outcome (a retry) it returns the update unchanged; another outcome is CONFLICT.",
   })
-  completeStackUpdate(@Arg("input", () => CompleteStackUpdateInput, { description: "The update and how it ended." }) input: CompleteStackUpdateInput, @Ctx() ctx: Context): UpdateNode {
+  completeStackUpdate(
+    @Arg("input", () => CompleteStackUpdateInput, { description: "The update and how it ended." }) input: CompleteStackUpdateInput,
+    @Ctx() ctx: Context,
+  ): UpdateNode {
     const update = requireUpdate(ctx, input.updateId);
     const end = { status: input.outcome, resourceChanges: input.resourceChanges, state: input.state };
     return { ...ctx.services.updates.complete(ctx.caller, update, update.stack, end), stack: update.stack };
@@ -69,9 +72,13 @@ export class StackUpdateResolver {
   }
 
   @Mutation(() => StackUpdate, {
-    description: "Cancels a running update. Repeated once it is cancelled (a retry) it returns it unchanged; CONFLICT when it ended otherwise.",
+    description:
+      "Cancels a running update. Repeated once it is cancelled (a retry) it returns it unchanged; CONFLICT when it ended otherwise.",
   })
-  cancelStackUpdate(@Arg("input", () => CancelStackUpdateInput, { description: "The update to cancel." }) input: CancelStackUpdateInput, @Ctx() ctx: Context): UpdateNode {
+  cancelStackUpdate(
+    @Arg("input", () => CancelStackUpdateInput, { description: "The update to cancel." }) input: CancelStackUpdateInput,
+    @Ctx() ctx: Context,
+  ): UpdateNode {
     const update = requireUpdate(ctx, input.updateId);
     return { ...ctx.services.updates.cancel(ctx.caller, update, update.stack), stack: update.stack };
   }
@@ -104,7 +111,8 @@ export class StackUpdateResolver {
   ): UpdateEventConnection {
     const budget = ctx.requestState.responseBudget;
     const { page, count, bytes } = ctx.services.updates.events(update, first, after, budget.remaining);
-    if (page.nodes.length === 0 && page.hasNextPage) throw new ResponseTooLargeError(budget.limit, `the events of update ${update.version}`);
+    if (page.nodes.length === 0 && page.hasNextPage)
+      throw new ResponseTooLargeError(budget.limit, `the events of update ${update.version}`);
     budget.charge(bytes, `the events of update ${update.version}`);
     return new UpdateEventConnection(page, count);
   }

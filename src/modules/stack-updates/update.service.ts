@@ -112,7 +112,8 @@ export class UpdateService {
       });
     } catch (error) {
       // two starts raced past the check: the partial unique index refused the second
-      if (isUniqueViolation(error)) throw new ConflictError(`an update of stack "${fullName(stack.organization, stack)}" is already running`);
+      if (isUniqueViolation(error))
+        throw new ConflictError(`an update of stack "${fullName(stack.organization, stack)}" is already running`);
       throw error;
     }
   }
@@ -139,11 +140,11 @@ export class UpdateService {
       throw new BadUserInputError(`status must be SUCCEEDED, FAILED or CANCELLED, not ${end.status}`, { field: "input.status" });
     }
     const resourceChanges = checkResourceChanges(end.resourceChanges);
-    const checkpoint =
-      end.status === "SUCCEEDED" && !update.isPreview && end.state != null ? checkState(end.state, "input.state") : null;
+    const checkpoint = end.status === "SUCCEEDED" && !update.isPreview && end.state != null ? checkState(end.state, "input.state") : null;
     return writeTransaction(this.db, (tx) => {
       const current = this.current(tx, update);
-      if (current.status !== "RUNNING") return this.alreadyEnded(current, end.status, end.resourceChanges == null ? undefined : resourceChanges);
+      if (current.status !== "RUNNING")
+        return this.alreadyEnded(current, end.status, end.resourceChanges == null ? undefined : resourceChanges);
       const endedAt = new Date();
       const ended = tx
         .update(stackUpdatesTable)
@@ -256,7 +257,11 @@ export class UpdateService {
   }
 
   private currentStatus(tx: Tx, update: UpdateRow): UpdateStatusValue {
-    const current = tx.select({ status: stackUpdatesTable.status }).from(stackUpdatesTable).where(eq(stackUpdatesTable.id, update.id)).get();
+    const current = tx
+      .select({ status: stackUpdatesTable.status })
+      .from(stackUpdatesTable)
+      .where(eq(stackUpdatesTable.id, update.id))
+      .get();
     if (!current) throw new NotFoundError(`update ${update.id} not found`);
     return current.status;
   }

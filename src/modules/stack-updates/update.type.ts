@@ -73,7 +73,8 @@ export class UpdateEvent {
   timestamp!: Date;
 
   @Field(() => String, {
-    description: "An engine event type, e.g. stdoutEvent, diagnosticEvent, resourcePreEvent, resOutputsEvent, summaryEvent (see EngineEventType).",
+    description:
+      "An engine event type, e.g. stdoutEvent, diagnosticEvent, resourcePreEvent, resOutputsEvent, summaryEvent (see EngineEventType).",
   })
   type!: string;
 

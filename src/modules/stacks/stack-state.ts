@@ -8,8 +8,7 @@ export interface CheckedState {
   readonly resourceCount: number;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Accepts `{ version, deployment: { manifest, resources: [...] } }` (what `pulumi stack

@@ -15,7 +15,10 @@ export class StackResolver {
     description:
       "A stack by its StackRef; null when it does not exist, the caller cannot READ it or is not in its organization (the three are not told apart).",
   })
-  stack(@Arg("ref", () => StackRef, { description: "organization, project and stack name." }) ref: StackRef, @Ctx() ctx: Context): StackNode | null {
+  stack(
+    @Arg("ref", () => StackRef, { description: "organization, project and stack name." }) ref: StackRef,
+    @Ctx() ctx: Context,
+  ): StackNode | null {
     return ctx.access.stack(ref.organization, ref.project, ref.stack).stack;
   }
 

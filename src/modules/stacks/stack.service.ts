@@ -35,8 +35,7 @@ export interface StackListArgs {
 }
 
 const CURSOR_LIST = "stacks";
-export const fullName = (organization: OrganizationRow, stack: StackRow) =>
-  `${organization.name}/${stack.project}/${stack.name}`;
+export const fullName = (organization: OrganizationRow, stack: StackRow) => `${organization.name}/${stack.project}/${stack.name}`;
 
 /** Stacks: create, list, delete, transfer, state. */
 export class StackService {
@@ -73,7 +72,8 @@ export class StackService {
       tags.set(tagName, checkTagValue(tag.value, `input.tags[${i}].value`));
     }
     tags.set(PROJECT_TAG, project);
-    if (tags.size > MAX_TAGS_PER_STACK) throw new BadUserInputError(`a stack has at most ${MAX_TAGS_PER_STACK} tags`, { field: "input.tags" });
+    if (tags.size > MAX_TAGS_PER_STACK)
+      throw new BadUserInputError(`a stack has at most ${MAX_TAGS_PER_STACK} tags`, { field: "input.tags" });
     try {
       return writeTransaction(this.db, (tx) => {
         const stack = tx
@@ -113,7 +113,12 @@ export class StackService {
    * an organization whose default is NONE, a billing manager) sees the stacks it created
    * and those granted to its teams; `totalCount` counts the same set.
    */
-  list(access: Access, organization: OrganizationAccess, caller: Caller, args: StackListArgs): {
+  list(
+    access: Access,
+    organization: OrganizationAccess,
+    caller: Caller,
+    args: StackListArgs,
+  ): {
     page: Page<StackNode>;
     count: () => number;
   } {
@@ -131,11 +136,7 @@ export class StackService {
             .select({ one: sql`1` })
             .from(tag)
             .where(
-              and(
-                eq(tag.stackId, s.id),
-                eq(tag.name, args.tagName),
-                args.tagValue != null ? eq(tag.value, args.tagValue) : undefined,
-              ),
+              and(eq(tag.stackId, s.id), eq(tag.name, args.tagName), args.tagValue != null ? eq(tag.value, args.tagValue) : undefined),
             ),
         ),
       );
@@ -148,9 +149,7 @@ export class StackService {
         .innerJoin(teamMembersTable, eq(teamMembersTable.teamId, teamStackGrantsTable.teamId))
         .innerJoin(teamsTable, eq(teamsTable.id, teamStackGrantsTable.teamId))
         .where(and(eq(teamMembersTable.userId, user?.id ?? ""), eq(teamsTable.organizationId, org.id)));
-      filters.push(
-        or(organization.role === "MEMBER" && user ? eq(s.createdByUserId, user.id) : undefined, inArray(s.id, granted)),
-      );
+      filters.push(or(organization.role === "MEMBER" && user ? eq(s.createdByUserId, user.id) : undefined, inArray(s.id, granted)));
     }
     const from = args.after ? this.cursors.decode(`${CURSOR_LIST}:${org.id}`, args.after) : null;
     const rows =
@@ -181,10 +180,9 @@ export class StackService {
       const current = this.reload(tx, stack);
       if (current.resourceCount > 0 && !force) {
         // the input decides it (force), so it is bad input, not a conflict (CONTRACT.md §3)
-        throw new BadUserInputError(
-          `stack still contains resources (${current.resourceCount}): destroy them first, or pass force: true`,
-          { field: "input.force" },
-        );
+        throw new BadUserInputError(`stack still contains resources (${current.resourceCount}): destroy them first, or pass force: true`, {
+          field: "input.force",
+        });
       }
       this.refuseWhileRunning(tx, stack, "deleted");
       tx.delete(stacksTable).where(eq(stacksTable.id, stack.id)).run();
@@ -309,13 +307,7 @@ export class StackService {
     const running = tx
       .select({ version: stackUpdatesTable.version })
       .from(stackUpdatesTable)
-      .where(
-        and(
-          eq(stackUpdatesTable.stackId, stack.id),
-          eq(stackUpdatesTable.status, "RUNNING"),
-          eq(stackUpdatesTable.isPreview, false),
-        ),
-      )
+      .where(and(eq(stackUpdatesTable.stackId, stack.id), eq(stackUpdatesTable.status, "RUNNING"), eq(stackUpdatesTable.isPreview, false)))
       .get();
     if (running) {
       throw new ConflictError(

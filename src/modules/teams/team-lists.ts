@@ -118,14 +118,24 @@ export class TeamLists {
   /** How many members each team has, in one query. */
   memberCounts(teamIds: readonly string[]): Map<string, number> {
     const tm = teamMembersTable;
-    const rows = this.db.select({ teamId: tm.teamId, n: count() }).from(tm).where(inArray(tm.teamId, [...teamIds])).groupBy(tm.teamId).all();
+    const rows = this.db
+      .select({ teamId: tm.teamId, n: count() })
+      .from(tm)
+      .where(inArray(tm.teamId, [...teamIds]))
+      .groupBy(tm.teamId)
+      .all();
     return new Map(rows.map((r) => [r.teamId, r.n]));
   }
 
   /** How many stack grants each team has, in one query. */
   grantCounts(teamIds: readonly string[]): Map<string, number> {
     const g = teamStackGrantsTable;
-    const rows = this.db.select({ teamId: g.teamId, n: count() }).from(g).where(inArray(g.teamId, [...teamIds])).groupBy(g.teamId).all();
+    const rows = this.db
+      .select({ teamId: g.teamId, n: count() })
+      .from(g)
+      .where(inArray(g.teamId, [...teamIds]))
+      .groupBy(g.teamId)
+      .all();
     return new Map(rows.map((r) => [r.teamId, r.n]));
   }
 }

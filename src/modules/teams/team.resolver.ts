@@ -31,13 +31,15 @@ interface TeamStackGrantNode extends TeamStackGrant {
 const FIRST = { nullable: true, defaultValue: 50, description: "1–100." } as const;
 const AFTER = { nullable: true, description: "The endCursor of the previous page." } as const;
 
-const toGrantNode = (team: TeamNode) => (g: GrantRow): TeamStackGrantNode => ({
-  projectName: g.stack.project,
-  stackName: g.stack.name,
-  permission: g.permission,
-  stackRow: g.stack,
-  organization: team.organization,
-});
+const toGrantNode =
+  (team: TeamNode) =>
+  (g: GrantRow): TeamStackGrantNode => ({
+    projectName: g.stack.project,
+    stackName: g.stack.name,
+    permission: g.permission,
+    stackRow: g.stack,
+    organization: team.organization,
+  });
 
 @Resolver(() => Team)
 export class TeamResolver {
@@ -56,10 +58,7 @@ export class TeamResolver {
   }
 
   @Mutation(() => Team, { description: "Only members of the organization can join its teams." })
-  updateTeamMembership(
-    @Arg("input", () => UpdateTeamMembershipInput) input: UpdateTeamMembershipInput,
-    @Ctx() ctx: Context,
-  ): TeamNode {
+  updateTeamMembership(@Arg("input", () => UpdateTeamMembershipInput) input: UpdateTeamMembershipInput, @Ctx() ctx: Context): TeamNode {
     const organization = ctx.access.requireOrganization(input.organization);
     const team = ctx.services.teams.updateMembership(ctx.caller, organization, input);
     return { ...team, organization };
@@ -83,7 +82,10 @@ export class TeamResolver {
   }
 
   @Mutation(() => Team, { description: "Creates or replaces the team's grant on the stack. Organization admins only." })
-  setTeamStackGrant(@Arg("input", () => SetTeamStackGrantInput, { description: "The stack, the team and the permission." }) input: SetTeamStackGrantInput, @Ctx() ctx: Context): TeamNode {
+  setTeamStackGrant(
+    @Arg("input", () => SetTeamStackGrantInput, { description: "The stack, the team and the permission." }) input: SetTeamStackGrantInput,
+    @Ctx() ctx: Context,
+  ): TeamNode {
     const organization = ctx.access.requireOrganization(input.stack.organization);
     const { project, stack } = input.stack;
     const team = ctx.services.teams.grant(ctx.caller, organization, { team: input.team, project, stack, permission: input.permission });
@@ -91,7 +93,10 @@ export class TeamResolver {
   }
 
   @Mutation(() => Team, { description: "Removes the team's grant on the stack; NOT_FOUND when it has none. Organization admins only." })
-  removeTeamStackGrant(@Arg("input", () => RemoveTeamStackGrantInput, { description: "The stack and the team." }) input: RemoveTeamStackGrantInput, @Ctx() ctx: Context): TeamNode {
+  removeTeamStackGrant(
+    @Arg("input", () => RemoveTeamStackGrantInput, { description: "The stack and the team." }) input: RemoveTeamStackGrantInput,
+    @Ctx() ctx: Context,
+  ): TeamNode {
     const organization = ctx.access.requireOrganization(input.stack.organization);
     const { project, stack } = input.stack;
     const team = ctx.services.teams.revoke(ctx.caller, organization, { team: input.team, project, stack });
@@ -136,7 +141,9 @@ export class TeamResolver {
     const { size, from } = cursors.request(first, after);
     const rows = await ctx.loaders.teamGrantPage.load(pageKey(team.id, size, from));
     const page = cursors.page(rows, size, (g) => [g.stack.project, g.stack.name]);
-    return new TeamStackGrantConnection({ ...page, nodes: page.nodes.map(toGrantNode(team)) }, () => ctx.loaders.teamGrantCount.load(team.id));
+    return new TeamStackGrantConnection({ ...page, nodes: page.nodes.map(toGrantNode(team)) }, () =>
+      ctx.loaders.teamGrantCount.load(team.id),
+    );
   }
 }
 

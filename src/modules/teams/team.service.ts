@@ -72,13 +72,17 @@ export class TeamService {
   create(caller: Caller, organization: OrganizationRow, input: CreateTeamInput): TeamRow {
     const name = checkName("team name", input.name, "input.name");
     const displayName =
-      input.displayName == null ? name : checkText("displayName", input.displayName, 100, "input.displayName", { allowEmpty: false }).trim();
+      input.displayName == null
+        ? name
+        : checkText("displayName", input.displayName, 100, "input.displayName", { allowEmpty: false }).trim();
     const description = input.description == null ? null : checkText("description", input.description, 1000, "input.description");
     try {
       return writeTransaction(this.db, (tx) => {
         const teams = tx.select({ n: count() }).from(teamsTable).where(eq(teamsTable.organizationId, organization.id)).get()!.n;
         if (teams >= MAX_TEAMS_PER_ORGANIZATION) {
-          throw new BadUserInputError(`"${organization.name}" already has ${MAX_TEAMS_PER_ORGANIZATION} teams, the most an organization may have`);
+          throw new BadUserInputError(
+            `"${organization.name}" already has ${MAX_TEAMS_PER_ORGANIZATION} teams, the most an organization may have`,
+          );
         }
         const team = tx
           .insert(teamsTable)
@@ -89,7 +93,8 @@ export class TeamService {
         return team;
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`"${organization.name}" already has a team named "${name}"`, { field: "input.name" });
+      if (isUniqueViolation(error))
+        throw new ConflictError(`"${organization.name}" already has a team named "${name}"`, { field: "input.name" });
       throw error;
     }
   }
@@ -110,14 +115,19 @@ export class TeamService {
     const add = [...new Set(given)];
     const remove = [...new Set(input.removeLogins ?? [])];
     if (add.length === 0 && remove.length === 0) throw new BadUserInputError("give addLogins or removeLogins");
-    for (const [list, field] of [[add, "input.addLogins"], [remove, "input.removeLogins"]] as const) {
+    for (const [list, field] of [
+      [add, "input.addLogins"],
+      [remove, "input.removeLogins"],
+    ] as const) {
       if (list.length > MAX_LOGINS_PER_CHANGE) {
         throw new BadUserInputError(`at most ${MAX_LOGINS_PER_CHANGE} logins to add and to remove per call`, { field });
       }
     }
     const both = (input.removeLogins ?? []).findIndex((r) => add.some((login) => r.toLowerCase() === login.toLowerCase()));
     if (both !== -1) {
-      throw new BadUserInputError(`${quote(input.removeLogins![both]!)} is both added and removed`, { field: `input.removeLogins[${both}]` });
+      throw new BadUserInputError(`${quote(input.removeLogins![both]!)} is both added and removed`, {
+        field: `input.removeLogins[${both}]`,
+      });
     }
 
     return writeTransaction(this.db, (tx) => {
@@ -178,7 +188,8 @@ export class TeamService {
       if (current?.permission === permission) return team; // nothing changes, nothing to audit
       if (!current) {
         const grants = tx.select({ n: count() }).from(teamStackGrantsTable).where(eq(teamStackGrantsTable.teamId, team.id)).get()!.n;
-        if (grants >= MAX_GRANTS_PER_TEAM) throw new BadUserInputError(`team "${team.name}" already has ${MAX_GRANTS_PER_TEAM} stack grants, the most a team may have`);
+        if (grants >= MAX_GRANTS_PER_TEAM)
+          throw new BadUserInputError(`team "${team.name}" already has ${MAX_GRANTS_PER_TEAM} stack grants, the most a team may have`);
       }
       tx.insert(teamStackGrantsTable)
         .values({ teamId: team.id, stackId: stack.id, permission })

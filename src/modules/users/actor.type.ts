@@ -7,7 +7,8 @@ import { User } from "./user.type.js";
 /** `user` is resolved by ActorResolver (batched). */
 @ObjectType({
   simpleResolvers: true,
-  description: "Who did something: a user, an organization access token, or the server itself. `kind` tells a user from a token of the same name.",
+  description:
+    "Who did something: a user, an organization access token, or the server itself. `kind` tells a user from a token of the same name.",
 })
 export class Actor {
   @Field(() => ActorKind, { description: "A user, an organization access token, or the server." })

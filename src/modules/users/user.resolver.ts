@@ -27,8 +27,7 @@ export class UserResolver {
 
   @FieldResolver(() => String, {
     nullable: true,
-    description:
-      "Visible to the user themself, to admins of an organization they belong to, and to site admins; null otherwise.",
+    description: "Visible to the user themself, to admins of an organization they belong to, and to site admins; null otherwise.",
   })
   async email(@Root() user: User & { email?: string | null }, @Ctx() ctx: Context): Promise<string | null> {
     if (!user.email) return null;

@@ -63,7 +63,11 @@ export class UserService {
   }
 
   byIds(ids: readonly string[]): UserRow[] {
-    return this.db.select().from(usersTable).where(inArray(usersTable.id, [...ids])).all();
+    return this.db
+      .select()
+      .from(usersTable)
+      .where(inArray(usersTable.id, [...ids]))
+      .all();
   }
 
   list(): UserRow[] {

@@ -111,7 +111,16 @@ export class WebhookDispatcher {
         where o.state = 'PENDING' and o.next_attempt_at <= ${now}
       ) order by turn, next_attempt_at limit ${this.options.concurrency ?? 8}`);
     if (due.length === 0) return [];
-    const rows = db.select().from(webhookOutboxTable).where(inArray(webhookOutboxTable.id, due.map((d) => d.id))).all();
+    const rows = db
+      .select()
+      .from(webhookOutboxTable)
+      .where(
+        inArray(
+          webhookOutboxTable.id,
+          due.map((d) => d.id),
+        ),
+      )
+      .all();
     const lease = new Date(now + timeoutMs + 5000);
     return rows
       .filter(
@@ -145,13 +154,18 @@ export class WebhookDispatcher {
       // could not even send (e.g. the secret no longer decrypts under this SECRET_KEY): this
       // counts as an attempt, so the row does not come back forever
       this.options.log.error({ err, webhook: webhook.name }, "webhook delivery could not be sent");
-      sent = { headers: {}, sentAt: new Date(), result: { responseCode: null, responseHeaders: null, responseBody: null, error: "could not send the request", duration: 0 } };
+      sent = {
+        headers: {},
+        sentAt: new Date(),
+        result: { responseCode: null, responseHeaders: null, responseBody: null, error: "could not send the request", duration: 0 },
+      };
     }
     const delivered = succeeded(sent.result);
     const exhausted = !delivered && attempts >= 1 + schedule.length;
-    const retryAt = delivered || exhausted
-      ? row.nextAttemptAt
-      : new Date(Math.max(Date.now() + 250, row.createdAt.getTime() + jitter(schedule[attempts - 1]!)));
+    const retryAt =
+      delivered || exhausted
+        ? row.nextAttemptAt
+        : new Date(Math.max(Date.now() + 250, row.createdAt.getTime() + jitter(schedule[attempts - 1]!)));
     writeTransaction(db, (tx) => {
       const changed = tx
         .update(webhookOutboxTable)

@@ -25,7 +25,12 @@ const stackOf = (o: OrganizationRow, s: StackRow) => ({
   fullyQualifiedName: `${o.name}/${s.project}/${s.name}`,
 });
 
-export function stackEvent(kind: "stack_created" | "stack_deleted", caller: Caller, organization: OrganizationRow, stack: StackRow): WebhookEvent {
+export function stackEvent(
+  kind: "stack_created" | "stack_deleted",
+  caller: Caller,
+  organization: OrganizationRow,
+  stack: StackRow,
+): WebhookEvent {
   return {
     kind,
     payload: {
@@ -39,7 +44,13 @@ export function stackEvent(kind: "stack_created" | "stack_deleted", caller: Call
 }
 
 /** `<kind>_succeeded` or `<kind>_failed` (a cancelled update counts as failed; `result` says which). */
-export function updateEvent(caller: Caller, organization: OrganizationRow, stack: StackRow, update: UpdateRow, resourceCount: number): WebhookEvent {
+export function updateEvent(
+  caller: Caller,
+  organization: OrganizationRow,
+  stack: StackRow,
+  update: UpdateRow,
+  resourceCount: number,
+): WebhookEvent {
   const kind = `${update.kind.toLowerCase()}_${update.status === "SUCCEEDED" ? "succeeded" : "failed"}` as WebhookEventKind;
   return {
     kind,
@@ -99,9 +110,7 @@ export function render(format: WebhookFormatValue, event: WebhookEvent): Record<
   if (format === "SLACK") {
     return {
       text,
-      blocks: [
-        { type: "section", text: { type: "mrkdwn", text: `*Gatehouse* · \`${event.kind}\`\n${text}` } },
-      ],
+      blocks: [{ type: "section", text: { type: "mrkdwn", text: `*Gatehouse* · \`${event.kind}\`\n${text}` } }],
     };
   }
   // MS_TEAMS: an Adaptive Card message, the shape Teams incoming webhooks (Workflows) accept.

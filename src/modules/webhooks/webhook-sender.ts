@@ -98,7 +98,12 @@ export class WebhookSender {
         request.destroy(new Error("timeout"));
       }, timeoutMs);
       request.on("error", (error: NodeJS.ErrnoException) =>
-        finish({ responseCode: null, responseHeaders: null, responseBody: null, error: describeFailure(error, timeoutMs, timedOut, !this.options.allowPrivateNetworks) }),
+        finish({
+          responseCode: null,
+          responseHeaders: null,
+          responseBody: null,
+          error: describeFailure(error, timeoutMs, timedOut, !this.options.allowPrivateNetworks),
+        }),
       );
       request.on("response", (response) => {
         const chunks: Buffer[] = [];

@@ -76,7 +76,9 @@ export class OrganizationWebhooksResolver {
     const cursors = new ListCursors(ctx.services.cursors, `webhooks:${organization.id}`);
     const request = cursors.request(first, after);
     const page = cursors.page(ctx.services.webhooks.page(organization, request), request.size, (w) => [w.name.toLowerCase()]);
-    return new WebhookConnection({ ...page, nodes: page.nodes.map((row) => toWebhook(row, ctx.caller.principal)) }, () => ctx.services.webhooks.count(organization));
+    return new WebhookConnection({ ...page, nodes: page.nodes.map((row) => toWebhook(row, ctx.caller.principal)) }, () =>
+      ctx.services.webhooks.count(organization),
+    );
   }
 
   @FieldResolver(() => Webhook, { nullable: true, description: "Get Webhook." })

@@ -114,7 +114,9 @@ export class WebhookService {
       return writeTransaction(this.db, (tx) => {
         const hooks = tx.select({ n: count() }).from(webhooksTable).where(eq(webhooksTable.organizationId, organization.id)).get()!.n;
         if (hooks >= MAX_WEBHOOKS_PER_ORGANIZATION) {
-          throw new BadUserInputError(`"${organization.name}" already has ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks, the most an organization may have`);
+          throw new BadUserInputError(
+            `"${organization.name}" already has ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks, the most an organization may have`,
+          );
         }
         const row = tx
           .insert(webhooksTable)
@@ -140,7 +142,8 @@ export class WebhookService {
         return row;
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`"${organization.name}" already has a webhook named "${name}"`, { field: "input.name" });
+      if (isUniqueViolation(error))
+        throw new ConflictError(`"${organization.name}" already has a webhook named "${name}"`, { field: "input.name" });
       throw error;
     }
   }
@@ -181,7 +184,11 @@ export class WebhookService {
     return writeTransaction(this.db, (tx) => {
       const webhook = this.requireWebhook(tx, organization, name);
       tx.delete(webhooksTable).where(eq(webhooksTable.id, webhook.id)).run();
-      this.audit.write(caller, { organizationId: organization.id, event: "webhook-deleted", description: `Deleted webhook "${webhook.name}"` });
+      this.audit.write(caller, {
+        organizationId: organization.id,
+        event: "webhook-deleted",
+        description: `Deleted webhook "${webhook.name}"`,
+      });
       return true as const;
     });
   }

@@ -17,7 +17,8 @@ export class Webhook {
   displayName!: string;
 
   @Field(() => String, {
-    description: "Where deliveries go. Organization access tokens see only its origin (`https://host/…`): Slack and Teams URLs carry a key.",
+    description:
+      "Where deliveries go. Organization access tokens see only its origin (`https://host/…`): Slack and Teams URLs carry a key.",
   })
   payloadUrl!: string;
 
