@@ -4,12 +4,15 @@
 import { type ClassType, Field, Int, ObjectType } from "type-graphql";
 import type { Page } from "../lib/pagination.js";
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: "Where a page of a list ends, and whether another page follows." })
 export class PageInfo {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: "True when more nodes follow this page: ask again with `after: endCursor`." })
   hasNextPage!: boolean;
 
-  @Field(() => String, { nullable: true, description: "Pass it as `after` to get the next page." })
+  @Field(() => String, {
+    nullable: true,
+    description: "An opaque cursor, valid for this list only: pass it as `after` to get the next page. Null when this page is empty.",
+  })
   endCursor!: string | null;
 }
 
@@ -24,10 +27,10 @@ export interface ConnectionShape<T> {
 export function Connection<T extends object>(nodeType: () => ClassType<T>) {
   @ObjectType({ simpleResolvers: true })
   abstract class ConnectionClass implements ConnectionShape<T> {
-    @Field(() => [nodeType()])
+    @Field(() => [nodeType()], { description: "This page's nodes, in the list's order." })
     nodes: T[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: "Where this page ends, and whether another follows." })
     pageInfo: PageInfo;
 
     readonly #count: Count;

@@ -1,7 +1,7 @@
 import { Field, ID, InputType } from "type-graphql";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 
-@InputType()
+@InputType({ description: "A new personal access token of the caller's (createPersonalAccessToken)." })
 export class CreatePersonalAccessTokenInput {
   @Field(() => String, { description: "What the token is for (1–200 characters)." })
   description!: string;
@@ -13,20 +13,23 @@ export class CreatePersonalAccessTokenInput {
   expiresAt?: Date | null;
 }
 
-@InputType()
+@InputType({ description: "A new organization access token (createOrganizationAccessToken)." })
 export class CreateOrganizationAccessTokenInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The organization's name (any letter case)." })
   organization!: string;
 
   @Field(() => String, {
-    description: "1–40 letters, digits, _ . -; unique among all of the organization's tokens, deleted ones included.",
+    description: "1–40 letters, digits, _ . -; unique ignoring case among all of the organization's tokens, deleted ones included.",
   })
   name!: string;
 
-  @Field(() => String, { nullable: true, defaultValue: "" })
+  @Field(() => String, { nullable: true, defaultValue: "", description: "What the token is for, at most 200 characters." })
   description?: string | null;
 
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "In the future and at most two years away; omitted or null: the token never expires.",
+  })
   expiresAt?: Date | null;
 }
 

@@ -44,9 +44,13 @@ export class PersonalAccessTokenResolver {
     return new PersonalAccessTokenConnection({ ...page, nodes: page.nodes.map(toPersonalAccessToken) }, count);
   }
 
-  @Mutation(() => CreatePersonalAccessTokenPayload)
+  @Mutation(() => CreatePersonalAccessTokenPayload, {
+    description:
+      "Issues a personal access token to the calling user (users only; at most 100 unrevoked tokens each). The secret is shown once.",
+  })
   createPersonalAccessToken(
-    @Arg("input", () => CreatePersonalAccessTokenInput) input: CreatePersonalAccessTokenInput,
+    @Arg("input", () => CreatePersonalAccessTokenInput, { description: "What the token is for, and when it expires." })
+    input: CreatePersonalAccessTokenInput,
     @Ctx() ctx: Context,
   ): CreatePersonalAccessTokenPayload {
     const { row, secret } = ctx.services.tokens.createPersonal(ctx.caller, input);
@@ -57,7 +61,7 @@ export class PersonalAccessTokenResolver {
     description: "Revokes the token at once; NOT_FOUND when it is not one of yours (or already revoked).",
     deprecationReason: "Use revokePersonalAccessToken, which takes an input object and is safe to retry.",
   })
-  deletePersonalAccessToken(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): boolean {
+  deletePersonalAccessToken(@Arg("id", () => ID, { description: "The token's id (a UUID)." }) id: string, @Ctx() ctx: Context): boolean {
     return ctx.services.tokens.deletePersonal(ctx.caller, id);
   }
 
@@ -76,10 +80,14 @@ export class PersonalAccessTokenResolver {
 @Resolver(() => OrganizationAccessToken)
 export class OrganizationAccessTokenResolver {
   @Mutation(() => CreateOrganizationAccessTokenPayload, {
-    description: "Organization admins only, on the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription.",
+    description:
+      "Organization admins only, on the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription (paid, or a trial not yet ended); at most 500 unrevoked tokens per organization. CONFLICT when the name is or was in use. The secret is shown once.",
   })
   createOrganizationAccessToken(
-    @Arg("input", () => CreateOrganizationAccessTokenInput) input: CreateOrganizationAccessTokenInput,
+    @Arg("input", () => CreateOrganizationAccessTokenInput, {
+      description: "The organization, and the token's name, description and expiry.",
+    })
+    input: CreateOrganizationAccessTokenInput,
     @Ctx() ctx: Context,
   ): CreateOrganizationAccessTokenPayload {
     const organization = ctx.access.requireOrganization(input.organization);
@@ -88,12 +96,13 @@ export class OrganizationAccessTokenResolver {
   }
 
   @Mutation(() => Boolean, {
-    description: "Revokes the token at once. Its name stays reserved.",
+    description:
+      "Revokes the token at once; its name stays reserved. NOT_FOUND when there is no such token or it is already revoked. Organization admins only.",
     deprecationReason: "Use revokeOrganizationAccessToken, which takes an input object and is safe to retry.",
   })
   deleteOrganizationAccessToken(
-    @Arg("organization", () => String) organizationName: string,
-    @Arg("id", () => ID) id: string,
+    @Arg("organization", () => String, { description: "The organization's name (any letter case)." }) organizationName: string,
+    @Arg("id", () => ID, { description: "The token's id (a UUID)." }) id: string,
     @Ctx() ctx: Context,
   ): boolean {
     const organization = ctx.access.requireOrganization(organizationName);
@@ -113,7 +122,7 @@ export class OrganizationAccessTokenResolver {
     return toOrganizationAccessToken(ctx.services.tokens.revokeForOrganization(ctx.caller, organization, input.id));
   }
 
-  @FieldResolver(() => Organization)
+  @FieldResolver(() => Organization, { description: "The organization the token belongs to and acts in." })
   async organization(@Root() token: OrganizationAccessToken, @Ctx() ctx: Context): Promise<OrganizationRow> {
     const organization = await ctx.loaders.organizationById.load(token.organizationId);
     if (!organization) throw new Error(`organization ${token.organizationId} of token ${token.id} is missing`);
@@ -134,12 +143,12 @@ export class OrganizationTokensResolver {
   @FieldResolver(() => [OrganizationAccessToken], {
     nullable: true,
     description:
-      "Organization access tokens, deleted ones included on request. Organization admins (users) only; null with a FORBIDDEN error for others.",
+      "Organization access tokens, oldest first, deleted ones included on request. Organization admins (users) only; null with a FORBIDDEN error for others.",
     deprecationReason: "Use accessTokensConnection: paged, and non-null for the admins who may read it.",
   })
   accessTokens(
     @Root() organization: OrganizationRow,
-    @Arg("includeDeleted", () => Boolean, { nullable: true, defaultValue: false }) includeDeleted: boolean | null,
+    @Arg("includeDeleted", () => Boolean, INCLUDE_DELETED) includeDeleted: boolean | null,
     @Ctx() ctx: Context,
   ): OrganizationAccessToken[] {
     return ctx.services.tokens.listForOrganization(organization, includeDeleted ?? false).map(toOrganizationAccessToken);

@@ -4,13 +4,13 @@ import { DateTimeScalar } from "../../graphql/scalars.js";
 
 @ObjectType({ simpleResolvers: true, description: "A token that acts as its user, in every organization the user belongs to." })
 export class PersonalAccessToken {
-  @Field(() => ID)
+  @Field(() => ID, { description: "A UUID." })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "What the token is for, as given at creation." })
   description!: string;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: "When it was issued." })
   createdAt!: Date;
 
   @Field(() => DateTimeScalar, {
@@ -38,19 +38,24 @@ export class OrganizationAccessToken {
   @Field(() => ID, { description: "A UUID." })
   id!: string;
 
-  @Field(() => String, { description: "Unique among all of the organization's tokens, deleted ones included." })
+  @Field(() => String, {
+    description: "1–40 letters, digits, _ . -; unique ignoring case among all of the organization's tokens, deleted ones included.",
+  })
   name!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "What the token is for, as given at creation; may be empty." })
   description!: string;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: "When it was issued." })
   createdAt!: Date;
 
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "Last time the token successfully authenticated a request (to the minute); null when never used.",
+  })
   lastUsedAt!: Date | null;
 
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true, description: "Null when the token never expires." })
   expiresAt!: Date | null;
 
   @Field(() => DateTimeScalar, { nullable: true, description: "When it was revoked; null while it is live." })
@@ -62,7 +67,7 @@ export class OrganizationAccessToken {
 
 @ObjectType({ simpleResolvers: true, description: "Returned once, at creation: the secret is never shown again." })
 export class CreatePersonalAccessTokenPayload {
-  @Field(() => PersonalAccessToken)
+  @Field(() => PersonalAccessToken, { description: "The new token." })
   token!: PersonalAccessToken;
 
   @Field(() => String, { description: "The secret: store it now, it is never shown again." })
@@ -71,7 +76,7 @@ export class CreatePersonalAccessTokenPayload {
 
 @ObjectType({ simpleResolvers: true, description: "Returned once, at creation: the secret is never shown again." })
 export class CreateOrganizationAccessTokenPayload {
-  @Field(() => OrganizationAccessToken)
+  @Field(() => OrganizationAccessToken, { description: "The new token." })
   token!: OrganizationAccessToken;
 
   @Field(() => String, { description: "The secret: store it now, it is never shown again." })

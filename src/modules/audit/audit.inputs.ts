@@ -2,7 +2,7 @@ import { Field, InputType } from "type-graphql";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 import { AuditEventType } from "./audit.type.js";
 
-@InputType()
+@InputType({ description: "Conditions on audit events: an event is listed when it matches every one given." })
 export class AuditLogFilter {
   @Field(() => DateTimeScalar, { nullable: true, description: "Events at or after this time." })
   since?: Date | null;

@@ -11,14 +11,15 @@ import { AuditLogEventConnection, AuditLogExport } from "./audit.type.js";
 export class AuditLogResolver {
   @FieldResolver(() => AuditLogEventConnection, {
     nullable: true,
-    description: "Get Audit Log Events (JSON). Newest first.",
+    description: "Get Audit Log Events (JSON). Newest first. Null with a FORBIDDEN error for callers who may not read it.",
     deprecationReason: "Use auditLogEventsConnection: the same, non-null for the callers who may read it.",
   })
   auditLogEvents(
     @Root() organization: OrganizationRow,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 100 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
-    @Arg("filter", () => AuditLogFilter, { nullable: true }) filter: AuditLogFilter | null,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 100, description: "1–1,000." }) first: number | null,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
+    @Arg("filter", () => AuditLogFilter, { nullable: true, description: "Only the events that match every condition given." })
+    filter: AuditLogFilter | null,
     @Ctx() ctx: Context,
   ): AuditLogEventConnection {
     const { page, count } = ctx.services.auditLog.list(organization, filter, first, after);
@@ -43,13 +44,15 @@ export class AuditLogResolver {
   @FieldResolver(() => AuditLogExport, {
     nullable: true,
     description:
-      "Export Audit Log Events (CSV or CEF). Oldest first. At most 10,000 events: larger ranges are BAD_USER_INPUT and stream from the HTTP route.",
+      "Export Audit Log Events (CSV or CEF). Oldest first. At most 10,000 events: larger ranges are BAD_USER_INPUT and stream from the HTTP route. Audited as audit-log-exported. Organization admins and tokens; null with a FORBIDDEN error for others.",
   })
   exportAuditLogEvents(
     @Root() organization: OrganizationRow,
-    @Arg("format", () => AuditLogExportFormat) format: keyof typeof AuditLogExportFormat,
-    @Arg("since", () => DateTimeScalar, { nullable: true }) since: Date | null,
-    @Arg("until", () => DateTimeScalar, { nullable: true }) until: Date | null,
+    @Arg("format", () => AuditLogExportFormat, { description: "CSV or CEF." }) format: keyof typeof AuditLogExportFormat,
+    @Arg("since", () => DateTimeScalar, { nullable: true, description: "Events at or after this time; omitted: from the first." })
+    since: Date | null,
+    @Arg("until", () => DateTimeScalar, { nullable: true, description: "Events before this time (after since); omitted: up to now." })
+    until: Date | null,
     @Ctx() ctx: Context,
   ): AuditLogExport {
     return ctx.services.auditLog.exportAll(ctx.caller, organization, format, { since, until }, ctx.requestState.responseBudget.charge);

@@ -8,26 +8,36 @@ import { OrganizationMember, OrganizationMemberConnection } from "./member.type.
 
 @Resolver(() => Organization)
 export class MemberResolver {
-  @FieldResolver(() => OrganizationMemberConnection, { description: "List Users. Oldest member first." })
+  @FieldResolver(() => OrganizationMemberConnection, {
+    description: "List Users: the organization's members, oldest member first. Anyone in the organization, its tokens included.",
+  })
   members(
     @Root() organization: OrganizationRow,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
     @Ctx() ctx: Context,
   ): OrganizationMemberConnection {
     const { members } = ctx.services;
     return new OrganizationMemberConnection(members.list(organization, first, after), () => members.count(organization));
   }
 
-  @Mutation(() => OrganizationMember)
-  addOrganizationMember(@Arg("input", () => AddOrganizationMemberInput) input: AddOrganizationMemberInput, @Ctx() ctx: Context): MemberRow {
+  @Mutation(() => OrganizationMember, { description: "Adds an existing user to the organization. Organization admins only." })
+  addOrganizationMember(
+    @Arg("input", () => AddOrganizationMemberInput, { description: "The organization, the user and their role." })
+    input: AddOrganizationMemberInput,
+    @Ctx() ctx: Context,
+  ): MemberRow {
     const organization = ctx.access.requireOrganization(input.organization);
     return ctx.services.members.add(ctx.caller, organization, input);
   }
 
-  @Mutation(() => Boolean, { description: "Also removes the user from every team of the organization." })
+  @Mutation(() => Boolean, {
+    description:
+      "Removes a member; also removes them from every team of the organization and ends their ADMIN on the stacks they created. The last admin cannot be removed (CONFLICT). Organization admins only.",
+  })
   removeOrganizationMember(
-    @Arg("input", () => RemoveOrganizationMemberInput) input: RemoveOrganizationMemberInput,
+    @Arg("input", () => RemoveOrganizationMemberInput, { description: "The organization and the member." })
+    input: RemoveOrganizationMemberInput,
     @Ctx() ctx: Context,
   ): boolean {
     const organization = ctx.access.requireOrganization(input.organization);
@@ -35,9 +45,12 @@ export class MemberResolver {
     return removed;
   }
 
-  @Mutation(() => OrganizationMember, { description: "The last admin cannot be demoted." })
+  @Mutation(() => OrganizationMember, {
+    description: "Changes a member's role; the last admin cannot be demoted (CONFLICT). Organization admins only.",
+  })
   updateOrganizationMemberRole(
-    @Arg("input", () => UpdateOrganizationMemberRoleInput) input: UpdateOrganizationMemberRoleInput,
+    @Arg("input", () => UpdateOrganizationMemberRoleInput, { description: "The organization, the member and their new role." })
+    input: UpdateOrganizationMemberRoleInput,
     @Ctx() ctx: Context,
   ): MemberRow {
     const organization = ctx.access.requireOrganization(input.organization);

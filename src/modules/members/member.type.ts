@@ -5,17 +5,17 @@ import { OrganizationRole } from "../../graphql/enums.js";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 import { User } from "../users/user.type.js";
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: "A user's membership of an organization." })
 export class OrganizationMember {
-  @Field(() => User)
+  @Field(() => User, { description: "The member." })
   user!: User;
 
-  @Field(() => OrganizationRole)
+  @Field(() => OrganizationRole, { description: "The member's role in the organization." })
   role!: OrganizationRoleValue;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: "When they were added to the organization (or created it)." })
   joinedAt!: Date;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: "A page of an organization's members, oldest member first." })
 export class OrganizationMemberConnection extends Connection(() => OrganizationMember) {}

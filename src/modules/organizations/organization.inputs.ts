@@ -3,33 +3,33 @@ import type { StackPermissionValue, SubscriptionTierValue } from "../../db/schem
 import { DefaultStackPermission, type DefaultStackPermissionValue, StackPermission, SubscriptionTier } from "../../graphql/enums.js";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 
-@InputType()
+@InputType({ description: "A new organization (createOrganization)." })
 export class CreateOrganizationInput {
   @Field(() => String, { description: "1–40 letters, digits, _ . -; unique ignoring case." })
   name!: string;
 
-  @Field(() => String, { nullable: true, description: "Defaults to the name." })
+  @Field(() => String, { nullable: true, description: "At most 100 characters, not blank; defaults to the name." })
   displayName?: string | null;
 }
 
-@InputType()
+@InputType({ description: "An organization's new subscription (setOrganizationSubscription)." })
 export class SetSubscriptionInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The organization's name (any letter case)." })
   organization!: string;
 
-  @Field(() => SubscriptionTier)
+  @Field(() => SubscriptionTier, { description: "The new tier." })
   tier!: SubscriptionTierValue;
 
   @Field(() => DateTimeScalar, { nullable: true, description: "Set for a trial (in the future); null for a paid subscription." })
   trialEndsAt?: Date | null;
 }
 
-@InputType()
+@InputType({ description: "Settings to change (updateOrganizationSettings): give at least one; the others stay as they are." })
 export class UpdateOrganizationSettingsInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The organization's name (any letter case)." })
   organization!: string;
 
-  @Field(() => String, { nullable: true, description: "At most 100 characters; not empty." })
+  @Field(() => String, { nullable: true, description: "At most 100 characters; not empty. Omitted or null: unchanged." })
   displayName?: string | null;
 
   @Field(() => StackPermission, {
@@ -41,7 +41,8 @@ export class UpdateOrganizationSettingsInput {
 
   @Field(() => DefaultStackPermission, {
     nullable: true,
-    description: "The permission every member gets on every stack before team grants (Organization.defaultStackPermission).",
+    description:
+      "The permission every member gets on every stack before team grants (Organization.defaultStackPermission). Omitted or null: unchanged; not together with defaultStackPermission.",
   })
   defaultPermission?: DefaultStackPermissionValue | null;
 }

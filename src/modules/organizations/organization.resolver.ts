@@ -13,32 +13,50 @@ export class OrganizationResolver {
     nullable: true,
     description: "Null when it does not exist or the caller is not in it: the two are not told apart.",
   })
-  organization(@Arg("name", () => String) name: string, @Ctx() ctx: Context): OrganizationRow | null {
+  organization(
+    @Arg("name", () => String, { description: "The organization's name (any letter case)." }) name: string,
+    @Ctx() ctx: Context,
+  ): OrganizationRow | null {
     return ctx.access.organization(name).organization;
   }
 
-  @Mutation(() => Organization, { description: "The caller becomes its ADMIN; it starts on the TEAM tier." })
-  createOrganization(@Arg("input", () => CreateOrganizationInput) input: CreateOrganizationInput, @Ctx() ctx: Context): OrganizationRow {
+  @Mutation(() => Organization, {
+    description:
+      "The caller becomes its ADMIN; it starts on the TEAM tier. Users only, each up to MAX_ORGANIZATIONS_PER_USER organizations they created and still belong to (site admins: no limit); CONFLICT when the name is taken.",
+  })
+  createOrganization(
+    @Arg("input", () => CreateOrganizationInput, { description: "The new organization's name and display name." })
+    input: CreateOrganizationInput,
+    @Ctx() ctx: Context,
+  ): OrganizationRow {
     const organization = ctx.services.organizations.create(ctx.caller, input);
     return organization;
   }
 
-  @Mutation(() => Organization)
+  @Mutation(() => Organization, {
+    description: "Changes the display name and the default stack permission (each when given). Organization admins only.",
+  })
   updateOrganizationSettings(
-    @Arg("input", () => UpdateOrganizationSettingsInput) input: UpdateOrganizationSettingsInput,
+    @Arg("input", () => UpdateOrganizationSettingsInput, { description: "The organization and the settings to change." })
+    input: UpdateOrganizationSettingsInput,
     @Ctx() ctx: Context,
   ): OrganizationRow {
     const organization = ctx.access.requireOrganization(input.organization);
     return ctx.services.organizations.updateSettings(ctx.caller, organization, input);
   }
 
-  @Mutation(() => Organization, { description: "Site administrators only." })
-  setOrganizationSubscription(@Arg("input", () => SetSubscriptionInput) input: SetSubscriptionInput, @Ctx() ctx: Context): OrganizationRow {
+  @Mutation(() => Organization, {
+    description: "Sets an organization's tier and trial end. Site administrators only; NOT_FOUND for an unknown organization.",
+  })
+  setOrganizationSubscription(
+    @Arg("input", () => SetSubscriptionInput, { description: "The organization, its tier and trial end." }) input: SetSubscriptionInput,
+    @Ctx() ctx: Context,
+  ): OrganizationRow {
     const organization = ctx.services.organizations.setSubscription(ctx.caller, input);
     return organization;
   }
 
-  @FieldResolver(() => OrganizationSubscription)
+  @FieldResolver(() => OrganizationSubscription, { description: "The organization's subscription: its tier and trial." })
   subscription(@Root() organization: OrganizationRow): OrganizationSubscription {
     return {
       tier: organization.tier,

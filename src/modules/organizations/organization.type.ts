@@ -7,18 +7,21 @@ import { DateTimeScalar } from "../../graphql/scalars.js";
  * An organization. Its other fields (subscription, viewerRole, members, accessTokens,
  * stacks, teams, webhooks, audit log) are resolved by the modules that own them.
  */
-@ObjectType({ simpleResolvers: true })
+@ObjectType({
+  simpleResolvers: true,
+  description: "An organization: its members, teams, stacks, tokens, webhooks and audit log. Only those in it reach it.",
+})
 export class Organization {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Opaque id." })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "1–40 letters, digits, _ . -; unique ignoring case. Inputs name the organization by it." })
   name!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The name shown to people, at most 100 characters; the name unless another was given." })
   displayName!: string;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: "When the organization was created." })
   createdAt!: Date;
 
   @Field(() => StackPermission, {
@@ -30,12 +33,12 @@ export class Organization {
   trialEndsAt!: Date | null;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: "An organization's subscription: its tier, and when a trial ends." })
 export class OrganizationSubscription {
-  @Field(() => SubscriptionTier)
+  @Field(() => SubscriptionTier, { description: "The tier; TEAM until a site admin sets another." })
   tier!: SubscriptionTierValue;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: "True when the subscription is a trial (trialEndsAt is set), also after the trial has ended." })
   isTrial!: boolean;
 
   @Field(() => DateTimeScalar, { nullable: true, description: "When a trial ends; null for a paid subscription." })
@@ -47,9 +50,9 @@ export class OrganizationSubscription {
   organizationAccessTokensEnabled!: boolean;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: "An organization the caller can act in, with the caller's role there." })
 export class OrganizationMembership {
-  @Field(() => Organization)
+  @Field(() => Organization, { description: "The organization." })
   organization!: Organization;
 
   @Field(() => OrganizationRole, { nullable: true, description: "Null for an organization access token." })

@@ -26,32 +26,45 @@ function requireUpdate(ctx: Context, updateId: string): UpdateNode {
 
 @Resolver(() => StackUpdate)
 export class StackUpdateResolver {
-  @Mutation(() => StackUpdate, { description: "PREVIEW needs READ; every other kind needs WRITE and runs alone." })
-  startUpdate(@Arg("input", () => StartUpdateInput) input: StartUpdateInput, @Ctx() ctx: Context): UpdateNode {
+  @Mutation(() => StackUpdate, {
+    description:
+      "Starts a RUNNING update with the stack's next version. PREVIEW needs READ; every other kind needs WRITE and runs alone (CONFLICT while another non-preview update runs).",
+  })
+  startUpdate(
+    @Arg("input", () => StartUpdateInput, { description: "The stack, the kind of update and its message." }) input: StartUpdateInput,
+    @Ctx() ctx: Context,
+  ): UpdateNode {
     const stack = ctx.access.requireStack(input.stack);
     return { ...ctx.services.updates.start(ctx.caller, stack, input.kind, input.message), stack };
   }
 
   @Mutation(() => Int, {
     description:
-      "Idempotent by sequence; returns how many events were newly stored. A resent sequence with another type or payload is CONFLICT; a sequence twice in one batch is BAD_USER_INPUT.",
+      "Stores engine events of an update (READ on a preview's stack, WRITE for other kinds). Idempotent by sequence; returns how many events were newly stored. A resent sequence with another type or payload is CONFLICT; a sequence twice in one batch is BAD_USER_INPUT.",
   })
-  appendUpdateEvents(@Arg("input", () => AppendUpdateEventsInput) input: AppendUpdateEventsInput, @Ctx() ctx: Context): number {
+  appendUpdateEvents(
+    @Arg("input", () => AppendUpdateEventsInput, { description: "The update and its events." }) input: AppendUpdateEventsInput,
+    @Ctx() ctx: Context,
+  ): number {
     return ctx.services.updates.append(requireUpdate(ctx, input.updateId), input.events);
   }
 
   @Mutation(() => StackUpdate, {
-    description: "Ends a running update. Repeated with the same outcome it returns the update; another outcome is CONFLICT.",
+    description:
+      "Ends a running update. Repeated with the same outcome it returns the update; another outcome is CONFLICT. READ on a preview's stack, WRITE for other kinds.",
     deprecationReason: "Use completeStackUpdate: its outcome admits only SUCCEEDED, FAILED and CANCELLED.",
   })
-  completeUpdate(@Arg("input", () => CompleteUpdateInput) input: CompleteUpdateInput, @Ctx() ctx: Context): UpdateNode {
+  completeUpdate(
+    @Arg("input", () => CompleteUpdateInput, { description: "The update and how it ended." }) input: CompleteUpdateInput,
+    @Ctx() ctx: Context,
+  ): UpdateNode {
     const update = requireUpdate(ctx, input.updateId);
     return { ...ctx.services.updates.complete(ctx.caller, update, update.stack, input), stack: update.stack };
   }
 
   @Mutation(() => StackUpdate, {
     description:
-      "Ends a running update as SUCCEEDED, FAILED or CANCELLED. Repeated with the same outcome (a retry) it returns the update unchanged; another outcome is CONFLICT.",
+      "Ends a running update as SUCCEEDED, FAILED or CANCELLED. Repeated with the same outcome (a retry) it returns the update unchanged; another outcome is CONFLICT. READ on a preview's stack, WRITE for other kinds.",
   })
   completeStackUpdate(
     @Arg("input", () => CompleteStackUpdateInput, { description: "The update and how it ended." }) input: CompleteStackUpdateInput,
@@ -63,17 +76,21 @@ export class StackUpdateResolver {
   }
 
   @Mutation(() => StackUpdate, {
-    description: "Cancels a running update; repeated once it is cancelled it returns it; CONFLICT when it ended otherwise.",
+    description:
+      "Cancels a running update; repeated once it is cancelled it returns it; CONFLICT when it ended otherwise. READ on a preview's stack, WRITE for other kinds.",
     deprecationReason: "Use cancelStackUpdate, which takes an input object like every other mutation.",
   })
-  cancelUpdate(@Arg("updateId", () => ID) updateId: string, @Ctx() ctx: Context): UpdateNode {
+  cancelUpdate(
+    @Arg("updateId", () => ID, { description: "The id startUpdate returned." }) updateId: string,
+    @Ctx() ctx: Context,
+  ): UpdateNode {
     const update = requireUpdate(ctx, updateId);
     return { ...ctx.services.updates.cancel(ctx.caller, update, update.stack), stack: update.stack };
   }
 
   @Mutation(() => StackUpdate, {
     description:
-      "Cancels a running update. Repeated once it is cancelled (a retry) it returns it unchanged; CONFLICT when it ended otherwise.",
+      "Cancels a running update. Repeated once it is cancelled (a retry) it returns it unchanged; CONFLICT when it ended otherwise. READ on a preview's stack, WRITE for other kinds.",
   })
   cancelStackUpdate(
     @Arg("input", () => CancelStackUpdateInput, { description: "The update to cancel." }) input: CancelStackUpdateInput,
@@ -102,11 +119,14 @@ export class StackUpdateResolver {
     return toActor({ userId: update.requestedByUserId, tokenId: update.requestedByTokenId, name: update.requestedBy });
   }
 
-  @FieldResolver(() => UpdateEventConnection, { description: "List Update Events, in sequence order." })
+  @FieldResolver(() => UpdateEventConnection, {
+    description:
+      "List Update Events, in sequence order. A page stops early (hasNextPage stays true) once its payloads pass 4 MiB or what the response may still hold.",
+  })
   events(
     @Root() update: UpdateNode,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 100 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 100, description: "1–1,000." }) first: number | null,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
     @Ctx() ctx: Context,
   ): UpdateEventConnection {
     const budget = ctx.requestState.responseBudget;
@@ -123,8 +143,8 @@ export class StackHistoryResolver {
   @FieldResolver(() => StackUpdateConnection, { description: "List Stack Updates (every kind but PREVIEW). Newest first." })
   updates(
     @Root() stack: StackNode,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
     @Ctx() ctx: Context,
   ): StackUpdateConnection {
     return this.history(ctx, stack, false, first, after);
@@ -133,8 +153,8 @@ export class StackHistoryResolver {
   @FieldResolver(() => StackUpdateConnection, { description: "List Previews. Newest first." })
   previews(
     @Root() stack: StackNode,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
     @Ctx() ctx: Context,
   ): StackUpdateConnection {
     return this.history(ctx, stack, true, first, after);
@@ -142,9 +162,13 @@ export class StackHistoryResolver {
 
   @FieldResolver(() => StackUpdate, {
     nullable: true,
-    description: "Get Update Status: an update (any kind, previews included) by its version number.",
+    description: "Get Update Status: an update (any kind, previews included) by its version number; null when there is none.",
   })
-  update(@Root() stack: StackNode, @Arg("version", () => Int) version: number, @Ctx() ctx: Context): UpdateNode | null {
+  update(
+    @Root() stack: StackNode,
+    @Arg("version", () => Int, { description: "The update's version (1, 2, 3 … per stack)." }) version: number,
+    @Ctx() ctx: Context,
+  ): UpdateNode | null {
     const update = ctx.services.updates.byVersion(stack, version);
     return update ? { ...update, stack } : null;
   }

@@ -22,47 +22,74 @@ export class StackResolver {
     return ctx.access.stack(ref.organization, ref.project, ref.stack).stack;
   }
 
-  @Mutation(() => Stack, { description: "The creator gets ADMIN on it; the pulumi:project tag is always set." })
-  createStack(@Arg("input", () => CreateStackInput) input: CreateStackInput, @Ctx() ctx: Context): StackNode {
+  @Mutation(() => Stack, {
+    description:
+      "The creator gets ADMIN on it; the pulumi:project tag is always set. ADMIN and MEMBER roles and organization tokens; CONFLICT when the project already has a stack of that name.",
+  })
+  createStack(
+    @Arg("input", () => CreateStackInput, { description: "The organization, the project, the stack's name and its tags." })
+    input: CreateStackInput,
+    @Ctx() ctx: Context,
+  ): StackNode {
     const access = ctx.access.organization(input.organization);
     const row = ctx.services.stacks.create(ctx.caller, ctx.access.requireOrganization(input.organization), input);
     return { ...row, organization: access.organization!, viewerPermission: ctx.access.stackPermission(access, row) };
   }
 
-  @Mutation(() => Boolean, { description: "Refused while the state holds resources, unless force." })
-  deleteStack(@Arg("input", () => DeleteStackInput) input: DeleteStackInput, @Ctx() ctx: Context): boolean {
+  @Mutation(() => Boolean, {
+    description:
+      "Deletes the stack with its tags, grants, updates, events and state. Refused (BAD_USER_INPUT) while the state holds resources, unless force; CONFLICT while a non-preview update runs. Stack ADMIN, or an organization token.",
+  })
+  deleteStack(
+    @Arg("input", () => DeleteStackInput, { description: "The stack, and whether to delete it while it holds resources." })
+    input: DeleteStackInput,
+    @Ctx() ctx: Context,
+  ): boolean {
     const stack = ctx.access.requireStack(input.stack);
     return ctx.services.stacks.delete(ctx.caller, stack, input.force ?? false);
   }
 
-  @Mutation(() => Stack, { description: "Needs stack ADMIN and membership of the destination; team grants are dropped." })
-  transferStack(@Arg("input", () => TransferStackInput) input: TransferStackInput, @Ctx() ctx: Context): StackNode {
+  @Mutation(() => Stack, {
+    description:
+      "Moves the stack with its tags, updates and state to another organization. Needs stack ADMIN and the ADMIN or MEMBER role in the destination (organization tokens never may); team grants on it and its creator's ADMIN are dropped. CONFLICT while a non-preview update runs or when the name is taken there.",
+  })
+  transferStack(
+    @Arg("input", () => TransferStackInput, { description: "The stack and the destination organization." }) input: TransferStackInput,
+    @Ctx() ctx: Context,
+  ): StackNode {
     const stack = ctx.access.requireStack(input.stack);
     const destination = ctx.access.organization(input.destinationOrganization);
     const moved = ctx.services.stacks.transfer(ctx.caller, stack, ctx.access.requireOrganization(input.destinationOrganization));
     return { ...moved, organization: destination.organization!, viewerPermission: ctx.access.stackPermission(destination, moved) };
   }
 
-  @Mutation(() => Stack, { description: "Replaces the stack's checkpoint with a deployment export." })
-  importStackState(@Arg("input", () => ImportStackStateInput) input: ImportStackStateInput, @Ctx() ctx: Context): StackNode {
+  @Mutation(() => Stack, {
+    description:
+      "Replaces the stack's checkpoint with a deployment export and sets resourceCount from it. Needs WRITE; CONFLICT while a non-preview update runs.",
+  })
+  importStackState(
+    @Arg("input", () => ImportStackStateInput, { description: "The stack and the deployment export." }) input: ImportStackStateInput,
+    @Ctx() ctx: Context,
+  ): StackNode {
     const stack = ctx.access.requireStack(input.stack);
     const updated = ctx.services.stacks.importState(ctx.caller, stack, input.state);
     return { ...stack, ...updated };
   }
 
-  @FieldResolver(() => Organization)
+  @FieldResolver(() => Organization, { description: "The organization the stack belongs to." })
   organization(@Root() stack: StackNode): OrganizationRow {
     return stack.organization;
   }
 
-  @FieldResolver(() => String, { description: "org/project/stack" })
+  @FieldResolver(() => String, { description: "organization/project/stack, e.g. acme/website/production." })
   fullyQualifiedName(@Root() stack: StackNode): string {
     return fullName(stack.organization, stack);
   }
 
   @FieldResolver(() => JSONScalar, {
     nullable: true,
-    description: "Get Stack State: the latest checkpoint (deployment), null when there is none. Audited as stack-exported.",
+    description:
+      "Get Stack State: the latest checkpoint (deployment), null when there is none. Audited as stack-exported (once per stack and request). Served for a stack reached on its own (Query.stack, Organization.stack, a mutation's result); through a list (Organization.stacks, TeamStackGrant.stack) it is BAD_USER_INPUT.",
   })
   state(@Root() stack: StackNode, @Ctx() ctx: Context): unknown {
     return ctx.services.stacks.readState(ctx.caller, stack, ctx.requestState.statesRead, ctx.requestState.responseBudget.charge);
@@ -71,14 +98,20 @@ export class StackResolver {
 
 @Resolver(() => Organization)
 export class OrganizationStacksResolver {
-  @FieldResolver(() => StackConnection, { description: "List Stacks. Only stacks the caller can at least READ." })
+  @FieldResolver(() => StackConnection, {
+    description: "List Stacks, oldest first: only the stacks the caller can at least READ (totalCount counts the same).",
+  })
   stacks(
     @Root() organization: OrganizationRow,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
-    @Arg("project", () => String, { nullable: true }) project: string | null,
-    @Arg("tagName", () => String, { nullable: true }) tagName: string | null,
-    @Arg("tagValue", () => String, { nullable: true }) tagValue: string | null,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
+    @Arg("project", () => String, { nullable: true, description: "Only the stacks of this project (exact name)." }) project: string | null,
+    @Arg("tagName", () => String, { nullable: true, description: "Only the stacks that have a tag of this name." }) tagName: string | null,
+    @Arg("tagValue", () => String, {
+      nullable: true,
+      description: "With tagName: only the stacks whose tag of that name has this value. BAD_USER_INPUT without tagName.",
+    })
+    tagValue: string | null,
     @Ctx() ctx: Context,
   ): StackConnection {
     const access = ctx.access.organization(organization.name);
@@ -89,8 +122,8 @@ export class OrganizationStacksResolver {
   @FieldResolver(() => Stack, { nullable: true, description: "Get Stack. Null when it does not exist or the caller cannot READ it." })
   stack(
     @Root() organization: OrganizationRow,
-    @Arg("project", () => String) project: string,
-    @Arg("name", () => String) name: string,
+    @Arg("project", () => String, { description: "The project's name (exact letter case)." }) project: string,
+    @Arg("name", () => String, { description: "The stack's name (exact letter case)." }) name: string,
     @Ctx() ctx: Context,
   ): StackNode | null {
     return ctx.access.stack(organization.name, project, name).stack;

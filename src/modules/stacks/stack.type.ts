@@ -9,24 +9,31 @@ import { DateTimeScalar } from "../../graphql/scalars.js";
  * by StackResolver; `tags` by StackTagResolver; `updates`, `previews`, `update` by
  * StackUpdateResolver.
  */
-@ObjectType({ simpleResolvers: true })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    "A stack: an instance of a Pulumi project (e.g. its production), with its tags, state and updates. Only callers who can READ it reach it.",
+})
 export class Stack {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Opaque id; it stays the same when the stack is transferred." })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The project: 1–100 letters, digits, _ . -." })
   project!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The stack's name: 1–100 letters, digits, _ . -; unique within its project and organization." })
   name!: string;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: "When the stack was created." })
   createdAt!: Date;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: "Time of the last completed update; null when none." })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "When the last non-preview update ended (completed or cancelled); null when none has.",
+  })
   lastUpdatedAt!: Date | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "How many resources the current checkpoint holds; 0 when there is none." })
   resourceCount!: number;
 
   @Field(() => StackPermission, {
@@ -35,5 +42,5 @@ export class Stack {
   viewerPermission!: StackPermissionValue;
 }
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: "A page of an organization's stacks, oldest first." })
 export class StackConnection extends Connection(() => Stack) {}

@@ -3,57 +3,66 @@ import type { StackPermissionValue } from "../../db/schema.js";
 import { StackGrantPermission, type StackGrantPermissionValue, StackPermission } from "../../graphql/enums.js";
 import { StackRef } from "../stacks/stack.inputs.js";
 
-@InputType()
+@InputType({ description: "A new team (createTeam)." })
 export class CreateTeamInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The organization's name (any letter case)." })
   organization!: string;
 
   @Field(() => String, { description: "1–40 letters, digits, _ . -; unique ignoring case." })
   name!: string;
 
-  @Field(() => String, { nullable: true, description: "Defaults to the name; at most 100 characters." })
+  @Field(() => String, { nullable: true, description: "At most 100 characters, not blank; defaults to the name." })
   displayName?: string | null;
 
   @Field(() => String, { nullable: true, description: "At most 1,000 characters." })
   description?: string | null;
 }
 
-@InputType()
+@InputType({ description: "A team to delete (deleteTeam)." })
 export class DeleteTeamInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The organization's name (any letter case)." })
   organization!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The team's name (any letter case)." })
   name!: string;
 }
 
-@InputType()
+@InputType({ description: "Members to add to and remove from a team (updateTeamMembership): at least one login in all." })
 export class UpdateTeamMembershipInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The organization's name (any letter case)." })
   organization!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The team's name (any letter case)." })
   team!: string;
 
-  @Field(() => [String], { nullable: true, defaultValue: [], description: "Members of the organization to add (at most 100)." })
+  @Field(() => [String], {
+    nullable: true,
+    defaultValue: [],
+    description:
+      "Logins (any letter case) of the organization's members to add, at most 100; a login that is not a member is BAD_USER_INPUT.",
+  })
   addLogins?: string[] | null;
 
-  @Field(() => [String], { nullable: true, defaultValue: [], description: "Logins to remove (at most 100)." })
+  @Field(() => [String], {
+    nullable: true,
+    defaultValue: [],
+    description: "Logins to remove, at most 100; one not in the team changes nothing. A login both added and removed is BAD_USER_INPUT.",
+  })
   removeLogins?: string[] | null;
 }
 
-@InputType()
+@InputType({ description: "A team's grant on a stack (grantTeamStackAccess and revokeTeamStackAccess, both deprecated)." })
 export class TeamStackAccessInput {
-  @Field(() => String)
+  @Field(() => String, { description: "The organization's name (any letter case)." })
   organization!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The team's name (any letter case)." })
   team!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The stack's project (exact letter case)." })
   project!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The stack's name (exact letter case)." })
   stack!: string;
 
   @Field(() => StackPermission, {

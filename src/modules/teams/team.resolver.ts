@@ -43,39 +43,67 @@ const toGrantNode =
 
 @Resolver(() => Team)
 export class TeamResolver {
-  @Mutation(() => Team)
-  createTeam(@Arg("input", () => CreateTeamInput) input: CreateTeamInput, @Ctx() ctx: Context): TeamNode {
+  @Mutation(() => Team, {
+    description:
+      "Creates a team with no members; at most 500 per organization. CONFLICT when the name is taken. Organization admins and tokens.",
+  })
+  createTeam(
+    @Arg("input", () => CreateTeamInput, { description: "The organization and the new team." }) input: CreateTeamInput,
+    @Ctx() ctx: Context,
+  ): TeamNode {
     const organization = ctx.access.requireOrganization(input.organization);
     const team = ctx.services.teams.create(ctx.caller, organization, input);
     return { ...team, organization };
   }
 
-  @Mutation(() => Boolean, { description: "The team's stack grants go with it." })
-  deleteTeam(@Arg("input", () => DeleteTeamInput) input: DeleteTeamInput, @Ctx() ctx: Context): boolean {
+  @Mutation(() => Boolean, {
+    description: "Deletes a team; its memberships and stack grants go with it. Organization admins and tokens.",
+  })
+  deleteTeam(
+    @Arg("input", () => DeleteTeamInput, { description: "The organization and the team." }) input: DeleteTeamInput,
+    @Ctx() ctx: Context,
+  ): boolean {
     const organization = ctx.access.requireOrganization(input.organization);
     const deleted = ctx.services.teams.delete(ctx.caller, organization, input.name);
     return deleted;
   }
 
-  @Mutation(() => Team, { description: "Only members of the organization can join its teams." })
-  updateTeamMembership(@Arg("input", () => UpdateTeamMembershipInput) input: UpdateTeamMembershipInput, @Ctx() ctx: Context): TeamNode {
+  @Mutation(() => Team, {
+    description:
+      "Adds members to a team and removes them from it. Only members of the organization can join its teams. Organization admins only.",
+  })
+  updateTeamMembership(
+    @Arg("input", () => UpdateTeamMembershipInput, { description: "The team, the logins to add and those to remove." })
+    input: UpdateTeamMembershipInput,
+    @Ctx() ctx: Context,
+  ): TeamNode {
     const organization = ctx.access.requireOrganization(input.organization);
     const team = ctx.services.teams.updateMembership(ctx.caller, organization, input);
     return { ...team, organization };
   }
 
   @Mutation(() => Team, {
-    description: "Creates or replaces the team's grant on the stack.",
+    description: "Creates or replaces the team's grant on the stack. Organization admins only.",
     deprecationReason: "Use setTeamStackGrant: it names the stack by StackRef and its permission admits only READ, WRITE and ADMIN.",
   })
-  grantTeamStackAccess(@Arg("input", () => TeamStackAccessInput) input: TeamStackAccessInput, @Ctx() ctx: Context): TeamNode {
+  grantTeamStackAccess(
+    @Arg("input", () => TeamStackAccessInput, { description: "The team, the stack and the permission." }) input: TeamStackAccessInput,
+    @Ctx() ctx: Context,
+  ): TeamNode {
     const organization = ctx.access.requireOrganization(input.organization);
     const team = ctx.services.teams.grant(ctx.caller, organization, input);
     return { ...team, organization };
   }
 
-  @Mutation(() => Team, { deprecationReason: "Use removeTeamStackGrant: it names the stack by StackRef." })
-  revokeTeamStackAccess(@Arg("input", () => TeamStackAccessInput) input: TeamStackAccessInput, @Ctx() ctx: Context): TeamNode {
+  @Mutation(() => Team, {
+    description: "Removes the team's grant on the stack; NOT_FOUND when it has none. Organization admins only.",
+    deprecationReason: "Use removeTeamStackGrant: it names the stack by StackRef.",
+  })
+  revokeTeamStackAccess(
+    @Arg("input", () => TeamStackAccessInput, { description: "The team and the stack; permission is ignored." })
+    input: TeamStackAccessInput,
+    @Ctx() ctx: Context,
+  ): TeamNode {
     const organization = ctx.access.requireOrganization(input.organization);
     const team = ctx.services.teams.revoke(ctx.caller, organization, input);
     return { ...team, organization };
@@ -103,12 +131,18 @@ export class TeamResolver {
     return { ...team, organization };
   }
 
-  @FieldResolver(() => [User], { deprecationReason: "Use membersConnection: paged, with totalCount." })
+  @FieldResolver(() => [User], {
+    description: "Every member of the team, by login ignoring case.",
+    deprecationReason: "Use membersConnection: paged, with totalCount.",
+  })
   async members(@Root() team: TeamNode, @Ctx() ctx: Context): Promise<UserRow[]> {
     return ctx.loaders.teamMembers.load(team.id);
   }
 
-  @FieldResolver(() => [TeamStackGrant], { deprecationReason: "Use stackGrantsConnection: paged, with totalCount." })
+  @FieldResolver(() => [TeamStackGrant], {
+    description: "Every stack grant of the team, by project, then stack name.",
+    deprecationReason: "Use stackGrantsConnection: paged, with totalCount.",
+  })
   async stackGrants(@Root() team: TeamNode, @Ctx() ctx: Context): Promise<TeamStackGrantNode[]> {
     const grants = await ctx.loaders.teamGrants.load(team.id);
     return grants.map(toGrantNode(team));
@@ -157,7 +191,10 @@ export class TeamStackGrantResolver {
 
 @Resolver(() => Organization)
 export class OrganizationTeamsResolver {
-  @FieldResolver(() => [Team], { deprecationReason: "Use teamsConnection: paged, with totalCount." })
+  @FieldResolver(() => [Team], {
+    description: "Every team of the organization, by name ignoring case.",
+    deprecationReason: "Use teamsConnection: paged, with totalCount.",
+  })
   teams(@Root() organization: OrganizationRow, @Ctx() ctx: Context): TeamNode[] {
     return ctx.services.teams.list(organization).map((team) => ({ ...team, organization }));
   }
@@ -177,8 +214,12 @@ export class OrganizationTeamsResolver {
     );
   }
 
-  @FieldResolver(() => Team, { nullable: true })
-  team(@Root() organization: OrganizationRow, @Arg("name", () => String) name: string, @Ctx() ctx: Context): TeamNode | null {
+  @FieldResolver(() => Team, { nullable: true, description: "A team by name; null when the organization has none of that name." })
+  team(
+    @Root() organization: OrganizationRow,
+    @Arg("name", () => String, { description: "The team's name (any letter case)." }) name: string,
+    @Ctx() ctx: Context,
+  ): TeamNode | null {
     const team = ctx.services.teams.byName(organization, name);
     return team ? { ...team, organization } : null;
   }

@@ -5,9 +5,9 @@ import { toPersonalAccessToken } from "../access-tokens/access-token.mappers.js"
 import { CreateUserInput } from "./user.inputs.js";
 import { User } from "./user.type.js";
 
-@ObjectType({ simpleResolvers: true })
+@ObjectType({ simpleResolvers: true, description: "Returned once, at creation: the first token's secret is never shown again." })
 export class CreateUserPayload {
-  @Field(() => User)
+  @Field(() => User, { description: "The new user." })
   user!: User;
 
   @Field(() => PersonalAccessToken, { description: "The user's first personal access token." })
@@ -19,15 +19,21 @@ export class CreateUserPayload {
 
 @Resolver(() => User)
 export class UserResolver {
-  @Mutation(() => CreateUserPayload, { description: "Site administrators only." })
-  createUser(@Arg("input", () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context): CreateUserPayload {
+  @Mutation(() => CreateUserPayload, {
+    description: "Creates a user and their first personal access token. Site administrators only; CONFLICT when the login is taken.",
+  })
+  createUser(
+    @Arg("input", () => CreateUserInput, { description: "The new user's login, name, email and site-admin flag." }) input: CreateUserInput,
+    @Ctx() ctx: Context,
+  ): CreateUserPayload {
     const { user, token } = ctx.services.users.create(input);
     return { user, token: toPersonalAccessToken(token.row), secret: token.secret };
   }
 
   @FieldResolver(() => String, {
     nullable: true,
-    description: "Visible to the user themself, to admins of an organization they belong to, and to site admins; null otherwise.",
+    description:
+      "Visible to the user themself, to site admins, and to admins of an organization the user belongs to on the ENTERPRISE_GROWTH or BUSINESS_CRITICAL tier (paid, or a trial not yet ended); null otherwise, to organization access tokens, and when none is set.",
   })
   async email(@Root() user: User & { email?: string | null }, @Ctx() ctx: Context): Promise<string | null> {
     if (!user.email) return null;

@@ -7,7 +7,7 @@ import { User } from "../users/user.type.js";
 /** `organizations` is resolved by ViewerResolver. */
 @ObjectType({ simpleResolvers: true, description: "The caller, as the presented token identifies it." })
 export class Viewer {
-  @Field(() => PrincipalKind)
+  @Field(() => PrincipalKind, { description: "USER for a personal access token, ORGANIZATION_TOKEN for an organization access token." })
   kind!: keyof typeof PrincipalKind;
 
   @Field(() => User, { nullable: true, description: "The user, when the token is a personal access token." })

@@ -12,26 +12,47 @@ const MAX_PINGS_PER_REQUEST = 3;
 
 @Resolver(() => Webhook)
 export class WebhookResolver {
-  @Mutation(() => Webhook)
-  createWebhook(@Arg("input", () => CreateWebhookInput) input: CreateWebhookInput, @Ctx() ctx: Context): Webhook {
+  @Mutation(() => Webhook, {
+    description: "Creates a webhook; at most 20 per organization. CONFLICT when the name is taken. Organization admins and tokens.",
+  })
+  createWebhook(
+    @Arg("input", () => CreateWebhookInput, { description: "The organization and the new webhook." }) input: CreateWebhookInput,
+    @Ctx() ctx: Context,
+  ): Webhook {
     const organization = ctx.access.requireOrganization(input.organization);
     return toWebhook(ctx.services.webhooks.create(ctx.caller, organization, input), ctx.caller.principal);
   }
 
-  @Mutation(() => Webhook, { description: "Only the fields given change; the secret stays unless replaced or cleared." })
-  updateWebhook(@Arg("input", () => UpdateWebhookInput) input: UpdateWebhookInput, @Ctx() ctx: Context): Webhook {
+  @Mutation(() => Webhook, {
+    description: "Only the fields given change; the secret stays unless replaced or cleared. Organization admins only.",
+  })
+  updateWebhook(
+    @Arg("input", () => UpdateWebhookInput, { description: "The webhook and the fields to change." }) input: UpdateWebhookInput,
+    @Ctx() ctx: Context,
+  ): Webhook {
     const organization = ctx.access.requireOrganization(input.organization);
     return toWebhook(ctx.services.webhooks.update(ctx.caller, organization, input), ctx.caller.principal);
   }
 
-  @Mutation(() => Boolean)
-  deleteWebhook(@Arg("input", () => WebhookRefInput) input: WebhookRefInput, @Ctx() ctx: Context): boolean {
+  @Mutation(() => Boolean, {
+    description: "Deletes a webhook with its pending deliveries and delivery history. Organization admins only.",
+  })
+  deleteWebhook(
+    @Arg("input", () => WebhookRefInput, { description: "The organization and the webhook's name." }) input: WebhookRefInput,
+    @Ctx() ctx: Context,
+  ): boolean {
     const organization = ctx.access.requireOrganization(input.organization);
     return ctx.services.webhooks.delete(ctx.caller, organization, input.name);
   }
 
-  @Mutation(() => WebhookDelivery, { description: "Sends a ping now and returns its delivery (also when it failed)." })
-  async pingWebhook(@Arg("input", () => WebhookRefInput) input: WebhookRefInput, @Ctx() ctx: Context): Promise<WebhookDelivery> {
+  @Mutation(() => WebhookDelivery, {
+    description:
+      "Sends a ping now, active or not, and returns its delivery (also when it failed); at most 3 per request. Audited as webhook-pinged. Organization admins and tokens.",
+  })
+  async pingWebhook(
+    @Arg("input", () => WebhookRefInput, { description: "The organization and the webhook's name." }) input: WebhookRefInput,
+    @Ctx() ctx: Context,
+  ): Promise<WebhookDelivery> {
     const organization = ctx.access.requireOrganization(input.organization);
     // each ping may wait the whole delivery timeout: a request sends a few at most
     if (++ctx.requestState.pings > MAX_PINGS_PER_REQUEST) {
@@ -40,11 +61,11 @@ export class WebhookResolver {
     return toDelivery(await ctx.services.webhooks.ping(ctx.caller, organization, input.name), ctx.caller.principal);
   }
 
-  @FieldResolver(() => WebhookDeliveryConnection, { description: "List Webhook Deliveries. Newest first." })
+  @FieldResolver(() => WebhookDeliveryConnection, { description: "List Webhook Deliveries: every attempt, newest first." })
   deliveries(
     @Root() webhook: Webhook,
-    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
-    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
+    @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
     @Ctx() ctx: Context,
   ): WebhookDeliveryConnection {
     const { page, count } = ctx.services.webhooks.deliveries(webhook, first, after, ctx.requestState.responseBudget.charge);
@@ -56,7 +77,7 @@ export class WebhookResolver {
 export class OrganizationWebhooksResolver {
   @FieldResolver(() => [Webhook], {
     nullable: true,
-    description: "List Webhooks. Null with a FORBIDDEN error for callers who may not.",
+    description: "List Webhooks, by name ignoring case. Null with a FORBIDDEN error for callers who may not.",
     deprecationReason: "Use webhooksConnection: paged, and non-null for the callers who may read it.",
   })
   webhooks(@Root() organization: OrganizationRow, @Ctx() ctx: Context): Webhook[] {
@@ -81,8 +102,12 @@ export class OrganizationWebhooksResolver {
     );
   }
 
-  @FieldResolver(() => Webhook, { nullable: true, description: "Get Webhook." })
-  webhook(@Root() organization: OrganizationRow, @Arg("name", () => String) name: string, @Ctx() ctx: Context): Webhook | null {
+  @FieldResolver(() => Webhook, { nullable: true, description: "Get Webhook: by name; null when the organization has none of that name." })
+  webhook(
+    @Root() organization: OrganizationRow,
+    @Arg("name", () => String, { description: "The webhook's name (any letter case)." }) name: string,
+    @Ctx() ctx: Context,
+  ): Webhook | null {
     const row = ctx.services.webhooks.byName(organization, name);
     return row ? toWebhook(row, ctx.caller.principal) : null;
   }
