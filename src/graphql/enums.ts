@@ -112,7 +112,7 @@ registerEnumType(WebhookFormat, {
   name: "WebhookFormat",
   description: "The shape of a delivery's JSON body.",
   valuesConfig: {
-    RAW: { description: "The event itself: kind, timestamp, organization, stack, actor and, for updates, the update." },
+    RAW: { description: "The event itself, as JSON: kind, timestamp, organization and, as the kind has them, stack, actor and update." },
     SLACK: { description: "A Slack incoming-webhook message (text and one section block) summing up the event." },
     MS_TEAMS: { description: "A Microsoft Teams message with an Adaptive Card summing up the event." },
   },
