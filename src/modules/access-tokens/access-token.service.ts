@@ -1,8 +1,8 @@
-import { and, asc, count, eq, isNull } from "drizzle-orm";
+import { and, asc, count, eq, isNull, type SQL } from "drizzle-orm";
 import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { generateSecret, hashSecret } from "../../auth/token-secret.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/errors.js";
+import { onUniqueViolation } from "../../db/errors.js";
 import { accessTokensTable } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from "../../errors.js";
 import { newTokenId } from "../../lib/ids.js";
@@ -29,6 +29,16 @@ const describeId = (id: string) => (UUID_PATTERN.test(id) ? ` ${id}` : " with th
 function checkDescription(description: string, { required }: { required: boolean }): string {
   const text = checkText("description", description, 200, "input.description", { allowEmpty: !required });
   return text.trim();
+}
+
+/** Refuses a new token when its owner (`owner`: a user's or an organization's tokens) already holds `cap` live ones. */
+function refusePastLiveCap(tx: Tx, owner: SQL, cap: number, refusal: string): void {
+  const live = tx
+    .select({ n: count() })
+    .from(accessTokensTable)
+    .where(and(owner, isNull(accessTokensTable.deletedAt)))
+    .get()!.n;
+  if (live >= cap) throw new BadUserInputError(refusal);
 }
 
 /** The user behind a caller the permission map already admitted as a user. */
@@ -68,14 +78,12 @@ export class AccessTokenService {
     const description = checkDescription(input.description, { required: true });
     const expiresAt = checkExpiry(input.expiresAt, "input.expiresAt");
     return writeTransaction(this.db, (tx) => {
-      const live = tx
-        .select({ n: count() })
-        .from(accessTokensTable)
-        .where(and(eq(accessTokensTable.userId, user.id), isNull(accessTokensTable.deletedAt)))
-        .get()!.n;
-      if (live >= MAX_LIVE_PERSONAL_TOKENS) {
-        throw new BadUserInputError(`you already have ${MAX_LIVE_PERSONAL_TOKENS} personal access tokens: delete some first`);
-      }
+      refusePastLiveCap(
+        tx,
+        eq(accessTokensTable.userId, user.id),
+        MAX_LIVE_PERSONAL_TOKENS,
+        `you already have ${MAX_LIVE_PERSONAL_TOKENS} personal access tokens: delete some first`,
+      );
       return this.insertPersonal(tx, user.id, description, expiresAt);
     });
   }
@@ -143,16 +151,12 @@ export class AccessTokenService {
     const secret = generateSecret("ORGANIZATION");
     try {
       return writeTransaction(this.db, (tx) => {
-        const live = tx
-          .select({ n: count() })
-          .from(accessTokensTable)
-          .where(and(eq(accessTokensTable.organizationId, organization.id), isNull(accessTokensTable.deletedAt)))
-          .get()!.n;
-        if (live >= MAX_LIVE_ORGANIZATION_TOKENS) {
-          throw new BadUserInputError(
-            `"${organization.name}" already has ${MAX_LIVE_ORGANIZATION_TOKENS} live organization tokens: delete some first`,
-          );
-        }
+        refusePastLiveCap(
+          tx,
+          eq(accessTokensTable.organizationId, organization.id),
+          MAX_LIVE_ORGANIZATION_TOKENS,
+          `"${organization.name}" already has ${MAX_LIVE_ORGANIZATION_TOKENS} live organization tokens: delete some first`,
+        );
         const row = tx
           .insert(accessTokensTable)
           .values({
@@ -176,13 +180,14 @@ export class AccessTokenService {
         return { row, secret };
       });
     } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new ConflictError(
-          `organization "${organization.name}" already has (or had) a token named "${name}": names are never reused, pick another`,
-          { field: "input.name" },
-        );
-      }
-      throw error;
+      throw onUniqueViolation(
+        error,
+        () =>
+          new ConflictError(
+            `organization "${organization.name}" already has (or had) a token named "${name}": names are never reused, pick another`,
+            { field: "input.name" },
+          ),
+      );
     }
   }
 

@@ -3,6 +3,7 @@
 // number of teams, so a list of teams costs the same as one (see src/graphql/loaders.ts).
 import { and, asc, count, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { OrganizationRow, UserRow } from "../../auth/principal.js";
+import { pageByName } from "../../db/by-name.js";
 import type { Db } from "../../db/client.js";
 import { stacksTable, teamMembersTable, teamStackGrantsTable, teamsTable, usersTable } from "../../db/schema.js";
 import type { PageRequest } from "../../lib/pagination.js";
@@ -13,15 +14,7 @@ export class TeamLists {
 
   /** Up to `size` + 1 teams by name, ignoring case (keyset on lower(name): the unique index's order). */
   page(organization: OrganizationRow, request: PageRequest): TeamRow[] {
-    const t = teamsTable;
-    const byName = sql`lower(${t.name})`;
-    return this.db
-      .select()
-      .from(t)
-      .where(and(eq(t.organizationId, organization.id), request.from ? gt(byName, String(request.from[0])) : undefined))
-      .orderBy(asc(byName))
-      .limit(request.size + 1)
-      .all();
+    return pageByName(this.db, teamsTable, organization.id, request.from ? String(request.from[0]) : undefined, request.size + 1);
   }
 
   count(organization: OrganizationRow): number {

@@ -1,7 +1,8 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Caller, OrganizationRow } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/errors.js";
+import { findByName } from "../../db/by-name.js";
+import { onUniqueViolation } from "../../db/errors.js";
 import {
   membershipsTable,
   stacksTable,
@@ -12,7 +13,7 @@ import {
 } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
-import { checkName, checkText, quote } from "../../lib/validation.js";
+import { checkDisplayName, checkName, checkText, quote } from "../../lib/validation.js";
 import type { StackRow } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { UserService } from "../users/user.service.js";
@@ -60,21 +61,12 @@ export class TeamService {
   }
 
   byName(organization: OrganizationRow, name: string, tx: Tx | Db = this.db): TeamRow | null {
-    return (
-      tx
-        .select()
-        .from(teamsTable)
-        .where(and(eq(teamsTable.organizationId, organization.id), eq(sql`lower(${teamsTable.name})`, name.toLowerCase())))
-        .get() ?? null
-    );
+    return findByName(tx, teamsTable, organization.id, name);
   }
 
   create(caller: Caller, organization: OrganizationRow, input: CreateTeamInput): TeamRow {
     const name = checkName("team name", input.name, "input.name");
-    const displayName =
-      input.displayName == null
-        ? name
-        : checkText("displayName", input.displayName, 100, "input.displayName", { allowEmpty: false }).trim();
+    const displayName = input.displayName == null ? name : checkDisplayName(input.displayName);
     const description = input.description == null ? null : checkText("description", input.description, 1000, "input.description");
     try {
       return writeTransaction(this.db, (tx) => {
@@ -93,9 +85,10 @@ export class TeamService {
         return team;
       });
     } catch (error) {
-      if (isUniqueViolation(error))
-        throw new ConflictError(`"${organization.name}" already has a team named "${name}"`, { field: "input.name" });
-      throw error;
+      throw onUniqueViolation(
+        error,
+        () => new ConflictError(`"${organization.name}" already has a team named "${name}"`, { field: "input.name" }),
+      );
     }
   }
 

@@ -1,13 +1,14 @@
-import { and, asc, count, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, count, desc, eq, lt, sql } from "drizzle-orm";
 import type { Caller, OrganizationRow, Principal } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/errors.js";
+import { findByName, pageByName } from "../../db/by-name.js";
+import { onUniqueViolation } from "../../db/errors.js";
 import { webhookDeliveriesTable, webhooksTable } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type PageRequest, pageSize, toPage } from "../../lib/pagination.js";
 import type { SecretBox } from "../../lib/secret-box.js";
-import { checkText, checkWebhookName, quote } from "../../lib/validation.js";
+import { checkDisplayName, checkWebhookName, quote } from "../../lib/validation.js";
 import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
 import { visiblePayloadUrl } from "../../permissions/visibility.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
@@ -18,8 +19,6 @@ import { checkFilters, checkPayloadUrl, checkSigningSecret } from "./webhook-rul
 import type { WebhookSender } from "./webhook-sender.js";
 import type { CreateWebhookInput, UpdateWebhookInput } from "./webhook.inputs.js";
 import type { Webhook, WebhookDelivery } from "./webhook.type.js";
-
-const checkDisplayName = (value: string) => checkText("displayName", value, 100, "input.displayName", { allowEmpty: false }).trim();
 
 /** Each event fans out to every webhook of its organization: keep that bounded. */
 export const MAX_WEBHOOKS_PER_ORGANIZATION = 20;
@@ -78,15 +77,7 @@ export class WebhookService {
 
   /** Up to `size` + 1 webhooks by name, ignoring case (keyset on lower(name): the unique index's order). */
   page(organization: OrganizationRow, request: PageRequest): WebhookRow[] {
-    const w = webhooksTable;
-    const byName = sql`lower(${w.name})`;
-    return this.db
-      .select()
-      .from(w)
-      .where(and(eq(w.organizationId, organization.id), request.from ? gt(byName, String(request.from[0])) : undefined))
-      .orderBy(asc(byName))
-      .limit(request.size + 1)
-      .all();
+    return pageByName(this.db, webhooksTable, organization.id, request.from ? String(request.from[0]) : undefined, request.size + 1);
   }
 
   count(organization: OrganizationRow): number {
@@ -94,13 +85,7 @@ export class WebhookService {
   }
 
   byName(organization: OrganizationRow, name: string, tx: Db | Tx = this.db): WebhookRow | null {
-    return (
-      tx
-        .select()
-        .from(webhooksTable)
-        .where(and(eq(webhooksTable.organizationId, organization.id), eq(sql`lower(${webhooksTable.name})`, name.toLowerCase())))
-        .get() ?? null
-    );
+    return findByName(tx, webhooksTable, organization.id, name);
   }
 
   create(caller: Caller, organization: OrganizationRow, input: CreateWebhookInput): WebhookRow {
@@ -142,9 +127,10 @@ export class WebhookService {
         return row;
       });
     } catch (error) {
-      if (isUniqueViolation(error))
-        throw new ConflictError(`"${organization.name}" already has a webhook named "${name}"`, { field: "input.name" });
-      throw error;
+      throw onUniqueViolation(
+        error,
+        () => new ConflictError(`"${organization.name}" already has a webhook named "${name}"`, { field: "input.name" }),
+      );
     }
   }
 
