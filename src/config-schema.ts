@@ -26,198 +26,139 @@ export interface Setting<T> {
 /** A bad value: the message says what is wrong and how to fix it. */
 class BadValue extends Error {}
 
+/** How a variable's trimmed text becomes its value, for the variable `name`; throws a BadValue. */
+type Parse<T> = (text: string, name: string) => T;
+
 /**
- * Unset or blank → `fallback()`; otherwise `parse(trimmed text)`, where a thrown BadValue
- * becomes the variable's issue.
+ * A variable of `type` (as the README shows it): unset or blank → `fallback`; otherwise
+ * `parse(trimmed text)`, where a thrown BadValue becomes the variable's issue.
  */
-function read<T>(parse: (text: string) => T, fallback: () => T): z.ZodType<T, Text> {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      const text = raw?.trim();
-      if (!text) return fallback();
-      try {
-        return parse(text);
-      } catch (error) {
-        if (!(error instanceof BadValue)) throw error;
-        ctx.addIssue({ code: "custom", message: error.message });
-        return z.NEVER;
-      }
-    });
+function setting<T>(type: string, shownDefault: string, description: string, parse: Parse<T>, fallback: (name: string) => T): Setting<T> {
+  const schema = (name: string) =>
+    z
+      .string()
+      .optional()
+      .transform((raw, ctx) => {
+        const text = raw?.trim();
+        if (!text) return fallback(name);
+        try {
+          return parse(text, name);
+        } catch (error) {
+          if (!(error instanceof BadValue)) throw error;
+          ctx.addIssue({ code: "custom", message: error.message });
+          return z.NEVER;
+        }
+      });
+  return { type, default: shownDefault, description, schema };
 }
 
 const code = (value: string | number) => `\`${value}\``;
 
-function host(fallback: string, description: string): Setting<string> {
-  return {
-    type: "host name or address",
-    default: code(fallback),
+const host = (fallback: string, description: string) =>
+  setting(
+    "host name or address",
+    code(fallback),
     description,
-    schema: () =>
-      read(
-        (t) => t,
-        () => fallback,
-      ),
-  };
-}
+    (t) => t,
+    () => fallback,
+  );
 
-function path(fallback: string, description: string): Setting<string> {
-  return { type: "file path", default: code(fallback), description, schema: () => read(resolve, () => resolve(fallback)) };
-}
-
-function port(fallback: number, description: string): Setting<number> {
-  return {
-    type: "integer 0–65535",
-    default: code(fallback),
+const path = (fallback: string, description: string) =>
+  setting(
+    "file path",
+    code(fallback),
     description,
-    schema: (name) =>
-      read(
-        (t) => {
-          const value = Number(t);
-          if (Number.isInteger(value) && value >= 0 && value <= 65535) return value;
-          throw new BadValue(`${name}=${t} is not a port number: use an integer from 0 to 65535 (0 picks a free one)`);
-        },
-        () => fallback,
-      ),
-  };
-}
+    (t) => resolve(t),
+    () => resolve(fallback),
+  );
+
+const port = (fallback: number, description: string) =>
+  setting(
+    "integer 0–65535",
+    code(fallback),
+    description,
+    (t, name) => {
+      const value = Number(t);
+      if (Number.isInteger(value) && value >= 0 && value <= 65535) return value;
+      throw new BadValue(`${name}=${t} is not a port number: use an integer from 0 to 65535 (0 picks a free one)`);
+    },
+    () => fallback,
+  );
 
 /** A whole number of at least `min`; with no `fallback`, unset reads as undefined. */
-function integer(fallback: number, description: string, min?: number): Setting<number>;
-function integer(fallback: undefined, description: string, min?: number): Setting<number | undefined>;
-function integer(fallback: number | undefined, description: string, min = 1): Setting<number | undefined> {
-  return {
-    type: `integer ≥ ${min}`,
-    default: fallback === undefined ? "—" : code(fallback),
-    description,
-    schema: (name) =>
-      read(
-        (t) => {
-          const value = Number(t);
-          if (Number.isInteger(value) && value >= min) return value;
-          throw new BadValue(`${name}=${t} must be a whole number of at least ${min}`);
-        },
-        () => fallback,
-      ),
+function integer<F extends number | undefined>(fallback: F, description: string, min = 1): Setting<number | F> {
+  const parse: Parse<number> = (t, name) => {
+    const value = Number(t);
+    if (Number.isInteger(value) && value >= min) return value;
+    throw new BadValue(`${name}=${t} must be a whole number of at least ${min}`);
   };
+  return setting<number | F>(`integer ≥ ${min}`, fallback === undefined ? "—" : code(fallback), description, parse, () => fallback);
 }
 
-const TRUE = ["true", "1", "yes"];
-const FALSE = ["false", "0", "no"];
-
 /** true/1/yes or false/0/no, any case; with no `fallback`, unset reads as undefined. */
-function flag(fallback: boolean, description: string): Setting<boolean>;
-function flag(fallback: undefined, description: string, shownDefault: string): Setting<boolean | undefined>;
-function flag(fallback: boolean | undefined, description: string, shownDefault = code(String(fallback))): Setting<boolean | undefined> {
-  return {
-    type: "`true` or `false`",
-    default: shownDefault,
-    description,
-    schema: (name) =>
-      read(
-        (t) => {
-          if (TRUE.includes(t.toLowerCase())) return true;
-          if (FALSE.includes(t.toLowerCase())) return false;
-          throw new BadValue(`${name}=${t} is not a boolean: use true or false`);
-        },
-        () => fallback,
-      ),
+function flag<F extends boolean | undefined>(
+  fallback: F,
+  description: string,
+  shownDefault = code(String(fallback)),
+): Setting<boolean | F> {
+  const parse: Parse<boolean> = (t, name) => {
+    if (["true", "1", "yes"].includes(t.toLowerCase())) return true;
+    if (["false", "0", "no"].includes(t.toLowerCase())) return false;
+    throw new BadValue(`${name}=${t} is not a boolean: use true or false`);
   };
+  return setting<boolean | F>("`true` or `false`", shownDefault, description, parse, () => fallback);
 }
 
 /** One of `values`, matched in their case (`LOG_LEVEL=INFO` is `info`); `advice` says which to pick. */
-function oneOf<const V extends readonly [string, ...string[]]>(
-  values: V,
-  fallback: V[number],
-  description: string,
-  advice: string,
-): Setting<V[number]> {
+function oneOf<const V extends readonly [string, ...string[]]>(values: V, fallback: V[number], description: string, advice: string) {
   const choice = z.enum(values);
   const lower = values.every((v) => v === v.toLowerCase());
-  return {
-    type: values.map(code).join(", "),
-    default: code(fallback),
-    description,
-    schema: (name) =>
-      read(
-        (t) => {
-          const parsed = choice.safeParse(lower ? t.toLowerCase() : t.toUpperCase());
-          if (parsed.success) return parsed.data;
-          throw new BadValue(`${name}=${t} ${advice}`);
-        },
-        () => fallback,
-      ),
+  const parse: Parse<V[number]> = (t, name) => {
+    const parsed = choice.safeParse(lower ? t.toLowerCase() : t.toUpperCase());
+    if (parsed.success) return parsed.data;
+    throw new BadValue(`${name}=${t} ${advice}`);
   };
+  return setting(values.map(code).join(", "), code(fallback), description, parse, () => fallback);
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** "500ms", "5s", "2m", "1h" → milliseconds. */
-function milliseconds(name: string, text: string): number {
+const milliseconds: Parse<number> = (text, name) => {
   const match = DURATION.exec(text.trim());
   if (!match) throw new BadValue(`${name} holds "${text}", which is not a duration: use e.g. 500ms, 5s, 2m or 1h`);
   return Math.round(Number(match[1]) * UNIT_MS[match[2]!]!);
-}
+};
 
-function duration(fallback: string, description: string): Setting<number> {
-  return {
-    type: "duration (`500ms`, `5s`, `2m`, `1h`)",
-    default: code(fallback),
-    description,
-    schema: (name) =>
-      read(
-        (t) => milliseconds(name, t),
-        () => milliseconds(name, fallback),
-      ),
-  };
-}
+const duration = (fallback: string, description: string) =>
+  setting("duration (`500ms`, `5s`, `2m`, `1h`)", code(fallback), description, milliseconds, (name) => milliseconds(fallback, name));
 
 function schedule(fallback: string, description: string): Setting<number[]> {
-  const parse = (name: string, t: string) => {
-    const delays = t.split(",").map((part) => milliseconds(name, part));
+  const parse: Parse<number[]> = (t, name) => {
+    const delays = t.split(",").map((part) => milliseconds(part, name));
     if (delays.length < 2 || delays.some((d, i) => d <= 0 || (i > 0 && d <= delays[i - 1]!))) {
       throw new BadValue(`${name}=${t} must list at least 2 increasing delays after the first attempt, e.g. ${fallback}`);
     }
     return delays;
   };
-  return {
-    type: "increasing durations, comma-separated (at least 2)",
-    default: code(fallback),
-    description,
-    schema: (name) =>
-      read(
-        (t) => parse(name, t),
-        () => parse(name, fallback),
-      ),
-  };
+  return setting("increasing durations, comma-separated (at least 2)", code(fallback), description, parse, (name) => parse(fallback, name));
 }
 
 /** Comma-separated values, blanks dropped, each checked by `check` (which throws a BadValue). */
-function list(type: string, description: string, check: (name: string, item: string) => void): Setting<string[]> {
-  const items = (t: string) =>
-    t
+function list(type: string, description: string, check: (item: string, name: string) => void): Setting<string[]> {
+  const parse: Parse<string[]> = (t, name) => {
+    const items = t
       .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== "");
-  return {
-    type,
-    default: "none",
-    description,
-    schema: (name) =>
-      read(
-        (t) => {
-          const all = items(t);
-          for (const item of all) check(name, item);
-          return all;
-        },
-        () => [],
-      ),
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+    for (const item of items) check(item, name);
+    return items;
   };
+  return setting(type, "none", description, parse, () => []);
 }
 
-function checkOrigin(name: string, origin: string): void {
+function checkOrigin(origin: string, name: string): void {
   let url: URL | undefined;
   try {
     url = new URL(origin);
@@ -231,7 +172,7 @@ function checkOrigin(name: string, origin: string): void {
   }
 }
 
-function checkProxy(name: string, proxy: string): void {
+function checkProxy(proxy: string, name: string): void {
   const [address, bits] = proxy.split("/");
   const family = isIP(address ?? "");
   const maxBits = family === 6 ? 128 : 32;
@@ -240,24 +181,20 @@ function checkProxy(name: string, proxy: string): void {
   }
 }
 
-const secretKey: Setting<Buffer | null> = {
-  type: "64 hexadecimal characters",
-  default: "key file",
-  description:
-    "32 bytes for secrets at rest; without it a key is created in `secret.key` beside the database (mode 0600). It signs pagination cursors and encrypts webhook secrets",
-  schema: (name) =>
-    read(
-      (t) => {
-        if (/^[0-9a-fA-F]{64}$/.test(t)) return Buffer.from(t, "hex");
-        // the value is a secret: the message does not repeat it
-        throw new BadValue(
-          `${name} must be 64 hexadecimal characters (32 bytes): generate one with \`openssl rand -hex 32\`, ` +
-            "or unset it to use a key file created beside the database",
-        );
-      },
-      () => null,
-    ),
-};
+const secretKey = setting<Buffer | null>(
+  "64 hexadecimal characters",
+  "key file",
+  "32 bytes for secrets at rest; without it a key is created in `secret.key` beside the database (mode 0600). It signs pagination cursors and encrypts webhook secrets",
+  (t, name) => {
+    if (/^[0-9a-fA-F]{64}$/.test(t)) return Buffer.from(t, "hex");
+    // the value is a secret: the message does not repeat it
+    throw new BadValue(
+      `${name} must be 64 hexadecimal characters (32 bytes): generate one with \`openssl rand -hex 32\`, ` +
+        "or unset it to use a key file created beside the database",
+    );
+  },
+  () => null,
+);
 
 const nodeEnv: Setting<boolean> = {
   type: "text",

@@ -96,6 +96,14 @@ export class ConflictError extends AppError {
   }
 }
 
+/** CONFLICT about `input.name`: `owner` (an organization's name) already has a `what` named `name`. */
+export const nameTaken = (owner: string, what: string, name: string): ConflictError =>
+  new ConflictError(`"${owner}" already has a ${what} named "${name}"`, { field: "input.name" });
+
+/** BAD_USER_INPUT: `owner` (an organization's name) already has `cap` `what` (plural), the most an organization may have. */
+export const organizationCapReached = (owner: string, cap: number, what: string): BadUserInputError =>
+  new BadUserInputError(`"${owner}" already has ${cap} ${what}, the most an organization may have`);
+
 /** Too many requests (HTTP 429 with Retry-After). */
 export class RateLimitedError extends AppError {
   constructor(readonly retryAfterSeconds: number) {

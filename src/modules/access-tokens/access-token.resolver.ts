@@ -115,7 +115,7 @@ export class OrganizationAccessTokenResolver {
 
   @FieldResolver(() => Organization)
   async organization(@Root() token: OrganizationAccessToken, @Ctx() ctx: Context): Promise<OrganizationRow> {
-    const organization = await ctx.loaders.organizationById.load(token.organizationId);
+    const organization = await ctx.loaders.of("organizationById").load(token.organizationId);
     if (!organization) throw new Error(`organization ${token.organizationId} of token ${token.id} is missing`);
     return organization;
   }
@@ -125,7 +125,7 @@ export class OrganizationAccessTokenResolver {
     description: "The admin who created it; the token belongs to the organization, not to this user.",
   })
   async createdBy(@Root() token: OrganizationAccessToken, @Ctx() ctx: Context): Promise<UserRow | null> {
-    return token.createdByUserId ? ((await ctx.loaders.userById.load(token.createdByUserId)) ?? null) : null;
+    return token.createdByUserId ? ((await ctx.loaders.of("userById").load(token.createdByUserId)) ?? null) : null;
   }
 }
 

@@ -41,6 +41,34 @@ function refusePastLiveCap(tx: Tx, owner: SQL, cap: number, refusal: string): vo
   if (live >= cap) throw new BadUserInputError(refusal);
 }
 
+/** The token `id` among `owner`'s tokens (revoked ones too); undefined when there is none or `id` is no UUID. */
+function tokenAmong(tx: Tx, owner: SQL, id: string): AccessTokenRow | undefined {
+  if (!UUID_PATTERN.test(id)) return undefined;
+  return tx
+    .select()
+    .from(accessTokensTable)
+    .where(and(eq(accessTokensTable.id, id), owner))
+    .get();
+}
+
+/** Revokes the live token `id` among `owner`'s: its name, or undefined when there is no such live token. */
+function revokeLive(tx: Tx, owner: SQL, id: string): { name: string | null } | undefined {
+  if (!UUID_PATTERN.test(id)) return undefined;
+  return tx
+    .update(accessTokensTable)
+    .set({ deletedAt: new Date() })
+    .where(and(eq(accessTokensTable.id, id), owner, isNull(accessTokensTable.deletedAt)))
+    .returning({ name: accessTokensTable.name })
+    .get();
+}
+
+const personalTokensOf = (user: UserRow): SQL => and(eq(accessTokensTable.userId, user.id), eq(accessTokensTable.kind, "PERSONAL"))!;
+const organizationTokensOf = (organization: OrganizationRow): SQL =>
+  and(eq(accessTokensTable.organizationId, organization.id), eq(accessTokensTable.kind, "ORGANIZATION"))!;
+
+const revoke = (tx: Tx, token: AccessTokenRow): AccessTokenRow =>
+  tx.update(accessTokensTable).set({ deletedAt: new Date() }).where(eq(accessTokensTable.id, token.id)).returning().get()!;
+
 /** The user behind a caller the permission map already admitted as a user. */
 export function requireUser(caller: Caller): UserRow {
   if (caller.principal.kind !== "USER") throw new ForbiddenError("only a user may do this: use a personal access token");
@@ -95,38 +123,16 @@ export class AccessTokenService {
   revokePersonal(caller: Caller, id: string): AccessTokenRow {
     const user = requireUser(caller);
     return writeTransaction(this.db, (tx) => {
-      const t = accessTokensTable;
-      const token = UUID_PATTERN.test(id)
-        ? tx
-            .select()
-            .from(t)
-            .where(and(eq(t.id, id), eq(t.userId, user.id), eq(t.kind, "PERSONAL")))
-            .get()
-        : undefined;
+      const token = tokenAmong(tx, personalTokensOf(user), id);
       if (!token) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
-      if (token.deletedAt !== null) return token;
-      return tx.update(t).set({ deletedAt: new Date() }).where(eq(t.id, token.id)).returning().get()!;
+      return token.deletedAt !== null ? token : revoke(tx, token);
     });
   }
 
   /** Revokes one of the caller's own tokens; another user's token is NOT_FOUND, as if absent. */
   deletePersonal(caller: Caller, id: string): true {
     const user = requireUser(caller);
-    const changed = UUID_PATTERN.test(id)
-      ? this.db
-          .update(accessTokensTable)
-          .set({ deletedAt: new Date() })
-          .where(
-            and(
-              eq(accessTokensTable.id, id),
-              eq(accessTokensTable.userId, user.id),
-              eq(accessTokensTable.kind, "PERSONAL"),
-              isNull(accessTokensTable.deletedAt),
-            ),
-          )
-          .run().changes
-      : 0;
-    if (changed === 0) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
+    if (!revokeLive(this.db, personalTokensOf(user), id)) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
     return true;
   }
 
@@ -197,17 +203,10 @@ export class AccessTokenService {
    */
   revokeForOrganization(caller: Caller, organization: OrganizationRow, id: string): AccessTokenRow {
     return writeTransaction(this.db, (tx) => {
-      const t = accessTokensTable;
-      const token = UUID_PATTERN.test(id)
-        ? tx
-            .select()
-            .from(t)
-            .where(and(eq(t.id, id), eq(t.organizationId, organization.id), eq(t.kind, "ORGANIZATION")))
-            .get()
-        : undefined;
+      const token = tokenAmong(tx, organizationTokensOf(organization), id);
       if (!token) throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
       if (token.deletedAt !== null) return token;
-      const revoked = tx.update(t).set({ deletedAt: new Date() }).where(eq(t.id, token.id)).returning().get()!;
+      const revoked = revoke(tx, token);
       this.audit.write(caller, {
         organizationId: organization.id,
         event: "organization-token-deleted",
@@ -255,21 +254,7 @@ export class AccessTokenService {
 
   deleteForOrganization(caller: Caller, organization: OrganizationRow, id: string): true {
     return writeTransaction(this.db, (tx) => {
-      const row = UUID_PATTERN.test(id)
-        ? tx
-            .update(accessTokensTable)
-            .set({ deletedAt: new Date() })
-            .where(
-              and(
-                eq(accessTokensTable.id, id),
-                eq(accessTokensTable.organizationId, organization.id),
-                eq(accessTokensTable.kind, "ORGANIZATION"),
-                isNull(accessTokensTable.deletedAt),
-              ),
-            )
-            .returning({ name: accessTokensTable.name })
-            .get()
-        : undefined;
+      const row = revokeLive(tx, organizationTokensOf(organization), id);
       if (!row) {
         throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
       }

@@ -1,6 +1,7 @@
-import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { type Db, writeTransaction } from "../../db/client.js";
+import { rowsByIds } from "../../db/by-id.js";
 import { onUniqueViolation } from "../../db/errors.js";
 import { auditEventsTable, membershipsTable, organizationsTable, type OrganizationRoleValue } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
@@ -144,11 +145,7 @@ export class OrganizationService {
   }
 
   byIds(ids: readonly string[]): OrganizationRow[] {
-    return this.db
-      .select()
-      .from(organizationsTable)
-      .where(inArray(organizationsTable.id, [...ids]))
-      .all();
+    return rowsByIds(this.db, organizationsTable, ids);
   }
 
   /** Every organization, oldest first, with how many members it has (the admin CLI's list). */

@@ -1,12 +1,12 @@
-import { and, count, desc, eq, lt, sql } from "drizzle-orm";
+import { and, count, desc, eq, lt } from "drizzle-orm";
 import type { Caller, OrganizationRow, Principal } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
-import { findByName, pageByName } from "../../db/by-name.js";
+import { countInOrganization, findByName, listByName } from "../../db/organization-rows.js";
 import { onUniqueViolation } from "../../db/errors.js";
 import { webhookDeliveriesTable, webhooksTable } from "../../db/schema.js";
-import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
+import { BadUserInputError, nameTaken, NotFoundError, organizationCapReached } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
-import { type CursorCodec, type PageRequest, pageSize, toPage } from "../../lib/pagination.js";
+import { byNamePage, type CursorCodec, type PageRequest, pageSize, toPage } from "../../lib/pagination.js";
 import type { SecretBox } from "../../lib/secret-box.js";
 import { checkDisplayName, checkWebhookName, quote } from "../../lib/validation.js";
 import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
@@ -67,21 +67,16 @@ export class WebhookService {
   ) {}
 
   list(organization: OrganizationRow): WebhookRow[] {
-    return this.db
-      .select()
-      .from(webhooksTable)
-      .where(eq(webhooksTable.organizationId, organization.id))
-      .orderBy(sql`lower(${webhooksTable.name})`)
-      .all();
+    return listByName(this.db, webhooksTable, organization.id);
   }
 
   /** Up to `size` + 1 webhooks by name, ignoring case (keyset on lower(name): the unique index's order). */
   page(organization: OrganizationRow, request: PageRequest): WebhookRow[] {
-    return pageByName(this.db, webhooksTable, organization.id, request.from ? String(request.from[0]) : undefined, request.size + 1);
+    return listByName(this.db, webhooksTable, organization.id, byNamePage(request));
   }
 
   count(organization: OrganizationRow): number {
-    return this.db.select({ n: count() }).from(webhooksTable).where(eq(webhooksTable.organizationId, organization.id)).get()!.n;
+    return countInOrganization(this.db, webhooksTable, organization.id);
   }
 
   byName(organization: OrganizationRow, name: string, tx: Db | Tx = this.db): WebhookRow | null {
@@ -97,11 +92,8 @@ export class WebhookService {
     const id = newId();
     try {
       return writeTransaction(this.db, (tx) => {
-        const hooks = tx.select({ n: count() }).from(webhooksTable).where(eq(webhooksTable.organizationId, organization.id)).get()!.n;
-        if (hooks >= MAX_WEBHOOKS_PER_ORGANIZATION) {
-          throw new BadUserInputError(
-            `"${organization.name}" already has ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks, the most an organization may have`,
-          );
+        if (countInOrganization(tx, webhooksTable, organization.id) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
+          throw organizationCapReached(organization.name, MAX_WEBHOOKS_PER_ORGANIZATION, "webhooks");
         }
         const row = tx
           .insert(webhooksTable)
@@ -127,10 +119,7 @@ export class WebhookService {
         return row;
       });
     } catch (error) {
-      throw onUniqueViolation(
-        error,
-        () => new ConflictError(`"${organization.name}" already has a webhook named "${name}"`, { field: "input.name" }),
-      );
+      throw onUniqueViolation(error, () => nameTaken(organization.name, "webhook", name));
     }
   }
 
