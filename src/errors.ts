@@ -36,10 +36,8 @@ export interface InputErrorOptions {
 
 /** An error meant for the client: its message and code are shown as they are. */
 export abstract class AppError extends GraphQLError {
-  abstract readonly code: ErrorCode;
-
   constructor(
-    code: ErrorCode,
+    readonly code: ErrorCode,
     message: string,
     readonly http?: HttpHead,
     readonly field?: FieldPath,
@@ -57,7 +55,6 @@ export abstract class AppError extends GraphQLError {
 
 /** No token, or a malformed, unknown, deleted or expired one (HTTP 401). */
 export class UnauthenticatedError extends AppError {
-  readonly code = "UNAUTHENTICATED" as const;
   constructor(message = "a valid access token is required: send `Authorization: token <secret>`") {
     super("UNAUTHENTICATED", message, { status: 401, headers: { "www-authenticate": "Token" } });
   }
@@ -65,7 +62,6 @@ export class UnauthenticatedError extends AppError {
 
 /** The caller may see the target but not do this, or is not in the organization named. */
 export class ForbiddenError extends AppError {
-  readonly code = "FORBIDDEN" as const;
   constructor(message: string) {
     super("FORBIDDEN", message);
   }
@@ -73,7 +69,6 @@ export class ForbiddenError extends AppError {
 
 /** A user, stack, tag, team, webhook, token or update that does not exist (or cannot be read). */
 export class NotFoundError extends AppError {
-  readonly code = "NOT_FOUND" as const;
   constructor(message: string) {
     super("NOT_FOUND", message);
   }
@@ -84,7 +79,6 @@ export class NotFoundError extends AppError {
  * fixes. `field` names the input it is about, when it is about one.
  */
 export class BadUserInputError extends AppError {
-  readonly code = "BAD_USER_INPUT" as const;
   /** `http`: for an error about the request itself (no field ran), e.g. `{ status: 400 }`. */
   constructor(message: string, options: InputErrorOptions = {}) {
     super("BAD_USER_INPUT", message, options.http, options.field);
@@ -97,15 +91,21 @@ export class BadUserInputError extends AppError {
  * last admin. `field` names the input it is about, when it is about one (a taken name).
  */
 export class ConflictError extends AppError {
-  readonly code = "CONFLICT" as const;
   constructor(message: string, options: InputErrorOptions = {}) {
     super("CONFLICT", message, undefined, options.field);
   }
 }
 
+/** CONFLICT about `input.name`: `owner` (an organization's name) already has a `what` named `name`. */
+export const nameTaken = (owner: string, what: string, name: string): ConflictError =>
+  new ConflictError(`"${owner}" already has a ${what} named "${name}"`, { field: "input.name" });
+
+/** BAD_USER_INPUT: `owner` (an organization's name) already has `cap` `what` (plural), the most an organization may have. */
+export const organizationCapReached = (owner: string, cap: number, what: string): BadUserInputError =>
+  new BadUserInputError(`"${owner}" already has ${cap} ${what}, the most an organization may have`);
+
 /** Too many requests (HTTP 429 with Retry-After). */
 export class RateLimitedError extends AppError {
-  readonly code = "RATE_LIMITED" as const;
   constructor(readonly retryAfterSeconds: number) {
     super("RATE_LIMITED", `too many requests: retry after ${retryAfterSeconds} s`, {
       status: 429,

@@ -247,7 +247,20 @@ describe("exports", () => {
     const records: string[][] = parse(exported.content, { relax_column_count: false });
     expect(records[0]).toEqual(CSV_HEADER.trim().split(","));
     const descriptions = records.slice(1).map((r) => r[4]);
-    expect(descriptions).toEqual(TRICKY.map((d) => (/^[=+\-@\t\r]/.test(d) ? `'${d}` : d)));
+    expect(descriptions).toEqual([
+      "plain",
+      "comma, inside",
+      'a "quoted" word',
+      "two\nlines",
+      "crlf\r\nline",
+      "naïve café — 日本語 ✓",
+      `'=HYPERLINK("http://127.0.0.1")`,
+      "'+1",
+      "'-1",
+      "'@sum",
+      "'\tlead tab",
+      "pipe | and = and \\ backslash",
+    ]);
     expect(records[1]).toEqual([
       expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       org.admin.user.name,
@@ -265,6 +278,31 @@ describe("exports", () => {
     const last = auditEventsOf(server, org.organization.id).at(-1)!;
     expect(last.event).toBe("audit-log-exported");
     expect(exported.content).not.toContain("audit-log-exported");
+  });
+
+  it("CSV defuses a cell starting with CR: the exact bytes, in the GraphQL export and the streamed one", async () => {
+    const org = createOrg(server);
+    const { name, login } = org.admin.user;
+    const at = (i: number) => new Date(Date.UTC(2031, 0, 2, 3, 4, 5, i));
+    const described = ["\rcr first", "\r\n=SUM(A1)", "mid\r=not first", "=1+2", "\ttab"];
+    writeEvents(org, described.length, org.admin.caller, (i) => described[i]!, at);
+    const cells = ['"\'\rcr first"', '"\'\r\n=SUM(A1)"', '"mid\r=not first"', "'=1+2", "'\ttab"];
+    const expected =
+      "Timestamp,Name,Login,Event,Description,SourceIP,RequireOrgAdmin,RequireStackAdmin,AuthenticationFailure,TokenID,TokenName\r\n" +
+      cells
+        .map((cell, i) => `2031-01-02T03:04:05.00${i}Z,${name},${login},stack-tag-set,${cell},127.0.0.1,false,false,false,,\r\n`)
+        .join("");
+    const since = at(0).toISOString();
+    const res = await server.gql(EXPORT, { org: org.name, format: "CSV", since }, { token: org.admin.token });
+    expectOk(res);
+    expect(res.body.data!.organization.exportAuditLogEvents.content).toBe(expected);
+    const streamed = await server.app.fastify.inject({
+      method: "GET",
+      url: `/api/orgs/${org.name}/auditlogs/export?format=csv&since=${since}`,
+      headers: { authorization: `token ${org.admin.token}` },
+    });
+    expect(streamed.statusCode).toBe(200);
+    expect(streamed.body).toBe(expected);
   });
 
   it("CEF is one line per event with |, =, \\ and line breaks escaped, and parses back", async () => {

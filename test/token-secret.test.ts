@@ -11,6 +11,18 @@ describe("token secrets", () => {
     expect(parseSecret(organization)).toBe("ORGANIZATION");
   });
 
+  it("check a fixed random part against its known checksum", () => {
+    // CRC32("0123456789ABCDEFGHIJKLMNOPQRST") = 0xf0c344af = 4039328943, in 6 base62 digits,
+    // most significant first: 4·62⁵ + 25·62⁴ + 22·62³ + 37·62² + 60·62 + 51 → "4PMbyp"
+    expect(parseSecret("gtp_0123456789ABCDEFGHIJKLMNOPQRST4PMbyp")).toBe("PERSONAL");
+    // CRC32("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz") = 0xeaf2cd15 → "4IlJEz"
+    expect(parseSecret("gto_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz4IlJEz")).toBe("ORGANIZATION");
+    // the same random parts with any other checksum are refused
+    expect(parseSecret("gtp_0123456789ABCDEFGHIJKLMNOPQRST4PMbyq")).toBeNull();
+    expect(parseSecret("gtp_0123456789ABCDEFGHIJKLMNOPQRST0004PM")).toBeNull();
+    expect(parseSecret("gto_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz4PMbyp")).toBeNull();
+  });
+
   it("are different every time", () => {
     const secrets = new Set(Array.from({ length: 1000 }, () => generateSecret("PERSONAL")));
     expect(secrets.size).toBe(1000);
@@ -33,6 +45,7 @@ describe("token secrets", () => {
   });
 
   it("are stored as sha256 hex", () => {
+    expect(hashSecret("gtp_0123456789ABCDEFGHIJKLMNOPQRST")).toBe("817eab2d8575c5c48ca2a0a64928fb58dde1074251957cd425f56f31cadea64a");
     expect(hashSecret("gtp_x")).toMatch(/^[0-9a-f]{64}$/);
     expect(hashSecret("gtp_x")).not.toBe(hashSecret("gtp_y"));
   });

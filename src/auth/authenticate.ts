@@ -5,6 +5,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { DatabaseChangeStamp } from "../db/change-stamp.js";
 import type { Db } from "../db/client.js";
+import { prepareById } from "../db/by-id.js";
 import { accessTokensTable, organizationsTable, usersTable } from "../db/schema.js";
 import { type AppError, ForbiddenError, UnauthenticatedError } from "../errors.js";
 import { isEntitled } from "../modules/organizations/subscription.js";
@@ -46,16 +47,8 @@ export class Authenticator {
       .from(accessTokensTable)
       .where(eq(accessTokensTable.secretHash, sql.placeholder("hash")))
       .prepare();
-    this.userById = db
-      .select()
-      .from(usersTable)
-      .where(eq(usersTable.id, sql.placeholder("id")))
-      .prepare();
-    this.organizationById = db
-      .select()
-      .from(organizationsTable)
-      .where(eq(organizationsTable.id, sql.placeholder("id")))
-      .prepare();
+    this.userById = prepareById(db, usersTable);
+    this.organizationById = prepareById(db, organizationsTable);
     // One conditional UPDATE: a no-op when another request (or server) refreshed it meanwhile.
     this.touchLastUsed = db
       .update(accessTokensTable)

@@ -4,7 +4,6 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
-import type { SynchronousMode } from "../config.js";
 import { GroupCommit } from "./group-commit.js";
 import * as schema from "./schema.js";
 
@@ -19,8 +18,14 @@ export type Tx = Db;
 // src/db → src/db/migrations, and dist/db → src/db/migrations: the SQL is not copied into dist.
 const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../src/db/migrations", import.meta.url));
 
+/**
+ * SQLite's `synchronous` pragma. The server is configured with FULL, EXTRA or NORMAL only
+ * (DATABASE_SYNCHRONOUS); OFF is for throwaway databases (the benchmarks' seeding).
+ */
+export type SqliteSynchronous = "OFF" | "NORMAL" | "FULL" | "EXTRA";
+
 export interface OpenDatabaseOptions {
-  synchronous?: SynchronousMode;
+  synchronous?: SqliteSynchronous;
   readonly?: boolean;
 }
 

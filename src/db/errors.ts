@@ -9,3 +9,12 @@ export function isUniqueViolation(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * What a write that a UNIQUE constraint refused should throw: `instead()` (the caller's error
+ * naming what is taken) when `error` is a unique violation, `error` itself otherwise. In a
+ * catch block: `throw onUniqueViolation(error, () => new ConflictError(…))`.
+ */
+export function onUniqueViolation(error: unknown, instead: () => Error): unknown {
+  return isUniqueViolation(error) ? instead() : error;
+}

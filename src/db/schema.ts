@@ -3,7 +3,7 @@
 // (mode "timestamp_ms" maps them to Date); names that are unique "ignoring case" get a
 // unique index on lower(name) (names are ASCII, so lower() folds them completely).
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import {
   ORGANIZATION_ROLES,
   OUTBOX_STATES,
@@ -19,6 +19,9 @@ import {
 export * from "./values.js";
 
 const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull();
+/** A required reference to another table's id (with `onDelete: "cascade"` the row goes with the one it references). */
+const reference = <TName extends string>(name: TName, target: () => AnySQLiteColumn, actions?: { onDelete: "cascade" }) =>
+  text(name).notNull().references(target, actions);
 
 export const usersTable = sqliteTable(
   "users",
@@ -54,12 +57,8 @@ export const membershipsTable = sqliteTable(
   {
     /** Insertion order: the keyset of Organization.members, so a member joining while a client pages is listed once, last. */
     seq: integer("seq").primaryKey({ autoIncrement: true }),
-    organizationId: text("organization_id")
-      .notNull()
-      .references(() => organizationsTable.id),
-    userId: text("user_id")
-      .notNull()
-      .references(() => usersTable.id),
+    organizationId: reference("organization_id", () => organizationsTable.id),
+    userId: reference("user_id", () => usersTable.id),
     role: text("role", { enum: ORGANIZATION_ROLES }).notNull(),
     createdAt: createdAt(),
   },
@@ -74,9 +73,7 @@ export const teamsTable = sqliteTable(
   "teams",
   {
     id: text("id").primaryKey(),
-    organizationId: text("organization_id")
-      .notNull()
-      .references(() => organizationsTable.id),
+    organizationId: reference("organization_id", () => organizationsTable.id),
     name: text("name").notNull(),
     displayName: text("display_name").notNull(),
     description: text("description"),
@@ -88,12 +85,8 @@ export const teamsTable = sqliteTable(
 export const teamMembersTable = sqliteTable(
   "team_members",
   {
-    teamId: text("team_id")
-      .notNull()
-      .references(() => teamsTable.id, { onDelete: "cascade" }),
-    userId: text("user_id")
-      .notNull()
-      .references(() => usersTable.id),
+    teamId: reference("team_id", () => teamsTable.id, { onDelete: "cascade" }),
+    userId: reference("user_id", () => usersTable.id),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("team_members_user_idx").on(t.userId)],
 );
@@ -104,9 +97,7 @@ export const stacksTable = sqliteTable(
     /** Insertion order: the keyset of Organization.stacks (a stack created while a client pages comes last, once). */
     seq: integer("seq").primaryKey({ autoIncrement: true }),
     id: text("id").notNull().unique(),
-    organizationId: text("organization_id")
-      .notNull()
-      .references(() => organizationsTable.id),
+    organizationId: reference("organization_id", () => organizationsTable.id),
     project: text("project").notNull(),
     name: text("name").notNull(),
     /** The user who created it (stack ADMIN); null when an organization token did. */
@@ -137,9 +128,7 @@ export const stackCheckpointsTable = sqliteTable("stack_checkpoints", {
 export const stackTagsTable = sqliteTable(
   "stack_tags",
   {
-    stackId: text("stack_id")
-      .notNull()
-      .references(() => stacksTable.id, { onDelete: "cascade" }),
+    stackId: reference("stack_id", () => stacksTable.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     value: text("value").notNull(),
   },
@@ -149,12 +138,8 @@ export const stackTagsTable = sqliteTable(
 export const teamStackGrantsTable = sqliteTable(
   "team_stack_grants",
   {
-    teamId: text("team_id")
-      .notNull()
-      .references(() => teamsTable.id, { onDelete: "cascade" }),
-    stackId: text("stack_id")
-      .notNull()
-      .references(() => stacksTable.id, { onDelete: "cascade" }),
+    teamId: reference("team_id", () => teamsTable.id, { onDelete: "cascade" }),
+    stackId: reference("stack_id", () => stacksTable.id, { onDelete: "cascade" }),
     permission: text("permission", { enum: STACK_PERMISSIONS }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.teamId, t.stackId] }), index("team_stack_grants_stack_idx").on(t.stackId)],
@@ -164,9 +149,7 @@ export const stackUpdatesTable = sqliteTable(
   "stack_updates",
   {
     id: text("id").primaryKey(),
-    stackId: text("stack_id")
-      .notNull()
-      .references(() => stacksTable.id, { onDelete: "cascade" }),
+    stackId: reference("stack_id", () => stacksTable.id, { onDelete: "cascade" }),
     version: integer("version").notNull(),
     kind: text("kind", { enum: UPDATE_KINDS }).notNull(),
     /** kind = PREVIEW, kept as a column so both history lists have an index. */
@@ -194,9 +177,7 @@ export const stackUpdatesTable = sqliteTable(
 export const updateEventsTable = sqliteTable(
   "update_events",
   {
-    updateId: text("update_id")
-      .notNull()
-      .references(() => stackUpdatesTable.id, { onDelete: "cascade" }),
+    updateId: reference("update_id", () => stackUpdatesTable.id, { onDelete: "cascade" }),
     sequence: integer("sequence").notNull(),
     timestamp: integer("timestamp", { mode: "timestamp_ms" }).notNull(),
     type: text("type").notNull(),
@@ -246,9 +227,7 @@ export const webhooksTable = sqliteTable(
   "webhooks",
   {
     id: text("id").primaryKey(),
-    organizationId: text("organization_id")
-      .notNull()
-      .references(() => organizationsTable.id),
+    organizationId: reference("organization_id", () => organizationsTable.id),
     name: text("name").notNull(),
     displayName: text("display_name").notNull(),
     payloadUrl: text("payload_url").notNull(),
@@ -267,9 +246,7 @@ export const webhookOutboxTable = sqliteTable(
   "webhook_outbox",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    webhookId: text("webhook_id")
-      .notNull()
-      .references(() => webhooksTable.id, { onDelete: "cascade" }),
+    webhookId: reference("webhook_id", () => webhooksTable.id, { onDelete: "cascade" }),
     /** The Standard Webhooks `webhook-id`, the same for every attempt. */
     messageId: text("message_id").notNull(),
     kind: text("kind").notNull(),
@@ -287,9 +264,7 @@ export const webhookDeliveriesTable = sqliteTable(
   "webhook_deliveries",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    webhookId: text("webhook_id")
-      .notNull()
-      .references(() => webhooksTable.id, { onDelete: "cascade" }),
+    webhookId: reference("webhook_id", () => webhooksTable.id, { onDelete: "cascade" }),
     outboxId: integer("outbox_id"),
     kind: text("kind").notNull(),
     payload: text("payload").notNull(),
@@ -311,9 +286,7 @@ export const auditEventsTable = sqliteTable(
   "audit_events",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    organizationId: text("organization_id")
-      .notNull()
-      .references(() => organizationsTable.id),
+    organizationId: reference("organization_id", () => organizationsTable.id),
     timestamp: integer("timestamp", { mode: "timestamp_ms" }).notNull(),
     event: text("event").notNull(),
     description: text("description").notNull(),

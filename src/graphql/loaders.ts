@@ -73,7 +73,7 @@ const batchers = (services: Services, caller: Caller) => ({
 type Batchers = ReturnType<typeof batchers>;
 type LoaderOf<K extends keyof Batchers> = DataLoader<string, Awaited<ReturnType<Batchers[K]>>[number]>;
 
-/** Getters on a class prototype: nothing is built per request until a field asks for it. */
+/** The request's DataLoaders by name: nothing is built per request until a field asks for it. */
 export class Loaders {
   private readonly made = new Map<keyof Batchers, DataLoader<string, unknown>>();
   private fns: Batchers | null = null;
@@ -83,7 +83,8 @@ export class Loaders {
     private readonly caller: Caller,
   ) {}
 
-  private get<K extends keyof Batchers>(name: K): LoaderOf<K> {
+  /** The request's loader `name`, made when first asked for. */
+  of<K extends keyof Batchers>(name: K): LoaderOf<K> {
     let loader = this.made.get(name);
     if (!loader) {
       this.fns ??= batchers(this.services, this.caller);
@@ -91,37 +92,6 @@ export class Loaders {
       this.made.set(name, loader);
     }
     return loader as LoaderOf<K>;
-  }
-
-  get userById() {
-    return this.get("userById");
-  }
-  get organizationById() {
-    return this.get("organizationById");
-  }
-  get tagsByStackId() {
-    return this.get("tagsByStackId");
-  }
-  get teamMembers() {
-    return this.get("teamMembers");
-  }
-  get teamGrants() {
-    return this.get("teamGrants");
-  }
-  get teamMemberPage() {
-    return this.get("teamMemberPage");
-  }
-  get teamGrantPage() {
-    return this.get("teamGrantPage");
-  }
-  get teamMemberCount() {
-    return this.get("teamMemberCount");
-  }
-  get teamGrantCount() {
-    return this.get("teamGrantCount");
-  }
-  get emailVisible() {
-    return this.get("emailVisible");
   }
 
   clearAll(): void {

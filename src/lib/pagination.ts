@@ -79,6 +79,12 @@ export interface PageRequest {
   readonly from: CursorKey | null;
 }
 
+/** A page request of a list keyed by lower-cased name: the name to start after, and the LIMIT (size + 1). */
+export const byNamePage = (request: PageRequest) => ({
+  after: request.from ? String(request.from[0]) : undefined,
+  limit: request.size + 1,
+});
+
 /** One list's cursors: `first`/`after` in, a page with its endCursor out. */
 export class ListCursors {
   constructor(

@@ -83,6 +83,10 @@ export function checkText(what: string, value: string, max: number, field: Field
   return value;
 }
 
+/** A display name (organizations, teams, webhooks): 1–100 characters of free text, trimmed. */
+export const checkDisplayName = (value: string): string =>
+  checkText("displayName", value, 100, "input.displayName", { allowEmpty: false }).trim();
+
 export function checkEmail(value: string, field: FieldPath): string {
   if (value.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(value)) {
     throw new BadUserInputError(`invalid email ${quote(value)}`, { field });

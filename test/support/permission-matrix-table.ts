@@ -2,9 +2,10 @@
 // added beyond it (test/support/extra-operations.ts), as the README's permission table;
 // test/readme-matrix.test.ts fails when the README's copy is stale, and `npm run docs:matrix`
 // rewrites it.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { contractFile } from "./contract.js";
+import { readmeSection, rewriteReadmeSection } from "./readme-section.js";
 
 /** A row of permissions.json. */
 export interface PermissionRow {
@@ -17,7 +18,7 @@ export interface PermissionRow {
   siteAdmin?: boolean;
 }
 
-export const README_PATH = fileURLToPath(new URL("../../README.md", import.meta.url));
+export { README_PATH } from "./readme-section.js";
 const START = "<!-- matrix:start (npm run docs:matrix) -->";
 const END = "<!-- matrix:end -->";
 
@@ -37,16 +38,9 @@ export async function renderMatrix(): Promise<string> {
   return `${START}\n${lines.join("\n")}\n${END}`;
 }
 
-export function readmeMatrix(readme: string): string | null {
-  const from = readme.indexOf(START);
-  const to = readme.indexOf(END);
-  return from === -1 || to === -1 ? null : readme.slice(from, to + END.length);
-}
+export const readmeMatrix = (readme: string): string | null => readmeSection(readme, { start: START, end: END });
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const readme = readFileSync(README_PATH, "utf8");
-  const current = readmeMatrix(readme);
-  if (!current) throw new Error(`README.md has no ${START} … ${END} section`);
-  writeFileSync(README_PATH, readme.replace(current, await renderMatrix()));
+  rewriteReadmeSection({ start: START, end: END }, await renderMatrix());
   console.log("README.md: permission matrix rewritten");
 }

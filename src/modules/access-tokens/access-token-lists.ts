@@ -4,8 +4,14 @@ import { and, asc, count, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
 import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import type { Db } from "../../db/client.js";
 import { accessTokensTable } from "../../db/schema.js";
-import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
+import { type CursorCodec, ListCursors, type Page } from "../../lib/pagination.js";
 import { requireUser } from "./access-token.service.js";
+
+/** A page of tokens, and their count (computed only when asked for). */
+export interface TokenPage {
+  readonly page: Page<AccessTokenRow>;
+  readonly count: () => number;
+}
 
 export class AccessTokenLists {
   constructor(
@@ -24,16 +30,10 @@ export class AccessTokenLists {
   }
 
   /** A page of the calling user's tokens, oldest first (keyset on creation time and id). */
-  personalPage(
-    caller: Caller,
-    includeDeleted: boolean,
-    first: number | null,
-    after: string | null,
-  ): { page: Page<AccessTokenRow>; count: () => number } {
+  personalPage(caller: Caller, includeDeleted: boolean, first: number | null, after: string | null): TokenPage {
     const user = requireUser(caller);
-    const size = pageSize(first);
-    const list = `personal-tokens:${user.id}`;
-    const from = after ? this.cursors.decode(list, after) : null;
+    const cursors = new ListCursors(this.cursors, `personal-tokens:${user.id}`);
+    const { size, from } = cursors.request(first, after);
     const t = accessTokensTable;
     const scope = this.personalScope(user, includeDeleted);
     const rows = this.db
@@ -44,7 +44,7 @@ export class AccessTokenLists {
       .limit(size + 1)
       .all();
     return {
-      page: toPage(rows, size, (last) => this.cursors.encode(list, [last.createdAt.getTime(), last.id])),
+      page: cursors.page(rows, size, (last) => [last.createdAt.getTime(), last.id]),
       count: () => this.db.select({ n: count() }).from(t).where(scope).get()!.n,
     };
   }
@@ -59,15 +59,9 @@ export class AccessTokenLists {
    * order of the unique index on (organization, lower(name)) that serves it); deleted ones
    * only when asked.
    */
-  organizationPage(
-    organization: OrganizationRow,
-    includeDeleted: boolean,
-    first: number | null,
-    after: string | null,
-  ): { page: Page<AccessTokenRow>; count: () => number } {
-    const size = pageSize(first);
-    const list = `organization-tokens:${organization.id}`;
-    const from = after ? this.cursors.decode(list, after) : null;
+  organizationPage(organization: OrganizationRow, includeDeleted: boolean, first: number | null, after: string | null): TokenPage {
+    const cursors = new ListCursors(this.cursors, `organization-tokens:${organization.id}`);
+    const { size, from } = cursors.request(first, after);
     const t = accessTokensTable;
     const byName = sql`lower(${t.name})`;
     // kind as a literal, so SQLite can use the partial unique index (WHERE kind = 'ORGANIZATION')
@@ -84,7 +78,7 @@ export class AccessTokenLists {
       .limit(size + 1)
       .all();
     return {
-      page: toPage(rows, size, (last) => this.cursors.encode(list, [(last.name ?? "").toLowerCase()])),
+      page: cursors.page(rows, size, (last) => [(last.name ?? "").toLowerCase()]),
       count: () => this.db.select({ n: count() }).from(t).where(scope).get()!.n,
     };
   }

@@ -124,7 +124,7 @@ export class OrganizationAccessTokenResolver {
 
   @FieldResolver(() => Organization, { description: "The organization the token belongs to and acts in." })
   async organization(@Root() token: OrganizationAccessToken, @Ctx() ctx: Context): Promise<OrganizationRow> {
-    const organization = await ctx.loaders.organizationById.load(token.organizationId);
+    const organization = await ctx.loaders.of("organizationById").load(token.organizationId);
     if (!organization) throw new Error(`organization ${token.organizationId} of token ${token.id} is missing`);
     return organization;
   }
@@ -134,7 +134,7 @@ export class OrganizationAccessTokenResolver {
     description: "The admin who created it; the token belongs to the organization, not to this user.",
   })
   async createdBy(@Root() token: OrganizationAccessToken, @Ctx() ctx: Context): Promise<UserRow | null> {
-    return token.createdByUserId ? ((await ctx.loaders.userById.load(token.createdByUserId)) ?? null) : null;
+    return token.createdByUserId ? ((await ctx.loaders.of("userById").load(token.createdByUserId)) ?? null) : null;
   }
 }
 

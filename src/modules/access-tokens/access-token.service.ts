@@ -1,8 +1,8 @@
-import { and, asc, count, eq, isNull } from "drizzle-orm";
+import { and, asc, count, eq, isNull, type SQL } from "drizzle-orm";
 import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { generateSecret, hashSecret } from "../../auth/token-secret.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/errors.js";
+import { onUniqueViolation } from "../../db/errors.js";
 import { accessTokensTable } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from "../../errors.js";
 import { newTokenId } from "../../lib/ids.js";
@@ -30,6 +30,44 @@ function checkDescription(description: string, { required }: { required: boolean
   const text = checkText("description", description, 200, "input.description", { allowEmpty: !required });
   return text.trim();
 }
+
+/** Refuses a new token when its owner (`owner`: a user's or an organization's tokens) already holds `cap` live ones. */
+function refusePastLiveCap(tx: Tx, owner: SQL, cap: number, refusal: string): void {
+  const live = tx
+    .select({ n: count() })
+    .from(accessTokensTable)
+    .where(and(owner, isNull(accessTokensTable.deletedAt)))
+    .get()!.n;
+  if (live >= cap) throw new BadUserInputError(refusal);
+}
+
+/** The token `id` among `owner`'s tokens (revoked ones too); undefined when there is none or `id` is no UUID. */
+function tokenAmong(tx: Tx, owner: SQL, id: string): AccessTokenRow | undefined {
+  if (!UUID_PATTERN.test(id)) return undefined;
+  return tx
+    .select()
+    .from(accessTokensTable)
+    .where(and(eq(accessTokensTable.id, id), owner))
+    .get();
+}
+
+/** Revokes the live token `id` among `owner`'s: its name, or undefined when there is no such live token. */
+function revokeLive(tx: Tx, owner: SQL, id: string): { name: string | null } | undefined {
+  if (!UUID_PATTERN.test(id)) return undefined;
+  return tx
+    .update(accessTokensTable)
+    .set({ deletedAt: new Date() })
+    .where(and(eq(accessTokensTable.id, id), owner, isNull(accessTokensTable.deletedAt)))
+    .returning({ name: accessTokensTable.name })
+    .get();
+}
+
+const personalTokensOf = (user: UserRow): SQL => and(eq(accessTokensTable.userId, user.id), eq(accessTokensTable.kind, "PERSONAL"))!;
+const organizationTokensOf = (organization: OrganizationRow): SQL =>
+  and(eq(accessTokensTable.organizationId, organization.id), eq(accessTokensTable.kind, "ORGANIZATION"))!;
+
+const revoke = (tx: Tx, token: AccessTokenRow): AccessTokenRow =>
+  tx.update(accessTokensTable).set({ deletedAt: new Date() }).where(eq(accessTokensTable.id, token.id)).returning().get()!;
 
 /** The user behind a caller the permission map already admitted as a user. */
 export function requireUser(caller: Caller): UserRow {
@@ -68,14 +106,12 @@ export class AccessTokenService {
     const description = checkDescription(input.description, { required: true });
     const expiresAt = checkExpiry(input.expiresAt, "input.expiresAt");
     return writeTransaction(this.db, (tx) => {
-      const live = tx
-        .select({ n: count() })
-        .from(accessTokensTable)
-        .where(and(eq(accessTokensTable.userId, user.id), isNull(accessTokensTable.deletedAt)))
-        .get()!.n;
-      if (live >= MAX_LIVE_PERSONAL_TOKENS) {
-        throw new BadUserInputError(`you already have ${MAX_LIVE_PERSONAL_TOKENS} personal access tokens: delete some first`);
-      }
+      refusePastLiveCap(
+        tx,
+        eq(accessTokensTable.userId, user.id),
+        MAX_LIVE_PERSONAL_TOKENS,
+        `you already have ${MAX_LIVE_PERSONAL_TOKENS} personal access tokens: delete some first`,
+      );
       return this.insertPersonal(tx, user.id, description, expiresAt);
     });
   }
@@ -87,38 +123,16 @@ export class AccessTokenService {
   revokePersonal(caller: Caller, id: string): AccessTokenRow {
     const user = requireUser(caller);
     return writeTransaction(this.db, (tx) => {
-      const t = accessTokensTable;
-      const token = UUID_PATTERN.test(id)
-        ? tx
-            .select()
-            .from(t)
-            .where(and(eq(t.id, id), eq(t.userId, user.id), eq(t.kind, "PERSONAL")))
-            .get()
-        : undefined;
+      const token = tokenAmong(tx, personalTokensOf(user), id);
       if (!token) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
-      if (token.deletedAt !== null) return token;
-      return tx.update(t).set({ deletedAt: new Date() }).where(eq(t.id, token.id)).returning().get()!;
+      return token.deletedAt !== null ? token : revoke(tx, token);
     });
   }
 
   /** Revokes one of the caller's own tokens; another user's token is NOT_FOUND, as if absent. */
   deletePersonal(caller: Caller, id: string): true {
     const user = requireUser(caller);
-    const changed = UUID_PATTERN.test(id)
-      ? this.db
-          .update(accessTokensTable)
-          .set({ deletedAt: new Date() })
-          .where(
-            and(
-              eq(accessTokensTable.id, id),
-              eq(accessTokensTable.userId, user.id),
-              eq(accessTokensTable.kind, "PERSONAL"),
-              isNull(accessTokensTable.deletedAt),
-            ),
-          )
-          .run().changes
-      : 0;
-    if (changed === 0) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
+    if (!revokeLive(this.db, personalTokensOf(user), id)) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
     return true;
   }
 
@@ -143,16 +157,12 @@ export class AccessTokenService {
     const secret = generateSecret("ORGANIZATION");
     try {
       return writeTransaction(this.db, (tx) => {
-        const live = tx
-          .select({ n: count() })
-          .from(accessTokensTable)
-          .where(and(eq(accessTokensTable.organizationId, organization.id), isNull(accessTokensTable.deletedAt)))
-          .get()!.n;
-        if (live >= MAX_LIVE_ORGANIZATION_TOKENS) {
-          throw new BadUserInputError(
-            `"${organization.name}" already has ${MAX_LIVE_ORGANIZATION_TOKENS} live organization tokens: delete some first`,
-          );
-        }
+        refusePastLiveCap(
+          tx,
+          eq(accessTokensTable.organizationId, organization.id),
+          MAX_LIVE_ORGANIZATION_TOKENS,
+          `"${organization.name}" already has ${MAX_LIVE_ORGANIZATION_TOKENS} live organization tokens: delete some first`,
+        );
         const row = tx
           .insert(accessTokensTable)
           .values({
@@ -176,13 +186,14 @@ export class AccessTokenService {
         return { row, secret };
       });
     } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new ConflictError(
-          `organization "${organization.name}" already has (or had) a token named "${name}": names are never reused, pick another`,
-          { field: "input.name" },
-        );
-      }
-      throw error;
+      throw onUniqueViolation(
+        error,
+        () =>
+          new ConflictError(
+            `organization "${organization.name}" already has (or had) a token named "${name}": names are never reused, pick another`,
+            { field: "input.name" },
+          ),
+      );
     }
   }
 
@@ -192,17 +203,10 @@ export class AccessTokenService {
    */
   revokeForOrganization(caller: Caller, organization: OrganizationRow, id: string): AccessTokenRow {
     return writeTransaction(this.db, (tx) => {
-      const t = accessTokensTable;
-      const token = UUID_PATTERN.test(id)
-        ? tx
-            .select()
-            .from(t)
-            .where(and(eq(t.id, id), eq(t.organizationId, organization.id), eq(t.kind, "ORGANIZATION")))
-            .get()
-        : undefined;
+      const token = tokenAmong(tx, organizationTokensOf(organization), id);
       if (!token) throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
       if (token.deletedAt !== null) return token;
-      const revoked = tx.update(t).set({ deletedAt: new Date() }).where(eq(t.id, token.id)).returning().get()!;
+      const revoked = revoke(tx, token);
       this.audit.write(caller, {
         organizationId: organization.id,
         event: "organization-token-deleted",
@@ -250,21 +254,7 @@ export class AccessTokenService {
 
   deleteForOrganization(caller: Caller, organization: OrganizationRow, id: string): true {
     return writeTransaction(this.db, (tx) => {
-      const row = UUID_PATTERN.test(id)
-        ? tx
-            .update(accessTokensTable)
-            .set({ deletedAt: new Date() })
-            .where(
-              and(
-                eq(accessTokensTable.id, id),
-                eq(accessTokensTable.organizationId, organization.id),
-                eq(accessTokensTable.kind, "ORGANIZATION"),
-                isNull(accessTokensTable.deletedAt),
-              ),
-            )
-            .returning({ name: accessTokensTable.name })
-            .get()
-        : undefined;
+      const row = revokeLive(tx, organizationTokensOf(organization), id);
       if (!row) {
         throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
       }

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
 import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import { countInOrganization } from "../../db/organization-rows.js";
 import { membershipsTable, type OrganizationRoleValue, stacksTable, teamMembersTable, teamsTable, usersTable } from "../../db/schema.js";
 import { ConflictError, NotFoundError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
@@ -54,7 +55,7 @@ export class MemberService {
   }
 
   count(organization: OrganizationRow): number {
-    return this.db.select({ n: count() }).from(membershipsTable).where(eq(membershipsTable.organizationId, organization.id)).get()!.n;
+    return countInOrganization(this.db, membershipsTable, organization.id);
   }
 
   add(caller: Caller, organization: OrganizationRow, input: AddOrganizationMemberInput): MemberRow {

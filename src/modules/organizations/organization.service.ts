@@ -1,16 +1,15 @@
-import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
 import { type Db, writeTransaction } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/errors.js";
+import { rowsByIds } from "../../db/by-id.js";
+import { onUniqueViolation } from "../../db/errors.js";
 import { auditEventsTable, membershipsTable, organizationsTable, type OrganizationRoleValue } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
-import { checkName, checkText, quote } from "../../lib/validation.js";
+import { checkDisplayName, checkName, quote } from "../../lib/validation.js";
 import { requireUser } from "../access-tokens/access-token.service.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { CreateOrganizationInput, SetSubscriptionInput, UpdateOrganizationSettingsInput } from "./organization.inputs.js";
-
-const checkDisplayName = (value: string) => checkText("displayName", value, 100, "input.displayName", { allowEmpty: false }).trim();
 
 export interface MembershipRow {
   readonly organization: OrganizationRow;
@@ -58,8 +57,7 @@ export class OrganizationService {
         return organization;
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`the organization name "${name}" is taken`, { field: "input.name" });
-      throw error;
+      throw onUniqueViolation(error, () => new ConflictError(`the organization name "${name}" is taken`, { field: "input.name" }));
     }
   }
 
@@ -147,11 +145,7 @@ export class OrganizationService {
   }
 
   byIds(ids: readonly string[]): OrganizationRow[] {
-    return this.db
-      .select()
-      .from(organizationsTable)
-      .where(inArray(organizationsTable.id, [...ids]))
-      .all();
+    return rowsByIds(this.db, organizationsTable, ids);
   }
 
   /** Every organization, oldest first, with how many members it has (the admin CLI's list). */

@@ -9,7 +9,7 @@ import { StackTag } from "./tag.type.js";
 export class StackTagResolver {
   @FieldResolver(() => [StackTag], { description: "Get Stack Tags, by name." })
   async tags(@Root() stack: StackNode, @Ctx() ctx: Context): Promise<StackTag[]> {
-    return ctx.loaders.tagsByStackId.load(stack.id);
+    return ctx.loaders.of("tagsByStackId").load(stack.id);
   }
 
   @Mutation(() => StackTag, {

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { and, count, desc, eq, lt, max } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/errors.js";
+import { onUniqueViolation } from "../../db/errors.js";
 import {
   type ResourceChangesValue,
   stacksTable,
@@ -112,9 +112,10 @@ export class UpdateService {
       });
     } catch (error) {
       // two starts raced past the check: the partial unique index refused the second
-      if (isUniqueViolation(error))
-        throw new ConflictError(`an update of stack "${fullName(stack.organization, stack)}" is already running`);
-      throw error;
+      throw onUniqueViolation(
+        error,
+        () => new ConflictError(`an update of stack "${fullName(stack.organization, stack)}" is already running`),
+      );
     }
   }
 

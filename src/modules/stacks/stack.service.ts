@@ -2,7 +2,7 @@ import { and, asc, count, eq, exists, gt, inArray, or, type SQL, sql } from "dri
 import type { Caller, OrganizationRow } from "../../auth/principal.js";
 import { callerUser } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/errors.js";
+import { onUniqueViolation } from "../../db/errors.js";
 import {
   stackCheckpointsTable,
   stacksTable,
@@ -100,10 +100,10 @@ export class StackService {
         return stack;
       });
     } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new ConflictError(`stack "${organization.name}/${project}/${name}" already exists`, { field: "input.stack" });
-      }
-      throw error;
+      throw onUniqueViolation(
+        error,
+        () => new ConflictError(`stack "${organization.name}/${project}/${name}" already exists`, { field: "input.stack" }),
+      );
     }
   }
 
@@ -233,12 +233,13 @@ export class StackService {
         return moved;
       });
     } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new ConflictError(`"${destination.name}" already has a stack "${stack.project}/${stack.name}"`, {
-          field: "input.destinationOrganization",
-        });
-      }
-      throw error;
+      throw onUniqueViolation(
+        error,
+        () =>
+          new ConflictError(`"${destination.name}" already has a stack "${stack.project}/${stack.name}"`, {
+            field: "input.destinationOrganization",
+          }),
+      );
     }
   }
 

@@ -3,34 +3,33 @@
 // number of teams, so a list of teams costs the same as one (see src/graphql/loaders.ts).
 import { and, asc, count, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { OrganizationRow, UserRow } from "../../auth/principal.js";
+import { countInOrganization, listByName } from "../../db/organization-rows.js";
 import type { Db } from "../../db/client.js";
 import { stacksTable, teamMembersTable, teamStackGrantsTable, teamsTable, usersTable } from "../../db/schema.js";
-import type { PageRequest } from "../../lib/pagination.js";
+import { byNamePage, type PageRequest } from "../../lib/pagination.js";
 import type { GrantRow, TeamRow } from "./team.service.js";
+
+/** `rows` grouped by team, in their order; every team of `teamIds` has a list, empty when it has no rows. */
+function byTeam<R extends { teamId: string }, T>(teamIds: readonly string[], rows: readonly R[], pick: (row: R) => T): Map<string, T[]> {
+  const groups = new Map<string, T[]>(teamIds.map((id) => [id, []]));
+  for (const row of rows) groups.get(row.teamId)?.push(pick(row));
+  return groups;
+}
 
 export class TeamLists {
   constructor(private readonly db: Db) {}
 
   /** Up to `size` + 1 teams by name, ignoring case (keyset on lower(name): the unique index's order). */
   page(organization: OrganizationRow, request: PageRequest): TeamRow[] {
-    const t = teamsTable;
-    const byName = sql`lower(${t.name})`;
-    return this.db
-      .select()
-      .from(t)
-      .where(and(eq(t.organizationId, organization.id), request.from ? gt(byName, String(request.from[0])) : undefined))
-      .orderBy(asc(byName))
-      .limit(request.size + 1)
-      .all();
+    return listByName(this.db, teamsTable, organization.id, byNamePage(request));
   }
 
   count(organization: OrganizationRow): number {
-    return this.db.select({ n: count() }).from(teamsTable).where(eq(teamsTable.organizationId, organization.id)).get()!.n;
+    return countInOrganization(this.db, teamsTable, organization.id);
   }
 
   /** Members of many teams in one query, by login. */
   membersOf(teamIds: readonly string[]): Map<string, UserRow[]> {
-    const members = new Map<string, UserRow[]>(teamIds.map((id) => [id, []]));
     const rows = this.db
       .select({ teamId: teamMembersTable.teamId, user: usersTable })
       .from(teamMembersTable)
@@ -38,13 +37,11 @@ export class TeamLists {
       .where(inArray(teamMembersTable.teamId, [...teamIds]))
       .orderBy(asc(sql`lower(${usersTable.login})`))
       .all();
-    for (const row of rows) members.get(row.teamId)?.push(row.user);
-    return members;
+    return byTeam(teamIds, rows, (row) => row.user);
   }
 
   /** Stack grants of many teams in one query, by project and stack name. */
   grantsOf(teamIds: readonly string[]): Map<string, GrantRow[]> {
-    const grants = new Map<string, GrantRow[]>(teamIds.map((id) => [id, []]));
     const rows = this.db
       .select({ teamId: teamStackGrantsTable.teamId, stack: stacksTable, permission: teamStackGrantsTable.permission })
       .from(teamStackGrantsTable)
@@ -52,8 +49,7 @@ export class TeamLists {
       .where(inArray(teamStackGrantsTable.teamId, [...teamIds]))
       .orderBy(asc(stacksTable.project), asc(stacksTable.name))
       .all();
-    for (const row of rows) grants.get(row.teamId)?.push(row);
-    return grants;
+    return byTeam(teamIds, rows, (row): GrantRow => row);
   }
 
   /**
@@ -80,9 +76,7 @@ export class TeamLists {
       .where(lte(sql`${ranked.rank}`, size + 1))
       .orderBy(ranked.teamId, sql`${ranked.rank}`)
       .all();
-    const pages = new Map<string, UserRow[]>(teamIds.map((id) => [id, []]));
-    for (const row of rows) pages.get(row.teamId)?.push(row.user);
-    return pages;
+    return byTeam(teamIds, rows, (row) => row.user);
   }
 
   /**
@@ -110,31 +104,25 @@ export class TeamLists {
       .where(lte(sql`${ranked.rank}`, size + 1))
       .orderBy(ranked.teamId, sql`${ranked.rank}`)
       .all();
-    const pages = new Map<string, GrantRow[]>(teamIds.map((id) => [id, []]));
-    for (const row of rows) pages.get(row.teamId)?.push(row);
-    return pages;
+    return byTeam(teamIds, rows, (row): GrantRow => row);
   }
 
   /** How many members each team has, in one query. */
   memberCounts(teamIds: readonly string[]): Map<string, number> {
-    const tm = teamMembersTable;
-    const rows = this.db
-      .select({ teamId: tm.teamId, n: count() })
-      .from(tm)
-      .where(inArray(tm.teamId, [...teamIds]))
-      .groupBy(tm.teamId)
-      .all();
-    return new Map(rows.map((r) => [r.teamId, r.n]));
+    return this.countsPerTeam(teamMembersTable, teamIds);
   }
 
   /** How many stack grants each team has, in one query. */
   grantCounts(teamIds: readonly string[]): Map<string, number> {
-    const g = teamStackGrantsTable;
+    return this.countsPerTeam(teamStackGrantsTable, teamIds);
+  }
+
+  private countsPerTeam(table: typeof teamMembersTable | typeof teamStackGrantsTable, teamIds: readonly string[]): Map<string, number> {
     const rows = this.db
-      .select({ teamId: g.teamId, n: count() })
-      .from(g)
-      .where(inArray(g.teamId, [...teamIds]))
-      .groupBy(g.teamId)
+      .select({ teamId: table.teamId, n: count() })
+      .from(table)
+      .where(inArray(table.teamId, [...teamIds]))
+      .groupBy(table.teamId)
       .all();
     return new Map(rows.map((r) => [r.teamId, r.n]));
   }

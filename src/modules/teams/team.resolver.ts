@@ -136,7 +136,7 @@ export class TeamResolver {
     deprecationReason: "Use membersConnection: paged, with totalCount.",
   })
   async members(@Root() team: TeamNode, @Ctx() ctx: Context): Promise<UserRow[]> {
-    return ctx.loaders.teamMembers.load(team.id);
+    return ctx.loaders.of("teamMembers").load(team.id);
   }
 
   @FieldResolver(() => [TeamStackGrant], {
@@ -144,7 +144,7 @@ export class TeamResolver {
     deprecationReason: "Use stackGrantsConnection: paged, with totalCount.",
   })
   async stackGrants(@Root() team: TeamNode, @Ctx() ctx: Context): Promise<TeamStackGrantNode[]> {
-    const grants = await ctx.loaders.teamGrants.load(team.id);
+    const grants = await ctx.loaders.of("teamGrants").load(team.id);
     return grants.map(toGrantNode(team));
   }
 
@@ -157,10 +157,10 @@ export class TeamResolver {
   ): Promise<TeamMemberConnection> {
     const cursors = new ListCursors(ctx.services.cursors, `team-members:${team.id}`);
     const { size, from } = cursors.request(first, after);
-    const rows = await ctx.loaders.teamMemberPage.load(pageKey(team.id, size, from));
+    const rows = await ctx.loaders.of("teamMemberPage").load(pageKey(team.id, size, from));
     return new TeamMemberConnection(
       cursors.page(rows, size, (user) => [user.login.toLowerCase()]),
-      () => ctx.loaders.teamMemberCount.load(team.id),
+      () => ctx.loaders.of("teamMemberCount").load(team.id),
     );
   }
 
@@ -173,10 +173,10 @@ export class TeamResolver {
   ): Promise<TeamStackGrantConnection> {
     const cursors = new ListCursors(ctx.services.cursors, `team-grants:${team.id}`);
     const { size, from } = cursors.request(first, after);
-    const rows = await ctx.loaders.teamGrantPage.load(pageKey(team.id, size, from));
+    const rows = await ctx.loaders.of("teamGrantPage").load(pageKey(team.id, size, from));
     const page = cursors.page(rows, size, (g) => [g.stack.project, g.stack.name]);
     return new TeamStackGrantConnection({ ...page, nodes: page.nodes.map(toGrantNode(team)) }, () =>
-      ctx.loaders.teamGrantCount.load(team.id),
+      ctx.loaders.of("teamGrantCount").load(team.id),
     );
   }
 }

@@ -1,7 +1,8 @@
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import type { Caller, OrganizationRow } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/errors.js";
+import { countInOrganization, findByName, listByName } from "../../db/organization-rows.js";
+import { onUniqueViolation } from "../../db/errors.js";
 import {
   membershipsTable,
   stacksTable,
@@ -10,9 +11,9 @@ import {
   teamsTable,
   type StackPermissionValue,
 } from "../../db/schema.js";
-import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
+import { BadUserInputError, nameTaken, NotFoundError, organizationCapReached } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
-import { checkName, checkText, quote } from "../../lib/validation.js";
+import { checkDisplayName, checkName, checkText, quote } from "../../lib/validation.js";
 import type { StackRow } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { UserService } from "../users/user.service.js";
@@ -51,38 +52,21 @@ export class TeamService {
   ) {}
 
   list(organization: OrganizationRow): TeamRow[] {
-    return this.db
-      .select()
-      .from(teamsTable)
-      .where(eq(teamsTable.organizationId, organization.id))
-      .orderBy(asc(sql`lower(${teamsTable.name})`))
-      .all();
+    return listByName(this.db, teamsTable, organization.id);
   }
 
   byName(organization: OrganizationRow, name: string, tx: Tx | Db = this.db): TeamRow | null {
-    return (
-      tx
-        .select()
-        .from(teamsTable)
-        .where(and(eq(teamsTable.organizationId, organization.id), eq(sql`lower(${teamsTable.name})`, name.toLowerCase())))
-        .get() ?? null
-    );
+    return findByName(tx, teamsTable, organization.id, name);
   }
 
   create(caller: Caller, organization: OrganizationRow, input: CreateTeamInput): TeamRow {
     const name = checkName("team name", input.name, "input.name");
-    const displayName =
-      input.displayName == null
-        ? name
-        : checkText("displayName", input.displayName, 100, "input.displayName", { allowEmpty: false }).trim();
+    const displayName = input.displayName == null ? name : checkDisplayName(input.displayName);
     const description = input.description == null ? null : checkText("description", input.description, 1000, "input.description");
     try {
       return writeTransaction(this.db, (tx) => {
-        const teams = tx.select({ n: count() }).from(teamsTable).where(eq(teamsTable.organizationId, organization.id)).get()!.n;
-        if (teams >= MAX_TEAMS_PER_ORGANIZATION) {
-          throw new BadUserInputError(
-            `"${organization.name}" already has ${MAX_TEAMS_PER_ORGANIZATION} teams, the most an organization may have`,
-          );
+        if (countInOrganization(tx, teamsTable, organization.id) >= MAX_TEAMS_PER_ORGANIZATION) {
+          throw organizationCapReached(organization.name, MAX_TEAMS_PER_ORGANIZATION, "teams");
         }
         const team = tx
           .insert(teamsTable)
@@ -93,9 +77,7 @@ export class TeamService {
         return team;
       });
     } catch (error) {
-      if (isUniqueViolation(error))
-        throw new ConflictError(`"${organization.name}" already has a team named "${name}"`, { field: "input.name" });
-      throw error;
+      throw onUniqueViolation(error, () => nameTaken(organization.name, "team", name));
     }
   }
 

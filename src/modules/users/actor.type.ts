@@ -33,6 +33,6 @@ export function toActor(stored: { userId: string | null; tokenId: string | null;
 export class ActorResolver {
   @FieldResolver(() => User, { nullable: true, description: "The user, when a user acted." })
   async user(@Root() actor: Actor, @Ctx() ctx: Context): Promise<UserRow | null> {
-    return actor.userId ? ((await ctx.loaders.userById.load(actor.userId)) ?? null) : null;
+    return actor.userId ? ((await ctx.loaders.of("userById").load(actor.userId)) ?? null) : null;
   }
 }

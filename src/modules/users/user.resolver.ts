@@ -37,6 +37,6 @@ export class UserResolver {
   })
   async email(@Root() user: User & { email?: string | null }, @Ctx() ctx: Context): Promise<string | null> {
     if (!user.email) return null;
-    return (await ctx.loaders.emailVisible.load(user.id)) ? user.email : null;
+    return (await ctx.loaders.of("emailVisible").load(user.id)) ? user.email : null;
   }
 }

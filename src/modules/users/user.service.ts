@@ -1,7 +1,8 @@
-import { asc, count, eq, inArray, sql } from "drizzle-orm";
+import { asc, count, eq, sql } from "drizzle-orm";
 import type { UserRow } from "../../auth/principal.js";
 import { type Db, writeTransaction } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/errors.js";
+import { rowsByIds } from "../../db/by-id.js";
+import { onUniqueViolation } from "../../db/errors.js";
 import { usersTable } from "../../db/schema.js";
 import { ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
@@ -46,8 +47,7 @@ export class UserService {
         return { user, token };
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(`the login "${login}" is taken`, { field: "input.login" });
-      throw error;
+      throw onUniqueViolation(error, () => new ConflictError(`the login "${login}" is taken`, { field: "input.login" }));
     }
   }
 
@@ -63,11 +63,7 @@ export class UserService {
   }
 
   byIds(ids: readonly string[]): UserRow[] {
-    return this.db
-      .select()
-      .from(usersTable)
-      .where(inArray(usersTable.id, [...ids]))
-      .all();
+    return rowsByIds(this.db, usersTable, ids);
   }
 
   list(): UserRow[] {

@@ -25,22 +25,18 @@ const stackOf = (o: OrganizationRow, s: StackRow) => ({
   fullyQualifiedName: `${o.name}/${s.project}/${s.name}`,
 });
 
+/** Every event's payload starts the same: its kind, when it happened, its organization; then `fields`. */
+function envelope(kind: WebhookEventKind, organization: OrganizationRow, fields: Record<string, unknown>): WebhookEvent {
+  return { kind, payload: { kind, timestamp: new Date().toISOString(), organization: organizationOf(organization), ...fields } };
+}
+
 export function stackEvent(
   kind: "stack_created" | "stack_deleted",
   caller: Caller,
   organization: OrganizationRow,
   stack: StackRow,
 ): WebhookEvent {
-  return {
-    kind,
-    payload: {
-      kind,
-      timestamp: new Date().toISOString(),
-      organization: organizationOf(organization),
-      stack: stackOf(organization, stack),
-      actor: actorOf(caller),
-    },
-  };
+  return envelope(kind, organization, { stack: stackOf(organization, stack), actor: actorOf(caller) });
 }
 
 /** `<kind>_succeeded` or `<kind>_failed` (a cancelled update counts as failed; `result` says which). */
@@ -52,40 +48,28 @@ export function updateEvent(
   resourceCount: number,
 ): WebhookEvent {
   const kind = `${update.kind.toLowerCase()}_${update.status === "SUCCEEDED" ? "succeeded" : "failed"}` as WebhookEventKind;
-  return {
-    kind,
-    payload: {
-      kind,
-      timestamp: new Date().toISOString(),
-      organization: organizationOf(organization),
-      stack: { ...stackOf(organization, stack), resourceCount },
-      actor: actorOf(caller),
-      update: {
-        id: update.id,
-        version: update.version,
-        kind: update.kind,
-        result: update.status.toLowerCase(),
-        message: update.message,
-        startedAt: update.startedAt.toISOString(),
-        endedAt: update.endedAt?.toISOString() ?? null,
-        requestedBy: update.requestedBy,
-        resourceChanges: update.resourceChanges,
-      },
+  return envelope(kind, organization, {
+    stack: { ...stackOf(organization, stack), resourceCount },
+    actor: actorOf(caller),
+    update: {
+      id: update.id,
+      version: update.version,
+      kind: update.kind,
+      result: update.status.toLowerCase(),
+      message: update.message,
+      startedAt: update.startedAt.toISOString(),
+      endedAt: update.endedAt?.toISOString() ?? null,
+      requestedBy: update.requestedBy,
+      resourceChanges: update.resourceChanges,
     },
-  };
+  });
 }
 
 export function pingEvent(organization: OrganizationRow, webhookName: string): WebhookEvent {
-  return {
-    kind: "ping",
-    payload: {
-      kind: "ping",
-      timestamp: new Date().toISOString(),
-      organization: organizationOf(organization),
-      webhook: { name: webhookName },
-      message: "A ping from Gatehouse: this webhook is reachable.",
-    },
-  };
+  return envelope("ping", organization, {
+    webhook: { name: webhookName },
+    message: "A ping from Gatehouse: this webhook is reachable.",
+  });
 }
 
 /** One line a person reads in a chat. */

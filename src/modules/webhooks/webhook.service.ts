@@ -1,13 +1,14 @@
-import { and, asc, count, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, count, desc, eq, lt } from "drizzle-orm";
 import type { Caller, OrganizationRow, Principal } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/errors.js";
+import { countInOrganization, findByName, listByName } from "../../db/organization-rows.js";
+import { onUniqueViolation } from "../../db/errors.js";
 import { webhookDeliveriesTable, webhooksTable } from "../../db/schema.js";
-import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
+import { BadUserInputError, nameTaken, NotFoundError, organizationCapReached } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
-import { type CursorCodec, type PageRequest, pageSize, toPage } from "../../lib/pagination.js";
+import { byNamePage, type CursorCodec, type PageRequest, pageSize, toPage } from "../../lib/pagination.js";
 import type { SecretBox } from "../../lib/secret-box.js";
-import { checkText, checkWebhookName, quote } from "../../lib/validation.js";
+import { checkDisplayName, checkWebhookName, quote } from "../../lib/validation.js";
 import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
 import { visiblePayloadUrl } from "../../permissions/visibility.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
@@ -18,8 +19,6 @@ import { checkFilters, checkPayloadUrl, checkSigningSecret } from "./webhook-rul
 import type { WebhookSender } from "./webhook-sender.js";
 import type { CreateWebhookInput, UpdateWebhookInput } from "./webhook.inputs.js";
 import type { Webhook, WebhookDelivery } from "./webhook.type.js";
-
-const checkDisplayName = (value: string) => checkText("displayName", value, 100, "input.displayName", { allowEmpty: false }).trim();
 
 /** Each event fans out to every webhook of its organization: keep that bounded. */
 export const MAX_WEBHOOKS_PER_ORGANIZATION = 20;
@@ -68,39 +67,20 @@ export class WebhookService {
   ) {}
 
   list(organization: OrganizationRow): WebhookRow[] {
-    return this.db
-      .select()
-      .from(webhooksTable)
-      .where(eq(webhooksTable.organizationId, organization.id))
-      .orderBy(sql`lower(${webhooksTable.name})`)
-      .all();
+    return listByName(this.db, webhooksTable, organization.id);
   }
 
   /** Up to `size` + 1 webhooks by name, ignoring case (keyset on lower(name): the unique index's order). */
   page(organization: OrganizationRow, request: PageRequest): WebhookRow[] {
-    const w = webhooksTable;
-    const byName = sql`lower(${w.name})`;
-    return this.db
-      .select()
-      .from(w)
-      .where(and(eq(w.organizationId, organization.id), request.from ? gt(byName, String(request.from[0])) : undefined))
-      .orderBy(asc(byName))
-      .limit(request.size + 1)
-      .all();
+    return listByName(this.db, webhooksTable, organization.id, byNamePage(request));
   }
 
   count(organization: OrganizationRow): number {
-    return this.db.select({ n: count() }).from(webhooksTable).where(eq(webhooksTable.organizationId, organization.id)).get()!.n;
+    return countInOrganization(this.db, webhooksTable, organization.id);
   }
 
   byName(organization: OrganizationRow, name: string, tx: Db | Tx = this.db): WebhookRow | null {
-    return (
-      tx
-        .select()
-        .from(webhooksTable)
-        .where(and(eq(webhooksTable.organizationId, organization.id), eq(sql`lower(${webhooksTable.name})`, name.toLowerCase())))
-        .get() ?? null
-    );
+    return findByName(tx, webhooksTable, organization.id, name);
   }
 
   create(caller: Caller, organization: OrganizationRow, input: CreateWebhookInput): WebhookRow {
@@ -112,11 +92,8 @@ export class WebhookService {
     const id = newId();
     try {
       return writeTransaction(this.db, (tx) => {
-        const hooks = tx.select({ n: count() }).from(webhooksTable).where(eq(webhooksTable.organizationId, organization.id)).get()!.n;
-        if (hooks >= MAX_WEBHOOKS_PER_ORGANIZATION) {
-          throw new BadUserInputError(
-            `"${organization.name}" already has ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks, the most an organization may have`,
-          );
+        if (countInOrganization(tx, webhooksTable, organization.id) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
+          throw organizationCapReached(organization.name, MAX_WEBHOOKS_PER_ORGANIZATION, "webhooks");
         }
         const row = tx
           .insert(webhooksTable)
@@ -142,9 +119,7 @@ export class WebhookService {
         return row;
       });
     } catch (error) {
-      if (isUniqueViolation(error))
-        throw new ConflictError(`"${organization.name}" already has a webhook named "${name}"`, { field: "input.name" });
-      throw error;
+      throw onUniqueViolation(error, () => nameTaken(organization.name, "webhook", name));
     }
   }
 
