@@ -12,7 +12,7 @@ import { type Caller, type OrganizationRow, systemCaller } from "../src/auth/pri
 import { type OrganizationRoleValue, type StackPermissionValue, stacksTable } from "../src/db/schema.js";
 import { AppError } from "../src/errors.js";
 import { createOrgToken, createUser, setTier, uniqueName, type UserFixture } from "./support/factories.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { type GraphQLResponse, startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
 /** Users shared by every organization of the run (so grants in one must not leak into another). */
@@ -26,7 +26,7 @@ afterAll(() => server.close());
 const SYSTEM = systemCaller("property test");
 const PROJECTS = ["web", "api"] as const;
 const ROLES: OrganizationRoleValue[] = ["ADMIN", "MEMBER", "BILLING_MANAGER"];
-const DEFAULTS: StackPermissionValue[] = ["NONE", "READ", "WRITE"];
+const DEFAULTS = ["NONE", "READ", "WRITE"] as const;
 const GRANTS: StackPermissionValue[] = ["READ", "WRITE", "ADMIN"];
 const RANK: Record<StackPermissionValue, number> = { NONE: 0, READ: 1, WRITE: 2, ADMIN: 3 };
 const highest = (a: StackPermissionValue, b: StackPermissionValue) => (RANK[a] >= RANK[b] ? a : b);
@@ -47,7 +47,7 @@ type Op =
   | { op: "leave"; team: number; user: number }
   | { op: "grant"; team: number; stack: number; permission: StackPermissionValue }
   | { op: "revoke"; team: number; stack: number }
-  | { op: "default"; permission: StackPermissionValue }
+  | { op: "default"; permission: (typeof DEFAULTS)[number] }
   | { op: "token" };
 
 const addOp = fc.record({ op: fc.constant("add" as const), user, role: fc.constantFrom(...ROLES) });
@@ -107,7 +107,7 @@ interface ModelStack {
 }
 
 interface Model {
-  defaultPermission: StackPermissionValue;
+  defaultPermission: (typeof DEFAULTS)[number];
   readonly roles: Map<number, OrganizationRoleValue>;
   readonly stacks: ModelStack[];
   readonly teams: { readonly name: string; readonly members: Set<number>; readonly grants: Map<ModelStack, StackPermissionValue> }[];
@@ -270,15 +270,21 @@ const LIST = `query ($org: String!, $first: Int, $after: String, $project: Strin
 
 type Seen = Record<string, StackPermissionValue>;
 
+interface Connection {
+  nodes: { project: string; name: string; viewerPermission: StackPermissionValue }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
 /** Every page of Organization.stacks, and the totalCount of each page (all the same). */
 async function listed(org: string, token: string, first: number, project: string | null): Promise<{ stacks: Seen; counts: number[] }> {
   const stacks: Seen = {};
   const counts: number[] = [];
   let after: string | null = null;
   for (let page = 0; page < 20; page++) {
-    const res = await server.gql(LIST, { org, first, after, project }, { token });
+    const res: GraphQLResponse = await server.gql(LIST, { org, first, after, project }, { token });
     expect(res.body.errors).toBeUndefined();
-    const connection = res.body.data!.organization?.stacks;
+    const connection: Connection | undefined = res.body.data!.organization?.stacks;
     if (!connection) break;
     counts.push(connection.totalCount);
     for (const node of connection.nodes) {

@@ -82,7 +82,7 @@ export class OrganizationStacksResolver {
     @Ctx() ctx: Context,
   ): StackConnection {
     const access = ctx.access.organization(organization.name);
-    const { page, count } = ctx.services.stacks.list(ctx.access, access, ctx.caller, { first, after, project, tagName, tagValue });
+    const { page, count } = ctx.services.stacks.list(ctx.access, access, { first, after, project, tagName, tagValue });
     return new StackConnection(page, count);
   }
 
