@@ -5,10 +5,11 @@
 // stacks Organization.stack admits, with the same viewerPermission, and both are what a
 // model of the contract written here says. Each organization is built directly through the
 // services (fast); every answer is read through GraphQL.
+import type { OrganizationRow } from "../src/db/rows.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { type Caller, type OrganizationRow, systemCaller } from "../src/auth/principal.js";
+import { type Caller, systemCaller } from "../src/auth/principal.js";
 import { type OrganizationRoleValue, type StackPermissionValue, stacksTable } from "../src/db/schema.js";
 import { AppError } from "../src/errors.js";
 import { createOrgToken, createUser, setTier, uniqueName, type UserFixture } from "./support/factories.js";

@@ -2,13 +2,14 @@
 // to is remembered only while the database has not changed at all (DatabaseChangeStamp):
 // any write, by this server or another one sharing the file, empties the cache, so a deleted
 // token, a changed subscription or a removed user fails on the very next request, everywhere.
+import type { AccessTokenRow, OrganizationRow, UserRow } from "../db/rows.js";
 import { and, eq, sql } from "drizzle-orm";
 import { DatabaseChangeStamp } from "../db/change-stamp.js";
 import type { Db } from "../db/client.js";
 import { accessTokensTable, organizationsTable, usersTable } from "../db/schema.js";
 import { type AppError, ForbiddenError, UnauthenticatedError } from "../errors.js";
 import { isEntitled } from "../modules/organizations/subscription.js";
-import { type AccessTokenRow, ANONYMOUS, type OrganizationRow, type Principal, type UserRow } from "./principal.js";
+import { ANONYMOUS, type Principal } from "./principal.js";
 import { hashSecret, parseSecret } from "./token-secret.js";
 
 /** lastUsedAt is refreshed at most this often per token. */

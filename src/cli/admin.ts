@@ -1,7 +1,8 @@
 // The admin CLI: `npm run --silent admin -- <command> [options]`. Results are JSON on
 // stdout; errors are one line on stderr with what to do, and a non-zero exit code.
+import type { OrganizationRow, UserRow } from "../db/rows.js";
 import { parseArgs } from "node:util";
-import { type OrganizationRow, systemCaller, type UserRow } from "../auth/principal.js";
+import { systemCaller } from "../auth/principal.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { openDatabase } from "../db/client.js";
 import { ORGANIZATION_ROLES, type OrganizationRoleValue, SUBSCRIPTION_TIERS, type SubscriptionTierValue } from "../db/schema.js";

@@ -1,7 +1,8 @@
 // Per-request DataLoaders: a list of N parents costs one query per relation, not N. Each is
 // created on first use, so a request that needs none (most small queries) builds none.
+import type { OrganizationRow, UserRow } from "../db/rows.js";
 import DataLoader from "dataloader";
-import type { Caller, OrganizationRow, UserRow } from "../auth/principal.js";
+import type { Caller } from "../auth/principal.js";
 import type { StackTag } from "../modules/stack-tags/tag.type.js";
 import type { GrantRow } from "../modules/teams/team.service.js";
 import { usersWithVisibleEmail } from "../permissions/visibility.js";

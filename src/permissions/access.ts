@@ -1,7 +1,8 @@
 // What the caller can reach, looked up once per request and memoised: the rules of the
 // permission map and the resolvers read the same answers.
+import type { OrganizationRow, StackRow, UpdateRow } from "../db/rows.js";
 import { and, eq, sql } from "drizzle-orm";
-import type { OrganizationRow, Principal } from "../auth/principal.js";
+import type { Principal } from "../auth/principal.js";
 import type { Db } from "../db/client.js";
 import {
   membershipsTable,
@@ -15,9 +16,6 @@ import { NotFoundError } from "../errors.js";
 import { quote } from "../lib/validation.js";
 import { notInOrganization } from "./refusal.js";
 import { atLeast, highest, permissionOn, permissionSources, type Standing, teamGrantsOfUser } from "./stack-permission.js";
-
-export type StackRow = typeof stacksTable.$inferSelect;
-export type UpdateRow = typeof stackUpdatesTable.$inferSelect;
 
 /** A stack as the caller sees it: with its organization and the caller's permission on it. */
 export interface StackNode extends StackRow {

@@ -1,5 +1,6 @@
+import type { AccessTokenRow, OrganizationRow, UserRow } from "../../db/rows.js";
 import { and, asc, count, eq, isNull } from "drizzle-orm";
-import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
+import type { Caller } from "../../auth/principal.js";
 import { generateSecret, hashSecret } from "../../auth/token-secret.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";

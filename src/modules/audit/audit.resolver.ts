@@ -1,5 +1,5 @@
+import type { OrganizationRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from "type-graphql";
-import type { OrganizationRow } from "../../auth/principal.js";
 import type { Context } from "../../graphql/context.js";
 import { AuditLogExportFormat } from "../../graphql/enums.js";
 import { DateTimeScalar } from "../../graphql/scalars.js";

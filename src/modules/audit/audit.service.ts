@@ -1,5 +1,6 @@
+import type { OrganizationRow } from "../../db/rows.js";
 import { and, asc, count, desc, eq, gt, gte, lt, lte, max, type SQL, sql } from "drizzle-orm";
-import type { Caller, OrganizationRow } from "../../auth/principal.js";
+import type { Caller } from "../../auth/principal.js";
 import type { Db } from "../../db/client.js";
 import { auditEventsTable } from "../../db/schema.js";
 import { BadUserInputError } from "../../errors.js";

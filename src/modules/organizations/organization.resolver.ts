@@ -1,5 +1,5 @@
+import type { OrganizationRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { OrganizationRow } from "../../auth/principal.js";
 import type { OrganizationRoleValue } from "../../db/schema.js";
 import type { Context } from "../../graphql/context.js";
 import { OrganizationRole } from "../../graphql/enums.js";

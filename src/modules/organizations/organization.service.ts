@@ -1,5 +1,6 @@
+import type { OrganizationRow, UserRow } from "../../db/rows.js";
 import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
-import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
+import type { Caller } from "../../auth/principal.js";
 import { type Db, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import { auditEventsTable, membershipsTable, organizationsTable, type OrganizationRoleValue } from "../../db/schema.js";

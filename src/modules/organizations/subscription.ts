@@ -1,4 +1,4 @@
-import type { OrganizationRow } from "../../auth/principal.js";
+import type { OrganizationRow } from "../../db/rows.js";
 import type { SubscriptionTierValue } from "../../db/schema.js";
 
 /** Tiers that include organization access tokens (CONTRACT.md §2). */

@@ -1,5 +1,5 @@
+import type { OrganizationRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { OrganizationRow } from "../../auth/principal.js";
 import type { Context } from "../../graphql/context.js";
 import { JSONScalar } from "../../graphql/scalars.js";
 import type { StackNode } from "../../permissions/access.js";

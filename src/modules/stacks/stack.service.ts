@@ -1,5 +1,6 @@
+import type { OrganizationRow, StackRow } from "../../db/rows.js";
 import { and, asc, count, eq, exists, gt, type SQL, sql } from "drizzle-orm";
-import type { Caller, OrganizationRow } from "../../auth/principal.js";
+import type { Caller } from "../../auth/principal.js";
 import { callerUser } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
@@ -9,7 +10,7 @@ import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import { checkStackName, quote } from "../../lib/validation.js";
 import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
-import type { Access, OrganizationAccess, StackNode, StackRow } from "../../permissions/access.js";
+import type { Access, OrganizationAccess, StackNode } from "../../permissions/access.js";
 import { stacksWithAtLeast } from "../../permissions/stack-permission.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { WebhookOutbox } from "../webhooks/webhook-outbox.js";

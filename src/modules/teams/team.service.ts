@@ -1,5 +1,6 @@
+import type { OrganizationRow, StackRow, TeamRow } from "../../db/rows.js";
 import { and, asc, count, eq, sql } from "drizzle-orm";
-import type { Caller, OrganizationRow } from "../../auth/principal.js";
+import type { Caller } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import {
@@ -13,12 +14,9 @@ import {
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { checkName, checkText, quote } from "../../lib/validation.js";
-import type { StackRow } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { UserService } from "../users/user.service.js";
 import type { CreateTeamInput, UpdateTeamMembershipInput } from "./team.inputs.js";
-
-export type TeamRow = typeof teamsTable.$inferSelect;
 
 export interface GrantRow {
   readonly teamId: string;

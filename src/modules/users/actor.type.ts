@@ -1,5 +1,5 @@
+import type { UserRow } from "../../db/rows.js";
 import { Ctx, Field, FieldResolver, ID, ObjectType, Resolver, Root } from "type-graphql";
-import type { UserRow } from "../../auth/principal.js";
 import { ActorKind, type ActorKindValue } from "../../graphql/enums.js";
 import type { Context } from "../../graphql/context.js";
 import { User } from "./user.type.js";

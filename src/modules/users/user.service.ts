@@ -1,5 +1,5 @@
+import type { UserRow } from "../../db/rows.js";
 import { asc, count, eq, inArray, sql } from "drizzle-orm";
-import type { UserRow } from "../../auth/principal.js";
 import { type Db, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import { usersTable } from "../../db/schema.js";

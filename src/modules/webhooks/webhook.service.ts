@@ -1,5 +1,6 @@
+import type { DeliveryRow, OrganizationRow, WebhookRow } from "../../db/rows.js";
 import { and, asc, count, desc, eq, gt, lt, sql } from "drizzle-orm";
-import type { Caller, OrganizationRow, Principal } from "../../auth/principal.js";
+import type { Caller, Principal } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import { webhookDeliveriesTable, webhooksTable } from "../../db/schema.js";
@@ -11,7 +12,7 @@ import { checkText, checkWebhookName, quote } from "../../lib/validation.js";
 import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
 import { visiblePayloadUrl } from "../../permissions/visibility.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
-import { type DeliveryRow, recordAttempt, sendAttempt, type WebhookRow } from "./webhook-delivery.js";
+import { recordAttempt, sendAttempt } from "./webhook-delivery.js";
 import { newMessageId } from "./webhook-outbox.js";
 import { pingEvent } from "./webhook-payloads.js";
 import { checkFilters, checkPayloadUrl, checkSigningSecret } from "./webhook-rules.js";
