@@ -10,7 +10,7 @@ import { accessTokensTable, organizationsTable, usersTable } from "../db/schema.
 import { type AppError, ForbiddenError, UnauthenticatedError } from "../errors.js";
 import { isEntitled } from "../modules/organizations/subscription.js";
 import { ANONYMOUS, type Principal } from "./principal.js";
-import { hashSecret, parseSecret } from "./token-secret.js";
+import { hashSecret, parseSecret } from "../lib/token-secret.js";
 
 /** lastUsedAt is refreshed at most this often per token. */
 export const LAST_USED_RESOLUTION_MS = 60_000;

@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { and, count, eq, inArray, isNull } from "drizzle-orm";
-import { hashSecret, parseSecret } from "../auth/token-secret.js";
+import { hashSecret, parseSecret } from "../lib/token-secret.js";
 import { besideDatabase, bootstrapSiteAdmin } from "../bootstrap.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { type Db, openDatabase, writeTransaction } from "../db/client.js";

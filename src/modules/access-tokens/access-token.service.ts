@@ -1,7 +1,7 @@
 import type { AccessTokenRow, OrganizationRow, UserRow } from "../../db/rows.js";
 import { and, asc, count, eq, isNull } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
-import { generateSecret, hashSecret } from "../../auth/token-secret.js";
+import { generateSecret, hashSecret } from "../../lib/token-secret.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/errors.js";
 import { accessTokensTable } from "../../db/schema.js";
