@@ -20,6 +20,7 @@ import { WebhookService } from "./modules/webhooks/webhook.service.js";
 import { SecretBox } from "./lib/secret-box.js";
 import { UserService } from "./modules/users/user.service.js";
 import { AccessQueries } from "./permissions/access.js";
+import { isEntitled } from "./permissions/entitlements.js";
 import { RefusalRecorder } from "./permissions/refusal-recorder.js";
 
 export interface ServiceOptions {
@@ -44,7 +45,7 @@ export function createServices(db: Db, serverKey: Buffer, options: ServiceOption
     db,
     audit,
     cursors,
-    authenticator: new Authenticator(db),
+    authenticator: new Authenticator(db, isEntitled),
     accessQueries: new AccessQueries(db),
     tokens,
     tokenLists: new AccessTokenLists(db, cursors),

@@ -10,7 +10,7 @@ import { AppError, NotFoundError } from "../errors.js";
 import { DATE_TIME_FORMS, parseDateTime } from "../lib/date-time.js";
 import { loadServerKey } from "../lib/server-key.js";
 import { quote } from "../lib/validation.js";
-import { organizationTokensEnabled } from "../modules/organizations/subscription.js";
+import { isEntitled } from "../permissions/entitlements.js";
 import { createServices, type Services } from "../services.js";
 
 interface Command {
@@ -220,7 +220,7 @@ const COMMANDS: Record<string, Command> = {
       const name = required(values, "name");
       const expiresAt = optionalDate(values, "expires");
       const organization = requireOrganization(services, required(values, "org"));
-      if (!organizationTokensEnabled(organization)) {
+      if (!isEntitled(organization)) {
         const why = organization.trialEndsAt ? `its ${organization.tier} trial has ended` : `it is on the ${organization.tier} tier`;
         throw new CliError(
           `"${organization.name}" cannot have organization tokens: ${why}. First run: npm run --silent admin -- set-subscription --org ${organization.name} --tier ENTERPRISE_GROWTH`,

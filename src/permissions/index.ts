@@ -8,7 +8,7 @@ import { allow, chain, deny, or, rule, shield } from "graphql-shield";
 import type { IRule, IRules } from "graphql-shield";
 import type { Context } from "../graphql/context.js";
 import { ForbiddenError } from "../errors.js";
-import { isEntitled } from "../modules/organizations/subscription.js";
+import { isEntitled } from "./entitlements.js";
 import {
   canAdminStack,
   canCreateStacks,

@@ -9,7 +9,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from 
 import { newTokenId } from "../../lib/ids.js";
 import { checkExpiry, checkName, checkText } from "../../lib/validation.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
-import { isEntitled } from "../organizations/subscription.js";
+import { isEntitled } from "../../permissions/entitlements.js";
 import type { CreateOrganizationAccessTokenInput, CreatePersonalAccessTokenInput } from "./access-token.inputs.js";
 
 export interface IssuedToken {

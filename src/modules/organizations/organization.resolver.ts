@@ -5,7 +5,7 @@ import type { Context } from "../../graphql/context.js";
 import { OrganizationRole } from "../../graphql/enums.js";
 import { CreateOrganizationInput, SetSubscriptionInput, UpdateOrganizationSettingsInput } from "./organization.inputs.js";
 import { Organization, OrganizationSubscription } from "./organization.type.js";
-import { isEntitled } from "./subscription.js";
+import { isEntitled } from "../../permissions/entitlements.js";
 
 @Resolver(() => Organization)
 export class OrganizationResolver {
