@@ -6,11 +6,8 @@ import type { Caller } from "../auth/principal.js";
 import type { StackTag } from "../modules/stack-tags/tag.type.js";
 import type { GrantRow } from "../modules/teams/team.service.js";
 import { usersWithVisibleEmail } from "../permissions/visibility.js";
-import type { Services } from "../services.js";
-
-/** A page of one parent's list, as a DataLoader key: the parent, the page size and where it starts. */
-export const pageKey = (parentId: string, size: number, from: readonly (string | number)[] | null): string =>
-  JSON.stringify([parentId, size, from]);
+import type { ResolverLoaders } from "../modules/resolver-context.js";
+import type { GraphQLServices } from "./context.js";
 
 /**
  * Batches page requests of many parents: those asking the same (size, from) — typically the
@@ -38,7 +35,7 @@ function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | 
   return keys.map((key) => map.get(key));
 }
 
-const batchers = (services: Services, caller: Caller) => ({
+const batchers = (services: GraphQLServices, caller: Caller) => ({
   userById: async (ids: readonly string[]) => byKey(ids, services.users.byIds(ids), (u: UserRow) => u.id),
   organizationById: async (ids: readonly string[]) => byKey(ids, services.organizations.byIds(ids), (o: OrganizationRow) => o.id),
   tagsByStackId: async (ids: readonly string[]): Promise<StackTag[][]> => {
@@ -75,12 +72,12 @@ type Batchers = ReturnType<typeof batchers>;
 type LoaderOf<K extends keyof Batchers> = DataLoader<string, Awaited<ReturnType<Batchers[K]>>[number]>;
 
 /** Getters on a class prototype: nothing is built per request until a field asks for it. */
-export class Loaders {
+export class Loaders implements ResolverLoaders {
   private readonly made = new Map<keyof Batchers, DataLoader<string, unknown>>();
   private fns: Batchers | null = null;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: GraphQLServices,
     private readonly caller: Caller,
   ) {}
 
@@ -130,6 +127,6 @@ export class Loaders {
   }
 }
 
-export function createLoaders(services: Services, caller: Caller): Loaders {
+export function createLoaders(services: GraphQLServices, caller: Caller): Loaders {
   return new Loaders(services, caller);
 }

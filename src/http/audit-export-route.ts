@@ -6,12 +6,11 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { AppError, BadUserInputError, ForbiddenError, UnauthenticatedError } from "../errors.js";
-import { createContext } from "../graphql/context.js";
+import { createContext, type GraphQLServices } from "../graphql/context.js";
 import { sendAppError } from "./authenticate-request.js";
 import { AccessRefusal } from "../permissions/refusal.js";
 import { checkOrganization, READS_AUDIT_LOG } from "../permissions/rules.js";
 import type { ExportFormat } from "../modules/audit/audit-formats.js";
-import type { Services } from "../services.js";
 import { DATE_TIME_FORMS, parseDateTime } from "../lib/date-time.js";
 
 /** As Fastify parses it: a parameter given twice comes as an array. */
@@ -37,7 +36,7 @@ function parseDate(name: string, value: string | undefined): Date | null {
   return at;
 }
 
-export function registerAuditExportRoute(fastify: FastifyInstance, services: Services): void {
+export function registerAuditExportRoute(fastify: FastifyInstance, services: GraphQLServices): void {
   fastify.get<{ Params: { org: string }; Querystring: ExportQuery }>(
     "/api/orgs/:org/auditlogs/export",
     // streaming a large export may take minutes; every other route keeps REQUEST_TIMEOUT

@@ -79,6 +79,10 @@ export interface PageRequest {
   readonly from: CursorKey | null;
 }
 
+/** A page of one parent's list, as a DataLoader key: the parent, the page size and where it starts. */
+export const pageKey = (parentId: string, size: number, from: readonly (string | number)[] | null): string =>
+  JSON.stringify([parentId, size, from]);
+
 /** One list's cursors: `first`/`after` in, a page with its endCursor out. */
 export class ListCursors {
   constructor(

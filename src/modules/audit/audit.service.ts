@@ -12,7 +12,7 @@ import { type AuditRow, EXPORT_FORMATS, type ExportFormat } from "./audit-format
 import type { AuditLogFilter } from "./audit.inputs.js";
 import type { AuditLogEvent, AuditLogExport } from "./audit.type.js";
 import type { AuditWriter } from "./audit.writer.js";
-import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
+import { type ChargeBytes, unbounded } from "../../lib/response-budget.js";
 
 /** The GraphQL export holds at most this many events; larger ranges stream from the HTTP route. */
 export const GRAPHQL_EXPORT_LIMIT = 10_000;

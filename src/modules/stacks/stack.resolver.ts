@@ -1,6 +1,6 @@
 import type { OrganizationRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { Context } from "../../graphql/context.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
 import { JSONScalar } from "../../graphql/scalars.js";
 import type { StackNode } from "../../permissions/access.js";
 import { Organization } from "../organizations/organization.type.js";

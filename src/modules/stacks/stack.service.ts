@@ -9,7 +9,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js
 import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import { checkStackName, quote } from "../../lib/validation.js";
-import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
+import { type ChargeBytes, unbounded } from "../../lib/response-budget.js";
 import type { Access, OrganizationAccess, StackNode } from "../../permissions/access.js";
 import { stacksWithAtLeast } from "../../permissions/stack-permission.js";
 import type { AuditWriter } from "../audit/audit.writer.js";

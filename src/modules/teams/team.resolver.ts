@@ -1,8 +1,7 @@
 import type { OrganizationRow, StackRow, TeamRow, UserRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
-import type { Context } from "../../graphql/context.js";
-import { pageKey } from "../../graphql/loaders.js";
-import { ListCursors } from "../../lib/pagination.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
+import { ListCursors, pageKey } from "../../lib/pagination.js";
 import type { StackNode } from "../../permissions/access.js";
 import { Organization } from "../organizations/organization.type.js";
 import { Stack } from "../stacks/stack.type.js";

@@ -9,7 +9,7 @@ import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type PageRequest, pageSize, toPage } from "../../lib/pagination.js";
 import type { SecretBox } from "../../lib/secret-box.js";
 import { checkText, checkWebhookName, quote } from "../../lib/validation.js";
-import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
+import { type ChargeBytes, unbounded } from "../../lib/response-budget.js";
 import { visiblePayloadUrl } from "../../permissions/visibility.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import { recordAttempt, sendAttempt } from "./webhook-delivery.js";
