@@ -15,7 +15,15 @@ import {
 import { NotFoundError } from "../errors.js";
 import { quote } from "../lib/validation.js";
 import { notInOrganization } from "./refusal.js";
-import { atLeast, highest, permissionOn, permissionSources, type Standing, teamGrantsOfUser } from "./stack-permission.js";
+import {
+  atLeast,
+  highest,
+  type PermissionSource,
+  permissionOn,
+  permissionSources,
+  type Standing,
+  teamGrantsOfUser,
+} from "./stack-permission.js";
 
 /** A stack as the caller sees it: with its organization and the caller's permission on it. */
 export interface StackNode extends StackRow {
@@ -94,6 +102,8 @@ export class Access {
   private readonly teamGrants = new Map<string, Map<string, StackPermissionValue>>();
   private readonly stacks = new Map<string, StackAccess>();
   private readonly updates = new Map<string, UpdateAccess>();
+  /** Per OrganizationAccess (a fresh one after forget()): a list asks once, not once per row. */
+  private readonly sources = new WeakMap<OrganizationAccess, readonly PermissionSource[]>();
 
   constructor(
     private readonly queries: AccessQueries,
@@ -153,9 +163,10 @@ export class Access {
 
   /** The caller's effective permission on a stack of an organization it is in. */
   stackPermission(access: OrganizationAccess, stack: StackRow): StackPermissionValue {
-    const standing = this.standing(access);
-    if (!standing || standing.organizationId !== stack.organizationId) return "NONE";
-    return permissionOn(permissionSources(standing), {
+    if (!access.organization || access.organization.id !== stack.organizationId) return "NONE";
+    let sources = this.sources.get(access);
+    if (!sources) this.sources.set(access, (sources = permissionSources(this.standing(access)!)));
+    return permissionOn(sources, {
       createdByUserId: stack.createdByUserId,
       teamGrant: (userId) => this.teamGrantsIn(userId, stack.organizationId).get(stack.id) ?? "NONE",
     });
