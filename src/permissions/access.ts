@@ -136,7 +136,7 @@ export class Access {
     this.updates.clear();
   }
 
-  /** The highest team grant per stack for `userId` in `organizationId`. */
+  /** The highest team grant per stack for `userId` (the calling user: the only one its sources name) in `organizationId`. */
   private teamGrantsIn(userId: string, organizationId: string): Map<string, StackPermissionValue> {
     let grants = this.teamGrants.get(organizationId);
     if (!grants) {
