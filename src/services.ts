@@ -7,6 +7,7 @@ import { AccessTokenLists } from "./modules/access-tokens/access-token-lists.js"
 import { AccessTokenService } from "./modules/access-tokens/access-token.service.js";
 import { AuditLogService } from "./modules/audit/audit.service.js";
 import { AuditWriter } from "./modules/audit/audit.writer.js";
+import { RefusalRecorder } from "./modules/audit/refusal-recorder.js";
 import { MemberService } from "./modules/members/member.service.js";
 import { OrganizationService } from "./modules/organizations/organization.service.js";
 import { StackTagService } from "./modules/stack-tags/tag.service.js";
@@ -20,7 +21,7 @@ import { WebhookService } from "./modules/webhooks/webhook.service.js";
 import { SecretBox } from "./lib/secret-box.js";
 import { UserService } from "./modules/users/user.service.js";
 import { AccessQueries } from "./permissions/access.js";
-import { RefusalRecorder } from "./permissions/refusal-recorder.js";
+import { isEntitled } from "./permissions/entitlements.js";
 
 export interface ServiceOptions {
   /** Webhook deliveries: the SSRF guard (off only for development and tests) and the attempt timeout. */
@@ -44,7 +45,7 @@ export function createServices(db: Db, serverKey: Buffer, options: ServiceOption
     db,
     audit,
     cursors,
-    authenticator: new Authenticator(db),
+    authenticator: new Authenticator(db, isEntitled),
     accessQueries: new AccessQueries(db),
     tokens,
     tokenLists: new AccessTokenLists(db, cursors),

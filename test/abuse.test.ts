@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { LookupFunction } from "node:net";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateSecret } from "../src/auth/token-secret.js";
+import { generateSecret } from "../src/lib/token-secret.js";
 import { openDatabase } from "../src/db/client.js";
 import { WebhookSender } from "../src/modules/webhooks/webhook-sender.js";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";

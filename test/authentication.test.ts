@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { generateSecret } from "../src/auth/token-secret.js";
+import { generateSecret } from "../src/lib/token-secret.js";
 import { loadConfig } from "../src/config.js";
 import { OTHER_CONNECTIONS_LOOK_EVERY_MS } from "../src/db/change-stamp.js";
 import { accessTokensTable } from "../src/db/schema.js";

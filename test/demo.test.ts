@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashSecret } from "../src/auth/token-secret.js";
+import { hashSecret } from "../src/lib/token-secret.js";
 import { loadConfig } from "../src/config.js";
 import { type App, buildApp } from "../src/http/app.js";
 import { type DemoResult, runDemo } from "../src/scripts/demo.js";

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { hashSecret } from "../src/auth/token-secret.js";
+import { hashSecret } from "../src/lib/token-secret.js";
 import { expectOk } from "./support/assertions.js";
 import { createOrg, createUser, uniqueName } from "./support/factories.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";

@@ -87,6 +87,32 @@ describe("effective stack permission", () => {
     const res = await server.gql(GET, { org: org.name, project: stack.project, name: stack.stack }, { token: creator.token });
     expect(res.body.data).toEqual({ organization: null });
   });
+
+  it("an organization token lists every stack of its organization, whatever the default permission", async () => {
+    const org = createOrg(server);
+    const member = addMember(server, org);
+    const token = createOrgToken(server, org);
+    const names = [
+      createStack(server, org).stack,
+      createStack(server, org, { as: member.caller, project: "other" }).stack,
+      createStack(server, org).stack,
+    ];
+    createStack(server, createOrg(server)); // another organization's stack is not listed
+    const LIST = `query ($org: String!, $after: String) {
+      organization(name: $org) { stacks(first: 2, after: $after) { nodes { name viewerPermission } pageInfo { hasNextPage endCursor } totalCount } }
+    }`;
+    for (const permission of ["NONE", "READ", "WRITE"]) {
+      await setDefault(org, permission);
+      const first = await server.gql(LIST, { org: org.name }, { token: token.token });
+      expect(first.body.errors).toBeUndefined();
+      const page1 = first.body.data!.organization.stacks;
+      expect(page1).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true } });
+      const second = await server.gql(LIST, { org: org.name, after: page1.pageInfo.endCursor }, { token: token.token });
+      const page2 = second.body.data!.organization.stacks;
+      expect(page2).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: false } });
+      expect([...page1.nodes, ...page2.nodes]).toEqual(names.map((name) => ({ name, viewerPermission: "WRITE" })));
+    }
+  });
 });
 
 describe("refusals on stacks", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateSecret, hashSecret, parseSecret } from "../src/auth/token-secret.js";
+import { generateSecret, hashSecret, parseSecret } from "../src/lib/token-secret.js";
 
 describe("token secrets", () => {
   it("are 40 characters: prefix, 30 random base62, 6 base62 of CRC32", () => {

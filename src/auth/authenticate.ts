@@ -2,15 +2,15 @@
 // to is remembered only while the database has not changed at all (DatabaseChangeStamp):
 // any write, by this server or another one sharing the file, empties the cache, so a deleted
 // token, a changed subscription or a removed user fails on the very next request, everywhere.
+import type { AccessTokenRow, OrganizationRow, UserRow } from "../db/rows.js";
 import { and, eq, sql } from "drizzle-orm";
 import { DatabaseChangeStamp } from "../db/change-stamp.js";
 import type { Db } from "../db/client.js";
 import { prepareById } from "../db/by-id.js";
 import { accessTokensTable, organizationsTable, usersTable } from "../db/schema.js";
 import { type AppError, ForbiddenError, UnauthenticatedError } from "../errors.js";
-import { isEntitled } from "../modules/organizations/subscription.js";
-import { type AccessTokenRow, ANONYMOUS, type OrganizationRow, type Principal, type UserRow } from "./principal.js";
-import { hashSecret, parseSecret } from "./token-secret.js";
+import { ANONYMOUS, type Principal } from "./principal.js";
+import { hashSecret, parseSecret } from "../lib/token-secret.js";
 
 /** lastUsedAt is refreshed at most this often per token. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -28,6 +28,13 @@ interface ResolvedToken {
   readonly organization: OrganizationRow | undefined;
 }
 
+/**
+ * Whether an organization's access tokens work at `now` (its subscription includes them):
+ * a policy of the permission layer (src/permissions/entitlements.ts), handed in by the
+ * composition root so that authentication knows no layer above it.
+ */
+export type OrganizationTokensWork = (organization: OrganizationRow, now: number) => boolean;
+
 /** Entries kept at most; when full, the cache starts again empty (it refills in one request each). */
 const MAX_CACHED_TOKENS = 10_000;
 
@@ -39,7 +46,10 @@ export class Authenticator {
   private readonly changes: DatabaseChangeStamp;
   private readonly resolved = new Map<string, ResolvedToken>();
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly organizationTokensWork: OrganizationTokensWork,
+  ) {
     this.changes = new DatabaseChangeStamp(db);
     // three point lookups (a few µs each) rather than one join, whose plan SQLite may pick badly
     this.findBySecretHash = db
@@ -89,7 +99,7 @@ export class Authenticator {
     if (user) {
       principal = { kind: "USER", user, token };
     } else if (organization) {
-      if (!isEntitled(organization, now)) {
+      if (!this.organizationTokensWork(organization, now)) {
         return refuse(
           new ForbiddenError(
             `organization access tokens of "${organization.name}" are disabled: its subscription does not include them (ENTERPRISE_GROWTH or BUSINESS_CRITICAL)`,

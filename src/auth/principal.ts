@@ -1,8 +1,4 @@
-import type { accessTokensTable, organizationsTable, usersTable } from "../db/schema.js";
-
-export type UserRow = typeof usersTable.$inferSelect;
-export type OrganizationRow = typeof organizationsTable.$inferSelect;
-export type AccessTokenRow = typeof accessTokensTable.$inferSelect;
+import type { AccessTokenRow, OrganizationRow, UserRow } from "../db/rows.js";
 
 /** A user, authenticated by one of their personal access tokens. */
 export interface UserPrincipal {

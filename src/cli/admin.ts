@@ -1,7 +1,8 @@
 // The admin CLI: `npm run --silent admin -- <command> [options]`. Results are JSON on
 // stdout; errors are one line on stderr with what to do, and a non-zero exit code.
+import type { OrganizationRow, UserRow } from "../db/rows.js";
 import { parseArgs } from "node:util";
-import { type OrganizationRow, systemCaller, type UserRow } from "../auth/principal.js";
+import { systemCaller } from "../auth/principal.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { openDatabase } from "../db/client.js";
 import { ORGANIZATION_ROLES, type OrganizationRoleValue, SUBSCRIPTION_TIERS, type SubscriptionTierValue } from "../db/schema.js";
@@ -9,7 +10,7 @@ import { AppError, NotFoundError } from "../errors.js";
 import { DATE_TIME_FORMS, parseDateTime } from "../lib/date-time.js";
 import { loadServerKey } from "../lib/server-key.js";
 import { quote } from "../lib/validation.js";
-import { organizationTokensEnabled } from "../modules/organizations/subscription.js";
+import { isEntitled } from "../permissions/entitlements.js";
 import { createServices, type Services } from "../services.js";
 
 interface Command {
@@ -219,7 +220,7 @@ const COMMANDS: Record<string, Command> = {
       const name = required(values, "name");
       const expiresAt = optionalDate(values, "expires");
       const organization = requireOrganization(services, required(values, "org"));
-      if (!organizationTokensEnabled(organization)) {
+      if (!isEntitled(organization)) {
         const why = organization.trialEndsAt ? `its ${organization.tier} trial has ended` : `it is on the ${organization.tier} tier`;
         throw new CliError(
           `"${organization.name}" cannot have organization tokens: ${why}. First run: npm run --silent admin -- set-subscription --org ${organization.name} --tier ENTERPRISE_GROWTH`,

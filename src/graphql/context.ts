@@ -1,34 +1,38 @@
 import type { Caller } from "../auth/principal.js";
-import { Access } from "../permissions/access.js";
-import type { Services } from "../services.js";
+import type { Db } from "../db/client.js";
+import type { RefusalRecorder } from "../modules/audit/refusal-recorder.js";
+import type { FeatureServices, ResolverContext, ResolverRequestState } from "../modules/resolver-context.js";
+import { Access, type AccessQueries } from "../permissions/access.js";
+import type { RuleContext } from "../permissions/rules.js";
 import { createLoaders, type Loaders } from "./loaders.js";
-import type { ResponseBudget } from "./response-budget.js";
 
-/** What the HTTP layer knows of a request; the request log line reads it at the end. */
-export interface RequestState {
-  readonly caller: Caller;
-  operationName: string | null;
-  /** Stacks whose state this request read (and audited) already. */
-  readonly statesRead: Set<string>;
-  /** Webhook pings this request sent (capped: each may take the whole delivery timeout). */
-  pings: number;
-  /** What the response may still grow by (MAX_RESPONSE_BYTES). */
-  readonly responseBudget: ResponseBudget;
+/** What the GraphQL layer uses of the services src/services.ts builds: the features' and its own. */
+export interface GraphQLServices extends FeatureServices {
+  readonly accessQueries: AccessQueries;
+  readonly refusals: RefusalRecorder;
+  /** For the email-visibility loader (src/permissions/visibility.ts). */
+  readonly db: Db;
 }
 
-/** What every resolver and rule receives, built once per request. */
-export interface Context {
+/** What the HTTP layer knows of a request; the request log line reads it at the end. */
+export interface RequestState extends ResolverRequestState {
   readonly caller: Caller;
-  readonly services: Services;
-  /** What the caller can reach, memoised for this request. */
-  readonly access: Access;
+  operationName: string | null;
+}
+
+/**
+ * What every resolver and rule receives, built once per request: the resolvers see it as a
+ * ResolverContext (src/modules/resolver-context.ts), the permission rules as a RuleContext.
+ */
+export interface Context extends ResolverContext, RuleContext {
+  readonly services: GraphQLServices;
   readonly loaders: Loaders;
   readonly requestState: RequestState;
   /** After a mutation: forget every memoised answer and batched row of this request. */
   invalidate(): void;
 }
 
-export function createContext(services: Services, requestState: RequestState): Context {
+export function createContext(services: GraphQLServices, requestState: RequestState): Context {
   const { caller } = requestState;
   const access = new Access(services.accessQueries, caller.principal);
   const loaders = createLoaders(services, caller);

@@ -1,15 +1,13 @@
 // Per-request DataLoaders: a list of N parents costs one query per relation, not N. Each is
 // created on first use, so a request that needs none (most small queries) builds none.
+import type { OrganizationRow, UserRow } from "../db/rows.js";
 import DataLoader from "dataloader";
-import type { Caller, OrganizationRow, UserRow } from "../auth/principal.js";
+import type { Caller } from "../auth/principal.js";
 import type { StackTag } from "../modules/stack-tags/tag.type.js";
 import type { GrantRow } from "../modules/teams/team.service.js";
 import { usersWithVisibleEmail } from "../permissions/visibility.js";
-import type { Services } from "../services.js";
-
-/** A page of one parent's list, as a DataLoader key: the parent, the page size and where it starts. */
-export const pageKey = (parentId: string, size: number, from: readonly (string | number)[] | null): string =>
-  JSON.stringify([parentId, size, from]);
+import type { LoaderTypes, ResolverLoaders } from "../modules/resolver-context.js";
+import type { GraphQLServices } from "./context.js";
 
 /**
  * Batches page requests of many parents: those asking the same (size, from) — typically the
@@ -37,7 +35,9 @@ function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | 
   return keys.map((key) => map.get(key));
 }
 
-const batchers = (services: Services, caller: Caller) => ({
+type Batchers = { readonly [K in keyof LoaderTypes]: (ids: readonly string[]) => Promise<LoaderTypes[K][]> };
+
+const batchers = (services: GraphQLServices, caller: Caller): Batchers => ({
   userById: async (ids: readonly string[]) => byKey(ids, services.users.byIds(ids), (u: UserRow) => u.id),
   organizationById: async (ids: readonly string[]) => byKey(ids, services.organizations.byIds(ids), (o: OrganizationRow) => o.id),
   tagsByStackId: async (ids: readonly string[]): Promise<StackTag[][]> => {
@@ -70,28 +70,25 @@ const batchers = (services: Services, caller: Caller) => ({
   },
 });
 
-type Batchers = ReturnType<typeof batchers>;
-type LoaderOf<K extends keyof Batchers> = DataLoader<string, Awaited<ReturnType<Batchers[K]>>[number]>;
-
 /** The request's DataLoaders by name: nothing is built per request until a field asks for it. */
-export class Loaders {
-  private readonly made = new Map<keyof Batchers, DataLoader<string, unknown>>();
+export class Loaders implements ResolverLoaders {
+  private readonly made = new Map<keyof LoaderTypes, DataLoader<string, unknown>>();
   private fns: Batchers | null = null;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: GraphQLServices,
     private readonly caller: Caller,
   ) {}
 
   /** The request's loader `name`, made when first asked for. */
-  of<K extends keyof Batchers>(name: K): LoaderOf<K> {
+  of<K extends keyof LoaderTypes>(name: K): DataLoader<string, LoaderTypes[K]> {
     let loader = this.made.get(name);
     if (!loader) {
       this.fns ??= batchers(this.services, this.caller);
       loader = new DataLoader<string, unknown>(this.fns[name] as (ids: readonly string[]) => Promise<unknown[]>);
       this.made.set(name, loader);
     }
-    return loader as LoaderOf<K>;
+    return loader as DataLoader<string, LoaderTypes[K]>;
   }
 
   clearAll(): void {
@@ -99,6 +96,6 @@ export class Loaders {
   }
 }
 
-export function createLoaders(services: Services, caller: Caller): Loaders {
+export function createLoaders(services: GraphQLServices, caller: Caller): Loaders {
   return new Loaders(services, caller);
 }

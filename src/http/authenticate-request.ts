@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
 import { ANONYMOUS, type Caller, type Principal } from "../auth/principal.js";
 import type { RequestState } from "../graphql/context.js";
-import { ResponseBudget } from "../graphql/response-budget.js";
+import { ResponseBudget } from "../lib/response-budget.js";
 import { type AppError, RateLimitedError } from "../errors.js";
-import type { Services } from "../services.js";
+import type { Authenticator } from "../auth/authenticate.js";
 import type { RateLimiters } from "./rate-limit.js";
 
 /** An error as the GraphQL layer would have shaped it, with its HTTP status and headers. */
@@ -32,7 +32,11 @@ function requestState(request: FastifyRequest, principal: Principal, maxResponse
  * often; 403 for a token whose organization's subscription disables it), before any GraphQL
  * work. A token that verifies is only ever counted against its own principal's limit.
  */
-export function authenticationHook(services: Services, limiters: RateLimiters, maxResponseBytes: number): onRequestHookHandler {
+export function authenticationHook(
+  services: { readonly authenticator: Authenticator },
+  limiters: RateLimiters,
+  maxResponseBytes: number,
+): onRequestHookHandler {
   return (request, reply, done) => {
     const result = services.authenticator.authenticate(request.headers.authorization);
     if (!result.ok) {

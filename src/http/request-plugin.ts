@@ -1,9 +1,20 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
 import type { FastifyBaseLogger } from "fastify";
 import { BadUserInputError } from "../errors.js";
 import type { Context } from "../graphql/context.js";
 import { quote, redactSecrets } from "../lib/validation.js";
-import { refusalsAmong } from "../permissions/refusal-recorder.js";
+import { AccessRefusal } from "../permissions/refusal.js";
+
+/** The AccessRefusals among a GraphQL request's errors, each once, in the order they came. */
+function refusalsAmong(errors: readonly unknown[]): AccessRefusal[] {
+  const refusals = new Set<AccessRefusal>();
+  for (const error of errors) {
+    const original = unwrapResolverError(error);
+    if (original instanceof AccessRefusal) refusals.add(original);
+  }
+  return [...refusals];
+}
 
 /**
  * Gatehouse's part of each GraphQL request, in one Apollo plugin (each plugin costs promises

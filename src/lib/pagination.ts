@@ -85,6 +85,10 @@ export const byNamePage = (request: PageRequest) => ({
   limit: request.size + 1,
 });
 
+/** A page of one parent's list, as a DataLoader key: the parent, the page size and where it starts. */
+export const pageKey = (parentId: string, size: number, from: readonly (string | number)[] | null): string =>
+  JSON.stringify([parentId, size, from]);
+
 /** One list's cursors: `first`/`after` in, a page with its endCursor out. */
 export class ListCursors {
   constructor(

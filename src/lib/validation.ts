@@ -1,7 +1,7 @@
 // Input rules shared by every module (CONTRACT.md §2, §3, §6). Each check throws
 // BAD_USER_INPUT with a message that says what is allowed, naming the input it checked
 // (`field`, its path in the operation's arguments, e.g. "input.name").
-import { parseSecret } from "../auth/token-secret.js";
+import { parseSecret } from "./token-secret.js";
 import { BadUserInputError, type FieldPath } from "../errors.js";
 
 const NAME_CHARS = "letters, digits, _ . -";

@@ -1,7 +1,8 @@
 // What the caller can reach, looked up once per request and memoised: the rules of the
 // permission map and the resolvers read the same answers.
+import type { OrganizationRow, StackRow, UpdateRow } from "../db/rows.js";
 import { and, eq, sql } from "drizzle-orm";
-import type { OrganizationRow, Principal } from "../auth/principal.js";
+import type { Principal } from "../auth/principal.js";
 import type { Db } from "../db/client.js";
 import {
   membershipsTable,
@@ -10,17 +11,19 @@ import {
   stacksTable,
   type StackPermissionValue,
   stackUpdatesTable,
-  teamMembersTable,
-  teamStackGrantsTable,
-  teamsTable,
 } from "../db/schema.js";
 import { NotFoundError } from "../errors.js";
 import { quote } from "../lib/validation.js";
 import { notInOrganization } from "./refusal.js";
-import { atLeast, effectiveStackPermission, highest } from "./stack-permission.js";
-
-export type StackRow = typeof stacksTable.$inferSelect;
-export type UpdateRow = typeof stackUpdatesTable.$inferSelect;
+import {
+  atLeast,
+  highest,
+  type PermissionSource,
+  permissionOn,
+  permissionSources,
+  type Standing,
+  teamGrantsOfUser,
+} from "./stack-permission.js";
 
 /** A stack as the caller sees it: with its organization and the caller's permission on it. */
 export interface StackNode extends StackRow {
@@ -80,13 +83,7 @@ export class AccessQueries {
       .where(eq(stackUpdatesTable.id, sql.placeholder("id")))
       .prepare();
     // Every stack grant of every team the user is in, within one organization.
-    this.teamGrantsOfUser = db
-      .select({ stackId: teamStackGrantsTable.stackId, permission: teamStackGrantsTable.permission })
-      .from(teamStackGrantsTable)
-      .innerJoin(teamMembersTable, eq(teamMembersTable.teamId, teamStackGrantsTable.teamId))
-      .innerJoin(teamsTable, eq(teamsTable.id, teamStackGrantsTable.teamId))
-      .where(and(eq(teamMembersTable.userId, sql.placeholder("userId")), eq(teamsTable.organizationId, sql.placeholder("organizationId"))))
-      .prepare();
+    this.teamGrantsOfUser = teamGrantsOfUser(db, sql.placeholder("userId"), sql.placeholder("organizationId")).prepare();
     this.organizationWithRole = db
       .select({ organization: organizationsTable, role: membershipsTable.role })
       .from(organizationsTable)
@@ -105,6 +102,8 @@ export class Access {
   private readonly teamGrants = new Map<string, Map<string, StackPermissionValue>>();
   private readonly stacks = new Map<string, StackAccess>();
   private readonly updates = new Map<string, UpdateAccess>();
+  /** Per OrganizationAccess (a fresh one after forget()): a list asks once, not once per row. */
+  private readonly sources = new WeakMap<OrganizationAccess, readonly PermissionSource[]>();
 
   constructor(
     private readonly queries: AccessQueries,
@@ -137,34 +136,39 @@ export class Access {
     this.updates.clear();
   }
 
-  /** The highest team grant per stack for the calling user in `organizationId`. */
-  teamGrantsIn(organizationId: string): Map<string, StackPermissionValue> {
+  /** The highest team grant per stack for `userId` (the calling user: the only one its sources name) in `organizationId`. */
+  private teamGrantsIn(userId: string, organizationId: string): Map<string, StackPermissionValue> {
     let grants = this.teamGrants.get(organizationId);
     if (!grants) {
       grants = new Map();
-      if (this.principal.kind === "USER") {
-        const rows = this.queries.teamGrantsOfUser.all({ userId: this.principal.user.id, organizationId });
-        for (const { stackId, permission } of rows) grants.set(stackId, highest(grants.get(stackId) ?? "NONE", permission));
+      for (const { stackId, permission } of this.queries.teamGrantsOfUser.all({ userId, organizationId })) {
+        grants.set(stackId, highest(grants.get(stackId) ?? "NONE", permission));
       }
       this.teamGrants.set(organizationId, grants);
     }
     return grants;
   }
 
-  /** The caller's effective permission on a stack of an organization it is in. */
-  stackPermission(access: OrganizationAccess, stack: StackRow): StackPermissionValue {
-    if (!access.organization || access.organization.id !== stack.organizationId) return "NONE";
-    return effectiveStackPermission({
-      principal: this.principal,
+  /** The caller's standing in an organization it is in (src/permissions/stack-permission.ts). */
+  standing(access: OrganizationAccess): Standing | null {
+    if (!access.organization) return null;
+    return {
+      organizationId: access.organization.id,
+      userId: this.principal.kind === "USER" ? this.principal.user.id : null,
       role: access.role,
       isOwnToken: access.isOwnToken,
       defaultStackPermission: access.organization.defaultStackPermission,
-      stackCreatedByUserId: stack.createdByUserId,
-      // admins and tokens need no grant lookup
-      teamGrant:
-        access.role === "MEMBER" || access.role === "BILLING_MANAGER"
-          ? (this.teamGrantsIn(stack.organizationId).get(stack.id) ?? "NONE")
-          : "NONE",
+    };
+  }
+
+  /** The caller's effective permission on a stack of an organization it is in. */
+  stackPermission(access: OrganizationAccess, stack: StackRow): StackPermissionValue {
+    if (!access.organization || access.organization.id !== stack.organizationId) return "NONE";
+    let sources = this.sources.get(access);
+    if (!sources) this.sources.set(access, (sources = permissionSources(this.standing(access)!)));
+    return permissionOn(sources, {
+      createdByUserId: stack.createdByUserId,
+      teamGrant: (userId) => this.teamGrantsIn(userId, stack.organizationId).get(stack.id) ?? "NONE",
     });
   }
 

@@ -4,20 +4,20 @@
 // Object types reached only through a guarded parent are `allow`: holding the parent is
 // the permission (Query.organization returns null to outsiders, so an Organization in
 // hand means the caller is in it).
-import { allow, chain, deny, or, rule, shield } from "graphql-shield";
-import type { IRule, IRules } from "graphql-shield";
-import type { Context } from "../graphql/context.js";
+import { allow, chain, deny, or, shield } from "graphql-shield";
+import type { IRules } from "graphql-shield";
 import { ForbiddenError } from "../errors.js";
-import { isEntitled } from "../modules/organizations/subscription.js";
 import {
   canAdminStack,
   canCreateStacks,
+  canReadAuditLog,
   canReadParentStack,
   canReadParentUpdate,
   canRunUpdate,
   canStartUpdateOfKind,
   canWriteStack,
   DESTINATION_ORGANIZATION,
+  hasOrgTokenSubscription,
   isAuthenticated,
   isInOrganization,
   isOrgAdmin,
@@ -27,36 +27,15 @@ import {
   ORGANIZATION_ARGUMENT,
   ORGANIZATION_IN_INPUT,
   ORGANIZATION_OF_STACK_IN_INPUT,
-  type OrganizationSelector,
   PARENT_ORGANIZATION,
   STACK_IN_INPUT,
   STACK_OF_UPDATE,
 } from "./rules.js";
 
-const memo = new Map<string, IRule>();
-
-/** The organization's subscription includes organization access tokens (not audited: not a role refusal). */
-const hasOrgTokenSubscription = (selector: OrganizationSelector): IRule => {
-  const name = `hasOrgTokenSubscription(${selector.label})`;
-  const built: IRule =
-    memo.get(name) ??
-    rule(name)((parent, args, ctx: Context) => {
-      const { organization } = ctx.access.organization(selector.pick(parent, args));
-      return (
-        (organization !== null && isEntitled(organization)) ||
-        new ForbiddenError("organization access tokens need the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription")
-      );
-    });
-  memo.set(name, built);
-  return built;
-};
-
 const inInput = ORGANIZATION_IN_INPUT;
 const parent = PARENT_ORGANIZATION;
 const stackInInput = STACK_IN_INPUT;
 
-/** Reading and exporting the audit log: org admins and org tokens (seed matrix). */
-const canReadAuditLog = or(isOrgAdmin(parent), isOrgToken(parent));
 /** Listing, reading and pinging webhooks: org admins and org tokens (seed matrix). */
 const canUseWebhooks = or(isOrgAdmin(parent), isOrgToken(parent));
 
@@ -129,9 +108,9 @@ export const permissionRules = {
     teamsConnection: isInOrganization(parent),
     team: isInOrganization(parent),
     // also the permission of GET /api/orgs/{org}/auditlogs/export (src/http/audit-export-route.ts)
-    auditLogEvents: canReadAuditLog,
-    auditLogEventsConnection: canReadAuditLog,
-    exportAuditLogEvents: canReadAuditLog,
+    auditLogEvents: canReadAuditLog(parent),
+    auditLogEventsConnection: canReadAuditLog(parent),
+    exportAuditLogEvents: canReadAuditLog(parent),
     webhooks: canUseWebhooks,
     webhooksConnection: canUseWebhooks,
     webhook: canUseWebhooks,

@@ -1,16 +1,43 @@
 // The predicates of the permission map. Each returns true, or the error the caller gets:
 // UNAUTHENTICATED without a token, FORBIDDEN outside the organization, and an
-// AccessRefusal (FORBIDDEN + auth-failure audit event) inside it. Rules never write;
-// they read the per-request Access memo, so evaluating one twice costs a Map lookup.
+// AccessRefusal (FORBIDDEN + the facts of an auth-failure audit event) inside it. Rules
+// never write; they read the per-request Access memo, so evaluating one twice costs a Map
+// lookup.
 import type { GraphQLResolveInfo } from "graphql";
 import { type IRule, rule } from "graphql-shield";
-import type { Context } from "../graphql/context.js";
+import type { Caller } from "../auth/principal.js";
 import type { StackPermissionValue } from "../db/schema.js";
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from "../errors.js";
-import type { OrganizationAccess, StackAccess, StackNode } from "./access.js";
+import { quote } from "../lib/validation.js";
+import type { Access, OrganizationAccess, StackAccess, StackNode } from "./access.js";
+import { isEntitled } from "./entitlements.js";
 import { AccessRefusal, notInOrganization } from "./refusal.js";
 import { atLeast } from "./stack-permission.js";
-import { quote } from "../lib/validation.js";
+
+/** What a rule reads of a request (the GraphQL context has it, and so can any other transport). */
+export interface RuleContext {
+  readonly caller: Caller;
+  /** What the caller can reach, memoised for the request. */
+  readonly access: Access;
+}
+
+type RuleBody = (parent: any, args: any, ctx: RuleContext, info: GraphQLResolveInfo) => true | Error;
+
+const built = new Map<string, IRule>();
+
+/**
+ * A family of rules, one per selector (where the rule finds its organization or stack), each
+ * built once and named `family(selector)`: the permission map names the same rule object
+ * wherever it uses the same (family, selector).
+ */
+function ruleFamily<S extends { readonly label: string }>(family: string, body: (selector: S) => RuleBody): (selector: S) => IRule {
+  return (selector) => {
+    const name = `${family}(${selector.label})`;
+    let made = built.get(name);
+    if (!made) built.set(name, (made = rule(name)(body(selector))));
+    return made;
+  };
+}
 
 /** Where a rule finds the organization an operation is about. */
 export interface OrganizationSelector {
@@ -35,78 +62,110 @@ export const PARENT_ORGANIZATION: OrganizationSelector = {
 const operationName = (info: GraphQLResolveInfo) => `${info.parentType.name}.${info.fieldName}`;
 
 export const isAuthenticated = rule("isAuthenticated", { cache: "contextual" })(
-  (_parent, _args, ctx: Context) => ctx.caller.principal.kind !== "ANONYMOUS" || new UnauthenticatedError(),
+  (_parent, _args, ctx: RuleContext) => ctx.caller.principal.kind !== "ANONYMOUS" || new UnauthenticatedError(),
 );
 
-export const isUser = rule("isUser", { cache: "contextual" })((_parent, _args, ctx: Context) => {
+export const isUser = rule("isUser", { cache: "contextual" })((_parent, _args, ctx: RuleContext) => {
   const { kind } = ctx.caller.principal;
   if (kind === "USER") return true;
   if (kind === "ANONYMOUS") return new UnauthenticatedError();
   return new ForbiddenError("only a user may do this: use a personal access token");
 });
 
-export const isSiteAdmin = rule("isSiteAdmin", { cache: "contextual" })((_parent, _args, ctx: Context) => {
+export const isSiteAdmin = rule("isSiteAdmin", { cache: "contextual" })((_parent, _args, ctx: RuleContext) => {
   const { principal } = ctx.caller;
   if (principal.kind === "ANONYMOUS") return new UnauthenticatedError();
   if (principal.kind === "USER" && principal.user.isSiteAdmin) return true;
   return new ForbiddenError("only a site administrator may do this");
 });
 
-type OrganizationTest = (access: OrganizationAccess) => boolean;
+// ---------------------------------------------------------------- organizations
 
-const organizationRules = new Map<string, IRule>();
-
-/** A rule about the caller's standing in one organization; built once per (name, selector). */
-function organizationRule(name: string, requirement: string, test: OrganizationTest) {
-  return (selector: OrganizationSelector): IRule => {
-    const ruleName = `${name}(${selector.label})`;
-    let built = organizationRules.get(ruleName);
-    if (!built) {
-      built = rule(ruleName)((parent, args, ctx: Context, info: GraphQLResolveInfo) => {
-        if (ctx.caller.principal.kind === "ANONYMOUS") return new UnauthenticatedError();
-        const organizationName = selector.pick(parent, args);
-        const access = ctx.access.organization(organizationName);
-        if (!access.organization) return notInOrganization(organizationName);
-        if (test(access)) return true;
-        const operation = operationName(info);
-        return new AccessRefusal(`${operation} requires ${requirement} in organization "${access.organization.name}"`, {
-          organizationId: access.organization.id,
-          event: "auth-failure-organization-role",
-          description: `Refused ${operation}: it requires ${requirement}`,
-          authFailure: true,
-        });
-      });
-      organizationRules.set(ruleName, built);
-    }
-    return built;
-  };
+/** What an operation requires of the caller's standing in one organization. */
+export interface OrganizationRequirement {
+  /** For messages: "… requires the ADMIN role in organization …". */
+  readonly requirement: string;
+  readonly test: (access: OrganizationAccess) => boolean;
 }
 
-/** A user with the ADMIN role in the organization. */
-export const isOrgAdmin = organizationRule("isOrgAdmin", "the ADMIN role", (a) => a.role === "ADMIN");
+/**
+ * true, or the error the caller gets for `operation` in the organization named. A plain
+ * predicate: the permission map's organization rules are made of it, and a route outside
+ * GraphQL (the audit export) asks it directly.
+ */
+export function checkOrganization(
+  ctx: RuleContext,
+  organizationName: string | undefined,
+  operation: string,
+  { requirement, test }: OrganizationRequirement,
+): true | Error {
+  if (ctx.caller.principal.kind === "ANONYMOUS") return new UnauthenticatedError();
+  const access = ctx.access.organization(organizationName);
+  if (!access.organization) return notInOrganization(organizationName);
+  if (test(access)) return true;
+  return new AccessRefusal(`${operation} requires ${requirement} in organization "${access.organization.name}"`, {
+    kind: "organization-role",
+    organizationId: access.organization.id,
+    operation,
+    requirement,
+  });
+}
 
-/** A user with any role in the organization (ADMIN, MEMBER or BILLING_MANAGER). */
-export const isOrgMember = organizationRule("isOrgMember", "membership", (a) => a.role !== null);
+/** A rule about the caller's standing in one organization. */
+const organizationRule = (family: string, requirement: OrganizationRequirement) =>
+  ruleFamily<OrganizationSelector>(
+    family,
+    (selector) => (parent, args, ctx, info) => checkOrganization(ctx, selector.pick(parent, args), operationName(info), requirement),
+  );
+
+const ADMIN_ROLE: OrganizationRequirement = { requirement: "the ADMIN role", test: (a) => a.role === "ADMIN" };
+
+/**
+ * Reading and exporting the audit log: org admins and the organization's own tokens (seed
+ * matrix). Organization.auditLogEvents(Connection), Organization.exportAuditLogEvents and
+ * GET /api/orgs/{org}/auditlogs/export (src/http/audit-export-route.ts) all ask this.
+ */
+export const READS_AUDIT_LOG: OrganizationRequirement = {
+  requirement: "the ADMIN role",
+  test: (a) => a.role === "ADMIN" || a.isOwnToken,
+};
+
+/** A user with the ADMIN role in the organization. */
+export const isOrgAdmin = organizationRule("isOrgAdmin", ADMIN_ROLE);
 
 /** An access token of the organization itself. */
-export const isOrgToken = organizationRule("isOrgToken", "an organization access token", (a) => a.isOwnToken);
+export const isOrgToken = organizationRule("isOrgToken", { requirement: "an organization access token", test: (a) => a.isOwnToken });
 
 /** Anyone the organization holds: a member of any role, or one of its tokens. */
-export const isInOrganization = organizationRule("isInOrganization", "membership", (a) => a.role !== null || a.isOwnToken);
+export const isInOrganization = organizationRule("isInOrganization", {
+  requirement: "membership",
+  test: (a) => a.role !== null || a.isOwnToken,
+});
 
 /** A user who may create stacks there (ADMIN or MEMBER), or one of its tokens. */
-export const canCreateStacks = organizationRule(
-  "canCreateStacks",
-  "the ADMIN or MEMBER role",
-  (a) => a.role === "ADMIN" || a.role === "MEMBER" || a.isOwnToken,
-);
+export const canCreateStacks = organizationRule("canCreateStacks", {
+  requirement: "the ADMIN or MEMBER role",
+  test: (a) => a.role === "ADMIN" || a.role === "MEMBER" || a.isOwnToken,
+});
+
+/** Org admins and the organization's tokens: READS_AUDIT_LOG. */
+export const canReadAuditLog = organizationRule("canReadAuditLog", READS_AUDIT_LOG);
+
+/** The organization's subscription includes organization access tokens (not audited: not a role refusal). */
+export const hasOrgTokenSubscription = ruleFamily<OrganizationSelector>("hasOrgTokenSubscription", (selector) => (parent, args, ctx) => {
+  const { organization } = ctx.access.organization(selector.pick(parent, args));
+  return (
+    (organization !== null && isEntitled(organization)) ||
+    new ForbiddenError("organization access tokens need the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription")
+  );
+});
 
 // ---------------------------------------------------------------- stacks
 
 /** Where a rule finds the stack an operation is about. */
 export interface StackSelector {
   readonly label: string;
-  readonly find: (ctx: Context, parent: any, args: any) => StackAccess;
+  readonly find: (ctx: RuleContext, parent: any, args: any) => StackAccess;
   /** organization/project/stack as the caller named it, for messages. */
   readonly describe: (parent: any, args: any) => string;
 }
@@ -143,44 +202,33 @@ export const ORGANIZATION_OF_STACK_IN_INPUT: OrganizationSelector = {
   pick: (_parent, args) => args.input?.stack?.organization,
 };
 
-type RequiredPermission = StackPermissionValue | ((ctx: Context, parent: any, args: any) => StackPermissionValue);
+type RequiredPermission = StackPermissionValue | ((ctx: RuleContext, parent: any, args: any) => StackPermissionValue);
 
-const stackRules = new Map<string, IRule>();
-
-function stackRule(name: string, required: RequiredPermission) {
-  return (selector: StackSelector): IRule => {
-    const ruleName = `${name}(${selector.label})`;
-    let built = stackRules.get(ruleName);
-    if (!built) {
-      built = rule(ruleName)((parent, args, ctx: Context, info: GraphQLResolveInfo) => {
-        if (ctx.caller.principal.kind === "ANONYMOUS") return new UnauthenticatedError();
-        const { organization, stack } = selector.find(ctx, parent, args);
-        if (!organization.organization) {
-          // a stack ref names its organization: outsiders get FORBIDDEN; an update id names nothing
-          return selector === STACK_OF_UPDATE
-            ? new NotFoundError(`${selector.describe(parent, args)} not found`)
-            : notInOrganization(args.input?.stack?.organization);
-        }
-        if (!stack) return new NotFoundError(`${selector.describe(parent, args)} not found`);
-        const needed = typeof required === "function" ? required(ctx, parent, args) : required;
-        if (atLeast(stack.viewerPermission, needed)) return true;
-        const operation = operationName(info);
-        const fullName = `${organization.organization.name}/${stack.project}/${stack.name}`;
-        return new AccessRefusal(`${operation} requires ${needed} permission on stack "${fullName}"; you have ${stack.viewerPermission}`, {
-          organizationId: organization.organization.id,
-          event: "auth-failure-stack-permission",
-          description: `Refused ${operation} on stack "${fullName}": it requires ${needed} permission`,
-          authFailure: true,
-          requireStackAdmin: needed === "ADMIN",
-        });
-      });
-      stackRules.set(ruleName, built);
+/** A rule about the caller's permission on one stack (src/permissions/stack-permission.ts). */
+const stackRule = (family: string, required: RequiredPermission) =>
+  ruleFamily<StackSelector>(family, (selector) => (parent, args, ctx, info) => {
+    if (ctx.caller.principal.kind === "ANONYMOUS") return new UnauthenticatedError();
+    const { organization, stack } = selector.find(ctx, parent, args);
+    if (!organization.organization) {
+      // a stack ref names its organization: outsiders get FORBIDDEN; an update id names nothing
+      return selector === STACK_OF_UPDATE
+        ? new NotFoundError(`${selector.describe(parent, args)} not found`)
+        : notInOrganization(args.input?.stack?.organization);
     }
-    return built;
-  };
-}
+    if (!stack) return new NotFoundError(`${selector.describe(parent, args)} not found`);
+    const needed = typeof required === "function" ? required(ctx, parent, args) : required;
+    if (atLeast(stack.viewerPermission, needed)) return true;
+    const operation = operationName(info);
+    const fullName = `${organization.organization.name}/${stack.project}/${stack.name}`;
+    return new AccessRefusal(`${operation} requires ${needed} permission on stack "${fullName}"; you have ${stack.viewerPermission}`, {
+      kind: "stack-permission",
+      organizationId: organization.organization.id,
+      operation,
+      stack: fullName,
+      required: needed,
+    });
+  });
 
-export const canReadStack = stackRule("canReadStack", "READ");
 export const canWriteStack = stackRule("canWriteStack", "WRITE");
 export const canAdminStack = stackRule("canAdminStack", "ADMIN");
 

@@ -5,7 +5,7 @@ import { alias } from "drizzle-orm/sqlite-core";
 import type { Principal } from "../auth/principal.js";
 import type { Db } from "../db/client.js";
 import { membershipsTable, organizationsTable } from "../db/schema.js";
-import { isEntitled, ORG_TOKEN_TIERS } from "../modules/organizations/subscription.js";
+import { isEntitled, ORG_TOKEN_TIERS } from "./entitlements.js";
 
 const adminMembership = alias(membershipsTable, "admin_membership");
 

@@ -4,9 +4,10 @@
 // in the audit log (the services write it). The runner (demo.ts) wraps this in one
 // transaction; the engine events and checkpoints come from demo-engine.ts. Content is
 // deterministic (seeded); ids and times are the real ones of the run.
-import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../auth/principal.js";
+import type { AccessTokenRow, OrganizationRow, StackRow, UserRow } from "../db/rows.js";
+import type { Caller } from "../auth/principal.js";
 import type { OrganizationRoleValue, StackPermissionValue, UpdateKindValue } from "../db/schema.js";
-import type { StackNode, StackRow } from "../permissions/access.js";
+import type { StackNode } from "../permissions/access.js";
 import type { Services } from "../services.js";
 import { type Ending, int, pick, PROJECTS, type Rng, seededRng, StackSimulation } from "./demo-engine.js";
 

@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { and, count, eq, inArray, isNull } from "drizzle-orm";
-import { hashSecret, parseSecret } from "../auth/token-secret.js";
+import { hashSecret, parseSecret } from "../lib/token-secret.js";
 import { besideDatabase, bootstrapSiteAdmin } from "../bootstrap.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { type Db, openDatabase, writeTransaction } from "../db/client.js";
@@ -21,7 +21,7 @@ import {
 } from "../db/schema.js";
 import { AppError } from "../errors.js";
 import { loadServerKey } from "../lib/server-key.js";
-import { organizationTokensEnabled } from "../modules/organizations/subscription.js";
+import { isEntitled } from "../permissions/entitlements.js";
 import { createServices, type Services } from "../services.js";
 import { DEMO_ORG_TOKEN, DEMO_ORGANIZATION, type DemoSecret, ROLE_LOGINS, seedDemo, takenLogins, userCaller } from "./demo-data.js";
 
@@ -82,7 +82,7 @@ export function runDemo(env: Record<string, string | undefined> = process.env, p
     } else {
       ({ tokens, reissued } = refreshTokens(services, db, tokensFile, notes));
     }
-    if (!organizationTokensEnabled(services.organizations.findByName(DEMO_ORGANIZATION)!)) {
+    if (!isEntitled(services.organizations.findByName(DEMO_ORGANIZATION)!)) {
       notes.push(
         `"${DEMO_ORGANIZATION}" is no longer on a tier with organization tokens, so the org token is refused: ` +
           `npm run --silent admin -- set-subscription --org ${DEMO_ORGANIZATION} --tier ENTERPRISE_GROWTH`,
@@ -131,7 +131,7 @@ function refreshTokens(
         tokens.push(kept);
         continue;
       }
-      if (!organizationTokensEnabled(organization)) {
+      if (!isEntitled(organization)) {
         notes.push("no org token was issued (the saved one is missing or revoked; see below)");
         continue;
       }

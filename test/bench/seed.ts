@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { nanoid } from "nanoid";
 import { systemCaller } from "../../src/auth/principal.js";
-import { hashSecret, generateSecret } from "../../src/auth/token-secret.js";
+import { hashSecret, generateSecret } from "../../src/lib/token-secret.js";
 import { openDatabase } from "../../src/db/client.js";
 import { createServices } from "../../src/services.js";
 import { callerOf } from "../support/factories.js";

@@ -1,7 +1,8 @@
 // Factories: each test builds the users, organizations and tokens it needs, through the
 // same services the API uses (so every row is valid), and gets the secrets to call with.
+import type { AccessTokenRow, OrganizationRow, UserRow } from "../../src/db/rows.js";
 import { customAlphabet } from "nanoid";
-import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../src/auth/principal.js";
+import type { Caller } from "../../src/auth/principal.js";
 import { systemCaller } from "../../src/auth/principal.js";
 import { eq } from "drizzle-orm";
 import {

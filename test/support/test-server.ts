@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { parseSecret } from "../../src/auth/token-secret.js";
+import { parseSecret } from "../../src/lib/token-secret.js";
 import { loadConfig } from "../../src/config.js";
 import { type App, buildApp } from "../../src/http/app.js";
 

@@ -1,7 +1,8 @@
 // Reading access tokens in lists: a user's personal tokens and an organization's tokens,
 // whole or a page at a time, revoked ones on request.
+import type { AccessTokenRow, OrganizationRow, UserRow } from "../../db/rows.js";
 import { and, asc, count, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
-import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
+import type { Caller } from "../../auth/principal.js";
 import type { Db } from "../../db/client.js";
 import { accessTokensTable } from "../../db/schema.js";
 import { type CursorCodec, ListCursors, type Page } from "../../lib/pagination.js";

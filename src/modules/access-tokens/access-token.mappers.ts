@@ -1,5 +1,5 @@
 // Rows → GraphQL objects, field by field: the secret hash can never reach a response.
-import type { AccessTokenRow } from "../../auth/principal.js";
+import type { AccessTokenRow } from "../../db/rows.js";
 import type { OrganizationAccessToken, PersonalAccessToken } from "./access-token.type.js";
 
 export const toPersonalAccessToken = (row: AccessTokenRow): PersonalAccessToken => ({

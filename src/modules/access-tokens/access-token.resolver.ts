@@ -1,6 +1,6 @@
+import type { OrganizationRow, UserRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { OrganizationRow, UserRow } from "../../auth/principal.js";
-import type { Context } from "../../graphql/context.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
 import { Organization } from "../organizations/organization.type.js";
 import { User } from "../users/user.type.js";
 import {

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, isNull, type SQL } from "drizzle-orm";
-import type { AccessTokenRow, Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
-import { generateSecret, hashSecret } from "../../auth/token-secret.js";
+import type { Caller } from "../../auth/principal.js";
+import type { AccessTokenRow, OrganizationRow, UserRow } from "../../db/rows.js";
+import { generateSecret, hashSecret } from "../../lib/token-secret.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { onUniqueViolation } from "../../db/errors.js";
 import { accessTokensTable } from "../../db/schema.js";
@@ -8,7 +9,7 @@ import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from 
 import { newTokenId } from "../../lib/ids.js";
 import { checkExpiry, checkName, checkText } from "../../lib/validation.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
-import { isEntitled } from "../organizations/subscription.js";
+import { isEntitled } from "../../permissions/entitlements.js";
 import type { CreateOrganizationAccessTokenInput, CreatePersonalAccessTokenInput } from "./access-token.inputs.js";
 
 export interface IssuedToken {

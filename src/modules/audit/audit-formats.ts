@@ -1,7 +1,8 @@
 // Audit log export formats (CONTRACT.md §5). Pure functions: one row in, one line out.
-import type { auditEventsTable } from "../../db/schema.js";
+import type { AuditEventRow } from "../../db/rows.js";
 
-export type AuditRow = typeof auditEventsTable.$inferSelect;
+/** An audit event row (src/db/rows.ts), as the formats name it. */
+export type AuditRow = AuditEventRow;
 
 export const CSV_HEADER =
   "Timestamp,Name,Login,Event,Description,SourceIP,RequireOrgAdmin,RequireStackAdmin,AuthenticationFailure,TokenID,TokenName\r\n";

@@ -1,6 +1,6 @@
+import type { OrganizationRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from "type-graphql";
-import type { OrganizationRow } from "../../auth/principal.js";
-import type { Context } from "../../graphql/context.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
 import { AuditLogExportFormat } from "../../graphql/enums.js";
 import { DateTimeScalar } from "../../graphql/scalars.js";
 import { Organization } from "../organizations/organization.type.js";

@@ -1,5 +1,6 @@
+import type { OrganizationRow } from "../../db/rows.js";
 import { and, asc, count, desc, eq, gt, gte, lt, lte, max, type SQL, sql } from "drizzle-orm";
-import type { Caller, OrganizationRow } from "../../auth/principal.js";
+import type { Caller } from "../../auth/principal.js";
 import type { Db } from "../../db/client.js";
 import { auditEventsTable } from "../../db/schema.js";
 import { BadUserInputError } from "../../errors.js";
@@ -11,7 +12,7 @@ import { type AuditRow, EXPORT_FORMATS, type ExportFormat } from "./audit-format
 import type { AuditLogFilter } from "./audit.inputs.js";
 import type { AuditLogEvent, AuditLogExport } from "./audit.type.js";
 import type { AuditWriter } from "./audit.writer.js";
-import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
+import { type ChargeBytes, unbounded } from "../../lib/response-budget.js";
 
 /** The GraphQL export holds at most this many events; larger ranges stream from the HTTP route. */
 export const GRAPHQL_EXPORT_LIMIT = 10_000;

@@ -1,6 +1,6 @@
+import type { OrganizationRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
-import type { OrganizationRow } from "../../auth/principal.js";
-import type { Context } from "../../graphql/context.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
 import { Organization } from "../organizations/organization.type.js";
 import { AddOrganizationMemberInput, RemoveOrganizationMemberInput, UpdateOrganizationMemberRoleInput } from "./member.inputs.js";
 import type { MemberRow } from "./member.service.js";

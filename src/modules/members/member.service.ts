@@ -1,5 +1,6 @@
+import type { OrganizationRow, UserRow } from "../../db/rows.js";
 import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
-import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
+import type { Caller } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { countInOrganization } from "../../db/organization-rows.js";
 import { membershipsTable, type OrganizationRoleValue, stacksTable, teamMembersTable, teamsTable, usersTable } from "../../db/schema.js";

@@ -1,11 +1,11 @@
+import type { OrganizationRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { OrganizationRow } from "../../auth/principal.js";
 import type { OrganizationRoleValue } from "../../db/schema.js";
-import type { Context } from "../../graphql/context.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
 import { OrganizationRole } from "../../graphql/enums.js";
 import { CreateOrganizationInput, SetSubscriptionInput, UpdateOrganizationSettingsInput } from "./organization.inputs.js";
 import { Organization, OrganizationSubscription } from "./organization.type.js";
-import { isEntitled } from "./subscription.js";
+import { isEntitled } from "../../permissions/entitlements.js";
 
 @Resolver(() => Organization)
 export class OrganizationResolver {

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
-import type { Caller, OrganizationRow, UserRow } from "../../auth/principal.js";
+import type { Caller } from "../../auth/principal.js";
+import type { OrganizationRow, UserRow } from "../../db/rows.js";
 import { type Db, writeTransaction } from "../../db/client.js";
 import { rowsByIds } from "../../db/by-id.js";
 import { onUniqueViolation } from "../../db/errors.js";

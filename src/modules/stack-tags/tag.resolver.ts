@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
-import type { Context } from "../../graphql/context.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
 import type { StackNode } from "../../permissions/access.js";
 import { Stack } from "../stacks/stack.type.js";
 import { DeleteStackTagInput, SetStackTagInput } from "./tag.inputs.js";

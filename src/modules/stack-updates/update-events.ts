@@ -1,5 +1,6 @@
 // The engine events of an update: checking a batch, storing it idempotently by sequence
 // (a resend with other content is CONFLICT), and reading them back in pages.
+import type { UpdateRow } from "../../db/rows.js";
 import { isDeepStrictEqual } from "node:util";
 import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
@@ -7,7 +8,6 @@ import { updateEventsTable, type UpdateStatusValue } from "../../db/schema.js";
 import { BadUserInputError, ConflictError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize } from "../../lib/pagination.js";
 import { quote } from "../../lib/validation.js";
-import type { UpdateRow } from "../../permissions/access.js";
 import { type EngineEventTypeValue, knownEngineEventType } from "./engine-events.js";
 import type { UpdateEventInput } from "./update.inputs.js";
 

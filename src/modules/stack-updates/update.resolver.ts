@@ -1,7 +1,8 @@
+import type { UpdateRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { Context } from "../../graphql/context.js";
-import { ResponseTooLargeError } from "../../graphql/response-budget.js";
-import type { StackNode, UpdateRow } from "../../permissions/access.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
+import { ResponseTooLargeError } from "../../lib/response-budget.js";
+import type { StackNode } from "../../permissions/access.js";
 import { Stack } from "../stacks/stack.type.js";
 import { Actor, toActor } from "../users/actor.type.js";
 import {

@@ -1,3 +1,4 @@
+import type { UpdateRow } from "../../db/rows.js";
 import { isDeepStrictEqual } from "node:util";
 import { and, count, desc, eq, lt, max } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
@@ -14,7 +15,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js
 import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import { checkText } from "../../lib/validation.js";
-import type { StackNode, UpdateRow } from "../../permissions/access.js";
+import type { StackNode } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { WebhookOutbox } from "../webhooks/webhook-outbox.js";
 import { updateEvent } from "../webhooks/webhook-payloads.js";

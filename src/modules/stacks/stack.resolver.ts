@@ -1,6 +1,6 @@
+import type { OrganizationRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { OrganizationRow } from "../../auth/principal.js";
-import type { Context } from "../../graphql/context.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
 import { JSONScalar } from "../../graphql/scalars.js";
 import type { StackNode } from "../../permissions/access.js";
 import { Organization } from "../organizations/organization.type.js";
@@ -115,7 +115,7 @@ export class OrganizationStacksResolver {
     @Ctx() ctx: Context,
   ): StackConnection {
     const access = ctx.access.organization(organization.name);
-    const { page, count } = ctx.services.stacks.list(ctx.access, access, ctx.caller, { first, after, project, tagName, tagValue });
+    const { page, count } = ctx.services.stacks.list(ctx.access, access, { first, after, project, tagName, tagValue });
     return new StackConnection(page, count);
   }
 

@@ -1,24 +1,17 @@
-import { and, asc, count, eq, exists, gt, inArray, or, type SQL, sql } from "drizzle-orm";
-import type { Caller, OrganizationRow } from "../../auth/principal.js";
+import type { OrganizationRow, StackRow } from "../../db/rows.js";
+import { and, asc, count, eq, exists, gt, type SQL, sql } from "drizzle-orm";
+import type { Caller } from "../../auth/principal.js";
 import { callerUser } from "../../auth/principal.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { onUniqueViolation } from "../../db/errors.js";
-import {
-  stackCheckpointsTable,
-  stacksTable,
-  stackTagsTable,
-  stackUpdatesTable,
-  teamMembersTable,
-  teamStackGrantsTable,
-  teamsTable,
-} from "../../db/schema.js";
+import { stackCheckpointsTable, stacksTable, stackTagsTable, stackUpdatesTable, teamStackGrantsTable } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import { checkStackName, quote } from "../../lib/validation.js";
-import { type ChargeBytes, unbounded } from "../../graphql/response-budget.js";
-import type { Access, OrganizationAccess, StackNode, StackRow } from "../../permissions/access.js";
-import { atLeast, baseStackPermission } from "../../permissions/stack-permission.js";
+import { type ChargeBytes, unbounded } from "../../lib/response-budget.js";
+import type { Access, OrganizationAccess, StackNode } from "../../permissions/access.js";
+import { stacksWithAtLeast } from "../../permissions/stack-permission.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { WebhookOutbox } from "../webhooks/webhook-outbox.js";
 import { stackEvent } from "../webhooks/webhook-payloads.js";
@@ -109,14 +102,12 @@ export class StackService {
 
   /**
    * The organization's stacks the caller can READ, oldest first (keyset on creation order),
-   * filtered by project and tag. A caller whose base permission is below READ (a member of
-   * an organization whose default is NONE, a billing manager) sees the stacks it created
-   * and those granted to its teams; `totalCount` counts the same set.
+   * filtered by project and tag; `totalCount` counts the same set. Which stacks the caller
+   * can READ is decided in SQL by the same rule as each stack's viewerPermission.
    */
   list(
     access: Access,
     organization: OrganizationAccess,
-    caller: Caller,
     args: StackListArgs,
   ): {
     page: Page<StackNode>;
@@ -141,16 +132,8 @@ export class StackService {
         ),
       );
     }
-    const user = callerUser(caller);
-    if (!atLeast(baseStackPermission(organization.role, organization.isOwnToken, org.defaultStackPermission), "READ")) {
-      const granted = this.db
-        .select({ id: teamStackGrantsTable.stackId })
-        .from(teamStackGrantsTable)
-        .innerJoin(teamMembersTable, eq(teamMembersTable.teamId, teamStackGrantsTable.teamId))
-        .innerJoin(teamsTable, eq(teamsTable.id, teamStackGrantsTable.teamId))
-        .where(and(eq(teamMembersTable.userId, user?.id ?? ""), eq(teamsTable.organizationId, org.id)));
-      filters.push(or(organization.role === "MEMBER" && user ? eq(s.createdByUserId, user.id) : undefined, inArray(s.id, granted)));
-    }
+    const readable = stacksWithAtLeast(this.db, access.standing(organization)!, "READ");
+    if (readable) filters.push(readable);
     const from = args.after ? this.cursors.decode(`${CURSOR_LIST}:${org.id}`, args.after) : null;
     const rows =
       filters.length === 1

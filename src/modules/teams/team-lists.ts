@@ -1,13 +1,13 @@
 // Reading teams in lists: a page of an organization's teams, and the members and stack grants
 // of many teams at once (whole, or a page each), with their counts. Each is one query for any
 // number of teams, so a list of teams costs the same as one (see src/graphql/loaders.ts).
+import type { OrganizationRow, TeamRow, UserRow } from "../../db/rows.js";
 import { and, asc, count, eq, gt, inArray, lte, sql } from "drizzle-orm";
-import type { OrganizationRow, UserRow } from "../../auth/principal.js";
 import { countInOrganization, listByName } from "../../db/organization-rows.js";
 import type { Db } from "../../db/client.js";
 import { stacksTable, teamMembersTable, teamStackGrantsTable, teamsTable, usersTable } from "../../db/schema.js";
 import { byNamePage, type PageRequest } from "../../lib/pagination.js";
-import type { GrantRow, TeamRow } from "./team.service.js";
+import type { GrantRow } from "./team.service.js";
 
 /** `rows` grouped by team, in their order; every team of `teamIds` has a list, empty when it has no rows. */
 function byTeam<R extends { teamId: string }, T>(teamIds: readonly string[], rows: readonly R[], pick: (row: R) => T): Map<string, T[]> {

@@ -1,9 +1,8 @@
+import type { OrganizationRow, StackRow, TeamRow, UserRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
-import type { OrganizationRow, UserRow } from "../../auth/principal.js";
-import type { Context } from "../../graphql/context.js";
-import { pageKey } from "../../graphql/loaders.js";
-import { ListCursors } from "../../lib/pagination.js";
-import type { StackNode, StackRow } from "../../permissions/access.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
+import { ListCursors, pageKey } from "../../lib/pagination.js";
+import type { StackNode } from "../../permissions/access.js";
 import { Organization } from "../organizations/organization.type.js";
 import { Stack } from "../stacks/stack.type.js";
 import { User } from "../users/user.type.js";
@@ -15,7 +14,7 @@ import {
   TeamStackAccessInput,
   UpdateTeamMembershipInput,
 } from "./team.inputs.js";
-import type { GrantRow, TeamRow } from "./team.service.js";
+import type { GrantRow } from "./team.service.js";
 import { Team, TeamConnection, TeamMemberConnection, TeamStackGrant, TeamStackGrantConnection } from "./team.type.js";
 
 /** A team with its organization, so grants can be judged against the caller's access there. */

@@ -1,5 +1,6 @@
 import { and, count, eq } from "drizzle-orm";
-import type { Caller, OrganizationRow } from "../../auth/principal.js";
+import type { Caller } from "../../auth/principal.js";
+import type { OrganizationRow, StackRow, TeamRow } from "../../db/rows.js";
 import { type Db, type Tx, writeTransaction } from "../../db/client.js";
 import { countInOrganization, findByName, listByName } from "../../db/organization-rows.js";
 import { onUniqueViolation } from "../../db/errors.js";
@@ -14,12 +15,9 @@ import {
 import { BadUserInputError, nameTaken, NotFoundError, organizationCapReached } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { checkDisplayName, checkName, checkText, quote } from "../../lib/validation.js";
-import type { StackRow } from "../../permissions/access.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
 import type { UserService } from "../users/user.service.js";
 import type { CreateTeamInput, UpdateTeamMembershipInput } from "./team.inputs.js";
-
-export type TeamRow = typeof teamsTable.$inferSelect;
 
 export interface GrantRow {
   readonly teamId: string;

@@ -1,7 +1,7 @@
+import type { UserRow } from "../../db/rows.js";
 import { Ctx, Field, FieldResolver, ID, ObjectType, Resolver, Root } from "type-graphql";
-import type { UserRow } from "../../auth/principal.js";
 import { ActorKind, type ActorKindValue } from "../../graphql/enums.js";
-import type { Context } from "../../graphql/context.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
 import { User } from "./user.type.js";
 
 /** `user` is resolved by ActorResolver (batched). */

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from "type-graphql";
-import type { Context } from "../../graphql/context.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
 import { PersonalAccessToken } from "../access-tokens/access-token.type.js";
 import { toPersonalAccessToken } from "../access-tokens/access-token.mappers.js";
 import { CreateUserInput } from "./user.inputs.js";

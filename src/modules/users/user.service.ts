@@ -1,5 +1,5 @@
 import { asc, count, eq, sql } from "drizzle-orm";
-import type { UserRow } from "../../auth/principal.js";
+import type { UserRow } from "../../db/rows.js";
 import { type Db, writeTransaction } from "../../db/client.js";
 import { rowsByIds } from "../../db/by-id.js";
 import { onUniqueViolation } from "../../db/errors.js";

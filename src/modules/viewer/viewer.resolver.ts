@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Query, Resolver } from "type-graphql";
-import type { Context } from "../../graphql/context.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
 import { UnauthenticatedError } from "../../errors.js";
 import { toOrganizationAccessToken } from "../access-tokens/access-token.mappers.js";
 import { OrganizationMembership } from "../organizations/organization.type.js";

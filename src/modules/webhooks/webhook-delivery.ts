@@ -1,13 +1,11 @@
 // One attempt of one message to one webhook, recorded as a WebhookDelivery row.
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import type { Db, Tx } from "../../db/client.js";
-import { webhookDeliveriesTable, type webhooksTable } from "../../db/schema.js";
+import type { DeliveryRow, WebhookRow } from "../../db/rows.js";
+import { webhookDeliveriesTable } from "../../db/schema.js";
 import type { SecretBox } from "../../lib/secret-box.js";
 import { render, type WebhookEvent } from "./webhook-payloads.js";
 import type { SendResult, WebhookSender } from "./webhook-sender.js";
-
-export type WebhookRow = typeof webhooksTable.$inferSelect;
-export type DeliveryRow = typeof webhookDeliveriesTable.$inferSelect;
 
 export interface Attempt {
   readonly webhook: WebhookRow;

@@ -6,13 +6,12 @@ import { and, eq, inArray, min, sql } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import { type Db, writeTransaction } from "../../db/client.js";
 import type { GroupCommit } from "../../db/group-commit.js";
+import type { OutboxRow } from "../../db/rows.js";
 import { webhookOutboxTable, webhooksTable } from "../../db/schema.js";
 import type { SecretBox } from "../../lib/secret-box.js";
 import { type Attempt, recordAttempt, sendAttempt, succeeded } from "./webhook-delivery.js";
 import type { WebhookEvent } from "./webhook-payloads.js";
 import type { WebhookSender } from "./webhook-sender.js";
-
-type OutboxRow = typeof webhookOutboxTable.$inferSelect;
 
 export interface DispatcherOptions {
   readonly db: Db;

@@ -1,8 +1,8 @@
 // What a delivery carries. RAW is the event itself (JSON); SLACK and MS_TEAMS render the
 // same event as a readable message in those services' incoming-webhook shapes.
-import type { Caller, OrganizationRow } from "../../auth/principal.js";
+import type { OrganizationRow, StackRow, UpdateRow } from "../../db/rows.js";
+import type { Caller } from "../../auth/principal.js";
 import type { WebhookFormatValue } from "../../db/schema.js";
-import type { StackRow, UpdateRow } from "../../permissions/access.js";
 import type { WebhookEventKind } from "./webhook-rules.js";
 
 export interface WebhookEvent {

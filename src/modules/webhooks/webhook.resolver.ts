@@ -1,7 +1,7 @@
+import type { OrganizationRow } from "../../db/rows.js";
 import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
-import type { OrganizationRow } from "../../auth/principal.js";
 import { BadUserInputError } from "../../errors.js";
-import type { Context } from "../../graphql/context.js";
+import type { ResolverContext as Context } from "../resolver-context.js";
 import { Organization } from "../organizations/organization.type.js";
 import { CreateWebhookInput, UpdateWebhookInput, WebhookRefInput } from "./webhook.inputs.js";
 import { ListCursors } from "../../lib/pagination.js";

@@ -9,11 +9,11 @@
 //   lost: one summary event per organization says how many were held back and when (written
 //   when the principal's minute is over and it is refused again, by a sweep every minute, and
 //   at shutdown).
-import { unwrapResolverError } from "@apollo/server/errors";
-import type { Caller } from "../auth/principal.js";
-import { type Db, writeTransaction } from "../db/client.js";
-import type { AuditEventInput, AuditWriter } from "../modules/audit/audit.writer.js";
-import { AccessRefusal } from "./refusal.js";
+import type { Caller } from "../../auth/principal.js";
+import { type Db, writeTransaction } from "../../db/client.js";
+import type { AccessRefusal } from "../../permissions/refusal.js";
+import type { AuditEventInput, AuditWriter } from "./audit.writer.js";
+import { refusalEvent } from "./refusal-events.js";
 
 const WINDOW_MS = 60_000;
 /** Principals tracked at most; past it every held-back count is written out and tracking restarts. */
@@ -54,11 +54,12 @@ export class RefusalRecorder {
 
   /** The refusals of one request, in the order they happened. */
   record(caller: Caller, refusals: readonly AccessRefusal[], now = Date.now()): void {
-    const byOrganization = new Map<string, AccessRefusal[]>();
+    const byOrganization = new Map<string, AuditEventInput[]>();
     for (const refusal of refusals) {
-      const list = byOrganization.get(refusal.audit.organizationId);
-      if (list) list.push(refusal);
-      else byOrganization.set(refusal.audit.organizationId, [refusal]);
+      const event = refusalEvent(refusal.facts);
+      const list = byOrganization.get(event.organizationId);
+      if (list) list.push(event);
+      else byOrganization.set(event.organizationId, [event]);
     }
     const key = principalKey(caller);
     let budget = this.budgets.get(key);
@@ -73,7 +74,7 @@ export class RefusalRecorder {
       this.budgets.set(key, budget);
     }
     for (const [organizationId, list] of byOrganization) {
-      const first = list[0]!.audit;
+      const first = list[0]!;
       if (budget.written < this.perPrincipal) {
         budget.written++;
         const more = list.length - 1;
@@ -133,14 +134,4 @@ export class RefusalRecorder {
   private write(caller: Caller, input: AuditEventInput): void {
     writeTransaction(this.db, () => this.audit.write(caller, input));
   }
-}
-
-/** The AccessRefusals among a GraphQL request's errors, each once, in the order they came. */
-export function refusalsAmong(errors: readonly unknown[]): AccessRefusal[] {
-  const refusals = new Set<AccessRefusal>();
-  for (const error of errors) {
-    const original = unwrapResolverError(error);
-    if (original instanceof AccessRefusal) refusals.add(original);
-  }
-  return [...refusals];
 }
