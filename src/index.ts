@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { bootstrapSiteAdmin } from "./bootstrap.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { buildApp } from "./http/app.js";
+import { buildApp } from "./server.js";
 
 async function main(): Promise<void> {
   let config;

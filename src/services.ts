@@ -1,4 +1,5 @@
-// Builds every service once per server, around one database connection.
+// The composition root, with src/server.ts: builds every service once, around one database
+// (the admin CLI and the scripts use these alone; the server adds its HTTP parts).
 import { Authenticator } from "./auth/authenticate.js";
 import type { Db } from "./db/client.js";
 import { deriveKey } from "./lib/server-key.js";

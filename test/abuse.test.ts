@@ -487,7 +487,7 @@ describe("locking others out", () => {
         return new SharedStore();
       }
     }
-    const { buildApp } = await import("../src/http/app.js");
+    const { buildApp } = await import("../src/server.js");
     const { loadConfig } = await import("../src/config.js");
     const first = await startTestServer({ LOG_LEVEL: "warn", RATE_LIMIT_PER_PRINCIPAL: "3" });
     const other = await buildApp({

@@ -220,8 +220,8 @@ function parseCef(line: string) {
   const extensions: Record<string, string> = {};
   const keys = [...rest.matchAll(/(?:^| )([A-Za-z]+)=/g)];
   keys.forEach((m, k) => {
-    const start = m.index! + m[0].length;
-    const end = k + 1 < keys.length ? keys[k + 1]!.index! : rest.length;
+    const start = m.index + m[0].length;
+    const end = k + 1 < keys.length ? keys[k + 1]!.index : rest.length;
     extensions[m[1]!] = rest.slice(start, end).replace(/\\(.)/g, (_, ch: string) => (ch === "n" ? "\n" : ch));
   });
   return { fields, extensions };

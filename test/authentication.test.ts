@@ -5,7 +5,7 @@ import { generateSecret } from "../src/lib/token-secret.js";
 import { loadConfig } from "../src/config.js";
 import { OTHER_CONNECTIONS_LOOK_EVERY_MS } from "../src/db/change-stamp.js";
 import { accessTokensTable } from "../src/db/schema.js";
-import { buildApp } from "../src/http/app.js";
+import { buildApp } from "../src/server.js";
 import { expectError, expectOk } from "./support/assertions.js";
 import { createOrg, createOrgToken, createUser, setTier } from "./support/factories.js";
 import { type GraphQLResponse, startTestServer, type TestServer } from "./support/test-server.js";

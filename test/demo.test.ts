@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashSecret } from "../src/lib/token-secret.js";
 import { loadConfig } from "../src/config.js";
-import { type App, buildApp } from "../src/http/app.js";
+import { type App, buildApp } from "../src/server.js";
 import { type DemoResult, runDemo } from "../src/scripts/demo.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-demo-"));

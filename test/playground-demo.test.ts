@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { type OperationDefinitionNode, parse } from "graphql";
+import { Kind, type OperationDefinitionNode, parse } from "graphql";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import type { DemoSecret } from "../src/scripts/demo-data.js";
@@ -193,7 +193,9 @@ describe("the playground on the demo data", () => {
   it.skipIf(!hasChromium)(examplesTitle, { timeout: 60_000 }, async () => {
     const { saved, origin } = await demoServer();
     const admin = saved.find((t) => t.role === "admin")!;
-    const operations = parse(EXAMPLE_OPERATIONS).definitions.filter((d): d is OperationDefinitionNode => d.kind === "OperationDefinition");
+    const operations = parse(EXAMPLE_OPERATIONS).definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    );
     expect(operations.map((o) => o.name?.value)).toEqual(["WhoAmI", "ListStacks", "CreateOrgToken", "AuditLog"]);
 
     const context = await launchChromium(join(dir, "chromium-profile-examples"));

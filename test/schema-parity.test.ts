@@ -31,7 +31,7 @@ describe(`migrated SQLite and PostgreSQL (${backend}) databases`, () => {
     sqlite = openDatabase(join(dir, "parity.db"));
     postgres = await openTestPostgres();
     sqliteModel = introspectSqlite(sqlite.$client);
-    postgresModel = await introspectPostgres(postgres.query);
+    postgresModel = await introspectPostgres((text, params) => postgres.query(text, params));
   });
   afterAll(async () => {
     sqlite?.$client.close();
@@ -112,7 +112,7 @@ describe(`migrated SQLite and PostgreSQL (${backend}) databases`, () => {
     const copy = await openTestPostgres();
     try {
       for (const statement of statements.split(";")) await copy.query(statement);
-      const differences = compareSchemas(sqliteModel, await introspectPostgres(copy.query));
+      const differences = compareSchemas(sqliteModel, await introspectPostgres((text, params) => copy.query(text, params)));
       expect(differences).toHaveLength(1);
       expect(differences[0]).toContain(expected);
     } finally {

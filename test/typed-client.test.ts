@@ -184,7 +184,7 @@ describe("schema.graphql for a typed client", () => {
     const missing: string[] = [];
     for (const type of Object.values(schema.getTypeMap())) {
       if (type.name.startsWith("__") || ["String", "Int", "Boolean", "ID", "Float"].includes(type.name)) continue;
-      const known = contract.getType(type.name) as typeof type | undefined;
+      const known = contract.getType(type.name);
       if (!known && !type.description && !isObjectType(type)) missing.push(type.name);
       if (isEnumType(type) && !known) {
         for (const v of type.getValues())

@@ -40,7 +40,7 @@ function optionalDate(values: Record<string, unknown>, name: string): Date | nul
   const value = values[name];
   if (value === undefined) return null;
   const date = typeof value === "string" ? parseDateTime(value) : null;
-  if (!date) throw new UsageError(`--${name} ${JSON.stringify(value)} is not a date: give ${DATE_TIME_FORMS}`);
+  if (typeof value !== "string" || !date) throw new UsageError(`--${name} ${JSON.stringify(value)} is not a date: give ${DATE_TIME_FORMS}`);
   if (date.getTime() <= Date.now()) throw new UsageError(`--${name} ${value} is in the past: give a future date`);
   return date;
 }
@@ -296,7 +296,7 @@ export function runAdminCli(argv: string[], env: Record<string, string | undefin
     const db = openDatabase(config.databasePath, { synchronous: config.databaseSynchronous });
     try {
       const services = createServices(db, loadServerKey(config.secretKey, config.databasePath));
-      console.log(JSON.stringify(command.run(services, values as Record<string, string | boolean | undefined>)));
+      console.log(JSON.stringify(command.run(services, values)));
     } finally {
       db.$client.close();
     }

@@ -11,7 +11,7 @@ export function rowsByIds<T extends Keyed>(db: Db, table: T, ids: readonly strin
     .select()
     .from(table as Keyed)
     .where(inArray(table.id, [...ids]))
-    .all() as T["$inferSelect"][];
+    .all();
 }
 
 /** A point lookup by id, prepared once: `.get({ id })`. */

@@ -91,7 +91,8 @@ export function writeTransaction<T>(db: Db, work: (tx: Tx) => T): T {
   if (group) return group.run(() => work(db));
   let immediate = immediateTransactions.get(db);
   if (!immediate) {
-    immediate = db.$client.transaction((step: (tx: Tx) => unknown) => step(db)).immediate;
+    const transaction = db.$client.transaction((step: (tx: Tx) => unknown) => step(db));
+    immediate = (step) => transaction.immediate(step);
     immediateTransactions.set(db, immediate);
   }
   return immediate(work) as T;

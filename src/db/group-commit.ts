@@ -78,7 +78,7 @@ export class GroupCommit {
     try {
       if (this.open === null) this.endOrphanedTransaction();
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new CommitFailedError(error));
     }
     if (this.lastFailed >= since) return Promise.reject(new CommitFailedError(null));
     return this.open?.committed ?? null;

@@ -40,5 +40,5 @@ export function listByName<T extends OrganizationNamed>(
     .from(table as OrganizationNamed)
     .where(and(eq(table.organizationId, organizationId), page?.after === undefined ? undefined : gt(lowerName(table), page.after)))
     .orderBy(asc(lowerName(table)));
-  return (page ? query.limit(page.limit).all() : query.all()) as T["$inferSelect"][];
+  return page ? query.limit(page.limit).all() : query.all();
 }

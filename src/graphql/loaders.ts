@@ -85,7 +85,7 @@ export class Loaders implements ResolverLoaders {
     let loader = this.made.get(name);
     if (!loader) {
       this.fns ??= batchers(this.services, this.caller);
-      loader = new DataLoader<string, unknown>(this.fns[name] as (ids: readonly string[]) => Promise<unknown[]>);
+      loader = new DataLoader<string, unknown>(this.fns[name]);
       this.made.set(name, loader);
     }
     return loader as DataLoader<string, LoaderTypes[K]>;

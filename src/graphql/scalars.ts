@@ -22,7 +22,7 @@ export const DateTimeScalar = new GraphQLScalarType({
   description:
     "An ISO-8601 date-time; always returned in UTC, e.g. 2026-11-28T09:30:00.000Z. Accepted: a date-time with a time zone " +
     "(2026-11-28T09:30:00Z, 2026-11-28T10:30:00+01:00; seconds and fractions optional) or a date (2026-11-28: midnight UTC).",
-  serialize: (value) => (GraphQLDateTime.serialize(value) as Date).toISOString(),
+  serialize: (value) => GraphQLDateTime.serialize(value).toISOString(),
   parseValue: parseInput,
   parseLiteral: (ast) => {
     if (ast.kind !== Kind.STRING) throw new GraphQLError(`DateTime must be ${DATE_TIME_FORMS}, as a string; got ${print(ast)}`);

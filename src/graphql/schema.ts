@@ -65,7 +65,7 @@ export function buildBareSchema(): GraphQLSchema {
 const freshAfterMutations: IMiddlewareTypeMap<unknown, Context> = {
   Mutation: async (resolve, root, args, ctx, info) => {
     try {
-      return await resolve(root, args, ctx, info);
+      return (await resolve(root, args, ctx, info)) as unknown;
     } finally {
       ctx.invalidate();
     }

@@ -10,23 +10,21 @@ import { registerDurableResponses } from "./durable-responses.js";
 import { RequestLogController, requestLogger } from "./request-log.js";
 import { nanoid } from "nanoid";
 import type { Config } from "../config.js";
-import { type Db, enableGroupCommit, openDatabase } from "../db/client.js";
-import { type Context, createContext, type RequestState } from "../graphql/context.js";
+import type { Authenticator } from "../auth/authenticate.js";
+import type { Db } from "../db/client.js";
+import type { GroupCommit } from "../db/group-commit.js";
+import { type Context, createContext, type GraphQLServices, type RequestState } from "../graphql/context.js";
 import { jitGateway } from "../graphql/jit-executor.js";
 import { buildGuardedSchema } from "../graphql/schema.js";
-import { loadServerKey } from "../lib/server-key.js";
-import { WebhookDispatcher } from "../modules/webhooks/webhook-dispatcher.js";
-import { createServices, type Services } from "../services.js";
 import { createFormatError } from "./format-error.js";
 import { registerAuditExportRoute } from "./audit-export-route.js";
 import { registerHealthRoutes } from "./health.js";
 import { playgroundLandingPage, registerPlayground } from "./playground.js";
-import type { FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
 import { authenticationHook } from "./authenticate-request.js";
 import { graphqlRequestChecks } from "./graphql-request-checks.js";
 import { documentLimits, registerErrorHandler, registerRequestDeadline } from "./limits.js";
 import { gatehouseRequestPlugin } from "./request-plugin.js";
-import { createRateLimits } from "./rate-limit.js";
+import type { RateLimiters } from "./rate-limit.js";
 import { hookRoutes, isAuthenticatedRoute } from "./route-hooks.js";
 
 declare module "fastify" {
@@ -35,28 +33,24 @@ declare module "fastify" {
   }
 }
 
-export interface AppOptions {
+/** What the HTTP server is built around (src/services.ts, the composition root, builds it all). */
+export interface HttpServerParts {
   readonly config: Config;
   /** Where log lines go (tests capture them); default stdout. */
   readonly logStream?: NodeJS.WritableStream;
-  /** An already open database (tests, tools); otherwise config.databasePath is opened. */
-  readonly db?: Db;
   /** The executable schema; default: buildGuardedSchema() (the benchmark swaps it, see test/bench/). */
   readonly schema?: GraphQLSchema;
-  /**
-   * Where rate-limit counts live: any @fastify/rate-limit store (e.g. one shared by a fleet);
-   * default: in this process's memory.
-   */
-  readonly rateLimitStore?: FastifyRateLimitStoreCtor;
+  readonly services: HttpServices;
+  readonly rateLimits: RateLimiters;
+  /** The database's group commit: a response leaves once what its request touched is committed. */
+  readonly commits: GroupCommit;
+  /** For /healthz. */
+  readonly db: Db;
 }
 
-export interface App {
-  readonly fastify: FastifyInstance;
-  readonly services: Services;
-  readonly db: Db;
-  /** Delivers queued webhook events in the background (started unless WEBHOOK_DISPATCHER=false). */
-  readonly dispatcher: WebhookDispatcher;
-  close(): Promise<void>;
+/** The services the HTTP layer uses: the GraphQL context's, and the authenticator. */
+export interface HttpServices extends GraphQLServices {
+  readonly authenticator: Authenticator;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -64,7 +58,7 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 /** Response headers a console on another origin may read (beyond the CORS-safelisted ones). */
 export const EXPOSED_HEADERS = ["X-Request-Id", "Retry-After", "Content-Disposition"];
 
-function loggerOptions(options: AppOptions): FastifyServerOptions["logger"] {
+function loggerOptions(options: HttpServerParts): FastifyServerOptions["logger"] {
   return {
     level: options.config.logLevel,
     ...(options.logStream ? { stream: options.logStream } : {}),
@@ -77,16 +71,9 @@ function loggerOptions(options: AppOptions): FastifyServerOptions["logger"] {
   };
 }
 
-export async function buildApp(options: AppOptions): Promise<App> {
-  const { config } = options;
-  const db = options.db ?? openDatabase(config.databasePath, { synchronous: config.databaseSynchronous });
-  const services = createServices(db, loadServerKey(config.secretKey, config.databasePath), {
-    webhooks: { allowPrivateNetworks: config.webhookAllowPrivateNetworks, timeoutMs: config.webhookTimeoutMs },
-    refusalEventsPerPrincipal: config.rateLimits.refusalEventsPerPrincipal,
-    maxOrganizationsPerUser: config.maxOrganizationsPerUser,
-  });
-  services.refusals.start();
-
+/** The Fastify server: routes, hooks, and Apollo Server mounted on /graphql. */
+export async function createHttpServer(options: HttpServerParts): Promise<FastifyInstance> {
+  const { config, services, commits } = options;
   const fastify = Fastify({
     logger: loggerOptions(options),
     logController: new RequestLogController(),
@@ -100,7 +87,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
     bodyLimit: config.limits.maxBodyBytes,
     requestTimeout: config.limits.requestTimeoutMs + 5000,
   });
-  const commits = enableGroupCommit(db);
   registerDurableResponses(fastify, commits);
   registerErrorHandler(fastify, config.limits);
   registerRequestDeadline(fastify, config.limits);
@@ -110,9 +96,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     done();
   });
   for (const warning of config.deprecations) fastify.log.warn(warning);
-  const limiters = createRateLimits(config.rateLimits, options.rateLimitStore);
   // the caller is known (or refused) before the body is read
-  const authenticate = authenticationHook(services, limiters, config.limits.maxResponseBytes);
+  const authenticate = authenticationHook(services, options.rateLimits, config.limits.maxResponseBytes);
   hookRoutes(fastify, "onRequest", (route) => (isAuthenticatedRoute(route) ? authenticate : null));
   const checks = graphqlRequestChecks(config.limits.maxTokens);
   hookRoutes(fastify, "preHandler", (route) => (route.url === "/graphql" ? checks : null));
@@ -130,7 +115,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     });
   }
 
-  registerHealthRoutes(fastify, db);
+  registerHealthRoutes(fastify, options.db);
 
   const limits = documentLimits(config.limits, config.production);
   const apollo = new ApolloServer<Context>({
@@ -173,33 +158,5 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
   });
 
-  const dispatcher = new WebhookDispatcher({
-    db,
-    sender: services.webhookSender,
-    secrets: services.webhookSecrets,
-    schedule: config.webhookRetrySchedule,
-    timeoutMs: config.webhookTimeoutMs,
-    log: fastify.log,
-    commits,
-  });
-  if (config.webhookDispatcherEnabled) {
-    services.outbox.onEnqueued(() => dispatcher.kick());
-    dispatcher.start();
-  }
-
-  return {
-    fastify,
-    services,
-    db,
-    dispatcher,
-    async close() {
-      await fastify.close();
-      await dispatcher.stop();
-      services.refusals.stop(); // writes the refusal counts still held back
-      const lost = commits.flush();
-      if (lost) fastify.log.error({ err: lost }, "the last transaction group could not be committed at shutdown: its writes are lost");
-      services.webhookSender.close();
-      if (!options.db) db.$client.close();
-    },
-  };
+  return fastify;
 }

@@ -37,7 +37,7 @@ export function registerDurableResponses(fastify: FastifyInstance, commits: Grou
       (err: unknown) => {
         request.log.error({ err }, "the commit of this request's transaction group failed: answering 500");
         if (payload !== null && typeof payload === "object" && "destroy" in payload && typeof payload.destroy === "function") {
-          payload.destroy(); // a stream that will not be sent
+          (payload as { destroy(): void }).destroy(); // a stream that will not be sent
         }
         // what described the answer that is not sent goes with it (an export's file name
         // would have the error saved as the CSV file)

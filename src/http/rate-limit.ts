@@ -64,7 +64,7 @@ export interface RateLimiters {
 
 export function createRateLimits(limits: RateLimits, Store?: FastifyRateLimitStoreCtor): RateLimiters {
   // as the plugin does: one store, and a child of it for each limiter (a Redis store keys them apart)
-  const root = Store ? new Store({ timeWindow: WINDOW_MS, cache: MAX_KEYS } as never) : null;
+  const root = Store ? new Store({ timeWindow: WINDOW_MS, cache: MAX_KEYS }) : null;
   const store = (max: number): FastifyRateLimitStore =>
     root ? root.child({ max, timeWindow: WINDOW_MS, routeInfo: {} } as never) : new LocalStore(false, false, MAX_KEYS);
   const count = (limiter: FastifyRateLimitStore, max: number, key: string, then: Admission) =>

@@ -101,7 +101,7 @@ class DeferredChildLogger implements FastifyBaseLogger {
   private write(level: LevelName, args: unknown[]): void {
     if (!this.isLevelEnabled(level)) return;
     const child = this.real();
-    (child[level] as (...a: unknown[]) => void).apply(child, args);
+    Reflect.apply(child[level], child, args);
   }
 }
 

@@ -13,10 +13,11 @@ export interface GatehouseRouteConfig {
 
 declare module "fastify" {
   // what routes may declare in `config` (beside @fastify/rate-limit's `rateLimit`)
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declaration merging: Fastify's route config gains our fields
   interface FastifyContextConfig extends GatehouseRouteConfig {}
 }
 
-export const routeConfig = (route: RouteOptions): GatehouseRouteConfig => (route.config ?? {}) as GatehouseRouteConfig;
+export const routeConfig = (route: RouteOptions): GatehouseRouteConfig => route.config ?? {};
 
 /** The GraphQL endpoint and the routes that ask for it. */
 export const isAuthenticatedRoute = (route: RouteOptions) => route.url === "/graphql" || routeConfig(route).authenticate === true;

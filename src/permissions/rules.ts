@@ -21,7 +21,23 @@ export interface RuleContext {
   readonly access: Access;
 }
 
-type RuleBody = (parent: any, args: any, ctx: RuleContext, info: GraphQLResolveInfo) => true | Error;
+/**
+ * The arguments rules read: the operations' `input` objects and the few bare arguments
+ * (GraphQL has checked their types before any rule runs).
+ */
+export interface RuleArgs {
+  readonly input?: {
+    readonly organization?: string;
+    readonly destinationOrganization?: string;
+    readonly stack?: { readonly organization?: string; readonly project?: string; readonly stack?: string };
+    readonly updateId?: string;
+    readonly kind?: string;
+  };
+  readonly organization?: string;
+  readonly updateId?: string;
+}
+
+type RuleBody = (parent: unknown, args: RuleArgs, ctx: RuleContext, info: GraphQLResolveInfo) => true | Error;
 
 const built = new Map<string, IRule>();
 
@@ -42,7 +58,7 @@ function ruleFamily<S extends { readonly label: string }>(family: string, body: 
 /** Where a rule finds the organization an operation is about. */
 export interface OrganizationSelector {
   readonly label: string;
-  readonly pick: (parent: any, args: any) => string | undefined;
+  readonly pick: (parent: unknown, args: RuleArgs) => string | undefined;
 }
 
 export const ORGANIZATION_IN_INPUT: OrganizationSelector = {
@@ -56,7 +72,7 @@ export const ORGANIZATION_ARGUMENT: OrganizationSelector = {
 /** The Organization object whose field is resolved. */
 export const PARENT_ORGANIZATION: OrganizationSelector = {
   label: "parent",
-  pick: (parent) => parent?.name,
+  pick: (parent) => (parent as { readonly name?: string } | undefined)?.name,
 };
 
 const operationName = (info: GraphQLResolveInfo) => `${info.parentType.name}.${info.fieldName}`;
@@ -165,9 +181,9 @@ export const hasOrgTokenSubscription = ruleFamily<OrganizationSelector>("hasOrgT
 /** Where a rule finds the stack an operation is about. */
 export interface StackSelector {
   readonly label: string;
-  readonly find: (ctx: RuleContext, parent: any, args: any) => StackAccess;
+  readonly find: (ctx: RuleContext, parent: unknown, args: RuleArgs) => StackAccess;
   /** organization/project/stack as the caller named it, for messages. */
-  readonly describe: (parent: any, args: any) => string;
+  readonly describe: (parent: unknown, args: RuleArgs) => string;
 }
 
 /** The StackRef `input.stack` of a mutation. */
@@ -202,7 +218,7 @@ export const ORGANIZATION_OF_STACK_IN_INPUT: OrganizationSelector = {
   pick: (_parent, args) => args.input?.stack?.organization,
 };
 
-type RequiredPermission = StackPermissionValue | ((ctx: RuleContext, parent: any, args: any) => StackPermissionValue);
+type RequiredPermission = StackPermissionValue | ((ctx: RuleContext, parent: unknown, args: RuleArgs) => StackPermissionValue);
 
 /** A rule about the caller's permission on one stack (src/permissions/stack-permission.ts). */
 const stackRule = (family: string, required: RequiredPermission) =>

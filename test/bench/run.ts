@@ -39,8 +39,8 @@ async function startProcess(args: string[], env: Record<string, string>, pattern
   const port = await new Promise<number>((resolve, reject) => {
     if (knownPort !== undefined) {
       child.on("exit", (code) => reject(new Error(`exited ${code}:\n${output}`)));
-      child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-      child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+      child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (output += c.toString()));
       return resolve(knownPort);
     }
     const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${output}`)), 60_000);
@@ -52,8 +52,8 @@ async function startProcess(args: string[], env: Record<string, string>, pattern
         resolve(Number(match[1]));
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     child.on("exit", (code) => reject(new Error(`exited ${code}:\n${output}`)));
   });
   // ready: the first successful answer, measured from the spawn; polled every 10 ms, since a

@@ -31,8 +31,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
         resolve(match[1]!);
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     child.on("exit", (code) => reject(new Error(`server exited (${code}) before listening:\n${output.join("")}`)));
   });
   return {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { parseSecret } from "../../src/lib/token-secret.js";
 import { loadConfig } from "../../src/config.js";
-import { type App, buildApp } from "../../src/http/app.js";
+import { type App, buildApp } from "../../src/server.js";
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;

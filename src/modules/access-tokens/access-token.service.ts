@@ -68,7 +68,7 @@ const organizationTokensOf = (organization: OrganizationRow): SQL =>
   and(eq(accessTokensTable.organizationId, organization.id), eq(accessTokensTable.kind, "ORGANIZATION"))!;
 
 const revoke = (tx: Tx, token: AccessTokenRow): AccessTokenRow =>
-  tx.update(accessTokensTable).set({ deletedAt: new Date() }).where(eq(accessTokensTable.id, token.id)).returning().get()!;
+  tx.update(accessTokensTable).set({ deletedAt: new Date() }).where(eq(accessTokensTable.id, token.id)).returning().get();
 
 /** The user behind a caller the permission map already admitted as a user. */
 export function requireUser(caller: Caller): UserRow {
@@ -288,7 +288,7 @@ export class AccessTokenService {
         .set({ deletedAt: new Date() })
         .where(and(eq(accessTokensTable.id, token.id), isNull(accessTokensTable.deletedAt)))
         .returning()
-        .get()!;
+        .get();
       if (revoked.kind === "ORGANIZATION" && revoked.organizationId !== null) {
         this.audit.write(caller, {
           organizationId: revoked.organizationId,

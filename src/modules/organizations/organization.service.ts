@@ -108,7 +108,7 @@ export class OrganizationService {
         event: "organization-settings-changed",
         description: `Changed ${described.join(" and ")}`,
       });
-      return updated!;
+      return updated;
     });
   }
 
@@ -133,7 +133,7 @@ export class OrganizationService {
         event: "subscription-changed",
         description: `Changed the subscription from ${organization.tier} to ${input.tier}${trial}`,
       });
-      return updated!;
+      return updated;
     });
   }
 

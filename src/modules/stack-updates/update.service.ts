@@ -153,7 +153,7 @@ export class UpdateService {
         .set({ status: end.status, endedAt, resourceChanges })
         .where(eq(stackUpdatesTable.id, update.id))
         .returning()
-        .get()!;
+        .get();
       if (checkpoint) this.stacks.writeCheckpoint(tx, stack.id, checkpoint.json, checkpoint.resourceCount, endedAt);
       if (!update.isPreview) tx.update(stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(stacksTable.id, stack.id)).run();
       this.writeEndEvents(tx, caller, stack, ended, checkpoint?.resourceCount);
@@ -172,7 +172,7 @@ export class UpdateService {
         .set({ status: "CANCELLED", endedAt })
         .where(eq(stackUpdatesTable.id, update.id))
         .returning()
-        .get()!;
+        .get();
       if (!update.isPreview) tx.update(stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(stacksTable.id, stack.id)).run();
       this.writeEndEvents(tx, caller, stack, ended);
       return ended;

@@ -200,7 +200,7 @@ export class StackService {
           .set({ organizationId: destination.id, createdByUserId: null })
           .where(eq(stacksTable.id, stack.id))
           .returning()
-          .get()!;
+          .get();
         const from = fullName(stack.organization, stack);
         const to = fullName(destination, moved);
         this.audit.write(caller, {
@@ -275,7 +275,7 @@ export class StackService {
       .values({ stackId, state: json, updatedAt: at })
       .onConflictDoUpdate({ target: stackCheckpointsTable.stackId, set: { state: json, updatedAt: at } })
       .run();
-    return tx.update(stacksTable).set({ resourceCount }).where(eq(stacksTable.id, stackId)).returning().get()!;
+    return tx.update(stacksTable).set({ resourceCount }).where(eq(stacksTable.id, stackId)).returning().get();
   }
 
   private reload(tx: Tx, stack: StackNode): StackRow {

@@ -53,7 +53,7 @@ export class TeamService {
     return listByName(this.db, teamsTable, organization.id);
   }
 
-  byName(organization: OrganizationRow, name: string, tx: Tx | Db = this.db): TeamRow | null {
+  byName(organization: OrganizationRow, name: string, tx: Tx = this.db): TeamRow | null {
     return findByName(tx, teamsTable, organization.id, name);
   }
 

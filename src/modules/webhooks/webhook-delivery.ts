@@ -1,6 +1,6 @@
 // One attempt of one message to one webhook, recorded as a WebhookDelivery row.
 import { Webhook as StandardWebhook } from "standardwebhooks";
-import type { Db, Tx } from "../../db/client.js";
+import type { Db } from "../../db/client.js";
 import type { DeliveryRow, WebhookRow } from "../../db/rows.js";
 import { webhookDeliveriesTable } from "../../db/schema.js";
 import type { SecretBox } from "../../lib/secret-box.js";
@@ -42,7 +42,7 @@ export const succeeded = (result: SendResult): boolean =>
   result.responseCode !== null && result.responseCode >= 200 && result.responseCode < 300;
 
 export function recordAttempt(
-  db: Db | Tx,
+  db: Db,
   attempt: Attempt,
   sent: { headers: Record<string, string>; result: SendResult; sentAt: Date },
 ): DeliveryRow {

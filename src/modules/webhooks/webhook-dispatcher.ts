@@ -143,7 +143,7 @@ export class WebhookDispatcher {
       db.update(webhookOutboxTable).set({ state: "FAILED" }).where(ours).run();
       return;
     }
-    const event: WebhookEvent = { kind: row.kind as WebhookEvent["kind"], payload: JSON.parse(row.payload) };
+    const event: WebhookEvent = { kind: row.kind as WebhookEvent["kind"], payload: JSON.parse(row.payload) as WebhookEvent["payload"] };
     const attempt: Attempt = { webhook, event, messageId: row.messageId, attempt: row.attempts + 1, outboxId: row.id };
     const attempts = row.attempts + 1;
     let sent: Awaited<ReturnType<typeof sendAttempt>>;

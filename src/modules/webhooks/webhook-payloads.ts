@@ -72,15 +72,35 @@ export function pingEvent(organization: OrganizationRow, webhookName: string): W
   });
 }
 
+/** What a chat line reads of an event's payload (RAW payloads, as built above). */
+interface PayloadView {
+  readonly stack?: { readonly fullyQualifiedName?: string };
+  readonly actor?: { readonly login?: string | null; readonly tokenName?: string | null };
+  readonly webhook?: { readonly name?: string };
+  readonly organization?: { readonly name?: string };
+  readonly update?: {
+    readonly kind?: string;
+    readonly version?: number;
+    readonly result?: string;
+    readonly requestedBy?: string;
+    readonly resourceChanges?: {
+      readonly create: number;
+      readonly update: number;
+      readonly delete: number;
+      readonly replace: number;
+    } | null;
+  };
+}
+
 /** One line a person reads in a chat. */
 export function summarize(event: WebhookEvent): string {
-  const p = event.payload as Record<string, any>;
-  const stack: string | undefined = p.stack?.fullyQualifiedName;
+  const p = event.payload as PayloadView;
+  const stack = p.stack?.fullyQualifiedName;
   const actor = p.actor?.login ?? p.actor?.tokenName ?? "someone";
   if (event.kind === "ping") return `Ping from Gatehouse for webhook "${p.webhook?.name}" of ${p.organization?.name}`;
   if (event.kind === "stack_created") return `Stack ${stack} was created by ${actor}`;
   if (event.kind === "stack_deleted") return `Stack ${stack} was deleted by ${actor}`;
-  const u = p.update ?? {};
+  const u: NonNullable<PayloadView["update"]> = p.update ?? {};
   const changes = u.resourceChanges
     ? ` (+${u.resourceChanges.create} ~${u.resourceChanges.update} -${u.resourceChanges.delete} ±${u.resourceChanges.replace})`
     : "";

@@ -80,7 +80,7 @@ export class WebhookService {
     return countInOrganization(this.db, webhooksTable, organization.id);
   }
 
-  byName(organization: OrganizationRow, name: string, tx: Db | Tx = this.db): WebhookRow | null {
+  byName(organization: OrganizationRow, name: string, tx: Db = this.db): WebhookRow | null {
     return findByName(tx, webhooksTable, organization.id, name);
   }
 
@@ -145,7 +145,7 @@ export class WebhookService {
       if (described.length === 0) return webhook;
       if (newSecret) changes.secretCiphertext = this.secrets.seal(newSecret, webhook.id);
       if (input.clearSecret) changes.secretCiphertext = null;
-      const row = tx.update(webhooksTable).set(changes).where(eq(webhooksTable.id, webhook.id)).returning().get()!;
+      const row = tx.update(webhooksTable).set(changes).where(eq(webhooksTable.id, webhook.id)).returning().get();
       this.audit.write(caller, {
         organizationId: organization.id,
         event: "webhook-updated",

@@ -2,7 +2,7 @@
 import "reflect-metadata";
 import { loadConfig } from "../../../dist/config.js";
 import { buildSchemaWithoutPermissionsForBenchmark } from "../../../dist/graphql/schema.js";
-import { buildApp } from "../../../dist/http/app.js";
+import { buildApp } from "../../../dist/server.js";
 
 const app = await buildApp({ config: loadConfig(), schema: buildSchemaWithoutPermissionsForBenchmark() });
 await app.fastify.listen({ host: "127.0.0.1", port: 0 });
