@@ -196,6 +196,26 @@ const secretKey = setting<Buffer | null>(
   () => null,
 );
 
+const databaseUrl = setting<string | null>(
+  "`postgres://` URL",
+  "—",
+  "PostgreSQL instead of SQLite (`DATABASE_PATH` is then not used): e.g. `postgres://gatehouse@127.0.0.1:5432/gatehouse`; requires `SECRET_KEY`",
+  (t, name) => {
+    let url: URL;
+    try {
+      url = new URL(t);
+    } catch {
+      // may hold a password: the message does not repeat it
+      throw new BadValue(`${name} is not a URL: use postgres://user[:password]@host[:port]/database`);
+    }
+    if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+      throw new BadValue(`${name} must start with postgres:// (or postgresql://): SQLite needs no URL, set DATABASE_PATH instead`);
+    }
+    return t;
+  },
+  () => null,
+);
+
 const nodeEnv: Setting<boolean> = {
   type: "text",
   default: "—",
@@ -219,6 +239,8 @@ export const SETTINGS = {
     "`FULL`: an acknowledged write survives power loss (one fsync per commit); `EXTRA`: FULL plus an fsync of the directory; `NORMAL`: survives a process crash only",
     "is not allowed: use FULL (survives power loss), EXTRA (FULL plus an fsync of the directory) or NORMAL (survives a process crash only)",
   ),
+  DATABASE_URL: databaseUrl,
+  DATABASE_POOL_SIZE: integer(10, "PostgreSQL: connections of this process at most"),
   LOG_LEVEL: oneOf(LOG_LEVELS, "info", "what the server logs", `is unknown: use one of ${LOG_LEVELS.join(", ")}`),
   NODE_ENV: nodeEnv,
   SECRET_KEY: secretKey,

@@ -9,6 +9,9 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly databasePath: string;
+  /** PostgreSQL's URL; null: SQLite at databasePath. */
+  readonly databaseUrl: string | null;
+  readonly databasePoolSize: number;
   /** SQLite `synchronous`: FULL (default) survives power loss, NORMAL only a process crash. */
   readonly databaseSynchronous: SynchronousMode;
   readonly logLevel: LogLevel;
@@ -78,6 +81,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = ENV_SCHEMA.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => issue.message).join("; "));
   const v = parsed.data;
+  if (v.DATABASE_URL !== null && v.SECRET_KEY === null) {
+    // several servers share the database: cursors and webhook secrets must be readable by all of them
+    throw new ConfigError(
+      "SECRET_KEY is required with DATABASE_URL (every server on the database must use the same key): " +
+        "generate one with `openssl rand -hex 32` and give the same value to every server",
+    );
+  }
   const deprecations: string[] = [];
   // RATE_LIMIT_PER_TOKEN was the name while the limit already counted per user or organization
   if (v.RATE_LIMIT_PER_TOKEN !== undefined) {
@@ -91,6 +101,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: v.HOST,
     port: v.PORT,
     databasePath: v.DATABASE_PATH,
+    databaseUrl: v.DATABASE_URL,
+    databasePoolSize: v.DATABASE_POOL_SIZE,
     databaseSynchronous: v.DATABASE_SYNCHRONOUS,
     logLevel: v.LOG_LEVEL,
     production: v.NODE_ENV,

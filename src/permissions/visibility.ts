@@ -3,11 +3,11 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Principal } from "../auth/principal.js";
-import type { Db } from "../db/client.js";
-import { membershipsTable, organizationsTable } from "../db/schema.js";
+import type { Store, Tx } from "../db/store.js";
+
 import { isEntitled, ORG_TOKEN_TIERS } from "./entitlements.js";
 
-const adminMembership = alias(membershipsTable, "admin_membership");
+const adminMembership = alias(this.t.membershipsTable, "admin_membership");
 
 /**
  * Of `userIds`, those whose email `principal` may see: the user themself, site admins,
@@ -26,19 +26,19 @@ export function usersWithVisibleEmail(db: Db, principal: Principal, userIds: rea
   const others = userIds.filter((id) => id !== self.id);
   if (others.length === 0) return visible;
   const rows = db
-    .selectDistinct({ userId: membershipsTable.userId, tier: organizationsTable.tier, trialEndsAt: organizationsTable.trialEndsAt })
-    .from(membershipsTable)
+    .selectDistinct({ userId: this.t.membershipsTable.userId, tier: this.t.organizationsTable.tier, trialEndsAt: this.t.organizationsTable.trialEndsAt })
+    .from(this.t.membershipsTable)
     .innerJoin(
       adminMembership,
       and(
-        eq(adminMembership.organizationId, membershipsTable.organizationId),
+        eq(adminMembership.organizationId, this.t.membershipsTable.organizationId),
         eq(adminMembership.userId, self.id),
         eq(adminMembership.role, "ADMIN"),
       ),
     )
-    .innerJoin(organizationsTable, eq(organizationsTable.id, membershipsTable.organizationId))
+    .innerJoin(this.t.organizationsTable, eq(this.t.organizationsTable.id, this.t.membershipsTable.organizationId))
     // the tier narrows the rows in SQL; isEntitled decides
-    .where(and(inArray(membershipsTable.userId, others), inArray(organizationsTable.tier, [...ORG_TOKEN_TIERS])))
+    .where(and(inArray(this.t.membershipsTable.userId, others), inArray(this.t.organizationsTable.tier, [...ORG_TOKEN_TIERS])))
     .all();
   for (const row of rows) if (isEntitled(row, now)) visible.add(row.userId);
   return visible;

@@ -3,8 +3,8 @@
 import type { AccessTokenRow, OrganizationRow, UserRow } from "../../db/rows.js";
 import { and, asc, count, eq, gt, isNull, type SQL, sql } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
-import type { Db } from "../../db/client.js";
-import { accessTokensTable } from "../../db/schema.js";
+import type { Store, Tx } from "../../db/store.js";
+
 import { type CursorCodec, ListCursors, type Page } from "../../lib/pagination.js";
 import { requireUser } from "./access-token.service.js";
 
@@ -16,17 +16,22 @@ export interface TokenPage {
 
 export class AccessTokenLists {
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly cursors: CursorCodec,
   ) {}
 
+  /** The store\'s tables (SQLite\'s or PostgreSQL\'s). */
+  private get t() {
+    return this.store.tables;
+  }
+
   /** The calling user's tokens, oldest first; revoked ones only when asked. */
   listPersonal(caller: Caller, includeDeleted = false): AccessTokenRow[] {
-    return this.db
+    return this.store.db
       .select()
-      .from(accessTokensTable)
+      .from(this.t.accessTokensTable)
       .where(this.personalScope(requireUser(caller), includeDeleted))
-      .orderBy(asc(accessTokensTable.createdAt), asc(accessTokensTable.id))
+      .orderBy(asc(this.t.accessTokensTable.createdAt), asc(this.t.accessTokensTable.id))
       .all();
   }
 
@@ -35,9 +40,9 @@ export class AccessTokenLists {
     const user = requireUser(caller);
     const cursors = new ListCursors(this.cursors, `personal-tokens:${user.id}`);
     const { size, from } = cursors.request(first, after);
-    const t = accessTokensTable;
+    const t = this.t.accessTokensTable;
     const scope = this.personalScope(user, includeDeleted);
-    const rows = this.db
+    const rows = this.store.db
       .select()
       .from(t)
       .where(and(scope, from ? sql`(${t.createdAt}, ${t.id}) > (${Number(from[0])}, ${String(from[1])})` : undefined))
@@ -46,12 +51,12 @@ export class AccessTokenLists {
       .all();
     return {
       page: cursors.page(rows, size, (last) => [last.createdAt.getTime(), last.id]),
-      count: () => this.db.select({ n: count() }).from(t).where(scope).get()!.n,
+      count: () => this.store.db.select({ n: count() }).from(t).where(scope).get()!.n,
     };
   }
 
   private personalScope(user: UserRow, includeDeleted: boolean): SQL | undefined {
-    const t = accessTokensTable;
+    const t = this.t.accessTokensTable;
     return and(eq(t.userId, user.id), eq(t.kind, "PERSONAL"), includeDeleted ? undefined : isNull(t.deletedAt));
   }
 
@@ -63,7 +68,7 @@ export class AccessTokenLists {
   organizationPage(organization: OrganizationRow, includeDeleted: boolean, first: number | null, after: string | null): TokenPage {
     const cursors = new ListCursors(this.cursors, `organization-tokens:${organization.id}`);
     const { size, from } = cursors.request(first, after);
-    const t = accessTokensTable;
+    const t = this.t.accessTokensTable;
     const byName = sql`lower(${t.name})`;
     // kind as a literal, so SQLite can use the partial unique index (WHERE kind = 'ORGANIZATION')
     const scope = and(
@@ -71,7 +76,7 @@ export class AccessTokenLists {
       sql`${t.kind} = 'ORGANIZATION'`,
       includeDeleted ? undefined : isNull(t.deletedAt),
     );
-    const rows = this.db
+    const rows = this.store.db
       .select()
       .from(t)
       .where(and(scope, from ? gt(byName, String(from[0])) : undefined))
@@ -80,7 +85,7 @@ export class AccessTokenLists {
       .all();
     return {
       page: cursors.page(rows, size, (last) => [(last.name ?? "").toLowerCase()]),
-      count: () => this.db.select({ n: count() }).from(t).where(scope).get()!.n,
+      count: () => this.store.db.select({ n: count() }).from(t).where(scope).get()!.n,
     };
   }
 }

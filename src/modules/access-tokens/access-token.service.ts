@@ -2,9 +2,9 @@ import { and, asc, count, eq, isNull, type SQL } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
 import type { AccessTokenRow, OrganizationRow, UserRow } from "../../db/rows.js";
 import { generateSecret, hashSecret } from "../../lib/token-secret.js";
-import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import type { Store, Tx } from "../../db/store.js";
 import { onUniqueViolation } from "../../db/errors.js";
-import { accessTokensTable } from "../../db/schema.js";
+
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from "../../errors.js";
 import { newTokenId } from "../../lib/ids.js";
 import { checkExpiry, checkName, checkText } from "../../lib/validation.js";
@@ -36,8 +36,8 @@ function checkDescription(description: string, { required }: { required: boolean
 function refusePastLiveCap(tx: Tx, owner: SQL, cap: number, refusal: string): void {
   const live = tx
     .select({ n: count() })
-    .from(accessTokensTable)
-    .where(and(owner, isNull(accessTokensTable.deletedAt)))
+    .from(this.t.accessTokensTable)
+    .where(and(owner, isNull(this.t.accessTokensTable.deletedAt)))
     .get()!.n;
   if (live >= cap) throw new BadUserInputError(refusal);
 }
@@ -47,8 +47,8 @@ function tokenAmong(tx: Tx, owner: SQL, id: string): AccessTokenRow | undefined 
   if (!UUID_PATTERN.test(id)) return undefined;
   return tx
     .select()
-    .from(accessTokensTable)
-    .where(and(eq(accessTokensTable.id, id), owner))
+    .from(this.t.accessTokensTable)
+    .where(and(eq(this.t.accessTokensTable.id, id), owner))
     .get();
 }
 
@@ -56,19 +56,19 @@ function tokenAmong(tx: Tx, owner: SQL, id: string): AccessTokenRow | undefined 
 function revokeLive(tx: Tx, owner: SQL, id: string): { name: string | null } | undefined {
   if (!UUID_PATTERN.test(id)) return undefined;
   return tx
-    .update(accessTokensTable)
+    .update(this.t.accessTokensTable)
     .set({ deletedAt: new Date() })
-    .where(and(eq(accessTokensTable.id, id), owner, isNull(accessTokensTable.deletedAt)))
-    .returning({ name: accessTokensTable.name })
+    .where(and(eq(this.t.accessTokensTable.id, id), owner, isNull(this.t.accessTokensTable.deletedAt)))
+    .returning({ name: this.t.accessTokensTable.name })
     .get();
 }
 
-const personalTokensOf = (user: UserRow): SQL => and(eq(accessTokensTable.userId, user.id), eq(accessTokensTable.kind, "PERSONAL"))!;
+const personalTokensOf = (user: UserRow): SQL => and(eq(this.t.accessTokensTable.userId, user.id), eq(this.t.accessTokensTable.kind, "PERSONAL"))!;
 const organizationTokensOf = (organization: OrganizationRow): SQL =>
-  and(eq(accessTokensTable.organizationId, organization.id), eq(accessTokensTable.kind, "ORGANIZATION"))!;
+  and(eq(this.t.accessTokensTable.organizationId, organization.id), eq(this.t.accessTokensTable.kind, "ORGANIZATION"))!;
 
 const revoke = (tx: Tx, token: AccessTokenRow): AccessTokenRow =>
-  tx.update(accessTokensTable).set({ deletedAt: new Date() }).where(eq(accessTokensTable.id, token.id)).returning().get();
+  tx.update(this.t.accessTokensTable).set({ deletedAt: new Date() }).where(eq(this.t.accessTokensTable.id, token.id)).returning().get();
 
 /** The user behind a caller the permission map already admitted as a user. */
 export function requireUser(caller: Caller): UserRow {
@@ -79,15 +79,20 @@ export function requireUser(caller: Caller): UserRow {
 /** Personal and organization access tokens: issue, list (paged: AccessTokenLists), revoke. */
 export class AccessTokenService {
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
   ) {}
+
+  /** The store\'s tables (SQLite\'s or PostgreSQL\'s). */
+  private get t() {
+    return this.store.tables;
+  }
 
   /** Issues a personal token for `userId` inside the caller's transaction. */
   insertPersonal(tx: Tx, userId: string, description: string, expiresAt: Date | null): IssuedToken {
     const secret = generateSecret("PERSONAL");
     const row = tx
-      .insert(accessTokensTable)
+      .insert(this.t.accessTokensTable)
       .values({
         id: newTokenId(),
         kind: "PERSONAL",
@@ -106,10 +111,10 @@ export class AccessTokenService {
     const user = requireUser(caller);
     const description = checkDescription(input.description, { required: true });
     const expiresAt = checkExpiry(input.expiresAt, "input.expiresAt");
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       refusePastLiveCap(
         tx,
-        eq(accessTokensTable.userId, user.id),
+        eq(this.t.accessTokensTable.userId, user.id),
         MAX_LIVE_PERSONAL_TOKENS,
         `you already have ${MAX_LIVE_PERSONAL_TOKENS} personal access tokens: delete some first`,
       );
@@ -123,7 +128,7 @@ export class AccessTokenService {
    */
   revokePersonal(caller: Caller, id: string): AccessTokenRow {
     const user = requireUser(caller);
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const token = tokenAmong(tx, personalTokensOf(user), id);
       if (!token) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
       return token.deletedAt !== null ? token : revoke(tx, token);
@@ -133,7 +138,7 @@ export class AccessTokenService {
   /** Revokes one of the caller's own tokens; another user's token is NOT_FOUND, as if absent. */
   deletePersonal(caller: Caller, id: string): true {
     const user = requireUser(caller);
-    if (!revokeLive(this.db, personalTokensOf(user), id)) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
+    if (!revokeLive(this.store.db, personalTokensOf(user), id)) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
     return true;
   }
 
@@ -157,15 +162,15 @@ export class AccessTokenService {
     }
     const secret = generateSecret("ORGANIZATION");
     try {
-      return writeTransaction(this.db, (tx) => {
+      return this.store.transaction(async (tx) => {
         refusePastLiveCap(
           tx,
-          eq(accessTokensTable.organizationId, organization.id),
+          eq(this.t.accessTokensTable.organizationId, organization.id),
           MAX_LIVE_ORGANIZATION_TOKENS,
           `"${organization.name}" already has ${MAX_LIVE_ORGANIZATION_TOKENS} live organization tokens: delete some first`,
         );
         const row = tx
-          .insert(accessTokensTable)
+          .insert(this.t.accessTokensTable)
           .values({
             id: newTokenId(),
             kind: "ORGANIZATION",
@@ -179,7 +184,7 @@ export class AccessTokenService {
           })
           .returning()
           .get();
-        this.audit.write(caller, {
+        await this.audit.write(tx, caller, {
           organizationId: organization.id,
           event: "organization-token-created",
           description: `Created organization access token "${name}"${caller.principal.kind === "SYSTEM" ? ` (by the ${caller.principal.label}, recorded as created by "${creator.login}")` : ""}`,
@@ -203,12 +208,12 @@ export class AccessTokenService {
    * retry), auditing nothing.
    */
   revokeForOrganization(caller: Caller, organization: OrganizationRow, id: string): AccessTokenRow {
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const token = tokenAmong(tx, organizationTokensOf(organization), id);
       if (!token) throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
       if (token.deletedAt !== null) return token;
       const revoked = revoke(tx, token);
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "organization-token-deleted",
         description: `Deleted organization access token "${revoked.name}"`,
@@ -219,17 +224,17 @@ export class AccessTokenService {
 
   /** The organization's tokens, oldest first; deleted ones only when asked. */
   listForOrganization(organization: OrganizationRow, includeDeleted: boolean): AccessTokenRow[] {
-    return this.db
+    return this.store.db
       .select()
-      .from(accessTokensTable)
+      .from(this.t.accessTokensTable)
       .where(
         and(
-          eq(accessTokensTable.organizationId, organization.id),
-          eq(accessTokensTable.kind, "ORGANIZATION"),
-          includeDeleted ? undefined : isNull(accessTokensTable.deletedAt),
+          eq(this.t.accessTokensTable.organizationId, organization.id),
+          eq(this.t.accessTokensTable.kind, "ORGANIZATION"),
+          includeDeleted ? undefined : isNull(this.t.accessTokensTable.deletedAt),
         ),
       )
-      .orderBy(asc(accessTokensTable.createdAt), asc(accessTokensTable.name))
+      .orderBy(asc(this.t.accessTokensTable.createdAt), asc(this.t.accessTokensTable.name))
       .all();
   }
 
@@ -238,8 +243,8 @@ export class AccessTokenService {
    * or all of them, oldest first; deleted ones only when asked. Metadata only: no secret exists to show.
    */
   listAny(filter: { organization?: OrganizationRow; user?: UserRow; includeDeleted: boolean }): AccessTokenRow[] {
-    const t = accessTokensTable;
-    return this.db
+    const t = this.t.accessTokensTable;
+    return this.store.db
       .select()
       .from(t)
       .where(
@@ -254,12 +259,12 @@ export class AccessTokenService {
   }
 
   deleteForOrganization(caller: Caller, organization: OrganizationRow, id: string): true {
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const row = revokeLive(tx, organizationTokensOf(organization), id);
       if (!row) {
         throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
       }
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "organization-token-deleted",
         description: `Deleted organization access token "${row.name}"`,
@@ -275,8 +280,8 @@ export class AccessTokenService {
    * belongs to no organization, so there is no audit log to write it to.
    */
   revokeAny(caller: Caller, id: string): AccessTokenRow {
-    return writeTransaction(this.db, (tx) => {
-      const token = UUID_PATTERN.test(id) ? tx.select().from(accessTokensTable).where(eq(accessTokensTable.id, id)).get() : undefined;
+    return this.store.transaction(async (tx) => {
+      const token = UUID_PATTERN.test(id) ? tx.select().from(this.t.accessTokensTable).where(eq(this.t.accessTokensTable.id, id)).get() : undefined;
       if (!token) throw new NotFoundError(`there is no access token${describeId(id)}: check the id`);
       if (token.deletedAt !== null) {
         throw new ConflictError(`access token ${token.id} was already revoked at ${token.deletedAt.toISOString()}: nothing to do`);
@@ -284,13 +289,13 @@ export class AccessTokenService {
       // the audit log records no actor for the system, so the description names it
       const by = caller.principal.kind === "SYSTEM" ? ` (revoked by the ${caller.principal.label})` : "";
       const revoked = tx
-        .update(accessTokensTable)
+        .update(this.t.accessTokensTable)
         .set({ deletedAt: new Date() })
-        .where(and(eq(accessTokensTable.id, token.id), isNull(accessTokensTable.deletedAt)))
+        .where(and(eq(this.t.accessTokensTable.id, token.id), isNull(this.t.accessTokensTable.deletedAt)))
         .returning()
         .get();
       if (revoked.kind === "ORGANIZATION" && revoked.organizationId !== null) {
-        this.audit.write(caller, {
+        await this.audit.write(tx, caller, {
           organizationId: revoked.organizationId,
           event: "organization-token-deleted",
           description: `Deleted organization access token "${revoked.name}"${by}`,

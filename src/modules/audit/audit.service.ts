@@ -1,8 +1,8 @@
 import type { OrganizationRow } from "../../db/rows.js";
 import { and, asc, count, desc, eq, gt, gte, lt, lte, max, type SQL, sql } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
-import type { Db } from "../../db/client.js";
-import { auditEventsTable } from "../../db/schema.js";
+import type { Store, Tx } from "../../db/store.js";
+
 import { BadUserInputError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import { quote } from "../../lib/validation.js";
@@ -37,8 +37,8 @@ function checkRange(range: TimeRange, at: string): void {
 }
 
 const inRange = (range: TimeRange): (SQL | undefined)[] => [
-  range.since ? gte(auditEventsTable.timestamp, range.since) : undefined,
-  range.until ? lt(auditEventsTable.timestamp, range.until) : undefined,
+  range.since ? gte(this.t.auditEventsTable.timestamp, range.since) : undefined,
+  range.until ? lt(this.t.auditEventsTable.timestamp, range.until) : undefined,
 ];
 
 export function toAuditLogEvent(row: AuditRow): AuditLogEvent {
@@ -73,11 +73,11 @@ export class AuditLogService {
   private readonly batch;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
   ) {
-    const e = auditEventsTable;
+    const e = this.t.auditEventsTable;
     // one prepared statement serves every export batch; absent bounds are passed as ±∞
     this.batch = db
       .select()
@@ -101,8 +101,8 @@ export class AuditLogService {
     const size = pageSize(first, { fallback: 100, max: 1000 });
     const conditions = this.filterConditions(organization, filter ?? {});
     const from = after ? this.cursors.decode(`${CURSOR_LIST}:${organization.id}`, after) : null;
-    const e = auditEventsTable;
-    const rows = this.db
+    const e = this.t.auditEventsTable;
+    const rows = this.store.db
       .select()
       .from(e)
       .where(and(...conditions, from ? lt(e.id, Number(from[0])) : undefined))
@@ -114,7 +114,7 @@ export class AuditLogService {
     return {
       page,
       count: () =>
-        this.db
+        this.store.db
           .select({ n: count() })
           .from(e)
           .where(and(...conditions))
@@ -134,14 +134,14 @@ export class AuditLogService {
     limit?: number,
   ): ExportPlan & { eventCount: number } {
     checkRange(range, "");
-    const e = auditEventsTable;
+    const e = this.t.auditEventsTable;
     const lastId =
-      this.db
+      this.store.db
         .select({ id: max(e.id) })
         .from(e)
         .where(eq(e.organizationId, organization.id))
         .get()?.id ?? 0;
-    const eventCount = this.db
+    const eventCount = this.store.db
       .select({ n: count() })
       .from(e)
       .where(and(eq(e.organizationId, organization.id), lte(e.id, lastId), ...inRange(range)))
@@ -153,7 +153,7 @@ export class AuditLogService {
       );
     }
     const shown = (at: Date | null | undefined) => (at ? at.toISOString() : "");
-    this.audit.write(caller, {
+    await this.audit.write(tx, caller, {
       organizationId: organization.id,
       event: "audit-log-exported",
       description: `Exported ${eventCount} audit events as ${format}${range.since || range.until ? ` (from ${shown(range.since) || "the start"} to ${shown(range.until) || "now"})` : ""}`,
@@ -204,7 +204,7 @@ export class AuditLogService {
 
   private filterConditions(organization: OrganizationRow, filter: AuditLogFilter): (SQL | undefined)[] {
     checkRange(filter, "filter.");
-    const e = auditEventsTable;
+    const e = this.t.auditEventsTable;
     if (filter.event != null && !Object.hasOwn(AUDIT_EVENTS, filter.event)) {
       throw new BadUserInputError(
         `unknown event id ${quote(filter.event)}: use one of the AuditEventType values in kebab case, e.g. stack-deleted`,

@@ -10,7 +10,7 @@
 //   when the principal's minute is over and it is refused again, by a sweep every minute, and
 //   at shutdown).
 import type { Caller } from "../../auth/principal.js";
-import { type Db, writeTransaction } from "../../db/client.js";
+import type { Store, Tx } from "../../db/store.js";
 import type { AccessRefusal } from "../../permissions/refusal.js";
 import type { AuditEventInput, AuditWriter } from "./audit.writer.js";
 import { refusalEvent } from "./refusal-events.js";
@@ -46,7 +46,7 @@ export class RefusalRecorder {
   private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     /** Events per principal and minute (AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL). */
     private readonly perPrincipal: number,
@@ -132,6 +132,6 @@ export class RefusalRecorder {
   }
 
   private write(caller: Caller, input: AuditEventInput): void {
-    writeTransaction(this.db, () => this.audit.write(caller, input));
+    this.store.transaction(async () => await this.audit.write(tx, caller, input));
   }
 }

@@ -1,9 +1,9 @@
 import type { OrganizationRow, UserRow } from "../../db/rows.js";
 import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
-import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import type { Store, Tx } from "../../db/store.js";
 import { countInOrganization } from "../../db/organization-rows.js";
-import { membershipsTable, type OrganizationRoleValue, stacksTable, teamMembersTable, teamsTable, usersTable } from "../../db/schema.js";
+import { type OrganizationRoleValue } from "../../db/schema.js";
 import { ConflictError, NotFoundError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import type { AuditWriter } from "../audit/audit.writer.js";
@@ -21,21 +21,26 @@ const CURSOR_LIST = "members";
 /** Organization membership: list, add, remove, change role (with the last-admin rule). */
 export class MemberService {
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
     private readonly users: UserService,
   ) {}
 
+  /** The store\'s tables (SQLite\'s or PostgreSQL\'s). */
+  private get t() {
+    return this.store.tables;
+  }
+
   /** Oldest member first (keyset on the membership's insertion order). */
   list(organization: OrganizationRow, first: number | null | undefined, after: string | null | undefined): Page<MemberRow> {
     const size = pageSize(first);
     const from = after ? this.cursors.decode(`${CURSOR_LIST}:${organization.id}`, after) : null;
-    const m = membershipsTable;
-    const rows = this.db
-      .select({ seq: m.seq, user: usersTable, role: m.role, joinedAt: m.createdAt })
+    const m = this.t.membershipsTable;
+    const rows = this.store.db
+      .select({ seq: m.seq, user: this.t.usersTable, role: m.role, joinedAt: m.createdAt })
       .from(m)
-      .innerJoin(usersTable, eq(usersTable.id, m.userId))
+      .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, m.userId))
       .where(and(eq(m.organizationId, organization.id), from ? gt(m.seq, Number(from[0])) : undefined))
       .orderBy(asc(m.seq))
       .limit(size + 1)
@@ -45,30 +50,30 @@ export class MemberService {
 
   /** The organization's ADMIN members, longest-standing first. */
   admins(organization: OrganizationRow): UserRow[] {
-    return this.db
-      .select({ user: usersTable })
-      .from(membershipsTable)
-      .innerJoin(usersTable, eq(usersTable.id, membershipsTable.userId))
-      .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.role, "ADMIN")))
-      .orderBy(asc(membershipsTable.seq))
+    return this.store.db
+      .select({ user: this.t.usersTable })
+      .from(this.t.membershipsTable)
+      .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, this.t.membershipsTable.userId))
+      .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.role, "ADMIN")))
+      .orderBy(asc(this.t.membershipsTable.seq))
       .all()
       .map(({ user }) => user);
   }
 
   count(organization: OrganizationRow): number {
-    return countInOrganization(this.db, membershipsTable, organization.id);
+    return countInOrganization(this.store.db, this.t.membershipsTable, organization.id);
   }
 
   add(caller: Caller, organization: OrganizationRow, input: AddOrganizationMemberInput): MemberRow {
     const role = input.role ?? "MEMBER";
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const user = this.users.requireByLogin(input.login);
       if (this.roleOf(tx, organization, user)) {
         throw new ConflictError(`"${user.login}" is already a member of "${organization.name}"`, { field: "input.login" });
       }
       const joinedAt = new Date();
-      tx.insert(membershipsTable).values({ organizationId: organization.id, userId: user.id, role, createdAt: joinedAt }).run();
-      this.audit.write(caller, {
+      tx.insert(this.t.membershipsTable).values({ organizationId: organization.id, userId: user.id, role, createdAt: joinedAt }).run();
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "member-added",
         description: `Added "${user.login}" to the organization as ${role}`,
@@ -79,30 +84,30 @@ export class MemberService {
 
   /** Also removes the user from every team of the organization. */
   remove(caller: Caller, organization: OrganizationRow, input: RemoveOrganizationMemberInput): true {
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const user = this.users.requireByLogin(input.login);
       const member = this.memberOrThrow(tx, organization, user);
       if (member.role === "ADMIN") this.refuseLastAdmin(tx, organization, "remove");
-      tx.delete(teamMembersTable)
+      tx.delete(this.t.teamMembersTable)
         .where(
           and(
-            eq(teamMembersTable.userId, user.id),
+            eq(this.t.teamMembersTable.userId, user.id),
             inArray(
-              teamMembersTable.teamId,
-              tx.select({ id: teamsTable.id }).from(teamsTable).where(eq(teamsTable.organizationId, organization.id)),
+              this.t.teamMembersTable.teamId,
+              tx.select({ id: this.t.teamsTable.id }).from(this.t.teamsTable).where(eq(this.t.teamsTable.organizationId, organization.id)),
             ),
           ),
         )
         .run();
-      tx.delete(membershipsTable)
-        .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.userId, user.id)))
+      tx.delete(this.t.membershipsTable)
+        .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.userId, user.id)))
         .run();
       // the creator's ADMIN on their stacks ends with their membership (and is not back if they return)
-      tx.update(stacksTable)
+      tx.update(this.t.stacksTable)
         .set({ createdByUserId: null })
-        .where(and(eq(stacksTable.organizationId, organization.id), eq(stacksTable.createdByUserId, user.id)))
+        .where(and(eq(this.t.stacksTable.organizationId, organization.id), eq(this.t.stacksTable.createdByUserId, user.id)))
         .run();
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "member-removed",
         description: `Removed "${user.login}" from the organization`,
@@ -112,16 +117,16 @@ export class MemberService {
   }
 
   updateRole(caller: Caller, organization: OrganizationRow, input: UpdateOrganizationMemberRoleInput): MemberRow {
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const user = this.users.requireByLogin(input.login);
       const member = this.memberOrThrow(tx, organization, user);
       if (member.role === input.role) return member;
       if (member.role === "ADMIN") this.refuseLastAdmin(tx, organization, "demote");
-      tx.update(membershipsTable)
+      tx.update(this.t.membershipsTable)
         .set({ role: input.role })
-        .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.userId, user.id)))
+        .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.userId, user.id)))
         .run();
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "member-role-changed",
         description: `Changed the role of "${user.login}" from ${member.role} to ${input.role}`,
@@ -132,9 +137,9 @@ export class MemberService {
 
   private roleOf(tx: Tx, organization: OrganizationRow, user: UserRow) {
     return tx
-      .select({ role: membershipsTable.role, joinedAt: membershipsTable.createdAt })
-      .from(membershipsTable)
-      .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.userId, user.id)))
+      .select({ role: this.t.membershipsTable.role, joinedAt: this.t.membershipsTable.createdAt })
+      .from(this.t.membershipsTable)
+      .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.userId, user.id)))
       .get();
   }
 
@@ -148,8 +153,8 @@ export class MemberService {
   private refuseLastAdmin(tx: Tx, organization: OrganizationRow, action: "remove" | "demote"): void {
     const admins = tx
       .select({ n: count() })
-      .from(membershipsTable)
-      .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.role, "ADMIN")))
+      .from(this.t.membershipsTable)
+      .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.role, "ADMIN")))
       .get()!.n;
     if (admins <= 1) {
       throw new ConflictError(`cannot ${action} the last admin of "${organization.name}": make another member ADMIN first`);

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
-import { type Db, writeTransaction } from "../../db/client.js";
-import { stackTagsTable } from "../../db/schema.js";
+import type { Store, Tx } from "../../db/store.js";
+
 import { BadUserInputError, NotFoundError } from "../../errors.js";
 import { quote } from "../../lib/validation.js";
 import type { StackNode } from "../../permissions/access.js";
@@ -19,23 +19,23 @@ export class StackTagService {
   private readonly upsertTag;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
   ) {
     this.tagsOfStacks = db
-      .select({ stackId: stackTagsTable.stackId, name: stackTagsTable.name, value: stackTagsTable.value })
-      .from(stackTagsTable)
-      .where(inArray(stackTagsTable.stackId, sql`(select value from json_each(${sql.placeholder("ids")}))`))
+      .select({ stackId: this.t.stackTagsTable.stackId, name: this.t.stackTagsTable.name, value: this.t.stackTagsTable.value })
+      .from(this.t.stackTagsTable)
+      .where(inArray(this.t.stackTagsTable.stackId, sql`(select value from json_each(${sql.placeholder("ids")}))`))
       .prepare();
     this.tagNamesOfStack = db
-      .select({ name: stackTagsTable.name })
-      .from(stackTagsTable)
-      .where(eq(stackTagsTable.stackId, sql.placeholder("stackId")))
+      .select({ name: this.t.stackTagsTable.name })
+      .from(this.t.stackTagsTable)
+      .where(eq(this.t.stackTagsTable.stackId, sql.placeholder("stackId")))
       .prepare();
     this.upsertTag = db
-      .insert(stackTagsTable)
+      .insert(this.t.stackTagsTable)
       .values({ stackId: sql.placeholder("stackId"), name: sql.placeholder("name"), value: sql.placeholder("value") })
-      .onConflictDoUpdate({ target: [stackTagsTable.stackId, stackTagsTable.name], set: { value: sql`excluded.value` } })
+      .onConflictDoUpdate({ target: [this.t.stackTagsTable.stackId, this.t.stackTagsTable.name], set: { value: sql`excluded.value` } })
       .prepare();
   }
 
@@ -54,7 +54,7 @@ export class StackTagService {
     checkTagName(name, "input.name");
     refuseBuiltInTag(name, "input.name");
     checkTagValue(value, "input.value");
-    return writeTransaction(this.db, () => {
+    return this.store.transaction(async () => {
       const existing = this.tagNamesOfStack.all({ stackId: stack.id });
       if (existing.length >= MAX_TAGS_PER_STACK && !existing.some((t) => t.name === name)) {
         throw new BadUserInputError(
@@ -62,7 +62,7 @@ export class StackTagService {
         );
       }
       this.upsertTag.run({ stackId: stack.id, name, value });
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: stack.organizationId,
         event: "stack-tag-set",
         description: `Set tag ${quote(name)} on stack "${fullName(stack.organization, stack)}" to ${quote(value)}`,
@@ -74,13 +74,13 @@ export class StackTagService {
   delete(caller: Caller, stack: StackNode, name: string): true {
     checkTagName(name, "input.name");
     refuseBuiltInTag(name, "input.name");
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const removed = tx
-        .delete(stackTagsTable)
-        .where(and(eq(stackTagsTable.stackId, stack.id), eq(stackTagsTable.name, name)))
+        .delete(this.t.stackTagsTable)
+        .where(and(eq(this.t.stackTagsTable.stackId, stack.id), eq(this.t.stackTagsTable.name, name)))
         .run().changes;
       if (removed === 0) throw new NotFoundError(`stack "${fullName(stack.organization, stack)}" has no tag ${quote(name)}`);
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: stack.organizationId,
         event: "stack-tag-deleted",
         description: `Deleted tag ${quote(name)} from stack "${fullName(stack.organization, stack)}"`,

@@ -3,8 +3,8 @@
 import type { UpdateRow } from "../../db/rows.js";
 import { isDeepStrictEqual } from "node:util";
 import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.js";
-import { updateEventsTable, type UpdateStatusValue } from "../../db/schema.js";
+import type { Store, Tx } from "../../db/store.js";
+import { type UpdateStatusValue } from "../../db/schema.js";
 import { BadUserInputError, ConflictError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize } from "../../lib/pagination.js";
 import { quote } from "../../lib/validation.js";
@@ -43,15 +43,15 @@ export class UpdateEventLog {
   private readonly storedEvents;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly cursors: CursorCodec,
   ) {
     const p = (name: string) => sql.placeholder(name);
     this.insertEvent = db
-      .insert(updateEventsTable)
+      .insert(this.t.updateEventsTable)
       .values({ updateId: p("updateId"), sequence: p("sequence"), timestamp: p("timestamp"), type: p("type"), payload: p("payload") })
       .prepare();
-    const e = updateEventsTable;
+    const e = this.t.updateEventsTable;
     // the stored events of a batch, in one query (the primary key serves it)
     this.storedEvents = db
       .select({ sequence: e.sequence, type: e.type, payload: e.payload })
@@ -138,8 +138,8 @@ export class UpdateEventLog {
   ): { page: Page<StoredEvent>; count: () => number; bytes: number } {
     const size = pageSize(first, { fallback: 100, max: 1000 });
     const from = after ? this.cursors.decode(`events:${update.id}`, after) : null;
-    const e = updateEventsTable;
-    const stored = this.db
+    const e = this.t.updateEventsTable;
+    const stored = this.store.db
       .select({ sequence: e.sequence, timestamp: e.timestamp, type: e.type, payload: e.payload })
       .from(e)
       .where(and(eq(e.updateId, update.id), from ? gt(e.sequence, Number(from[0])) : undefined))
@@ -168,7 +168,7 @@ export class UpdateEventLog {
     };
     return {
       page,
-      count: () => this.db.select({ n: count() }).from(e).where(eq(e.updateId, update.id)).get()!.n,
+      count: () => this.store.db.select({ n: count() }).from(e).where(eq(e.updateId, update.id)).get()!.n,
       bytes,
     };
   }

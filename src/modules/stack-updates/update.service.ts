@@ -2,15 +2,9 @@ import type { UpdateRow } from "../../db/rows.js";
 import { isDeepStrictEqual } from "node:util";
 import { and, count, desc, eq, lt, max } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
-import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import type { Store, Tx } from "../../db/store.js";
 import { onUniqueViolation } from "../../db/errors.js";
-import {
-  type ResourceChangesValue,
-  stacksTable,
-  stackUpdatesTable,
-  type UpdateKindValue,
-  type UpdateStatusValue,
-} from "../../db/schema.js";
+import { type ResourceChangesValue, type UpdateKindValue, type UpdateStatusValue } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
@@ -65,7 +59,7 @@ export class UpdateService {
   private readonly eventLog;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
     private readonly stacks: StackService,
@@ -80,15 +74,15 @@ export class UpdateService {
     const isPreview = kind === "PREVIEW";
     const actor = actorName(caller);
     try {
-      return writeTransaction(this.db, (tx) => {
+      return this.store.transaction(async (tx) => {
         if (!isPreview) this.stacks.refuseWhileRunning(tx, stack, "updated");
         const last = tx
-          .select({ version: max(stackUpdatesTable.version) })
-          .from(stackUpdatesTable)
-          .where(eq(stackUpdatesTable.stackId, stack.id))
+          .select({ version: max(this.t.stackUpdatesTable.version) })
+          .from(this.t.stackUpdatesTable)
+          .where(eq(this.t.stackUpdatesTable.stackId, stack.id))
           .get();
         const update = tx
-          .insert(stackUpdatesTable)
+          .insert(this.t.stackUpdatesTable)
           .values({
             id: newId(),
             stackId: stack.id,
@@ -104,7 +98,7 @@ export class UpdateService {
           })
           .returning()
           .get();
-        this.audit.write(caller, {
+        await this.audit.write(tx, caller, {
           organizationId: stack.organizationId,
           event: "stack-update-started",
           description: `Started ${kind} ${update.version} of stack "${fullName(stack.organization, stack)}"`,
@@ -127,7 +121,7 @@ export class UpdateService {
    */
   append(update: UpdateRow, events: UpdateEventInput[]): number {
     const rows = this.eventLog.check(update, events);
-    return writeTransaction(this.db, (tx) => this.eventLog.store(update, this.currentStatus(tx, update), rows));
+    return this.store.transaction(async (tx) => this.eventLog.store(update, this.currentStatus(tx, update), rows));
   }
 
   /**
@@ -143,19 +137,19 @@ export class UpdateService {
     }
     const resourceChanges = checkResourceChanges(end.resourceChanges);
     const checkpoint = end.status === "SUCCEEDED" && !update.isPreview && end.state != null ? checkState(end.state, "input.state") : null;
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const current = this.current(tx, update);
       if (current.status !== "RUNNING")
         return this.alreadyEnded(current, end.status, end.resourceChanges == null ? undefined : resourceChanges);
       const endedAt = new Date();
       const ended = tx
-        .update(stackUpdatesTable)
+        .update(this.t.stackUpdatesTable)
         .set({ status: end.status, endedAt, resourceChanges })
-        .where(eq(stackUpdatesTable.id, update.id))
+        .where(eq(this.t.stackUpdatesTable.id, update.id))
         .returning()
         .get();
       if (checkpoint) this.stacks.writeCheckpoint(tx, stack.id, checkpoint.json, checkpoint.resourceCount, endedAt);
-      if (!update.isPreview) tx.update(stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(stacksTable.id, stack.id)).run();
+      if (!update.isPreview) tx.update(this.t.stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(this.t.stacksTable.id, stack.id)).run();
       this.writeEndEvents(tx, caller, stack, ended, checkpoint?.resourceCount);
       return ended;
     });
@@ -163,17 +157,17 @@ export class UpdateService {
 
   /** Cancels a running update; repeated once it is cancelled, returns it as it is. */
   cancel(caller: Caller, update: UpdateRow, stack: StackNode): UpdateRow {
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const current = this.current(tx, update);
       if (current.status !== "RUNNING") return this.alreadyEnded(current, "CANCELLED");
       const endedAt = new Date();
       const ended = tx
-        .update(stackUpdatesTable)
+        .update(this.t.stackUpdatesTable)
         .set({ status: "CANCELLED", endedAt })
-        .where(eq(stackUpdatesTable.id, update.id))
+        .where(eq(this.t.stackUpdatesTable.id, update.id))
         .returning()
         .get();
-      if (!update.isPreview) tx.update(stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(stacksTable.id, stack.id)).run();
+      if (!update.isPreview) tx.update(this.t.stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(this.t.stacksTable.id, stack.id)).run();
       this.writeEndEvents(tx, caller, stack, ended);
       return ended;
     });
@@ -201,9 +195,9 @@ export class UpdateService {
     const size = pageSize(first);
     const list = `${previews ? "previews" : "updates"}:${stack.id}`;
     const from = after ? this.cursors.decode(list, after) : null;
-    const u = stackUpdatesTable;
+    const u = this.t.stackUpdatesTable;
     const scope = and(eq(u.stackId, stack.id), eq(u.isPreview, previews));
-    const rows = this.db
+    const rows = this.store.db
       .select()
       .from(u)
       .where(and(scope, from ? lt(u.version, Number(from[0])) : undefined))
@@ -212,16 +206,16 @@ export class UpdateService {
       .all();
     return {
       page: toPage(rows, size, (last) => this.cursors.encode(list, [last.version])),
-      count: () => this.db.select({ n: count() }).from(u).where(scope).get()!.n,
+      count: () => this.store.db.select({ n: count() }).from(u).where(scope).get()!.n,
     };
   }
 
   byVersion(stack: StackNode, version: number): UpdateRow | null {
     return (
-      this.db
+      this.store.db
         .select()
-        .from(stackUpdatesTable)
-        .where(and(eq(stackUpdatesTable.stackId, stack.id), eq(stackUpdatesTable.version, version)))
+        .from(this.t.stackUpdatesTable)
+        .where(and(eq(this.t.stackUpdatesTable.stackId, stack.id), eq(this.t.stackUpdatesTable.version, version)))
         .get() ?? null
     );
   }
@@ -239,7 +233,7 @@ export class UpdateService {
   private writeEndEvents(tx: Tx, caller: Caller, stack: StackNode, ended: UpdateRow, resourceCount = stack.resourceCount): void {
     this.outbox.enqueue(tx, stack.organizationId, updateEvent(caller, stack.organization, stack, ended, resourceCount));
     const name = `${ended.kind} ${ended.version} of stack "${fullName(stack.organization, stack)}"`;
-    this.audit.write(
+    await this.audit.write(tx, 
       caller,
       ended.status === "CANCELLED"
         ? { organizationId: stack.organizationId, event: "stack-update-canceled", description: `Cancelled ${name}` }
@@ -253,16 +247,16 @@ export class UpdateService {
 
   /** The update as it is now, inside the write transaction. */
   private current(tx: Tx, update: UpdateRow): UpdateRow {
-    const current = tx.select().from(stackUpdatesTable).where(eq(stackUpdatesTable.id, update.id)).get();
+    const current = tx.select().from(this.t.stackUpdatesTable).where(eq(this.t.stackUpdatesTable.id, update.id)).get();
     if (!current) throw new NotFoundError(`update ${update.id} not found`);
     return current;
   }
 
   private currentStatus(tx: Tx, update: UpdateRow): UpdateStatusValue {
     const current = tx
-      .select({ status: stackUpdatesTable.status })
-      .from(stackUpdatesTable)
-      .where(eq(stackUpdatesTable.id, update.id))
+      .select({ status: this.t.stackUpdatesTable.status })
+      .from(this.t.stackUpdatesTable)
+      .where(eq(this.t.stackUpdatesTable.id, update.id))
       .get();
     if (!current) throw new NotFoundError(`update ${update.id} not found`);
     return current.status;

@@ -2,9 +2,9 @@ import type { OrganizationRow, StackRow } from "../../db/rows.js";
 import { and, asc, count, eq, exists, gt, type SQL, sql } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
 import { callerUser } from "../../auth/principal.js";
-import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import type { Store, Tx } from "../../db/store.js";
 import { onUniqueViolation } from "../../db/errors.js";
-import { stackCheckpointsTable, stacksTable, stackTagsTable, stackUpdatesTable, teamStackGrantsTable } from "../../db/schema.js";
+
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
@@ -36,16 +36,16 @@ export class StackService {
   private readonly pageOfStacks;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
     private readonly outbox: WebhookOutbox,
   ) {
     this.pageOfStacks = db
       .select()
-      .from(stacksTable)
-      .where(and(eq(stacksTable.organizationId, sql.placeholder("organizationId")), gt(stacksTable.seq, sql.placeholder("after"))))
-      .orderBy(asc(stacksTable.seq))
+      .from(this.t.stacksTable)
+      .where(and(eq(this.t.stacksTable.organizationId, sql.placeholder("organizationId")), gt(this.t.stacksTable.seq, sql.placeholder("after"))))
+      .orderBy(asc(this.t.stacksTable.seq))
       .limit(sql.placeholder("limit"))
       .prepare();
   }
@@ -68,9 +68,9 @@ export class StackService {
     if (tags.size > MAX_TAGS_PER_STACK)
       throw new BadUserInputError(`a stack has at most ${MAX_TAGS_PER_STACK} tags`, { field: "input.tags" });
     try {
-      return writeTransaction(this.db, (tx) => {
+      return this.store.transaction(async (tx) => {
         const stack = tx
-          .insert(stacksTable)
+          .insert(this.t.stacksTable)
           .values({
             id: newId(),
             organizationId: organization.id,
@@ -81,10 +81,10 @@ export class StackService {
           })
           .returning()
           .get();
-        tx.insert(stackTagsTable)
+        tx.insert(this.t.stackTagsTable)
           .values([...tags].map(([tagName, value]) => ({ stackId: stack.id, name: tagName, value })))
           .run();
-        this.audit.write(caller, {
+        await this.audit.write(tx, caller, {
           organizationId: organization.id,
           event: "stack-created",
           description: `Created stack "${fullName(organization, stack)}"`,
@@ -116,14 +116,14 @@ export class StackService {
     const org = organization.organization!;
     const size = pageSize(args.first);
     if (args.tagValue != null && args.tagName == null) throw new BadUserInputError("tagValue needs tagName", { field: "tagName" });
-    const s = stacksTable;
+    const s = this.t.stacksTable;
     const filters: (SQL | undefined)[] = [eq(s.organizationId, org.id)];
     if (args.project != null) filters.push(eq(s.project, args.project));
     if (args.tagName != null) {
-      const tag = stackTagsTable;
+      const tag = this.t.stackTagsTable;
       filters.push(
         exists(
-          this.db
+          this.store.db
             .select({ one: sql`1` })
             .from(tag)
             .where(
@@ -132,13 +132,13 @@ export class StackService {
         ),
       );
     }
-    const readable = stacksWithAtLeast(this.db, access.standing(organization)!, "READ");
+    const readable = stacksWithAtLeast(this.store.db, access.standing(organization)!, "READ");
     if (readable) filters.push(readable);
     const from = args.after ? this.cursors.decode(`${CURSOR_LIST}:${org.id}`, args.after) : null;
     const rows =
       filters.length === 1
         ? this.pageOfStacks.all({ organizationId: org.id, after: from ? Number(from[0]) : 0, limit: size + 1 })
-        : this.db
+        : this.store.db
             .select()
             .from(s)
             .where(and(...filters, from ? gt(s.seq, Number(from[0])) : undefined))
@@ -149,7 +149,7 @@ export class StackService {
     return {
       page: toPage(nodes, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${org.id}`, [last.seq])),
       count: () =>
-        this.db
+        this.store.db
           .select({ n: count() })
           .from(s)
           .where(and(...filters))
@@ -159,7 +159,7 @@ export class StackService {
 
   /** Refuses a stack that still holds resources unless `force`, and one with an update running. */
   delete(caller: Caller, stack: StackNode, force: boolean): true {
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const current = this.reload(tx, stack);
       if (current.resourceCount > 0 && !force) {
         // the input decides it (force), so it is bad input, not a conflict (CONTRACT.md §3)
@@ -168,9 +168,9 @@ export class StackService {
         });
       }
       this.refuseWhileRunning(tx, stack, "deleted");
-      tx.delete(stacksTable).where(eq(stacksTable.id, stack.id)).run();
+      tx.delete(this.t.stacksTable).where(eq(this.t.stacksTable.id, stack.id)).run();
       this.outbox.enqueue(tx, stack.organizationId, stackEvent("stack_deleted", caller, stack.organization, current));
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: stack.organizationId,
         event: "stack-deleted",
         description: `Deleted stack "${fullName(stack.organization, stack)}"${current.resourceCount > 0 ? ` with ${current.resourceCount} resources (forced)` : ""}`,
@@ -190,25 +190,25 @@ export class StackService {
       });
     }
     try {
-      return writeTransaction(this.db, (tx) => {
+      return this.store.transaction(async (tx) => {
         this.reload(tx, stack);
         this.refuseWhileRunning(tx, stack, "transferred");
-        tx.delete(teamStackGrantsTable).where(eq(teamStackGrantsTable.stackId, stack.id)).run();
+        tx.delete(this.t.teamStackGrantsTable).where(eq(this.t.teamStackGrantsTable.stackId, stack.id)).run();
         const moved = tx
-          .update(stacksTable)
+          .update(this.t.stacksTable)
           // the creator's ADMIN belonged to the source organization: it does not move along
           .set({ organizationId: destination.id, createdByUserId: null })
-          .where(eq(stacksTable.id, stack.id))
+          .where(eq(this.t.stacksTable.id, stack.id))
           .returning()
           .get();
         const from = fullName(stack.organization, stack);
         const to = fullName(destination, moved);
-        this.audit.write(caller, {
+        await this.audit.write(tx, caller, {
           organizationId: stack.organizationId,
           event: "stack-transferred-to-organization",
           description: `Transferred stack "${from}" to organization "${destination.name}"`,
         });
-        this.audit.write(caller, {
+        await this.audit.write(tx, caller, {
           organizationId: destination.id,
           event: "stack-transferred-from-organization",
           description: `Received stack "${to}" from organization "${stack.organization.name}"`,
@@ -229,11 +229,11 @@ export class StackService {
   /** Replaces the stack's checkpoint; refused while an update runs. */
   importState(caller: Caller, stack: StackNode, state: unknown): StackRow {
     const checked = checkState(state, "input.state");
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       this.reload(tx, stack);
       this.refuseWhileRunning(tx, stack, "imported into");
       const updated = this.writeCheckpoint(tx, stack.id, checked.json, checked.resourceCount, new Date());
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: stack.organizationId,
         event: "stack-imported",
         description: `Imported state into stack "${fullName(stack.organization, stack)}" (${checked.resourceCount} resources)`,
@@ -252,15 +252,15 @@ export class StackService {
     if (stack.listed) {
       throw new BadUserInputError("read the state of one stack at a time: organization { stack(project, name) { state } }");
     }
-    const row = this.db
-      .select({ state: stackCheckpointsTable.state })
-      .from(stackCheckpointsTable)
-      .where(eq(stackCheckpointsTable.stackId, stack.id))
+    const row = this.store.db
+      .select({ state: this.t.stackCheckpointsTable.state })
+      .from(this.t.stackCheckpointsTable)
+      .where(eq(this.t.stackCheckpointsTable.stackId, stack.id))
       .get();
     if (row) charge(row.state.length, `the state of stack "${fullName(stack.organization, stack)}"`);
     if (!alreadyAudited.has(stack.id)) {
       alreadyAudited.add(stack.id);
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: stack.organizationId,
         event: "stack-exported",
         description: `Read the state of stack "${fullName(stack.organization, stack)}"`,
@@ -271,15 +271,15 @@ export class StackService {
 
   /** Stores a checkpoint and the resource count it holds (also used by completed updates). */
   writeCheckpoint(tx: Tx, stackId: string, json: string, resourceCount: number, at: Date): StackRow {
-    tx.insert(stackCheckpointsTable)
+    tx.insert(this.t.stackCheckpointsTable)
       .values({ stackId, state: json, updatedAt: at })
-      .onConflictDoUpdate({ target: stackCheckpointsTable.stackId, set: { state: json, updatedAt: at } })
+      .onConflictDoUpdate({ target: this.t.stackCheckpointsTable.stackId, set: { state: json, updatedAt: at } })
       .run();
-    return tx.update(stacksTable).set({ resourceCount }).where(eq(stacksTable.id, stackId)).returning().get();
+    return tx.update(this.t.stacksTable).set({ resourceCount }).where(eq(this.t.stacksTable.id, stackId)).returning().get();
   }
 
   private reload(tx: Tx, stack: StackNode): StackRow {
-    const row = tx.select().from(stacksTable).where(eq(stacksTable.id, stack.id)).get();
+    const row = tx.select().from(this.t.stacksTable).where(eq(this.t.stacksTable.id, stack.id)).get();
     if (!row || row.organizationId !== stack.organizationId) {
       throw new NotFoundError(`stack "${fullName(stack.organization, stack)}" not found`);
     }
@@ -289,9 +289,9 @@ export class StackService {
   /** CONFLICT while a non-preview update of the stack runs. */
   refuseWhileRunning(tx: Tx, stack: StackNode, what: string): void {
     const running = tx
-      .select({ version: stackUpdatesTable.version })
-      .from(stackUpdatesTable)
-      .where(and(eq(stackUpdatesTable.stackId, stack.id), eq(stackUpdatesTable.status, "RUNNING"), eq(stackUpdatesTable.isPreview, false)))
+      .select({ version: this.t.stackUpdatesTable.version })
+      .from(this.t.stackUpdatesTable)
+      .where(and(eq(this.t.stackUpdatesTable.stackId, stack.id), eq(this.t.stackUpdatesTable.status, "RUNNING"), eq(this.t.stackUpdatesTable.isPreview, false)))
       .get();
     if (running) {
       throw new ConflictError(

@@ -4,8 +4,8 @@
 import type { OrganizationRow, TeamRow, UserRow } from "../../db/rows.js";
 import { and, asc, count, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import { countInOrganization, listByName } from "../../db/organization-rows.js";
-import type { Db } from "../../db/client.js";
-import { stacksTable, teamMembersTable, teamStackGrantsTable, teamsTable, usersTable } from "../../db/schema.js";
+import type { Store, Tx } from "../../db/store.js";
+
 import { byNamePage, type PageRequest } from "../../lib/pagination.js";
 import type { GrantRow } from "./team.service.js";
 
@@ -17,37 +17,42 @@ function byTeam<R extends { teamId: string }, T>(teamIds: readonly string[], row
 }
 
 export class TeamLists {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly store: Store) {}
+
+  /** The store\'s tables (SQLite\'s or PostgreSQL\'s). */
+  private get t() {
+    return this.store.tables;
+  }
 
   /** Up to `size` + 1 teams by name, ignoring case (keyset on lower(name): the unique index's order). */
   page(organization: OrganizationRow, request: PageRequest): TeamRow[] {
-    return listByName(this.db, teamsTable, organization.id, byNamePage(request));
+    return listByName(this.store.db, this.t.teamsTable, organization.id, byNamePage(request));
   }
 
   count(organization: OrganizationRow): number {
-    return countInOrganization(this.db, teamsTable, organization.id);
+    return countInOrganization(this.store.db, this.t.teamsTable, organization.id);
   }
 
   /** Members of many teams in one query, by login. */
   membersOf(teamIds: readonly string[]): Map<string, UserRow[]> {
-    const rows = this.db
-      .select({ teamId: teamMembersTable.teamId, user: usersTable })
-      .from(teamMembersTable)
-      .innerJoin(usersTable, eq(usersTable.id, teamMembersTable.userId))
-      .where(inArray(teamMembersTable.teamId, [...teamIds]))
-      .orderBy(asc(sql`lower(${usersTable.login})`))
+    const rows = this.store.db
+      .select({ teamId: this.t.teamMembersTable.teamId, user: this.t.usersTable })
+      .from(this.t.teamMembersTable)
+      .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, this.t.teamMembersTable.userId))
+      .where(inArray(this.t.teamMembersTable.teamId, [...teamIds]))
+      .orderBy(asc(sql`lower(${this.t.usersTable.login})`))
       .all();
     return byTeam(teamIds, rows, (row) => row.user);
   }
 
   /** Stack grants of many teams in one query, by project and stack name. */
   grantsOf(teamIds: readonly string[]): Map<string, GrantRow[]> {
-    const rows = this.db
-      .select({ teamId: teamStackGrantsTable.teamId, stack: stacksTable, permission: teamStackGrantsTable.permission })
-      .from(teamStackGrantsTable)
-      .innerJoin(stacksTable, eq(stacksTable.id, teamStackGrantsTable.stackId))
-      .where(inArray(teamStackGrantsTable.teamId, [...teamIds]))
-      .orderBy(asc(stacksTable.project), asc(stacksTable.name))
+    const rows = this.store.db
+      .select({ teamId: this.t.teamStackGrantsTable.teamId, stack: this.t.stacksTable, permission: this.t.teamStackGrantsTable.permission })
+      .from(this.t.teamStackGrantsTable)
+      .innerJoin(this.t.stacksTable, eq(this.t.stacksTable.id, this.t.teamStackGrantsTable.stackId))
+      .where(inArray(this.t.teamStackGrantsTable.teamId, [...teamIds]))
+      .orderBy(asc(this.t.stacksTable.project), asc(this.t.stacksTable.name))
       .all();
     return byTeam(teamIds, rows, (row): GrantRow => row);
   }
@@ -57,22 +62,22 @@ export class TeamLists {
    * lowercase login), in one query for any number of teams (a window per team).
    */
   memberPages(teamIds: readonly string[], size: number, afterLogin: string | null): Map<string, UserRow[]> {
-    const tm = teamMembersTable;
-    const byLogin = sql`lower(${usersTable.login})`;
-    const ranked = this.db
+    const tm = this.t.teamMembersTable;
+    const byLogin = sql`lower(${this.t.usersTable.login})`;
+    const ranked = this.store.db
       .select({
         teamId: tm.teamId,
         userId: tm.userId,
         rank: sql<number>`row_number() over (partition by ${tm.teamId} order by ${byLogin})`.as("rank"),
       })
       .from(tm)
-      .innerJoin(usersTable, eq(usersTable.id, tm.userId))
+      .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, tm.userId))
       .where(and(inArray(tm.teamId, [...teamIds]), afterLogin !== null ? gt(byLogin, afterLogin) : undefined))
       .as("ranked");
-    const rows = this.db
-      .select({ teamId: ranked.teamId, user: usersTable })
+    const rows = this.store.db
+      .select({ teamId: ranked.teamId, user: this.t.usersTable })
       .from(ranked)
-      .innerJoin(usersTable, eq(usersTable.id, ranked.userId))
+      .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, ranked.userId))
       .where(lte(sql`${ranked.rank}`, size + 1))
       .orderBy(ranked.teamId, sql`${ranked.rank}`)
       .all();
@@ -84,9 +89,9 @@ export class TeamLists {
    * ([project, stack]), in one query for any number of teams.
    */
   grantPages(teamIds: readonly string[], size: number, after: readonly [string, string] | null): Map<string, GrantRow[]> {
-    const g = teamStackGrantsTable;
-    const s = stacksTable;
-    const ranked = this.db
+    const g = this.t.teamStackGrantsTable;
+    const s = this.t.stacksTable;
+    const ranked = this.store.db
       .select({
         teamId: g.teamId,
         stackId: g.stackId,
@@ -97,10 +102,10 @@ export class TeamLists {
       .innerJoin(s, eq(s.id, g.stackId))
       .where(and(inArray(g.teamId, [...teamIds]), after ? sql`(${s.project}, ${s.name}) > (${after[0]}, ${after[1]})` : undefined))
       .as("ranked");
-    const rows = this.db
-      .select({ teamId: ranked.teamId, permission: ranked.permission, stack: stacksTable })
+    const rows = this.store.db
+      .select({ teamId: ranked.teamId, permission: ranked.permission, stack: this.t.stacksTable })
       .from(ranked)
-      .innerJoin(stacksTable, eq(stacksTable.id, ranked.stackId))
+      .innerJoin(this.t.stacksTable, eq(this.t.stacksTable.id, ranked.stackId))
       .where(lte(sql`${ranked.rank}`, size + 1))
       .orderBy(ranked.teamId, sql`${ranked.rank}`)
       .all();
@@ -109,16 +114,16 @@ export class TeamLists {
 
   /** How many members each team has, in one query. */
   memberCounts(teamIds: readonly string[]): Map<string, number> {
-    return this.countsPerTeam(teamMembersTable, teamIds);
+    return this.countsPerTeam(this.t.teamMembersTable, teamIds);
   }
 
   /** How many stack grants each team has, in one query. */
   grantCounts(teamIds: readonly string[]): Map<string, number> {
-    return this.countsPerTeam(teamStackGrantsTable, teamIds);
+    return this.countsPerTeam(this.t.teamStackGrantsTable, teamIds);
   }
 
-  private countsPerTeam(table: typeof teamMembersTable | typeof teamStackGrantsTable, teamIds: readonly string[]): Map<string, number> {
-    const rows = this.db
+  private countsPerTeam(table: typeof this.t.teamMembersTable | typeof this.t.teamStackGrantsTable, teamIds: readonly string[]): Map<string, number> {
+    const rows = this.store.db
       .select({ teamId: table.teamId, n: count() })
       .from(table)
       .where(inArray(table.teamId, [...teamIds]))

@@ -3,8 +3,8 @@
 // commit; a crash loses nothing, a mutation never waits on a receiver.
 import { and, eq, sql } from "drizzle-orm";
 import { nanoid } from "nanoid";
-import type { Db, Tx } from "../../db/client.js";
-import { webhookOutboxTable, webhooksTable } from "../../db/schema.js";
+import type { Store, Tx } from "../../db/store.js";
+
 import type { WebhookEvent } from "./webhook-payloads.js";
 import { wants } from "./webhook-rules.js";
 
@@ -17,9 +17,9 @@ export class WebhookOutbox {
 
   constructor(db: Db) {
     this.activeHooks = db
-      .select({ id: webhooksTable.id, filters: webhooksTable.filters })
-      .from(webhooksTable)
-      .where(and(eq(webhooksTable.organizationId, sql.placeholder("organizationId")), eq(webhooksTable.active, true)))
+      .select({ id: this.t.webhooksTable.id, filters: this.t.webhooksTable.filters })
+      .from(this.t.webhooksTable)
+      .where(and(eq(this.t.webhooksTable.organizationId, sql.placeholder("organizationId")), eq(this.t.webhooksTable.active, true)))
       .prepare();
   }
 
@@ -33,7 +33,7 @@ export class WebhookOutbox {
     const hooks = this.activeHooks.all({ organizationId }).filter((hook) => wants(hook.filters, event.kind));
     if (hooks.length === 0) return 0;
     const now = new Date();
-    tx.insert(webhookOutboxTable)
+    tx.insert(this.t.webhookOutboxTable)
       .values(
         hooks.map((hook) => ({
           webhookId: hook.id,

@@ -1,10 +1,10 @@
 import { and, count, desc, eq, lt } from "drizzle-orm";
 import type { Caller, Principal } from "../../auth/principal.js";
 import type { DeliveryRow, OrganizationRow, WebhookRow } from "../../db/rows.js";
-import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import type { Store, Tx } from "../../db/store.js";
 import { countInOrganization, findByName, listByName } from "../../db/organization-rows.js";
 import { onUniqueViolation } from "../../db/errors.js";
-import { webhookDeliveriesTable, webhooksTable } from "../../db/schema.js";
+
 import { BadUserInputError, nameTaken, NotFoundError, organizationCapReached } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { byNamePage, type CursorCodec, type PageRequest, pageSize, toPage } from "../../lib/pagination.js";
@@ -60,28 +60,33 @@ export const toDelivery = (row: DeliveryRow, principal: Principal): WebhookDeliv
 /** Organization webhooks: CRUD, ping, delivery history. Deliveries of events: WebhookDispatcher. */
 export class WebhookService {
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
     private readonly secrets: SecretBox,
     private readonly sender: WebhookSender,
   ) {}
 
+  /** The store\'s tables (SQLite\'s or PostgreSQL\'s). */
+  private get t() {
+    return this.store.tables;
+  }
+
   list(organization: OrganizationRow): WebhookRow[] {
-    return listByName(this.db, webhooksTable, organization.id);
+    return listByName(this.store.db, this.t.webhooksTable, organization.id);
   }
 
   /** Up to `size` + 1 webhooks by name, ignoring case (keyset on lower(name): the unique index's order). */
   page(organization: OrganizationRow, request: PageRequest): WebhookRow[] {
-    return listByName(this.db, webhooksTable, organization.id, byNamePage(request));
+    return listByName(this.store.db, this.t.webhooksTable, organization.id, byNamePage(request));
   }
 
   count(organization: OrganizationRow): number {
-    return countInOrganization(this.db, webhooksTable, organization.id);
+    return countInOrganization(this.store.db, this.t.webhooksTable, organization.id);
   }
 
-  byName(organization: OrganizationRow, name: string, tx: Db = this.db): WebhookRow | null {
-    return findByName(tx, webhooksTable, organization.id, name);
+  byName(organization: OrganizationRow, name: string, tx: Db = this.store.db): WebhookRow | null {
+    return findByName(tx, this.t.webhooksTable, organization.id, name);
   }
 
   create(caller: Caller, organization: OrganizationRow, input: CreateWebhookInput): WebhookRow {
@@ -92,12 +97,12 @@ export class WebhookService {
     const filters = checkFilters(input.filters ?? [], "input.filters");
     const id = newId();
     try {
-      return writeTransaction(this.db, (tx) => {
-        if (countInOrganization(tx, webhooksTable, organization.id) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
+      return this.store.transaction(async (tx) => {
+        if (countInOrganization(tx, this.t.webhooksTable, organization.id) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
           throw organizationCapReached(organization.name, MAX_WEBHOOKS_PER_ORGANIZATION, "webhooks");
         }
         const row = tx
-          .insert(webhooksTable)
+          .insert(this.t.webhooksTable)
           .values({
             id,
             organizationId: organization.id,
@@ -112,7 +117,7 @@ export class WebhookService {
           })
           .returning()
           .get();
-        this.audit.write(caller, {
+        await this.audit.write(tx, caller, {
           organizationId: organization.id,
           event: "webhook-created",
           description: `Created webhook "${name}" (${row.format}, ${row.active ? "active" : "inactive"})`,
@@ -140,13 +145,13 @@ export class WebhookService {
     for (const key of Object.keys(changes)) described.push(key);
     if (newSecret) described.push("secret");
     if (input.clearSecret) described.push("secret removed");
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const webhook = this.requireWebhook(tx, organization, input.name);
       if (described.length === 0) return webhook;
       if (newSecret) changes.secretCiphertext = this.secrets.seal(newSecret, webhook.id);
       if (input.clearSecret) changes.secretCiphertext = null;
-      const row = tx.update(webhooksTable).set(changes).where(eq(webhooksTable.id, webhook.id)).returning().get();
-      this.audit.write(caller, {
+      const row = tx.update(this.t.webhooksTable).set(changes).where(eq(this.t.webhooksTable.id, webhook.id)).returning().get();
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "webhook-updated",
         description: `Updated webhook "${webhook.name}": ${described.join(", ")}`,
@@ -157,10 +162,10 @@ export class WebhookService {
 
   /** Its pending deliveries and delivery history go with it. */
   delete(caller: Caller, organization: OrganizationRow, name: string): true {
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       const webhook = this.requireWebhook(tx, organization, name);
-      tx.delete(webhooksTable).where(eq(webhooksTable.id, webhook.id)).run();
-      this.audit.write(caller, {
+      tx.delete(this.t.webhooksTable).where(eq(this.t.webhooksTable.id, webhook.id)).run();
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "webhook-deleted",
         description: `Deleted webhook "${webhook.name}"`,
@@ -175,10 +180,10 @@ export class WebhookService {
     if (!webhook) throw new NotFoundError(`"${organization.name}" has no webhook named ${quote(name)}`);
     const attempt = { webhook, event: pingEvent(organization, webhook.name), messageId: newMessageId(), attempt: 1, outboxId: null };
     const sent = await sendAttempt(this.sender, this.secrets, attempt);
-    return writeTransaction(this.db, (tx) => {
+    return this.store.transaction(async (tx) => {
       if (!this.byName(organization, webhook.name, tx)) throw new NotFoundError(`webhook "${webhook.name}" was deleted meanwhile`);
       const delivery = recordAttempt(tx, attempt, sent);
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "webhook-pinged",
         description: `Pinged webhook "${webhook.name}": ${sent.result.responseCode ?? sent.result.error}`,
@@ -192,8 +197,8 @@ export class WebhookService {
     const size = pageSize(first);
     const list = `deliveries:${webhook.id}`;
     const from = after ? this.cursors.decode(list, after) : null;
-    const d = webhookDeliveriesTable;
-    const rows = this.db
+    const d = this.t.webhookDeliveriesTable;
+    const rows = this.store.db
       .select()
       .from(d)
       .where(and(eq(d.webhookId, webhook.id), from ? lt(d.id, Number(from[0])) : undefined))
@@ -205,7 +210,7 @@ export class WebhookService {
     charge(bytes, `${page.nodes.length} deliveries of webhook "${webhook.name}"`);
     return {
       page,
-      count: () => this.db.select({ n: count() }).from(d).where(eq(d.webhookId, webhook.id)).get()!.n,
+      count: () => this.store.db.select({ n: count() }).from(d).where(eq(d.webhookId, webhook.id)).get()!.n,
     };
   }
 

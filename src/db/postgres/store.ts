@@ -1,0 +1,152 @@
+// The store on PostgreSQL: drizzle over a `pg` pool (or PGlite in the tests), the PostgreSQL
+// schema's tables under the SQLite schema's names and row types (src/db/store.ts says why).
+//
+// Transactions are SERIALIZABLE: the read-then-write rules (the last admin of an organization,
+// live-token caps, max(version)+1, one running update per stack) hold with many writers
+// without a lock per rule, and a transaction that lost a race is run again, from the start, up
+// to MAX_ATTEMPTS times (serialization failures 40001 and deadlocks 40P01 only). What must
+// happen once it committed goes to afterCommit, which runs for the attempt that committed.
+// No statement of the root handle may run inside a transaction's callback: on a pool it would
+// run on another connection, outside the transaction (and on PGlite wait for it for ever), so
+// the root handle's client refuses it.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { dueOutboxIds } from "../outbox-claim.js";
+import {
+  type Db,
+  StatementOutsideTransactionError,
+  type Store,
+  type StoreStats,
+  type Tables,
+  TransactionConflictError,
+  type Tx,
+} from "../store.js";
+import * as pgSchema from "./schema.js";
+
+export const MAX_ATTEMPTS = 10;
+
+type PgDb = PgDatabase<PgQueryResultHKT, typeof pgSchema>;
+type PgTx = PgTransaction<PgQueryResultHKT, typeof pgSchema>;
+type OutboxRow = Tables["webhookOutboxTable"]["$inferSelect"];
+
+interface OpenTransaction {
+  open: boolean;
+  readonly effects: Array<() => void>;
+}
+
+/** What a PostgreSQL store runs on: made by ./pool.ts for a server, by test/support/pglite-store.ts for PGlite. */
+export interface PostgresConnection {
+  /**
+   * Drizzle on the connection, for `transaction()`; its plain queries must go through
+   * `guardQueries` (see PostgresStore's constructor).
+   */
+  readonly drizzle: (guard: () => void) => { readonly root: PgDb; readonly transactional: PgDb };
+  end(): Promise<void>;
+}
+
+const RETRYABLE = new Set(["40001", "40P01"]);
+
+/** True when `error` (or a cause of it) is a serialization failure or a deadlock. */
+export function isRetryable(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (RETRYABLE.has((e as { code?: unknown }).code as string)) return true;
+  }
+  return false;
+}
+
+export class PostgresStore implements Store {
+  readonly dialect = "postgres" as const;
+  /** The PostgreSQL tables: same names, columns and row types as the SQLite schema's (test/schema-types.test.ts). */
+  readonly tables = pgSchema as unknown as Tables;
+  readonly db: Db;
+  readonly pendingCommits = null;
+  readonly changeStamp = null;
+  private readonly transactional: PgDb;
+  private readonly current = new AsyncLocalStorage<OpenTransaction>();
+  private counts = { transactions: 0, retries: 0 };
+
+  constructor(private readonly connection: PostgresConnection) {
+    const { root, transactional } = connection.drizzle(() => {
+      if (this.current.getStore()?.open) throw new StatementOutsideTransactionError();
+    });
+    this.db = root as unknown as Db;
+    this.transactional = transactional;
+  }
+
+  get stats(): StoreStats {
+    return { ...this.counts };
+  }
+
+  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (this.current.getStore()?.open) {
+      throw new Error("store.transaction() inside a transaction: pass the transaction (tx) on instead");
+    }
+    for (let attempt = 1; ; attempt++) {
+      const state: OpenTransaction = { open: true, effects: [] };
+      try {
+        const result = await this.transactional.transaction((pgTx) => this.current.run(state, () => work(asTx(pgTx))), {
+          isolationLevel: "serializable",
+        });
+        state.open = false;
+        this.counts.transactions++;
+        for (const effect of state.effects) effect();
+        return result;
+      } catch (error) {
+        state.open = false;
+        if (!isRetryable(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw new TransactionConflictError(attempt, error);
+        this.counts.retries++;
+        // a short, growing, jittered pause, so the racers do not meet again at once
+        await sleep(Math.random() * Math.min(50, 2 ** attempt));
+      }
+    }
+  }
+
+  afterCommit(_tx: Tx, effect: () => void): void {
+    const state = this.current.getStore();
+    if (!state?.open) throw new Error("afterCommit() outside its transaction");
+    state.effects.push(effect);
+  }
+
+  async lockUntilCommit(tx: Tx, key: string): Promise<void> {
+    await asPg(tx).execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+  }
+
+  async claimDueOutbox(now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+    // READ COMMITTED: a row another claimer holds is skipped, one it has claimed meanwhile no
+    // longer matches (its next attempt moved past the lease), so two claimers never share a row
+    return this.transactional.transaction(
+      async (pgTx) => {
+        const ids = await dueOutboxIds(asTx(pgTx), this.tables, now, limit);
+        if (ids.length === 0) return [];
+        const o = pgSchema.webhookOutboxTable;
+        const free = pgTx
+          .select({ id: o.id })
+          .from(o)
+          .where(and(inArray(o.id, ids), eq(o.state, "PENDING"), lte(o.nextAttemptAt, now)))
+          .for("update", { skipLocked: true });
+        return pgTx
+          .update(o)
+          .set({ nextAttemptAt: new Date(now.getTime() + leaseMs) })
+          .where(inArray(o.id, free))
+          .returning();
+      },
+      { isolationLevel: "read committed" },
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.transactional.execute(sql`select 1`);
+  }
+
+  async close(): Promise<Error | null> {
+    await this.connection.end();
+    return null;
+  }
+}
+
+/** A PostgreSQL transaction as the services' handle (the row types are the same: see above). */
+const asTx = (pgTx: PgTx) => pgTx as unknown as Tx;
+const asPg = (tx: Tx) => tx as unknown as PgTx;
