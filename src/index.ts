@@ -3,6 +3,13 @@ import { bootstrapSiteAdmin } from "./bootstrap.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { buildApp } from "./server.js";
 
+/** A database URL as it may be logged: without its password. */
+function redactedUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = "redacted";
+  return parsed.toString();
+}
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -18,7 +25,7 @@ async function main(): Promise<void> {
   const app = await buildApp({ config });
   const log = app.fastify.log;
 
-  const tokenFile = bootstrapSiteAdmin(app.services, config.databasePath);
+  const tokenFile = await bootstrapSiteAdmin(app.services, config.databasePath);
   if (tokenFile) log.info({ tokenFile }, `first start: created the site admin "admin"; its token is in ${tokenFile}`);
 
   await app.fastify.listen({ host: config.host, port: config.port });
@@ -26,7 +33,10 @@ async function main(): Promise<void> {
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   log.info(
-    { database: config.databasePath, readyMs: Math.round(performance.now() - started) },
+    {
+      database: config.databaseUrl === null ? config.databasePath : redactedUrl(config.databaseUrl),
+      readyMs: Math.round(performance.now() - started),
+    },
     `Gatehouse is listening: GraphQL and playground at http://${host}:${port}/graphql`,
   );
 

@@ -1,11 +1,12 @@
-// The composition root of the server (with src/services.ts): the database, every service, the
+// The composition root of the server (with src/services.ts): the store, every service, the
 // rate limiters, the HTTP server and the webhook dispatcher, each handed only what it uses —
 // resolvers get the features' services, never the database, the outbox or the webhook sender.
 import type { FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
 import type { GraphQLSchema } from "graphql";
 import type { Config } from "./config.js";
-import { type Db, enableGroupCommit, openDatabase } from "./db/client.js";
+import { openStore } from "./db/open-store.js";
+import type { Store } from "./db/store.js";
 import { createHttpServer } from "./http/app.js";
 import { createRateLimits } from "./http/rate-limit.js";
 import { loadServerKey } from "./lib/server-key.js";
@@ -16,8 +17,11 @@ export interface AppOptions {
   readonly config: Config;
   /** Where log lines go (tests capture them); default stdout. */
   readonly logStream?: NodeJS.WritableStream;
-  /** An already open database (tests, tools); otherwise config.databasePath is opened. */
-  readonly db?: Db;
+  /**
+   * An already open store (tests, tools; on SQLite opened with `groupCommit: true`); otherwise
+   * the one the configuration names (DATABASE_URL, else DATABASE_PATH) is opened, and closed with the app.
+   */
+  readonly store?: Store;
   /** The executable schema; default: buildGuardedSchema() (the benchmark swaps it, see test/bench/). */
   readonly schema?: GraphQLSchema;
   /**
@@ -30,7 +34,7 @@ export interface AppOptions {
 export interface App {
   readonly fastify: FastifyInstance;
   readonly services: Services;
-  readonly db: Db;
+  readonly store: Store;
   /** Delivers queued webhook events in the background (started unless WEBHOOK_DISPATCHER=false). */
   readonly dispatcher: WebhookDispatcher;
   close(): Promise<void>;
@@ -39,9 +43,8 @@ export interface App {
 /** The server, built and started (not yet listening). */
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config } = options;
-  const db = options.db ?? openDatabase(config.databasePath, { synchronous: config.databaseSynchronous });
-  const commits = enableGroupCommit(db);
-  const services = createServices(db, loadServerKey(config.secretKey, config.databasePath), {
+  const store = options.store ?? (await openStore(config, { groupCommit: true }));
+  const services = createServices(store, loadServerKey(config.secretKey, config.databasePath), {
     webhooks: { allowPrivateNetworks: config.webhookAllowPrivateNetworks, timeoutMs: config.webhookTimeoutMs },
     refusalEventsPerPrincipal: config.rateLimits.refusalEventsPerPrincipal,
     maxOrganizationsPerUser: config.maxOrganizationsPerUser,
@@ -54,18 +57,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     schema: options.schema,
     services,
     rateLimits,
-    commits,
-    db,
+    store,
   });
 
   const dispatcher = new WebhookDispatcher({
-    db,
+    store,
     sender: services.webhookSender,
     secrets: services.webhookSecrets,
     schedule: config.webhookRetrySchedule,
     timeoutMs: config.webhookTimeoutMs,
     log: fastify.log,
-    commits,
   });
   if (config.webhookDispatcherEnabled) {
     services.outbox.onEnqueued(() => dispatcher.kick());
@@ -75,16 +76,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
   return {
     fastify,
     services,
-    db,
+    store,
     dispatcher,
     async close() {
       await fastify.close();
       await dispatcher.stop();
-      services.refusals.stop(); // writes the refusal counts still held back
-      const lost = commits.flush();
-      if (lost) fastify.log.error({ err: lost }, "the last transaction group could not be committed at shutdown: its writes are lost");
+      await services.refusals.stop(); // writes the refusal counts still held back
       services.webhookSender.close();
-      if (!options.db) db.$client.close();
+      if (!options.store) {
+        const lost = await store.close();
+        if (lost) fastify.log.error({ err: lost }, "the last transaction group could not be committed at shutdown: its writes are lost");
+      }
     },
   };
 }

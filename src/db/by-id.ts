@@ -9,10 +9,10 @@ type Keyed = SQLiteTable & { id: SQLiteColumn };
 export async function rowsByIds<T extends Keyed>(db: Db, table: T, ids: readonly string[]): Promise<T["$inferSelect"][]> {
   if (ids.length === 0) return [];
   // drizzle's select over a generic table infers no row type: the rows are the table's
-  return (await db
+  return await db
     .select()
     .from(table as Keyed)
-    .where(inArray(table.id, [...ids]))) as T["$inferSelect"][];
+    .where(inArray(table.id, [...ids]));
 }
 
 /** The row of `table` with this id, or null. */

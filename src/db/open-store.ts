@@ -10,7 +10,10 @@ export interface OpenStoreOptions {
   readonly groupCommit: boolean;
 }
 
-export async function openStore(config: Pick<Config, "databaseUrl" | "databasePoolSize" | "databasePath" | "databaseSynchronous">, options: OpenStoreOptions): Promise<Store> {
+export async function openStore(
+  config: Pick<Config, "databaseUrl" | "databasePoolSize" | "databasePath" | "databaseSynchronous">,
+  options: OpenStoreOptions,
+): Promise<Store> {
   if (config.databaseUrl !== null) return openPostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize });
   return SqliteStore.open(config.databasePath, { synchronous: config.databaseSynchronous, groupCommit: options.groupCommit });
 }

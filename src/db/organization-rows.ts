@@ -46,5 +46,5 @@ export async function listByName<T extends OrganizationNamed>(
     .from(table as OrganizationNamed)
     .where(and(eq(table.organizationId, organizationId), page?.after === undefined ? undefined : gt(lowerName(table), page.after)))
     .orderBy(asc(lowerName(table)));
-  return (await (page ? query.limit(page.limit) : query)) as T["$inferSelect"][];
+  return await (page ? query.limit(page.limit) : query);
 }

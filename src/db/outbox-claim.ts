@@ -17,6 +17,10 @@ export async function dueOutboxIds(q: Db, tables: Tables, now: Date, limit: numb
     .innerJoin(w, eq(w.id, o.webhookId))
     .where(and(eq(o.state, "PENDING"), lte(o.nextAttemptAt, now)))
     .as("turns");
-  const due = await q.select({ id: turns.id }).from(turns).orderBy(turns.turn, turns.nextAttemptAt, turns.id).limit(limit);
+  const due = await q
+    .select({ id: turns.id })
+    .from(turns)
+    .orderBy(sql`${turns.turn}`, turns.nextAttemptAt, turns.id)
+    .limit(limit);
   return due.map((row) => row.id);
 }

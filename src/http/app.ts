@@ -11,8 +11,7 @@ import { RequestLogController, requestLogger } from "./request-log.js";
 import { nanoid } from "nanoid";
 import type { Config } from "../config.js";
 import type { Authenticator } from "../auth/authenticate.js";
-import type { Db } from "../db/client.js";
-import type { GroupCommit } from "../db/group-commit.js";
+import type { Store } from "../db/store.js";
 import { type Context, createContext, type GraphQLServices, type RequestState } from "../graphql/context.js";
 import { jitGateway } from "../graphql/jit-executor.js";
 import { buildGuardedSchema } from "../graphql/schema.js";
@@ -42,10 +41,8 @@ export interface HttpServerParts {
   readonly schema?: GraphQLSchema;
   readonly services: HttpServices;
   readonly rateLimits: RateLimiters;
-  /** The database's group commit: a response leaves once what its request touched is committed. */
-  readonly commits: GroupCommit;
-  /** For /healthz. */
-  readonly db: Db;
+  /** For /healthz, and SQLite's group commit: a response leaves once what its request touched is committed. */
+  readonly store: Store;
 }
 
 /** The services the HTTP layer uses: the GraphQL context's, and the authenticator. */
@@ -73,7 +70,7 @@ function loggerOptions(options: HttpServerParts): FastifyServerOptions["logger"]
 
 /** The Fastify server: routes, hooks, and Apollo Server mounted on /graphql. */
 export async function createHttpServer(options: HttpServerParts): Promise<FastifyInstance> {
-  const { config, services, commits } = options;
+  const { config, services, store } = options;
   const fastify = Fastify({
     logger: loggerOptions(options),
     logController: new RequestLogController(),
@@ -87,7 +84,7 @@ export async function createHttpServer(options: HttpServerParts): Promise<Fastif
     bodyLimit: config.limits.maxBodyBytes,
     requestTimeout: config.limits.requestTimeoutMs + 5000,
   });
-  registerDurableResponses(fastify, commits);
+  if (store.pendingCommits) registerDurableResponses(fastify, store.pendingCommits);
   registerErrorHandler(fastify, config.limits);
   registerRequestDeadline(fastify, config.limits);
   fastify.decorateRequest("gatehouse", null);
@@ -115,7 +112,7 @@ export async function createHttpServer(options: HttpServerParts): Promise<Fastif
     });
   }
 
-  registerHealthRoutes(fastify, options.db);
+  registerHealthRoutes(fastify, store);
 
   const limits = documentLimits(config.limits, config.production);
   const apollo = new ApolloServer<Context>({

@@ -1,12 +1,11 @@
-import { sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
-import type { Db } from "../db/client.js";
+import type { Store } from "../db/store.js";
 
 /** GET /healthz: 200 {"status":"ok"} once migrations ran and the database answers. */
-export function registerHealthRoutes(fastify: FastifyInstance, db: Db): void {
+export function registerHealthRoutes(fastify: FastifyInstance, store: Store): void {
   fastify.get("/healthz", async (request, reply) => {
     try {
-      db.get(sql`select 1`);
+      await store.ping();
       return { status: "ok" };
     } catch (err) {
       request.log.error({ err }, "health check: the database does not answer");

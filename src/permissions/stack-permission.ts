@@ -121,9 +121,13 @@ export function stacksWithAtLeast(db: Db, tables: Tables, standing: Standing, re
         if (atLeast(source.gives, required)) conditions.push(eq(stacksTable.createdByUserId, source.userId));
         break;
       case "stacks granted to the user's teams": {
-        const granted = teamGrantsOfUser(db, tables, source.userId, standing.organizationId, inArray(teamStackGrantsTable.permission, enough)).as(
-          "granted",
-        );
+        const granted = teamGrantsOfUser(
+          db,
+          tables,
+          source.userId,
+          standing.organizationId,
+          inArray(teamStackGrantsTable.permission, enough),
+        ).as("granted");
         conditions.push(inArray(stacksTable.id, db.select({ stackId: granted.stackId }).from(granted)));
         break;
       }

@@ -11,7 +11,7 @@
 // the root handle's client refuses it.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, type ExtractTablesWithRelations, inArray, lte, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { dueOutboxIds } from "../outbox-claim.js";
 import {
@@ -28,7 +28,7 @@ import * as pgSchema from "./schema.js";
 export const MAX_ATTEMPTS = 10;
 
 type PgDb = PgDatabase<PgQueryResultHKT, typeof pgSchema>;
-type PgTx = PgTransaction<PgQueryResultHKT, typeof pgSchema>;
+type PgTx = PgTransaction<PgQueryResultHKT, typeof pgSchema, ExtractTablesWithRelations<typeof pgSchema>>;
 type OutboxRow = Tables["webhookOutboxTable"]["$inferSelect"];
 
 interface OpenTransaction {

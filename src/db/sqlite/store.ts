@@ -11,14 +11,7 @@ import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import { dueOutboxIds } from "../outbox-claim.js";
 import * as schema from "../schema.js";
-import {
-  type Db,
-  StatementOutsideTransactionError,
-  type Store,
-  type StoreStats,
-  type Tables,
-  type Tx,
-} from "../store.js";
+import { type Db, StatementOutsideTransactionError, type Store, type StoreStats, type Tables, type Tx } from "../store.js";
 import { DatabaseChangeStamp } from "./change-stamp.js";
 import { type OpenSqliteOptions, openSqlite } from "./connection.js";
 import { GroupCommit } from "./group-commit.js";
@@ -61,14 +54,20 @@ export class SqliteStore implements Store {
     const statements = new StatementCache(connection);
     this.pendingCommits = options.groupCommit ? new GroupCommit(connection) : null;
     this.changeStamp = new DatabaseChangeStamp(connection, this.pendingCommits);
-    this.db = drizzle(async (text, params, method) => {
-      if (this.current.getStore()?.open) throw new StatementOutsideTransactionError();
-      return statements.execute(text, params, method);
-    }, { schema });
-    this.txHandle = drizzle(async (text, params, method) => {
-      if (!this.current.getStore()?.open) throw new Error("a transaction's handle (tx) was used after its transaction ended");
-      return statements.execute(text, params, method);
-    }, { schema }) as Tx;
+    this.db = drizzle(
+      async (text, params, method) => {
+        if (this.current.getStore()?.open) throw new StatementOutsideTransactionError();
+        return statements.execute(text, params, method);
+      },
+      { schema },
+    );
+    this.txHandle = drizzle(
+      async (text, params, method) => {
+        if (!this.current.getStore()?.open) throw new Error("a transaction's handle (tx) was used after its transaction ended");
+        return statements.execute(text, params, method);
+      },
+      { schema },
+    ) as Tx;
   }
 
   get stats(): StoreStats {

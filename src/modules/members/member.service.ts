@@ -33,46 +33,44 @@ export class MemberService {
   }
 
   /** Oldest member first (keyset on the membership's insertion order). */
-  list(organization: OrganizationRow, first: number | null | undefined, after: string | null | undefined): Page<MemberRow> {
+  async list(organization: OrganizationRow, first: number | null | undefined, after: string | null | undefined): Promise<Page<MemberRow>> {
     const size = pageSize(first);
     const from = after ? this.cursors.decode(`${CURSOR_LIST}:${organization.id}`, after) : null;
     const m = this.t.membershipsTable;
-    const rows = this.store.db
+    const rows = await this.store.db
       .select({ seq: m.seq, user: this.t.usersTable, role: m.role, joinedAt: m.createdAt })
       .from(m)
       .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, m.userId))
       .where(and(eq(m.organizationId, organization.id), from ? gt(m.seq, Number(from[0])) : undefined))
       .orderBy(asc(m.seq))
-      .limit(size + 1)
-      .all();
+      .limit(size + 1);
     return toPage(rows, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${organization.id}`, [last.seq]));
   }
 
   /** The organization's ADMIN members, longest-standing first. */
-  admins(organization: OrganizationRow): UserRow[] {
-    return this.store.db
+  async admins(organization: OrganizationRow): Promise<UserRow[]> {
+    const rows = await this.store.db
       .select({ user: this.t.usersTable })
       .from(this.t.membershipsTable)
       .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, this.t.membershipsTable.userId))
       .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.role, "ADMIN")))
-      .orderBy(asc(this.t.membershipsTable.seq))
-      .all()
-      .map(({ user }) => user);
+      .orderBy(asc(this.t.membershipsTable.seq));
+    return rows.map(({ user }) => user);
   }
 
-  count(organization: OrganizationRow): number {
+  count(organization: OrganizationRow): Promise<number> {
     return countInOrganization(this.store.db, this.t.membershipsTable, organization.id);
   }
 
-  add(caller: Caller, organization: OrganizationRow, input: AddOrganizationMemberInput): MemberRow {
+  add(caller: Caller, organization: OrganizationRow, input: AddOrganizationMemberInput): Promise<MemberRow> {
     const role = input.role ?? "MEMBER";
     return this.store.transaction(async (tx) => {
-      const user = this.users.requireByLogin(input.login);
-      if (this.roleOf(tx, organization, user)) {
+      const user = await this.users.requireByLogin(input.login, tx);
+      if (await this.roleOf(tx, organization, user)) {
         throw new ConflictError(`"${user.login}" is already a member of "${organization.name}"`, { field: "input.login" });
       }
       const joinedAt = new Date();
-      tx.insert(this.t.membershipsTable).values({ organizationId: organization.id, userId: user.id, role, createdAt: joinedAt }).run();
+      await tx.insert(this.t.membershipsTable).values({ organizationId: organization.id, userId: user.id, role, createdAt: joinedAt });
       await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "member-added",
@@ -83,12 +81,13 @@ export class MemberService {
   }
 
   /** Also removes the user from every team of the organization. */
-  remove(caller: Caller, organization: OrganizationRow, input: RemoveOrganizationMemberInput): true {
+  remove(caller: Caller, organization: OrganizationRow, input: RemoveOrganizationMemberInput): Promise<true> {
     return this.store.transaction(async (tx) => {
-      const user = this.users.requireByLogin(input.login);
-      const member = this.memberOrThrow(tx, organization, user);
-      if (member.role === "ADMIN") this.refuseLastAdmin(tx, organization, "remove");
-      tx.delete(this.t.teamMembersTable)
+      const user = await this.users.requireByLogin(input.login, tx);
+      const member = await this.memberOrThrow(tx, organization, user);
+      if (member.role === "ADMIN") await this.refuseLastAdmin(tx, organization, "remove");
+      await tx
+        .delete(this.t.teamMembersTable)
         .where(
           and(
             eq(this.t.teamMembersTable.userId, user.id),
@@ -97,16 +96,15 @@ export class MemberService {
               tx.select({ id: this.t.teamsTable.id }).from(this.t.teamsTable).where(eq(this.t.teamsTable.organizationId, organization.id)),
             ),
           ),
-        )
-        .run();
-      tx.delete(this.t.membershipsTable)
-        .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.userId, user.id)))
-        .run();
+        );
+      await tx
+        .delete(this.t.membershipsTable)
+        .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.userId, user.id)));
       // the creator's ADMIN on their stacks ends with their membership (and is not back if they return)
-      tx.update(this.t.stacksTable)
+      await tx
+        .update(this.t.stacksTable)
         .set({ createdByUserId: null })
-        .where(and(eq(this.t.stacksTable.organizationId, organization.id), eq(this.t.stacksTable.createdByUserId, user.id)))
-        .run();
+        .where(and(eq(this.t.stacksTable.organizationId, organization.id), eq(this.t.stacksTable.createdByUserId, user.id)));
       await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "member-removed",
@@ -116,16 +114,16 @@ export class MemberService {
     });
   }
 
-  updateRole(caller: Caller, organization: OrganizationRow, input: UpdateOrganizationMemberRoleInput): MemberRow {
+  updateRole(caller: Caller, organization: OrganizationRow, input: UpdateOrganizationMemberRoleInput): Promise<MemberRow> {
     return this.store.transaction(async (tx) => {
-      const user = this.users.requireByLogin(input.login);
-      const member = this.memberOrThrow(tx, organization, user);
+      const user = await this.users.requireByLogin(input.login, tx);
+      const member = await this.memberOrThrow(tx, organization, user);
       if (member.role === input.role) return member;
-      if (member.role === "ADMIN") this.refuseLastAdmin(tx, organization, "demote");
-      tx.update(this.t.membershipsTable)
+      if (member.role === "ADMIN") await this.refuseLastAdmin(tx, organization, "demote");
+      await tx
+        .update(this.t.membershipsTable)
         .set({ role: input.role })
-        .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.userId, user.id)))
-        .run();
+        .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.userId, user.id)));
       await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "member-role-changed",
@@ -135,28 +133,28 @@ export class MemberService {
     });
   }
 
-  private roleOf(tx: Tx, organization: OrganizationRow, user: UserRow) {
-    return tx
+  private async roleOf(tx: Tx, organization: OrganizationRow, user: UserRow) {
+    const [membership] = await tx
       .select({ role: this.t.membershipsTable.role, joinedAt: this.t.membershipsTable.createdAt })
       .from(this.t.membershipsTable)
       .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.userId, user.id)))
-      .get();
+      .limit(1);
+    return membership;
   }
 
-  private memberOrThrow(tx: Tx, organization: OrganizationRow, user: UserRow): MemberRow {
-    const membership = this.roleOf(tx, organization, user);
+  private async memberOrThrow(tx: Tx, organization: OrganizationRow, user: UserRow): Promise<MemberRow> {
+    const membership = await this.roleOf(tx, organization, user);
     if (!membership) throw new NotFoundError(`"${user.login}" is not a member of "${organization.name}"`);
     return { user, ...membership };
   }
 
   /** A state conflict, not bad input: the same call succeeds once another member is ADMIN. */
-  private refuseLastAdmin(tx: Tx, organization: OrganizationRow, action: "remove" | "demote"): void {
-    const admins = tx
+  private async refuseLastAdmin(tx: Tx, organization: OrganizationRow, action: "remove" | "demote"): Promise<void> {
+    const [row] = await tx
       .select({ n: count() })
       .from(this.t.membershipsTable)
-      .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.role, "ADMIN")))
-      .get()!.n;
-    if (admins <= 1) {
+      .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.role, "ADMIN")));
+    if (row!.n <= 1) {
       throw new ConflictError(`cannot ${action} the last admin of "${organization.name}": make another member ADMIN first`);
     }
   }

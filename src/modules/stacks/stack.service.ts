@@ -32,25 +32,19 @@ export const fullName = (organization: OrganizationRow, stack: StackRow) => `${o
 
 /** Stacks: create, list, delete, transfer, state. */
 export class StackService {
-  /** Hot: a page of an organization's stacks, no filter (the common list). Prepared once. */
-  private readonly pageOfStacks;
-
   constructor(
     private readonly store: Store,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
     private readonly outbox: WebhookOutbox,
-  ) {
-    this.pageOfStacks = db
-      .select()
-      .from(this.t.stacksTable)
-      .where(and(eq(this.t.stacksTable.organizationId, sql.placeholder("organizationId")), gt(this.t.stacksTable.seq, sql.placeholder("after"))))
-      .orderBy(asc(this.t.stacksTable.seq))
-      .limit(sql.placeholder("limit"))
-      .prepare();
+  ) {}
+
+  /** The store's tables (SQLite's or PostgreSQL's). */
+  private get t() {
+    return this.store.tables;
   }
 
-  create(caller: Caller, organization: OrganizationRow, input: CreateStackInput): StackRow {
+  async create(caller: Caller, organization: OrganizationRow, input: CreateStackInput): Promise<StackRow> {
     const project = checkStackName("project name", input.project, "input.project");
     const name = checkStackName("stack name", input.stack, "input.stack");
     const tags = new Map<string, string>();
@@ -68,8 +62,8 @@ export class StackService {
     if (tags.size > MAX_TAGS_PER_STACK)
       throw new BadUserInputError(`a stack has at most ${MAX_TAGS_PER_STACK} tags`, { field: "input.tags" });
     try {
-      return this.store.transaction(async (tx) => {
-        const stack = tx
+      return await this.store.transaction(async (tx) => {
+        const [stack] = await tx
           .insert(this.t.stacksTable)
           .values({
             id: newId(),
@@ -79,18 +73,15 @@ export class StackService {
             createdByUserId: callerUser(caller)?.id ?? null,
             createdAt: new Date(),
           })
-          .returning()
-          .get();
-        tx.insert(this.t.stackTagsTable)
-          .values([...tags].map(([tagName, value]) => ({ stackId: stack.id, name: tagName, value })))
-          .run();
+          .returning();
+        await tx.insert(this.t.stackTagsTable).values([...tags].map(([tagName, value]) => ({ stackId: stack!.id, name: tagName, value })));
         await this.audit.write(tx, caller, {
           organizationId: organization.id,
           event: "stack-created",
-          description: `Created stack "${fullName(organization, stack)}"`,
+          description: `Created stack "${fullName(organization, stack!)}"`,
         });
-        this.outbox.enqueue(tx, organization.id, stackEvent("stack_created", caller, organization, stack));
-        return stack;
+        await this.outbox.enqueue(tx, organization.id, stackEvent("stack_created", caller, organization, stack!));
+        return stack!;
       });
     } catch (error) {
       throw onUniqueViolation(
@@ -105,14 +96,14 @@ export class StackService {
    * filtered by project and tag; `totalCount` counts the same set. Which stacks the caller
    * can READ is decided in SQL by the same rule as each stack's viewerPermission.
    */
-  list(
+  async list(
     access: Access,
     organization: OrganizationAccess,
     args: StackListArgs,
-  ): {
+  ): Promise<{
     page: Page<StackNode>;
-    count: () => number;
-  } {
+    count: () => Promise<number>;
+  }> {
     const org = organization.organization!;
     const size = pageSize(args.first);
     if (args.tagValue != null && args.tagName == null) throw new BadUserInputError("tagValue needs tagName", { field: "tagName" });
@@ -132,44 +123,44 @@ export class StackService {
         ),
       );
     }
-    const readable = stacksWithAtLeast(this.store.db, access.standing(organization)!, "READ");
+    const readable = stacksWithAtLeast(this.store.db, this.t, access.standing(organization)!, "READ");
     if (readable) filters.push(readable);
     const from = args.after ? this.cursors.decode(`${CURSOR_LIST}:${org.id}`, args.after) : null;
-    const rows =
-      filters.length === 1
-        ? this.pageOfStacks.all({ organizationId: org.id, after: from ? Number(from[0]) : 0, limit: size + 1 })
-        : this.store.db
-            .select()
-            .from(s)
-            .where(and(...filters, from ? gt(s.seq, Number(from[0])) : undefined))
-            .orderBy(asc(s.seq))
-            .limit(size + 1)
-            .all();
-    const nodes = rows.map((row) => access.toStackNode(organization, row, true)).filter((n): n is StackNode => n !== null);
+    // with no filter (the common list) this is a keyset page on (organization_id, seq)
+    const rows = await this.store.db
+      .select()
+      .from(s)
+      .where(and(...filters, from ? gt(s.seq, Number(from[0])) : undefined))
+      .orderBy(asc(s.seq))
+      .limit(size + 1);
+    const nodes = (await Promise.all(rows.map((row) => access.toStackNode(organization, row, true)))).filter(
+      (n): n is StackNode => n !== null,
+    );
     return {
       page: toPage(nodes, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${org.id}`, [last.seq])),
-      count: () =>
-        this.store.db
+      count: async () => {
+        const [row] = await this.store.db
           .select({ n: count() })
           .from(s)
-          .where(and(...filters))
-          .get()!.n,
+          .where(and(...filters));
+        return row!.n;
+      },
     };
   }
 
   /** Refuses a stack that still holds resources unless `force`, and one with an update running. */
-  delete(caller: Caller, stack: StackNode, force: boolean): true {
+  delete(caller: Caller, stack: StackNode, force: boolean): Promise<true> {
     return this.store.transaction(async (tx) => {
-      const current = this.reload(tx, stack);
+      const current = await this.reload(tx, stack);
       if (current.resourceCount > 0 && !force) {
         // the input decides it (force), so it is bad input, not a conflict (CONTRACT.md §3)
         throw new BadUserInputError(`stack still contains resources (${current.resourceCount}): destroy them first, or pass force: true`, {
           field: "input.force",
         });
       }
-      this.refuseWhileRunning(tx, stack, "deleted");
-      tx.delete(this.t.stacksTable).where(eq(this.t.stacksTable.id, stack.id)).run();
-      this.outbox.enqueue(tx, stack.organizationId, stackEvent("stack_deleted", caller, stack.organization, current));
+      await this.refuseWhileRunning(tx, stack, "deleted");
+      await tx.delete(this.t.stacksTable).where(eq(this.t.stacksTable.id, stack.id));
+      await this.outbox.enqueue(tx, stack.organizationId, stackEvent("stack_deleted", caller, stack.organization, current));
       await this.audit.write(tx, caller, {
         organizationId: stack.organizationId,
         event: "stack-deleted",
@@ -183,26 +174,25 @@ export class StackService {
    * Moves the stack (tags, updates, state) to `destination`; team grants on it are dropped.
    * One audit event in each organization.
    */
-  transfer(caller: Caller, stack: StackNode, destination: OrganizationRow): StackRow {
+  async transfer(caller: Caller, stack: StackNode, destination: OrganizationRow): Promise<StackRow> {
     if (destination.id === stack.organizationId) {
       throw new BadUserInputError(`stack "${fullName(stack.organization, stack)}" is already in "${destination.name}"`, {
         field: "input.destinationOrganization",
       });
     }
     try {
-      return this.store.transaction(async (tx) => {
-        this.reload(tx, stack);
-        this.refuseWhileRunning(tx, stack, "transferred");
-        tx.delete(this.t.teamStackGrantsTable).where(eq(this.t.teamStackGrantsTable.stackId, stack.id)).run();
-        const moved = tx
+      return await this.store.transaction(async (tx) => {
+        await this.reload(tx, stack);
+        await this.refuseWhileRunning(tx, stack, "transferred");
+        await tx.delete(this.t.teamStackGrantsTable).where(eq(this.t.teamStackGrantsTable.stackId, stack.id));
+        const [moved] = await tx
           .update(this.t.stacksTable)
           // the creator's ADMIN belonged to the source organization: it does not move along
           .set({ organizationId: destination.id, createdByUserId: null })
           .where(eq(this.t.stacksTable.id, stack.id))
-          .returning()
-          .get();
+          .returning();
         const from = fullName(stack.organization, stack);
-        const to = fullName(destination, moved);
+        const to = fullName(destination, moved!);
         await this.audit.write(tx, caller, {
           organizationId: stack.organizationId,
           event: "stack-transferred-to-organization",
@@ -213,7 +203,7 @@ export class StackService {
           event: "stack-transferred-from-organization",
           description: `Received stack "${to}" from organization "${stack.organization.name}"`,
         });
-        return moved;
+        return moved!;
       });
     } catch (error) {
       throw onUniqueViolation(
@@ -227,12 +217,12 @@ export class StackService {
   }
 
   /** Replaces the stack's checkpoint; refused while an update runs. */
-  importState(caller: Caller, stack: StackNode, state: unknown): StackRow {
+  importState(caller: Caller, stack: StackNode, state: unknown): Promise<StackRow> {
     const checked = checkState(state, "input.state");
     return this.store.transaction(async (tx) => {
-      this.reload(tx, stack);
-      this.refuseWhileRunning(tx, stack, "imported into");
-      const updated = this.writeCheckpoint(tx, stack.id, checked.json, checked.resourceCount, new Date());
+      await this.reload(tx, stack);
+      await this.refuseWhileRunning(tx, stack, "imported into");
+      const updated = await this.writeCheckpoint(tx, stack.id, checked.json, checked.resourceCount, new Date());
       await this.audit.write(tx, caller, {
         organizationId: stack.organizationId,
         event: "stack-imported",
@@ -248,38 +238,42 @@ export class StackService {
    * not through a list: a page of 100 states would be up to 100 large documents and 100
    * audit events for one request.
    */
-  readState(caller: Caller, stack: StackNode, alreadyAudited: Set<string>, charge: ChargeBytes = unbounded): unknown {
+  async readState(caller: Caller, stack: StackNode, alreadyAudited: Set<string>, charge: ChargeBytes = unbounded): Promise<unknown> {
     if (stack.listed) {
       throw new BadUserInputError("read the state of one stack at a time: organization { stack(project, name) { state } }");
     }
-    const row = this.store.db
+    const [row] = await this.store.db
       .select({ state: this.t.stackCheckpointsTable.state })
       .from(this.t.stackCheckpointsTable)
       .where(eq(this.t.stackCheckpointsTable.stackId, stack.id))
-      .get();
+      .limit(1);
     if (row) charge(row.state.length, `the state of stack "${fullName(stack.organization, stack)}"`);
     if (!alreadyAudited.has(stack.id)) {
       alreadyAudited.add(stack.id);
-      await this.audit.write(tx, caller, {
-        organizationId: stack.organizationId,
-        event: "stack-exported",
-        description: `Read the state of stack "${fullName(stack.organization, stack)}"`,
-      });
+      // the read is not a change: its audit event is a transaction of its own
+      await this.store.transaction((tx) =>
+        this.audit.write(tx, caller, {
+          organizationId: stack.organizationId,
+          event: "stack-exported",
+          description: `Read the state of stack "${fullName(stack.organization, stack)}"`,
+        }),
+      );
     }
     return row ? (JSON.parse(row.state) as unknown) : null;
   }
 
   /** Stores a checkpoint and the resource count it holds (also used by completed updates). */
-  writeCheckpoint(tx: Tx, stackId: string, json: string, resourceCount: number, at: Date): StackRow {
-    tx.insert(this.t.stackCheckpointsTable)
+  async writeCheckpoint(tx: Tx, stackId: string, json: string, resourceCount: number, at: Date): Promise<StackRow> {
+    await tx
+      .insert(this.t.stackCheckpointsTable)
       .values({ stackId, state: json, updatedAt: at })
-      .onConflictDoUpdate({ target: this.t.stackCheckpointsTable.stackId, set: { state: json, updatedAt: at } })
-      .run();
-    return tx.update(this.t.stacksTable).set({ resourceCount }).where(eq(this.t.stacksTable.id, stackId)).returning().get();
+      .onConflictDoUpdate({ target: this.t.stackCheckpointsTable.stackId, set: { state: json, updatedAt: at } });
+    const [row] = await tx.update(this.t.stacksTable).set({ resourceCount }).where(eq(this.t.stacksTable.id, stackId)).returning();
+    return row!;
   }
 
-  private reload(tx: Tx, stack: StackNode): StackRow {
-    const row = tx.select().from(this.t.stacksTable).where(eq(this.t.stacksTable.id, stack.id)).get();
+  private async reload(tx: Tx, stack: StackNode): Promise<StackRow> {
+    const [row] = await tx.select().from(this.t.stacksTable).where(eq(this.t.stacksTable.id, stack.id)).limit(1);
     if (!row || row.organizationId !== stack.organizationId) {
       throw new NotFoundError(`stack "${fullName(stack.organization, stack)}" not found`);
     }
@@ -287,12 +281,13 @@ export class StackService {
   }
 
   /** CONFLICT while a non-preview update of the stack runs. */
-  refuseWhileRunning(tx: Tx, stack: StackNode, what: string): void {
-    const running = tx
-      .select({ version: this.t.stackUpdatesTable.version })
-      .from(this.t.stackUpdatesTable)
-      .where(and(eq(this.t.stackUpdatesTable.stackId, stack.id), eq(this.t.stackUpdatesTable.status, "RUNNING"), eq(this.t.stackUpdatesTable.isPreview, false)))
-      .get();
+  async refuseWhileRunning(tx: Tx, stack: StackNode, what: string): Promise<void> {
+    const u = this.t.stackUpdatesTable;
+    const [running] = await tx
+      .select({ version: u.version })
+      .from(u)
+      .where(and(eq(u.stackId, stack.id), eq(u.status, "RUNNING"), eq(u.isPreview, false)))
+      .limit(1);
     if (running) {
       throw new ConflictError(
         `stack "${fullName(stack.organization, stack)}" cannot be ${what} while update ${running.version} runs: complete or cancel it first`,

@@ -2,9 +2,9 @@
 // of many teams at once (whole, or a page each), with their counts. Each is one query for any
 // number of teams, so a list of teams costs the same as one (see src/graphql/loaders.ts).
 import type { OrganizationRow, TeamRow, UserRow } from "../../db/rows.js";
-import { and, asc, count, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, lte, or, sql } from "drizzle-orm";
 import { countInOrganization, listByName } from "../../db/organization-rows.js";
-import type { Store, Tx } from "../../db/store.js";
+import type { Store } from "../../db/store.js";
 
 import { byNamePage, type PageRequest } from "../../lib/pagination.js";
 import type { GrantRow } from "./team.service.js";
@@ -25,35 +25,35 @@ export class TeamLists {
   }
 
   /** Up to `size` + 1 teams by name, ignoring case (keyset on lower(name): the unique index's order). */
-  page(organization: OrganizationRow, request: PageRequest): TeamRow[] {
+  page(organization: OrganizationRow, request: PageRequest): Promise<TeamRow[]> {
     return listByName(this.store.db, this.t.teamsTable, organization.id, byNamePage(request));
   }
 
-  count(organization: OrganizationRow): number {
+  count(organization: OrganizationRow): Promise<number> {
     return countInOrganization(this.store.db, this.t.teamsTable, organization.id);
   }
 
   /** Members of many teams in one query, by login. */
-  membersOf(teamIds: readonly string[]): Map<string, UserRow[]> {
-    const rows = this.store.db
+  async membersOf(teamIds: readonly string[]): Promise<Map<string, UserRow[]>> {
+    if (teamIds.length === 0) return new Map();
+    const rows = await this.store.db
       .select({ teamId: this.t.teamMembersTable.teamId, user: this.t.usersTable })
       .from(this.t.teamMembersTable)
       .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, this.t.teamMembersTable.userId))
       .where(inArray(this.t.teamMembersTable.teamId, [...teamIds]))
-      .orderBy(asc(sql`lower(${this.t.usersTable.login})`))
-      .all();
+      .orderBy(asc(sql`lower(${this.t.usersTable.login})`));
     return byTeam(teamIds, rows, (row) => row.user);
   }
 
   /** Stack grants of many teams in one query, by project and stack name. */
-  grantsOf(teamIds: readonly string[]): Map<string, GrantRow[]> {
-    const rows = this.store.db
+  async grantsOf(teamIds: readonly string[]): Promise<Map<string, GrantRow[]>> {
+    if (teamIds.length === 0) return new Map();
+    const rows = await this.store.db
       .select({ teamId: this.t.teamStackGrantsTable.teamId, stack: this.t.stacksTable, permission: this.t.teamStackGrantsTable.permission })
       .from(this.t.teamStackGrantsTable)
       .innerJoin(this.t.stacksTable, eq(this.t.stacksTable.id, this.t.teamStackGrantsTable.stackId))
       .where(inArray(this.t.teamStackGrantsTable.teamId, [...teamIds]))
-      .orderBy(asc(this.t.stacksTable.project), asc(this.t.stacksTable.name))
-      .all();
+      .orderBy(asc(this.t.stacksTable.project), asc(this.t.stacksTable.name));
     return byTeam(teamIds, rows, (row): GrantRow => row);
   }
 
@@ -61,7 +61,8 @@ export class TeamLists {
    * Up to `size` + 1 members of each team by login, ignoring case, after `afterLogin` (a
    * lowercase login), in one query for any number of teams (a window per team).
    */
-  memberPages(teamIds: readonly string[], size: number, afterLogin: string | null): Map<string, UserRow[]> {
+  async memberPages(teamIds: readonly string[], size: number, afterLogin: string | null): Promise<Map<string, UserRow[]>> {
+    if (teamIds.length === 0) return new Map();
     const tm = this.t.teamMembersTable;
     const byLogin = sql`lower(${this.t.usersTable.login})`;
     const ranked = this.store.db
@@ -74,13 +75,12 @@ export class TeamLists {
       .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, tm.userId))
       .where(and(inArray(tm.teamId, [...teamIds]), afterLogin !== null ? gt(byLogin, afterLogin) : undefined))
       .as("ranked");
-    const rows = this.store.db
+    const rows = await this.store.db
       .select({ teamId: ranked.teamId, user: this.t.usersTable })
       .from(ranked)
       .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, ranked.userId))
       .where(lte(sql`${ranked.rank}`, size + 1))
-      .orderBy(ranked.teamId, sql`${ranked.rank}`)
-      .all();
+      .orderBy(ranked.teamId, sql`${ranked.rank}`);
     return byTeam(teamIds, rows, (row) => row.user);
   }
 
@@ -88,7 +88,8 @@ export class TeamLists {
    * Up to `size` + 1 stack grants of each team by project, then stack name, after `after`
    * ([project, stack]), in one query for any number of teams.
    */
-  grantPages(teamIds: readonly string[], size: number, after: readonly [string, string] | null): Map<string, GrantRow[]> {
+  async grantPages(teamIds: readonly string[], size: number, after: readonly [string, string] | null): Promise<Map<string, GrantRow[]>> {
+    if (teamIds.length === 0) return new Map();
     const g = this.t.teamStackGrantsTable;
     const s = this.t.stacksTable;
     const ranked = this.store.db
@@ -100,35 +101,42 @@ export class TeamLists {
       })
       .from(g)
       .innerJoin(s, eq(s.id, g.stackId))
-      .where(and(inArray(g.teamId, [...teamIds]), after ? sql`(${s.project}, ${s.name}) > (${after[0]}, ${after[1]})` : undefined))
+      .where(
+        and(
+          inArray(g.teamId, [...teamIds]),
+          after ? or(gt(s.project, after[0]), and(eq(s.project, after[0]), gt(s.name, after[1]))) : undefined,
+        ),
+      )
       .as("ranked");
-    const rows = this.store.db
+    const rows = await this.store.db
       .select({ teamId: ranked.teamId, permission: ranked.permission, stack: this.t.stacksTable })
       .from(ranked)
       .innerJoin(this.t.stacksTable, eq(this.t.stacksTable.id, ranked.stackId))
       .where(lte(sql`${ranked.rank}`, size + 1))
-      .orderBy(ranked.teamId, sql`${ranked.rank}`)
-      .all();
+      .orderBy(ranked.teamId, sql`${ranked.rank}`);
     return byTeam(teamIds, rows, (row): GrantRow => row);
   }
 
   /** How many members each team has, in one query. */
-  memberCounts(teamIds: readonly string[]): Map<string, number> {
+  memberCounts(teamIds: readonly string[]): Promise<Map<string, number>> {
     return this.countsPerTeam(this.t.teamMembersTable, teamIds);
   }
 
   /** How many stack grants each team has, in one query. */
-  grantCounts(teamIds: readonly string[]): Map<string, number> {
+  grantCounts(teamIds: readonly string[]): Promise<Map<string, number>> {
     return this.countsPerTeam(this.t.teamStackGrantsTable, teamIds);
   }
 
-  private countsPerTeam(table: typeof this.t.teamMembersTable | typeof this.t.teamStackGrantsTable, teamIds: readonly string[]): Map<string, number> {
-    const rows = this.store.db
+  private async countsPerTeam(
+    table: typeof this.t.teamMembersTable | typeof this.t.teamStackGrantsTable,
+    teamIds: readonly string[],
+  ): Promise<Map<string, number>> {
+    if (teamIds.length === 0) return new Map();
+    const rows = await this.store.db
       .select({ teamId: table.teamId, n: count() })
       .from(table)
       .where(inArray(table.teamId, [...teamIds]))
-      .groupBy(table.teamId)
-      .all();
+      .groupBy(table.teamId);
     return new Map(rows.map((r) => [r.teamId, r.n]));
   }
 }

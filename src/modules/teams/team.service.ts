@@ -68,7 +68,11 @@ export class TeamService {
           .insert(this.t.teamsTable)
           .values({ id: newId(), organizationId: organization.id, name, displayName, description, createdAt: new Date() })
           .returning();
-        await this.audit.write(tx, caller, { organizationId: organization.id, event: "team-created", description: `Created team "${name}"` });
+        await this.audit.write(tx, caller, {
+          organizationId: organization.id,
+          event: "team-created",
+          description: `Created team "${name}"`,
+        });
         return team!;
       });
     } catch (error) {
@@ -81,7 +85,11 @@ export class TeamService {
     return this.store.transaction(async (tx) => {
       const team = await this.requireTeam(tx, organization, name);
       await tx.delete(this.t.teamsTable).where(eq(this.t.teamsTable.id, team.id));
-      await this.audit.write(tx, caller, { organizationId: organization.id, event: "team-deleted", description: `Deleted team "${team.name}"` });
+      await this.audit.write(tx, caller, {
+        organizationId: organization.id,
+        event: "team-deleted",
+        description: `Deleted team "${team.name}"`,
+      });
       return true as const;
     });
   }
@@ -170,7 +178,10 @@ export class TeamService {
         .limit(1);
       if (current?.permission === permission) return team; // nothing changes, nothing to audit
       if (!current) {
-        const [grants] = await tx.select({ n: count() }).from(this.t.teamStackGrantsTable).where(eq(this.t.teamStackGrantsTable.teamId, team.id));
+        const [grants] = await tx
+          .select({ n: count() })
+          .from(this.t.teamStackGrantsTable)
+          .where(eq(this.t.teamStackGrantsTable.teamId, team.id));
         if (grants!.n >= MAX_GRANTS_PER_TEAM)
           throw new BadUserInputError(`team "${team.name}" already has ${MAX_GRANTS_PER_TEAM} stack grants, the most a team may have`);
       }
@@ -217,7 +228,13 @@ export class TeamService {
     const [stack] = await tx
       .select()
       .from(this.t.stacksTable)
-      .where(and(eq(this.t.stacksTable.organizationId, organization.id), eq(this.t.stacksTable.project, project), eq(this.t.stacksTable.name, name)))
+      .where(
+        and(
+          eq(this.t.stacksTable.organizationId, organization.id),
+          eq(this.t.stacksTable.project, project),
+          eq(this.t.stacksTable.name, name),
+        ),
+      )
       .limit(1);
     if (!stack) throw new NotFoundError(`stack ${quote(`${organization.name}/${project}/${name}`)} not found`);
     return stack;
