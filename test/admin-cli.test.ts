@@ -92,7 +92,7 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     }[];
 
   it("npm entry point: subscription, a CI token that works, its revocation on the next request, and --help", async () => {
-    const org = createOrg(server, { tier: "TEAM" });
+    const org = await createOrg(server, { tier: "TEAM" });
     await server.committed();
 
     const tier = spawnAdmin("set-subscription", "--org", org.name, "--tier", "ENTERPRISE_GROWTH");
@@ -137,7 +137,7 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
   }, 30_000);
 
   it("list-users prints every user as JSON", async () => {
-    const user = createUser(server, { name: "Listed Person", email: "listed@example.test" });
+    const user = await createUser(server, { name: "Listed Person", email: "listed@example.test" });
     await server.committed();
     const res = cli("list-users");
     expect(res.code).toBe(0);
@@ -153,7 +153,7 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
   });
 
   it("set-subscription: trials, and errors that say what to do", async () => {
-    const org = createOrg(server, { tier: "TEAM" });
+    const org = await createOrg(server, { tier: "TEAM" });
     await server.committed();
     const trial = cli("set-subscription", "--org", org.name.toUpperCase(), "--tier", "business-critical", "--trial-ends", "2099-01-31");
     expect(trial.code).toBe(0);
@@ -184,21 +184,21 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
   });
 
   it("create-org-token: the oldest admin or --as is the creator; tier, admin and name are checked", async () => {
-    const org = createOrg(server, { tier: "TEAM" });
+    const org = await createOrg(server, { tier: "TEAM" });
     await server.committed();
     const noTokens = cli("create-org-token", "--org", org.name, "--name", "ci");
     expect(noTokens.code).toBe(1);
     expect(noTokens.stderr).toMatch(/on the TEAM tier.*set-subscription --org .* --tier ENTERPRISE_GROWTH/);
 
     cli("set-subscription", "--org", org.name, "--tier", "ENTERPRISE_GROWTH");
-    const second = createUser(server);
-    server.app.services.members.add(org.admin.caller, org.organization, {
+    const second = await createUser(server);
+    await server.app.services.members.add(org.admin.caller, org.organization, {
       organization: org.name,
       login: second.user.login,
       role: "ADMIN",
     });
-    const member = createUser(server);
-    server.app.services.members.add(org.admin.caller, org.organization, {
+    const member = await createUser(server);
+    await server.app.services.members.add(org.admin.caller, org.organization, {
       organization: org.name,
       login: member.user.login,
       role: "MEMBER",
@@ -314,8 +314,8 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     const unknownAdmin = cli("create-org", "--name", "x-org", "--admin", "nobody-here");
     expect(unknownAdmin.code).toBe(1);
     expect(unknownAdmin.stderr).toMatch(/no user has the login "nobody-here": create-user first/);
-    const user = createUser(server);
-    const org = createOrg(server);
+    const user = await createUser(server);
+    const org = await createOrg(server);
     await server.committed();
     expect(cli("create-org", "--name", org.name.toUpperCase(), "--admin", user.user.login).stderr).toMatch(/is taken/);
     expect(cli("create-org", "--name", "bad name", "--admin", user.user.login).stderr).toMatch(/invalid organization name/);
@@ -328,7 +328,7 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
   });
 
   it("revoke-token: a personal token stops working; unknown and already revoked ids are refused", async () => {
-    const user = createUser(server);
+    const user = await createUser(server);
     expect((await server.gql("{ viewer { kind } }", {}, { token: user.token })).status).toBe(200);
     const res = cli("revoke-token", "--id", user.tokenRow.id);
     expect(res.code).toBe(0);

@@ -81,7 +81,7 @@ const cases = [...matrix.operations, ...EXTRA_ROWS]
 
 describe.each(cases)("$operation as $as", ({ operation, field, as }) => {
   it("writes exactly its events, attributed to the caller, with the catalogue's flags", async () => {
-    const world = createWorld(server);
+    const world = await createWorld(server);
     const { query, variables } = ALL_OPERATIONS[operation]!.request(world, as);
     const before = lastAuditId(server);
     const res = await server.gql(query, variables, { token: world.tokenOf(as) });

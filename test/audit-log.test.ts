@@ -61,7 +61,7 @@ async function allPages(org: OrgFixture, token: string, first: number, between?:
 
 describe("Organization.auditLogEvents", () => {
   it("pages 1,000 events newest first; events written between pages are neither skipped nor repeated", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     writeEvents(org, 1000);
     const total = auditEventsOf(server, org.organization.id).length;
     const ids = await allPages(org, org.admin.token, 97, () => writeEvents(org, 3));
@@ -72,9 +72,9 @@ describe("Organization.auditLogEvents", () => {
   });
 
   it("filters by time range, event, user login, token name and auth failure, with totalCount to match", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const bot = createOrgToken(server, org, { name: "nightly" });
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const bot = await createOrgToken(server, org, { name: "nightly" });
     const botCaller: Caller = {
       principal: { kind: "ORGANIZATION_TOKEN", token: bot.row, organization: org.organization },
       sourceIp: "10.0.0.9",
@@ -123,7 +123,7 @@ describe("Organization.auditLogEvents", () => {
   });
 
   it("refuses bad filters and page sizes", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const token = org.admin.token;
     for (const vars of [
       { first: 1001 },
@@ -138,9 +138,9 @@ describe("Organization.auditLogEvents", () => {
   });
 
   it("is for admins and org tokens: a member is refused (audited), an outsider sees no organization", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const { token } = await createOrgToken(server, org);
     expectOk(await server.gql(EVENTS, { org: org.name }, { token }));
     const refused = await server.gql(EVENTS, { org: org.name }, { token: member.token });
     expectError(refused, "FORBIDDEN");
@@ -149,12 +149,12 @@ describe("Organization.auditLogEvents", () => {
       event: "auth-failure-organization-role",
       userLogin: member.user.login,
     });
-    const outsider = await server.gql(EVENTS, { org: org.name }, { token: createUser(server).token });
+    const outsider = await server.gql(EVENTS, { org: org.name }, { token: (await createUser(server)).token });
     expect(outsider.body).toEqual({ data: { organization: null } });
   });
 
   it("records the client address from X-Forwarded-For only through a trusted proxy", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     await server.gql(
       `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "via proxy" }) { id } }`,
       { org: org.name },
@@ -166,7 +166,7 @@ describe("Organization.auditLogEvents", () => {
     expect(auditEventsOf(server, org.organization.id).at(-1)!.sourceIp).toBe("203.0.113.7");
     const untrusted = await startTestServer({ LOG_LEVEL: "warn" });
     try {
-      const org2 = createOrg(untrusted);
+      const org2 = await createOrg(untrusted);
       await untrusted.gql(
         `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "spoof" }) { id } }`,
         { org: org2.name },
@@ -229,7 +229,7 @@ function parseCef(line: string) {
 
 describe("exports", () => {
   it("CSV parses back with an independent parser, descriptions intact and formulas defused", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const start = new Date(Date.now() + 60_000);
     writeEvents(
       org,
@@ -281,7 +281,7 @@ describe("exports", () => {
   });
 
   it("CSV defuses a cell starting with CR: the exact bytes, in the GraphQL export and the streamed one", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const { name, login } = org.admin.user;
     const at = (i: number) => new Date(Date.UTC(2031, 0, 2, 3, 4, 5, i));
     const described = ["\rcr first", "\r\n=SUM(A1)", "mid\r=not first", "=1+2", "\ttab"];
@@ -306,8 +306,8 @@ describe("exports", () => {
   });
 
   it("CEF is one line per event with |, =, \\ and line breaks escaped, and parses back", async () => {
-    const org = createOrg(server);
-    const bot = createOrgToken(server, org, { name: "bot.1" });
+    const org = await createOrg(server);
+    const bot = await createOrgToken(server, org, { name: "bot.1" });
     const caller: Caller = {
       principal: { kind: "ORGANIZATION_TOKEN", token: bot.row, organization: org.organization },
       sourceIp: "192.0.2.1",
@@ -356,8 +356,8 @@ describe("exports", () => {
   });
 
   it("severity is 7 for auth failures and 5 for admin events", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
     await server.gql(
       `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "x" }) { id } }`,
       { org: org.name },
@@ -374,7 +374,7 @@ describe("exports", () => {
   });
 
   it("the GraphQL export refuses more than 10,000 events and points to the HTTP route", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     writeEvents(org, 10_001);
     const res = await server.gql(EXPORT, { org: org.name, format: "CSV" }, { token: org.admin.token });
     expectError(res, "BAD_USER_INPUT", /at most 10,000.*\/api\/orgs\/.*\/auditlogs\/export/);
@@ -390,8 +390,8 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
     });
 
   it("streams CSV or CEF, oldest first, as an attachment, for an admin or an org token", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     writeEvents(org, 2500);
     const csv = await get(org.name, "?format=csv", org.admin.token);
     expect(csv.statusCode).toBe(200);
@@ -408,7 +408,7 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
   });
 
   it("honours since and until", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const t0 = Date.UTC(2031, 5, 1);
     writeEvents(
       org,
@@ -430,8 +430,8 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
   });
 
   it("answers 401 without a valid token, 403 for refusals (an unknown organization too), 400 for bad parameters", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
     const missing = await get(org.name, "");
     expect(missing.statusCode).toBe(401);
     expect(missing.headers["www-authenticate"]).toBe("Token");
@@ -444,7 +444,7 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
       userLogin: member.user.login,
     });
     expect((await get("no-such-org", "", org.admin.token)).statusCode).toBe(403);
-    expect((await get(org.name, "", createUser(server).token)).statusCode).toBe(403);
+    expect((await get(org.name, "", (await createUser(server)).token)).statusCode).toBe(403);
     expect((await get(org.name, "?format=xml", org.admin.token)).statusCode).toBe(400);
     expect((await get(org.name, "?since=soon", org.admin.token)).statusCode).toBe(400);
     expect((await get(org.name, "?since=2030-01-02T00:00:00Z&until=2030-01-01T00:00:00Z", org.admin.token)).statusCode).toBe(400);

@@ -21,7 +21,7 @@ function failAuditWrite(event: string): () => void {
 
 describe("audit events land in the same transaction as the change", () => {
   it("createOrganization: when the event cannot be written, neither the organization nor its admin membership exists", async () => {
-    const alice = createUser(server);
+    const alice = await createUser(server);
     const name = uniqueName("doomed");
     const restore = failAuditWrite("organization-created");
     try {
@@ -47,7 +47,7 @@ describe("audit events land in the same transaction as the change", () => {
   });
 
   it("createOrganizationAccessToken: no token row without its event", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const before = auditEventsOf(server, org.organization.id).length;
     const restore = failAuditWrite("organization-token-created");
     try {
@@ -66,9 +66,9 @@ describe("audit events land in the same transaction as the change", () => {
   });
 
   it("removeOrganizationMember: the membership stays when the event fails", async () => {
-    const org = createOrg(server);
-    const bob = createUser(server);
-    server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: bob.user.login });
+    const org = await createOrg(server);
+    const bob = await createUser(server);
+    await server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: bob.user.login });
     const restore = failAuditWrite("member-removed");
     try {
       expectError(
@@ -91,8 +91,8 @@ describe("audit events land in the same transaction as the change", () => {
 
 describe("audit events record their actor as it was", () => {
   it("a user (login, name, avatar) and an org token (id, name), with source IP and user agent", async () => {
-    const org = createOrg(server);
-    const { token, row } = createOrgToken(server, org, { name: "deploy-bot" });
+    const org = await createOrg(server);
+    const { token, row } = await createOrgToken(server, org, { name: "deploy-bot" });
     const before = auditEventsOf(server, org.organization.id).length;
     await server.gql(
       `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "X" }) { id } }`,
@@ -131,8 +131,8 @@ describe("audit events record their actor as it was", () => {
 });
 
 describe("the audit log is append-only", () => {
-  it("refuses UPDATE and DELETE through SQL", () => {
-    const org = createOrg(server);
+  it("refuses UPDATE and DELETE through SQL", async () => {
+    const org = await createOrg(server);
     const [event] = auditEventsOf(server, org.organization.id);
     const sqlite = server.app.db.$client;
     expect(() => sqlite.prepare("update audit_events set description = 'rewritten' where id = ?").run(event!.id)).toThrow(/append-only/);

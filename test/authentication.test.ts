@@ -40,7 +40,7 @@ describe("without a token", () => {
 
 describe("Authorization header", () => {
   it("accepts `token <secret>` and `Bearer <secret>`, scheme in any case", async () => {
-    const { token, user } = createUser(server);
+    const { token, user } = await createUser(server);
     for (const authorization of [`token ${token}`, `Bearer ${token}`, `TOKEN ${token}`, `bearer ${token}`]) {
       const res = await server.gql(VIEWER, {}, { authorization });
       expectOk(res);
@@ -49,14 +49,14 @@ describe("Authorization header", () => {
   });
 
   it("refuses other schemes and malformed secrets with 401", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     for (const authorization of [`Basic ${token}`, token, "token", `token ${token} extra`, `token ${token.slice(0, -1)}`]) {
       expect401(await server.gql(VIEWER, {}, { authorization }));
     }
   });
 
   it("refuses a secret whose checksum fails without touching the database", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     const typo = token.slice(0, 10) + (token[10] === "a" ? "b" : "a") + token.slice(11);
     const lookup = vi.spyOn((server.app.services.authenticator as any).findBySecretHash, "get");
     expect401(await server.gql(VIEWER, {}, { token: typo }));
@@ -74,15 +74,15 @@ describe("Authorization header", () => {
 
 describe("deleted and expired tokens", () => {
   it("a deleted personal token fails on the very next request", async () => {
-    const { token, tokenRow: row } = createUser(server);
+    const { token, tokenRow: row } = await createUser(server);
     expectOk(await server.gql(VIEWER, {}, { token }));
     expectOk(await server.gql("mutation ($id: ID!) { deletePersonalAccessToken(id: $id) }", { id: row.id }, { token }));
     expect401(await server.gql(VIEWER, {}, { token }));
   });
 
   it("a deleted org token fails at once on another server sharing the database", async () => {
-    const org = createOrg(server);
-    const { token, row } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token, row } = await createOrgToken(server, org);
     await server.committed(); // the other connection authenticates before this turn's group commits
     const other = await buildApp({
       config: loadConfig({ DATABASE_PATH: server.databasePath, LOG_LEVEL: "silent", DATABASE_SYNCHRONOUS: "NORMAL" }),
@@ -112,7 +112,7 @@ describe("deleted and expired tokens", () => {
   });
 
   it("an expired token authenticates nothing", async () => {
-    const { token, tokenRow: row } = createUser(server);
+    const { token, tokenRow: row } = await createUser(server);
     expectOk(await server.gql(VIEWER, {}, { token }));
     server.app.db
       .update(accessTokensTable)
@@ -125,7 +125,7 @@ describe("deleted and expired tokens", () => {
   });
 
   it("a token that has not expired yet works and reports its expiry", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     const expiresAt = new Date(Date.now() + 3600_000).toISOString();
     const created = await server.gql(
       'mutation ($e: DateTime) { createPersonalAccessToken(input: { description: "short", expiresAt: $e }) { secret token { id expiresAt } } }',
@@ -142,25 +142,25 @@ describe("deleted and expired tokens", () => {
 
 describe("organization tokens and the subscription", () => {
   it("authenticate while the tier includes them, and get 403 FORBIDDEN when it stops", async () => {
-    const org = createOrg(server, { tier: "BUSINESS_CRITICAL" });
-    const { token, row } = createOrgToken(server, org);
+    const org = await createOrg(server, { tier: "BUSINESS_CRITICAL" });
+    const { token, row } = await createOrgToken(server, org);
     const res = await server.gql(VIEWER, {}, { token });
     expectOk(res);
     expect(res.body.data!.viewer).toMatchObject({ kind: "ORGANIZATION_TOKEN", tokenId: row.id, user: null });
 
-    setTier(server, org.name, "TEAM");
+    await setTier(server, org.name, "TEAM");
     const refused = await server.gql(VIEWER, {}, { token });
     expect(refused.status).toBe(403);
     expectError(refused, "FORBIDDEN", /subscription/);
 
-    setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 86_400_000));
+    await setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 86_400_000));
     expectOk(await server.gql(VIEWER, {}, { token }));
   });
 
   it("stop when a trial has ended", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
-    setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 60_000));
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
+    await setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 60_000));
     expectOk(await server.gql(VIEWER, {}, { token }));
     server.app.db.$client.prepare("update organizations set trial_ends_at = ? where id = ?").run(Date.now() - 1, org.organization.id);
     expectError(await server.gql(VIEWER, {}, { token }), "FORBIDDEN");
@@ -175,7 +175,7 @@ describe("what a secret resolves to is cached only while the database is unchang
   }
 
   it("repeated requests read no token row while nothing was written", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     await warm(token);
     const spy = lookups();
     for (let i = 0; i < 3; i++) expectOk(await server.gql(VIEWER, {}, { token }));
@@ -184,8 +184,8 @@ describe("what a secret resolves to is cached only while the database is unchang
   });
 
   it("a token deleted by another connection to the file (another server, the CLI) fails on the next request", async () => {
-    const org = createOrg(server);
-    const { token, row } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token, row } = await createOrgToken(server, org);
     await warm(token);
     const other = new Database(server.databasePath);
     try {
@@ -197,8 +197,8 @@ describe("what a secret resolves to is cached only while the database is unchang
   });
 
   it("a subscription changed by another connection takes effect on the next request", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     await warm(token);
     const other = new Database(server.databasePath);
     try {
@@ -210,8 +210,8 @@ describe("what a secret resolves to is cached only while the database is unchang
   });
 
   it("within one long turn of the event loop, a deletion by another connection is seen after a millisecond at most", async () => {
-    const org = createOrg(server);
-    const { token, row } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token, row } = await createOrgToken(server, org);
     await warm(token);
     const auth = server.app.services.authenticator;
     // one turn (here: a check-phase callback, which defers the per-turn look past the next poll phase)
@@ -230,7 +230,7 @@ describe("what a secret resolves to is cached only while the database is unchang
   });
 
   it("a write of this server that bypasses the services empties it too", async () => {
-    const { token, tokenRow: row } = createUser(server);
+    const { token, tokenRow: row } = await createUser(server);
     await warm(token);
     server.app.db.$client.prepare("update access_tokens set deleted_at = ? where id = ?").run(Date.now(), row.id);
     expect401(await server.gql(VIEWER, {}, { token }));
@@ -239,7 +239,7 @@ describe("what a secret resolves to is cached only while the database is unchang
 
 describe("lastUsedAt", () => {
   it("is set by the first request, not rewritten within the minute, refreshed after it", async () => {
-    const { token, tokenRow: row } = createUser(server);
+    const { token, tokenRow: row } = await createUser(server);
     expect(tokenRow(row.id).lastUsedAt).toBeNull();
 
     expectOk(await server.gql(VIEWER, {}, { token }));
@@ -261,7 +261,7 @@ describe("lastUsedAt", () => {
   });
 
   it("shows in the token lists", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     expectOk(await server.gql(VIEWER, {}, { token }));
     const res = await server.gql("{ personalAccessTokens { lastUsedAt } }", {}, { token });
     expectOk(res);

@@ -71,8 +71,8 @@ const engineBatch = (index: number) =>
 describe("a CI job with only an organization token", () => {
   it("creates a stack, runs an update with 1,000 events, reads it back, tags and deletes the stack", async () => {
     // ---------------------------------------------------------------- set-up by the org admin
-    const org = createOrg(server);
-    const ci = createOrgToken(server, org, { name: "github-actions" });
+    const org = await createOrg(server);
+    const ci = await createOrgToken(server, org, { name: "github-actions" });
     const token = ci.token;
     const since = lastAuditId(server);
     const gql = (query: string, variables: Record<string, unknown>) => server.gql(query, variables, { token });

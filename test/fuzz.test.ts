@@ -22,8 +22,8 @@ let org: OrgFixture;
 let stack: StackFixture;
 beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: "warn", WEBHOOK_DISPATCHER: "false" }); // guard on, nothing delivered
-  org = createOrg(server);
-  stack = createStack(server, org);
+  org = await createOrg(server);
+  stack = await createStack(server, org);
 });
 afterAll(() => server.close());
 
@@ -142,8 +142,8 @@ describe("fuzzed inputs", () => {
   });
 
   it("update events", async () => {
-    const node = stackNode(server, org, stack);
-    const update = server.app.services.updates.start(org.admin.caller, node, "PREVIEW", null);
+    const node = await stackNode(server, org, stack);
+    const update = await server.app.services.updates.start(org.admin.caller, node, "PREVIEW", null);
     const event = fc.record({
       sequence: fc.oneof(fc.integer({ min: -5, max: 2_000_000_000 }), fc.constant(0)),
       type: text,

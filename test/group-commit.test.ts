@@ -39,9 +39,9 @@ function committedTags(stack: StackFixture): string[] {
 }
 
 async function setup(): Promise<{ org: OrgFixture; token: string; stack: StackFixture; ref: Record<string, string> }> {
-  const org = createOrg(server);
-  const { token } = createOrgToken(server, org);
-  const stack = createStack(server, org);
+  const org = await createOrg(server);
+  const { token } = await createOrgToken(server, org);
+  const stack = await createStack(server, org);
   await server.committed();
   return { org, token, stack, ref: { organization: org.name, project: stack.project, stack: stack.stack } };
 }
@@ -60,7 +60,7 @@ describe("group commit", () => {
 
   it("a step that throws is rolled back alone (a SAVEPOINT); the rest of its group commits", async () => {
     const { org, stack } = await setup();
-    const node = stackNode(server, org, stack);
+    const node = await stackNode(server, org, stack);
     const { tags } = server.app.services;
     tags.set(org.admin.caller, node, "g-kept-1", "x");
     expect(() =>
@@ -101,27 +101,27 @@ describe("group commit", () => {
     const { org, stack } = await setup();
     const commits = enableGroupCommit(server.app.db);
     const since = commits.sequence; // a request starts, then reads or writes in this group
-    server.app.services.tags.set(org.admin.caller, stackNode(server, org, stack), "g-doomed", "x");
+    await server.app.services.tags.set(org.admin.caller, await stackNode(server, org, stack), "g-doomed", "x");
     vi.spyOn(commitStatement(), "run").mockImplementationOnce(() => {
       throw new Error("disk I/O error");
     });
     await server.committed(); // the COMMIT failed meanwhile (the request was awaiting something)
-    await expect(commits.settled(since)).rejects.toThrow(/could not be committed/);
+    (await expect(commits.settled(since))).rejects.toThrow(/could not be committed/);
     expect(commits.settled(commits.sequence)).toBeNull(); // a request starting now saw none of it
     expect(committedTags(stack)).toEqual([]);
   });
 
   it("what a request read from a group that was rolled back is not kept: the token cache forgets it", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     const auth = server.app.services.authenticator;
     expect(auth.authenticate(`token ${token}`).ok).toBe(true); // lastUsedAt written: no more writes for a minute
-    setTier(server, org.name, "TEAM"); // organization tokens disabled from now on
+    await setTier(server, org.name, "TEAM"); // organization tokens disabled from now on
     await server.committed();
     expect(auth.authenticate(`token ${token}`).ok).toBe(false);
     // one turn: an upgrade written in the open group, a request authenticates meanwhile
     failNextCommit();
-    setTier(server, org.name, "BUSINESS_CRITICAL");
+    await setTier(server, org.name, "BUSINESS_CRITICAL");
     expect(auth.authenticate(`token ${token}`).ok).toBe(true); // it saw the uncommitted upgrade
     await server.committed(); // the COMMIT failed: the upgrade is gone
     expect(auth.authenticate(`token ${token}`).ok).toBe(false);
@@ -147,7 +147,7 @@ describe("group commit", () => {
   });
 
   it("a failed COMMIT answers a streamed export with a plain 500, without the file's headers", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     await server.committed();
     // its audit-log-exported event is a single autocommitted INSERT here, so the failure is
     // made at the seam: the group this request saw could not be committed
@@ -169,7 +169,7 @@ describe("group commit", () => {
 describe("group commit at shutdown", () => {
   it("logs a COMMIT that fails while the server closes (nobody else would know)", async () => {
     const own = await startTestServer();
-    const org = createOrg(own);
+    const org = await createOrg(own);
     const ownCommits = enableGroupCommit(own.app.db) as unknown as { commitStatement: { run(): unknown } };
     vi.spyOn(ownCommits.commitStatement, "run").mockImplementationOnce(() => {
       throw new Error("disk I/O error");

@@ -32,7 +32,7 @@ describe("requests", () => {
   });
 
   it("log the principal and operation name, never the Authorization header", async () => {
-    const token = server.app.services.users.create({ login: "logme" }).token.secret;
+    const token = (await server.app.services.users.create({ login: "logme" })).token.secret;
     await server.gql("query WhoAmI { viewer { kind } }", {}, { token, headers: { "x-request-id": "log-check" } });
     const line = server.logs.map((l) => JSON.parse(l)).find((l) => l.reqId === "log-check");
     expect(line).toMatchObject({ operation: "WhoAmI", status: 200, principal: { kind: "USER" } });
@@ -53,13 +53,13 @@ describe("requests", () => {
     const refused = await server.app.fastify.inject({
       method: "GET",
       url: `/graphql?query=${mutation}`,
-      headers: { "apollo-require-preflight": "1", authorization: `token ${createUser(server).token}` },
+      headers: { "apollo-require-preflight": "1", authorization: `token ${(await createUser(server)).token}` },
     });
     expect(refused.statusCode).toBe(405);
   });
 
   it("answers syntax and validation errors with their GraphQL codes", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     const syntax = await server.gql("{ viewer {", {}, { token });
     expect(syntax.status).toBe(400);
     expect(syntax.body.errors![0]!.extensions!.code).toBe("GRAPHQL_PARSE_FAILED");

@@ -24,9 +24,9 @@ let stack: StackFixture;
 let siteAdmin: string;
 beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: "warn" });
-  org = createOrg(server);
-  stack = createStack(server, org, { tags: [{ name: "env", value: "dev" }] });
-  siteAdmin = createUser(server, { siteAdmin: true }).token;
+  org = await createOrg(server);
+  stack = await createStack(server, org, { tags: [{ name: "env", value: "dev" }] });
+  siteAdmin = (await createUser(server, { siteAdmin: true })).token;
 });
 afterAll(() => server.close());
 
@@ -149,11 +149,11 @@ const ROWS: Row[] = [
   {
     what: "updateTeamMembership: the second login is not a member",
     query: m("updateTeamMembership", "UpdateTeamMembershipInput", "{ name }"),
-    variables: () => ({
+    variables: async () => ({
       input: {
         organization: org.name,
-        team: createTeam(server, org).name,
-        addLogins: [addMember(server, org).user.login, createUser(server).user.login],
+        team: (await createTeam(server, org)).name,
+        addLogins: [(await addMember(server, org)).user.login, (await createUser(server)).user.login],
       },
     }),
     field: "input.addLogins[1]",
@@ -161,10 +161,10 @@ const ROWS: Row[] = [
   {
     what: "updateTeamMembership: a login both added and removed",
     query: m("updateTeamMembership", "UpdateTeamMembershipInput", "{ name }"),
-    variables: () => ({
+    variables: async () => ({
       input: {
         organization: org.name,
-        team: createTeam(server, org).name,
+        team: (await createTeam(server, org)).name,
         addLogins: [org.admin.user.login],
         removeLogins: ["x", org.admin.user.login],
       },
@@ -174,8 +174,8 @@ const ROWS: Row[] = [
   {
     what: "grantTeamStackAccess: NONE",
     query: m("grantTeamStackAccess", "TeamStackAccessInput", "{ name }"),
-    variables: () => ({
-      input: { organization: org.name, team: createTeam(server, org).name, project: stack.project, stack: stack.stack, permission: "NONE" },
+    variables: async () => ({
+      input: { organization: org.name, team: (await createTeam(server, org)).name, project: stack.project, stack: stack.stack, permission: "NONE" },
     }),
     field: "input.permission",
   },
@@ -242,9 +242,9 @@ const ROWS: Row[] = [
   {
     what: "deleteStack: resources left without force",
     query: m("deleteStack", "DeleteStackInput"),
-    variables: () => {
-      const full = createStack(server, org);
-      server.app.services.stacks.importState(org.admin.caller, stackNode(server, org, full), { deployment: { resources: [{ urn: "u" }] } });
+    variables: async () => {
+      const full = await createStack(server, org);
+      await server.app.services.stacks.importState(org.admin.caller, await stackNode(server, org, full), { deployment: { resources: [{ urn: "u" }] } });
       return { input: { stack: { organization: org.name, project: full.project, stack: full.stack } } };
     },
     field: "input.force",
@@ -317,7 +317,7 @@ const ROWS: Row[] = [
   {
     what: "completeStackUpdate: a state that is not an object",
     query: m("completeStackUpdate", "CompleteStackUpdateInput", "{ id }"),
-    variables: () => ({ input: { updateId: startUpdate(server, org, createStack(server, org)).id, outcome: "SUCCEEDED", state: [1] } }),
+    variables: async () => ({ input: { updateId: (await startUpdate(server, org, await createStack(server, org))).id, outcome: "SUCCEEDED", state: [1] } }),
     field: "input.state",
   },
   // webhooks
@@ -402,18 +402,18 @@ const ROWS: Row[] = [
   {
     what: "Team.membersConnection: first out of range",
     query: `query ($org: String!, $team: String!) { organization(name: $org) { team(name: $team) { membersConnection(first: 101) { totalCount } } } }`,
-    variables: () => ({ org: org.name, team: createTeam(server, org).name }),
+    variables: async () => ({ org: org.name, team: (await createTeam(server, org)).name }),
     field: "first",
   },
 ];
 
-function runningPreview(): string {
-  return startUpdate(server, org, stack, "PREVIEW").id;
+async function runningPreview(): string {
+  return (await startUpdate(server, org, stack, "PREVIEW")).id;
 }
 
-function webhook(): string {
+async function webhook(): string {
   const name = uniqueName("w").slice(0, 32);
-  server.app.services.webhooks.create(org.admin.caller, org.organization, {
+  await server.app.services.webhooks.create(org.admin.caller, org.organization, {
     organization: org.name,
     name,
     payloadUrl: "https://example.test/h",

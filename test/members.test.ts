@@ -21,9 +21,9 @@ const eventsAfter = (orgId: string, count: number) => auditEventsOf(server, orgI
 
 describe("addOrganizationMember", () => {
   it("adds a user as MEMBER by default, or with the role given, with one audit event each", async () => {
-    const org = createOrg(server);
-    const bob = createUser(server);
-    const carol = createUser(server);
+    const org = await createOrg(server);
+    const bob = await createUser(server);
+    const carol = await createUser(server);
     const before = auditEventsOf(server, org.organization.id).length;
     const added = await server.gql(ADD, { input: { organization: org.name, login: bob.user.login } }, { token: org.admin.token });
     expectOk(added);
@@ -40,8 +40,8 @@ describe("addOrganizationMember", () => {
   });
 
   it("refuses a member twice (CONFLICT), an unknown login (NOT_FOUND), a bad role (BAD_USER_INPUT)", async () => {
-    const org = createOrg(server);
-    const bob = addMember(server, org);
+    const org = await createOrg(server);
+    const bob = await addMember(server, org);
     const token = org.admin.token;
     expectError(await server.gql(ADD, { input: { organization: org.name, login: bob.user.login } }, { token }), "CONFLICT");
     expectError(await server.gql(ADD, { input: { organization: org.name, login: uniqueName("ghost") } }, { token }), "NOT_FOUND");
@@ -52,11 +52,11 @@ describe("addOrganizationMember", () => {
   });
 
   it("is refused to members and org tokens (audited) and to outsiders (not audited)", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const { token: orgToken } = createOrgToken(server, org);
-    const outsider = createUser(server);
-    const target = createUser(server);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const { token: orgToken } = await createOrgToken(server, org);
+    const outsider = await createUser(server);
+    const target = await createUser(server);
     const before = auditEventsOf(server, org.organization.id).length;
     const input = { organization: org.name, login: target.user.login };
     for (const token of [member.token, orgToken, outsider.token]) {
@@ -72,8 +72,8 @@ describe("addOrganizationMember", () => {
 
 describe("removeOrganizationMember", () => {
   it("removes the member and takes them out of the organization's teams", async () => {
-    const org = createOrg(server);
-    const bob = addMember(server, org);
+    const org = await createOrg(server);
+    const bob = await addMember(server, org);
     const db = server.app.db;
     const teamId = uniqueName("team");
     db.insert(teamsTable)
@@ -92,8 +92,8 @@ describe("removeOrganizationMember", () => {
   });
 
   it("refuses a non-member (NOT_FOUND) and the last admin (CONFLICT: a state conflict, issue 13)", async () => {
-    const org = createOrg(server);
-    const stranger = createUser(server);
+    const org = await createOrg(server);
+    const stranger = await createUser(server);
     const token = org.admin.token;
     expectError(await server.gql(REMOVE, { input: { organization: org.name, login: stranger.user.login } }, { token }), "NOT_FOUND");
     expectError(
@@ -101,15 +101,15 @@ describe("removeOrganizationMember", () => {
       "CONFLICT",
       /last admin/,
     );
-    const second = addMember(server, org, "ADMIN");
+    const second = await addMember(server, org, "ADMIN");
     expectOk(await server.gql(REMOVE, { input: { organization: org.name, login: org.admin.user.login } }, { token: second.token }));
   });
 });
 
 describe("updateOrganizationMemberRole", () => {
   it("changes the role with one audit event; the same role changes nothing", async () => {
-    const org = createOrg(server);
-    const bob = addMember(server, org);
+    const org = await createOrg(server);
+    const bob = await addMember(server, org);
     const before = auditEventsOf(server, org.organization.id).length;
     const input = { organization: org.name, login: bob.user.login, role: "ADMIN" };
     const res = await server.gql(ROLE, { input }, { token: org.admin.token });
@@ -120,18 +120,18 @@ describe("updateOrganizationMemberRole", () => {
   });
 
   it("never demotes the last admin", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const input = { organization: org.name, login: org.admin.user.login, role: "MEMBER" };
     expectError(await server.gql(ROLE, { input }, { token: org.admin.token }), "CONFLICT", /last admin/);
-    addMember(server, org, "ADMIN");
+    await addMember(server, org, "ADMIN");
     expectOk(await server.gql(ROLE, { input }, { token: org.admin.token }));
   });
 
   it("refuses a non-member, an unknown login and a missing role", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const token = org.admin.token;
     expectError(
-      await server.gql(ROLE, { input: { organization: org.name, login: createUser(server).user.login, role: "ADMIN" } }, { token }),
+      await server.gql(ROLE, { input: { organization: org.name, login: (await createUser(server)).user.login, role: "ADMIN" } }, { token }),
       "NOT_FOUND",
     );
     expectError(
@@ -144,8 +144,8 @@ describe("updateOrganizationMemberRole", () => {
 
 describe("Organization.members", () => {
   it("pages oldest first with a stable cursor; members joining meanwhile are neither skipped nor repeated", async () => {
-    const org = createOrg(server);
-    for (let i = 0; i < 6; i++) addMember(server, org);
+    const org = await createOrg(server);
+    for (let i = 0; i < 6; i++) await addMember(server, org);
     const seen: string[] = [];
     let after: string | null = null;
     let pages = 0;
@@ -155,7 +155,7 @@ describe("Organization.members", () => {
       const conn: any = res.body.data!.organization.members;
       seen.push(...conn.nodes.map((n: any) => n.user.login));
       after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
-      if (pages === 0) addMember(server, org);
+      if (pages === 0) await addMember(server, org);
       pages++;
     } while (after);
     expect(seen).toHaveLength(8);
@@ -164,8 +164,8 @@ describe("Organization.members", () => {
   });
 
   it("refuses page sizes outside 1–100 and tampered cursors", async () => {
-    const org = createOrg(server);
-    addMember(server, org);
+    const org = await createOrg(server);
+    await addMember(server, org);
     const token = org.admin.token;
     for (const first of [0, -1, 101]) {
       expectError(await server.gql(MEMBERS, { org: org.name, first }, { token }), "BAD_USER_INPUT");
@@ -180,9 +180,9 @@ describe("Organization.members", () => {
   });
 
   it("shows emails to admins and to the user themself only", async () => {
-    const org = createOrg(server);
-    const bob = addMember(server, org, "MEMBER", createUser(server, { email: "bob@example.test" }));
-    const carol = addMember(server, org, "MEMBER", createUser(server, { email: "carol@example.test" }));
+    const org = await createOrg(server);
+    const bob = await addMember(server, org, "MEMBER", await createUser(server, { email: "bob@example.test" }));
+    const carol = await addMember(server, org, "MEMBER", await createUser(server, { email: "carol@example.test" }));
     const emails = async (token: string) => {
       const res = await server.gql(MEMBERS, { org: org.name }, { token });
       return Object.fromEntries(res.body.data!.organization.members.nodes.map((n: any) => [n.user.login, n.user.email]));
@@ -194,8 +194,8 @@ describe("Organization.members", () => {
   });
 
   it("does not show emails to the admin of a self-service organization, who could add anyone to it", async () => {
-    const mallory = createOrg(server, { tier: "TEAM" });
-    const victim = createUser(server, { email: "victim@example.test" });
+    const mallory = await createOrg(server, { tier: "TEAM" });
+    const victim = await createUser(server, { email: "victim@example.test" });
     const added = await server.gql(
       ADD,
       { input: { organization: mallory.name, login: victim.user.login } },
@@ -205,7 +205,7 @@ describe("Organization.members", () => {
     const res = await server.gql(MEMBERS, { org: mallory.name }, { token: mallory.admin.token });
     const shown = res.body.data!.organization.members.nodes.find((n: any) => n.user.login === victim.user.login);
     expect(shown.user.email).toBeNull();
-    const site = createUser(server, { siteAdmin: true });
+    const site = await createUser(server, { siteAdmin: true });
     const asSite = await server.gql(MEMBERS, { org: mallory.name }, { token: site.token });
     expect(asSite.body.data!.organization).toBeNull(); // a site admin is not in the organization
     const viewer = await server.gql("{ viewer { user { email } } }", {}, { token: victim.token });

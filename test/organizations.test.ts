@@ -26,7 +26,7 @@ const ORGANIZATION = `query ($name: String!) { organization(name: $name) { id na
 
 describe("createOrganization", () => {
   it("makes the caller ADMIN, on the TEAM tier, and writes organization-created", async () => {
-    const alice = createUser(server);
+    const alice = await createUser(server);
     const name = uniqueName("Acme");
     const res = await server.gql(CREATE, { name }, { token: alice.token });
     expectOk(res);
@@ -45,12 +45,12 @@ describe("createOrganization", () => {
   });
 
   it("refuses a name taken in any letter case with CONFLICT", async () => {
-    const { name, admin } = createOrg(server);
+    const { name, admin } = await createOrg(server);
     expectError(await server.gql(CREATE, { name: name.toUpperCase() }, { token: admin.token }), "CONFLICT");
   });
 
   it("refuses invalid names and display names with BAD_USER_INPUT, writing nothing", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     for (const name of ["", "has space", "x".repeat(41), "ünïcode", "semi;colon"]) {
       expectError(await server.gql(CREATE, { name }, { token }), "BAD_USER_INPUT");
     }
@@ -61,17 +61,17 @@ describe("createOrganization", () => {
   });
 
   it("is refused to an organization token", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     expectError(await server.gql(CREATE, { name: uniqueName("o") }, { token }), "FORBIDDEN");
   });
 });
 
 describe("Query.organization", () => {
   it("returns the organization to its members and null to others, without telling absent from hidden", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const outsider = createUser(server);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const outsider = await createUser(server);
     const asMember = await server.gql(ORGANIZATION, { name: org.name.toUpperCase() }, { token: member.token });
     expectOk(asMember);
     expect(asMember.body.data!.organization).toMatchObject({ name: org.name, viewerRole: "MEMBER" });
@@ -82,9 +82,9 @@ describe("Query.organization", () => {
   });
 
   it("gives an organization token its own organization, with viewerRole null", async () => {
-    const org = createOrg(server);
-    const other = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const other = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     const res = await server.gql(ORGANIZATION, { name: org.name }, { token });
     expect(res.body.data!.organization).toMatchObject({ name: org.name, viewerRole: null });
     expect((await server.gql(ORGANIZATION, { name: other.name }, { token })).body.data!.organization).toBeNull();
@@ -93,7 +93,7 @@ describe("Query.organization", () => {
 
 describe("updateOrganizationSettings", () => {
   it("changes the display name and default stack permission, with one audit event", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const before = auditEventsOf(server, org.organization.id).length;
     const res = await server.gql(
       SETTINGS,
@@ -112,7 +112,7 @@ describe("updateOrganizationSettings", () => {
   });
 
   it("refuses ADMIN as a default, an empty change and a blank display name", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const token = org.admin.token;
     for (const input of [
       { organization: org.name, defaultStackPermission: "ADMIN" },
@@ -128,9 +128,9 @@ describe("updateOrganizationSettings", () => {
   });
 
   it("refuses a member with FORBIDDEN and records the auth failure; an outsider leaves no trace", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const outsider = createUser(server);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const outsider = await createUser(server);
     const before = auditEventsOf(server, org.organization.id).length;
     const input = { organization: org.name, displayName: "Hijacked" };
     expectError(await server.gql(SETTINGS, { input }, { token: member.token }), "FORBIDDEN");
@@ -151,8 +151,8 @@ describe("updateOrganizationSettings", () => {
 
 describe("setOrganizationSubscription", () => {
   it("sets a paid tier or a trial, for site admins only", async () => {
-    const org = createOrg(server, { tier: "TEAM" });
-    const site = createUser(server, { siteAdmin: true });
+    const org = await createOrg(server, { tier: "TEAM" });
+    const site = await createUser(server, { siteAdmin: true });
     const trialEndsAt = new Date(Date.now() + 14 * 86_400_000).toISOString();
     const trial = await server.gql(
       SUBSCRIPTION,
@@ -183,8 +183,8 @@ describe("setOrganizationSubscription", () => {
   });
 
   it("refuses an unknown organization, a past trial end and an unknown tier", async () => {
-    const site = createUser(server, { siteAdmin: true });
-    const org = createOrg(server);
+    const site = await createUser(server, { siteAdmin: true });
+    const org = await createOrg(server);
     expectError(
       await server.gql(SUBSCRIPTION, { input: { organization: uniqueName("none"), tier: "TEAM" } }, { token: site.token }),
       "NOT_FOUND",

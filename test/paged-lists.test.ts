@@ -55,9 +55,9 @@ async function orgQuery(token: string, org: OrgFixture, selection: string, varia
 
 describe("Organization.teamsConnection", () => {
   it("pages by name ignoring case; a team created meanwhile after the cursor is listed, once", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     for (const name of ["delta", "Alpha", "charlie", "Bravo", "echo"])
-      createTeam(server, org, { name: `${name}-${org.name}`.slice(0, 40) });
+      await createTeam(server, org, { name: `${name}-${org.name}`.slice(0, 40) });
     const suffix = `-${org.name}`;
     const read = async (after: string | null) => {
       const res = await orgQuery(org.admin.token, org, `teamsConnection(first: $first, after: $after) { ${PAGE} nodes { name } }`, {
@@ -66,7 +66,7 @@ describe("Organization.teamsConnection", () => {
       });
       expectOk(res);
       const page = res.body.data!.organization.teamsConnection;
-      if (after === null) createTeam(server, org, { name: `zulu${suffix}`.slice(0, 40) }); // lands after every cursor
+      if (after === null) await createTeam(server, org, { name: `zulu${suffix}`.slice(0, 40) }); // lands after every cursor
       return page;
     };
     const { pages, totalCount } = await allPages(read);
@@ -83,11 +83,11 @@ describe("Organization.teamsConnection", () => {
   });
 
   it("refuses a tampered cursor and one of another list or organization (BAD_USER_INPUT about `after`)", async () => {
-    const org = createOrg(server);
-    const other = createOrg(server, { admin: org.admin });
+    const org = await createOrg(server);
+    const other = await createOrg(server, { admin: org.admin });
     for (let i = 0; i < 3; i++) {
-      createTeam(server, org);
-      createTeam(server, other);
+      await createTeam(server, org);
+      await createTeam(server, other);
     }
     const first = await orgQuery(org.admin.token, org, `teamsConnection(first: 1) { ${PAGE} }`);
     const cursor = first.body.data!.organization.teamsConnection.pageInfo.endCursor as string;
@@ -121,18 +121,18 @@ describe("Organization.teamsConnection", () => {
 
 describe("Team.membersConnection and Team.stackGrantsConnection", () => {
   it("page each team's members by login and grants by project then stack, each team on its own", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const logins = ["m-Carol", "m-alice", "m-bob", "m-Dave"].map((l) => `${l}-${uniqueName("x")}`);
-    const members = logins.map((login) => addMember(server, org, "MEMBER", createUser(server, { login })));
-    const big = createTeam(server, org, { members });
-    const small = createTeam(server, org, { members: [members[3]!] });
+    const members = logins.map(async (login) => await addMember(server, org, "MEMBER", await createUser(server, { login })));
+    const big = await createTeam(server, org, { members });
+    const small = await createTeam(server, org, { members: [members[3]!] });
     const stacks = [
-      createStack(server, org, { project: "p2", name: "a" }),
-      createStack(server, org, { project: "p1", name: "b" }),
-      createStack(server, org, { project: "p1", name: "a" }),
+      await createStack(server, org, { project: "p2", name: "a" }),
+      await createStack(server, org, { project: "p1", name: "b" }),
+      await createStack(server, org, { project: "p1", name: "a" }),
     ];
-    for (const s of stacks) grant(server, org, big.name, s, "READ");
-    grant(server, org, small.name, stacks[0]!, "WRITE");
+    for (const s of stacks) await grant(server, org, big.name, s, "READ");
+    await grant(server, org, small.name, stacks[0]!, "WRITE");
     const TEAMS = `query ($org: String!, $members: String, $grants: String) { organization(name: $org) { teamsConnection { nodes { name
       membersConnection(first: 2, after: $members) { ${PAGE} nodes { login } }
       stackGrantsConnection(first: 2, after: $grants) { ${PAGE} nodes { projectName stackName permission stack { fullyQualifiedName } } } } } } }`;
@@ -179,9 +179,9 @@ describe("Team.membersConnection and Team.stackGrantsConnection", () => {
 
 describe("Organization.accessTokensConnection", () => {
   it("pages the organization's tokens by name; revoked ones only with includeDeleted", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const names = ["ci-b", "CI-a", "deploy", "ci-c"].map((n) => `${n}-${uniqueName("t")}`.slice(0, 40));
-    const tokens = names.map((name) => createOrgToken(server, org, { name }));
+    const tokens = names.map(async (name) => await createOrgToken(server, org, { name }));
     const REVOKE = `mutation ($input: RevokeOrganizationAccessTokenInput!) { revokeOrganizationAccessToken(input: $input) { name deletedAt } }`;
     const revoked = await server.gql(REVOKE, { input: { organization: org.name, id: tokens[2]!.row.id } }, { token: org.admin.token });
     expectOk(revoked);
@@ -208,9 +208,9 @@ describe("Organization.accessTokensConnection", () => {
   });
 
   it("is non-null for admins; for anyone else a FORBIDDEN error that nulls the organization", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const { token } = await createOrgToken(server, org);
     for (const caller of [member.token, token]) {
       const res = await orgQuery(caller, org, `name accessTokensConnection { totalCount }`);
       expectError(res, "FORBIDDEN");
@@ -221,8 +221,8 @@ describe("Organization.accessTokensConnection", () => {
 
 describe("revokePersonalAccessToken and revokeOrganizationAccessToken", () => {
   it("return the revoked token; a repeat (a retry) returns it unchanged and audits nothing more", async () => {
-    const org = createOrg(server);
-    const target = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const target = await createOrgToken(server, org);
     const REVOKE = `mutation ($input: RevokeOrganizationAccessTokenInput!) { revokeOrganizationAccessToken(input: $input) { id name deletedAt } }`;
     const input = { organization: org.name, id: target.row.id };
     const first = await server.gql(REVOKE, { input }, { token: org.admin.token });
@@ -250,9 +250,9 @@ describe("revokePersonalAccessToken and revokeOrganizationAccessToken", () => {
       "NOT_FOUND",
     );
 
-    const alice = createUser(server);
-    const bob = createUser(server);
-    const laptop = server.app.services.tokens.createPersonal(alice.caller, { description: "laptop" });
+    const alice = await createUser(server);
+    const bob = await createUser(server);
+    const laptop = await server.app.services.tokens.createPersonal(alice.caller, { description: "laptop" });
     const REVOKE_PAT = `mutation ($input: RevokePersonalAccessTokenInput!) { revokePersonalAccessToken(input: $input) { id description deletedAt } }`;
     expectError(await server.gql(REVOKE_PAT, { input: { id: laptop.row.id } }, { token: bob.token }), "NOT_FOUND");
     const mine = await server.gql(REVOKE_PAT, { input: { id: laptop.row.id } }, { token: alice.token });
@@ -269,13 +269,13 @@ describe("revokePersonalAccessToken and revokeOrganizationAccessToken", () => {
 
 describe("personal access tokens", () => {
   it("keep their revoked history: personalAccessTokens and its connection list them with includeDeleted", async () => {
-    const alice = createUser(server);
+    const alice = await createUser(server);
     const rows = [];
     for (const description of ["one", "two", "three"]) {
       await new Promise((resolve) => setTimeout(resolve, 3)); // creation times apart: the order is by creation time
-      rows.push(server.app.services.tokens.createPersonal(alice.caller, { description }).row);
+      rows.push(await server.app.services.tokens.createPersonal(alice.caller, { description }).row);
     }
-    server.app.services.tokens.revokePersonal(alice.caller, rows[1]!.id);
+    await server.app.services.tokens.revokePersonal(alice.caller, rows[1]!.id);
     const LIST = `query ($all: Boolean) { personalAccessTokens(includeDeleted: $all) { description deletedAt } }`;
     const live = await server.gql(LIST, {}, { token: alice.token });
     expect(live.body.data!.personalAccessTokens.map((t: any) => t.description)).toEqual([
@@ -308,15 +308,15 @@ describe("personal access tokens", () => {
 
 describe("Organization.webhooksConnection", () => {
   it("pages webhooks by name; non-null for admins and tokens, refused to members", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const names = ["hook-b", "Hook-a", "hook-c"];
     for (const name of names)
-      server.app.services.webhooks.create(org.admin.caller, org.organization, {
+      await server.app.services.webhooks.create(org.admin.caller, org.organization, {
         organization: org.name,
         name,
         payloadUrl: "https://example.test/h",
       });
-    const { token } = createOrgToken(server, org);
+    const { token } = await createOrgToken(server, org);
     for (const caller of [org.admin.token, token]) {
       const { pages, totalCount } = await allPages(async (after) => {
         const res = await orgQuery(caller, org, `webhooksConnection(first: $first, after: $after) { ${PAGE} nodes { name hasSecret } }`, {
@@ -329,7 +329,7 @@ describe("Organization.webhooksConnection", () => {
       expect(pages.flat().map((w: any) => w.name)).toEqual(["Hook-a", "hook-b", "hook-c"]);
       expect(totalCount).toBe(3);
     }
-    const member = addMember(server, org);
+    const member = await addMember(server, org);
     const refused = await orgQuery(member.token, org, "webhooksConnection { totalCount }");
     expectError(refused, "FORBIDDEN");
     expect(refused.body.data).toEqual({ organization: null });
@@ -338,10 +338,10 @@ describe("Organization.webhooksConnection", () => {
 
 describe("query plans", () => {
   it("page the organization-level lists through an existing index, with no sort", async () => {
-    const org = createOrg(server);
-    createTeam(server, org);
-    createOrgToken(server, org);
-    server.app.services.webhooks.create(org.admin.caller, org.organization, {
+    const org = await createOrg(server);
+    await createTeam(server, org);
+    await createOrgToken(server, org);
+    await server.app.services.webhooks.create(org.admin.caller, org.organization, {
       organization: org.name,
       name: "plan",
       payloadUrl: "https://example.test/h",

@@ -61,7 +61,7 @@ const PRINCIPALS: PrincipalName[] = [
 describe.each([...matrix.operations, ...EXTRA_ROWS])("$operation", (row) => {
   const cases = PRINCIPALS.map((as) => ({ as, allowed: expected(row, as) })).filter((c) => c.allowed !== undefined);
   it.each(cases)("$as → allowed: $allowed", async ({ as, allowed }) => {
-    const world = createWorld(server);
+    const world = await createWorld(server);
     const operation = ALL_OPERATIONS[row.operation]!;
     const { query, variables } = operation.request(world, as);
     const res = await server.gql(query, variables, { token: world.tokenOf(as) });

@@ -110,8 +110,8 @@ describe("the playground on the demo data", () => {
       const { blocked, failures, graphqlPosts } = await watchPage(page, origin);
       expect((await page.goto(`${origin}/graphql`, { waitUntil: "load" }))!.status()).toBe(200);
       // The schema docs have loaded; close them to give the editors the room.
-      await page.locator(".graphiql-doc-explorer-root-type").first().waitFor({ timeout: 20_000 });
-      await page.getByRole("button", { name: "Hide Documentation Explorer" }).click();
+      (await page.locator(".graphiql-doc-explorer-root-type")).first().waitFor({ timeout: 20_000 });
+      (await page.getByRole("button", { name: "Hide Documentation Explorer" })).click();
 
       const queryEditor = page.locator(".graphiql-query-editor .CodeMirror");
       const headerEditor = page.locator('section.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden) .CodeMirror');
@@ -132,9 +132,9 @@ describe("the playground on the demo data", () => {
         await page.keyboard.insertText(query);
         expect(await editorValue(queryEditor)).toBe(query);
         // GraphiQL re-reads the document after a short debounce: the tab's title says when.
-        await page.locator(".graphiql-tab-active").filter({ hasText: "<untitled>" }).waitFor();
+        (await page.locator(".graphiql-tab-active")).filter({ hasText: "<untitled>" }).waitFor();
         const posts = graphqlPosts.length;
-        await page.locator(".graphiql-execute-button").click();
+        (await page.locator(".graphiql-execute-button")).click();
         await page.waitForFunction(
           (text) => document.querySelector(".graphiql-response .result-window")?.textContent?.includes(text),
           shows,
@@ -203,18 +203,18 @@ describe("the playground on the demo data", () => {
       const page = context.pages()[0] ?? (await context.newPage());
       const { blocked, failures } = await watchPage(page, origin);
       await page.goto(`${origin}/graphql`, { waitUntil: "load" });
-      await page.locator(".graphiql-doc-explorer-root-type").first().waitFor({ timeout: 20_000 });
+      (await page.locator(".graphiql-doc-explorer-root-type")).first().waitFor({ timeout: 20_000 });
       const cm = (selector: string) => page.locator(selector).first();
       const editorValue = (editor: Locator) =>
         editor.evaluate((el) => (el as unknown as { CodeMirror: { getValue(): string } }).CodeMirror.getValue());
 
       // The Variables editor shows what the examples need, as shipped.
-      await page.getByRole("button", { name: "Variables" }).click();
+      (await page.getByRole("button", { name: "Variables" })).click();
       const variablesEditor = cm('section.graphiql-editor-tool[aria-label="Variables"] .graphiql-editor:not(.hidden) .CodeMirror');
       expect(JSON.parse(await editorValue(variablesEditor))).toEqual(JSON.parse(EXAMPLE_VARIABLES));
 
       // The person's one step: paste the token into the header editor.
-      await page.getByRole("button", { name: "Headers" }).click();
+      (await page.getByRole("button", { name: "Headers" })).click();
       const headerEditor = cm('section.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden) .CodeMirror');
       await headerEditor.click();
       await page.keyboard.press("ControlOrMeta+A");

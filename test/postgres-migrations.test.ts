@@ -50,7 +50,7 @@ describe(`a failed migration (${backend})`, () => {
     const pool = backend === "server" ? testPool(fresh.url!, 1) : undefined;
     const target = pool ?? fresh.pglite!;
     try {
-      await expect(migratePostgres(target, broken)).rejects.toThrow();
+      (await expect(migratePostgres(target, broken))).rejects.toThrow();
       expect(await fresh.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'audit_events'")).toEqual([]);
       if (pool) {
         const held = await fresh.query(

@@ -74,12 +74,12 @@ describe(`rows on SQLite and PostgreSQL (${backend})`, () => {
       .values([delivery, { ...delivery, attempt: 2 }])
       .run();
     const db = postgres.db;
-    await db.insert(pgSchema.organizationsTable).values(organization);
-    await db.insert(pgSchema.usersTable).values(user);
-    await db.insert(pgSchema.stacksTable).values([stack, { ...stack, id: "stack-2", name: "dev" }]);
-    await db.insert(pgSchema.stackUpdatesTable).values(update);
-    await db.insert(pgSchema.webhooksTable).values(webhook);
-    await db.insert(pgSchema.webhookDeliveriesTable).values([delivery, { ...delivery, attempt: 2 }]);
+    (await db.insert(pgSchema.organizationsTable)).values(organization);
+    (await db.insert(pgSchema.usersTable)).values(user);
+    (await db.insert(pgSchema.stacksTable)).values([stack, { ...stack, id: "stack-2", name: "dev" }]);
+    (await db.insert(pgSchema.stackUpdatesTable)).values(update);
+    (await db.insert(pgSchema.webhooksTable)).values(webhook);
+    (await db.insert(pgSchema.webhookDeliveriesTable)).values([delivery, { ...delivery, attempt: 2 }]);
   });
   afterAll(async () => {
     sqlite?.$client.close();
@@ -89,10 +89,10 @@ describe(`rows on SQLite and PostgreSQL (${backend})`, () => {
 
   it("defaults, booleans and times read back alike", async () => {
     const fromSqlite = sqlite.select().from(sqliteSchema.organizationsTable).all();
-    const fromPostgres = await postgres.db.select().from(pgSchema.organizationsTable);
+    const fromPostgres = (await postgres.db.select()).from(pgSchema.organizationsTable);
     expect(fromPostgres).toEqual(fromSqlite);
     expect(fromPostgres).toEqual([{ ...organization, tier: "TEAM", trialEndsAt: null, defaultStackPermission: "READ" }]);
-    const users = await postgres.db.select().from(pgSchema.usersTable);
+    const users = (await postgres.db.select()).from(pgSchema.usersTable);
     expect(users).toEqual(sqlite.select().from(sqliteSchema.usersTable).all());
     expect(users[0]?.isSiteAdmin).toBe(false);
     expect(users[0]?.createdAt.toISOString()).toBe("2026-01-02T03:04:05.678Z");
@@ -117,11 +117,11 @@ describe(`rows on SQLite and PostgreSQL (${backend})`, () => {
   });
 
   it("JSON columns read back as the values written", async () => {
-    const [fromPostgres] = await postgres.db.select().from(pgSchema.stackUpdatesTable);
+    const [fromPostgres] = (await postgres.db.select()).from(pgSchema.stackUpdatesTable);
     expect(fromPostgres).toEqual(sqlite.select().from(sqliteSchema.stackUpdatesTable).get());
     expect(fromPostgres?.resourceChanges).toEqual(update.resourceChanges);
     expect((await postgres.db.select().from(pgSchema.webhooksTable))[0]?.filters).toEqual(webhook.filters);
-    const deliveries = await postgres.db.select().from(pgSchema.webhookDeliveriesTable).orderBy(asc(pgSchema.webhookDeliveriesTable.id));
+    const deliveries = (await postgres.db.select()).from(pgSchema.webhookDeliveriesTable).orderBy(asc(pgSchema.webhookDeliveriesTable.id));
     expect(deliveries).toEqual(
       sqlite.select().from(sqliteSchema.webhookDeliveriesTable).orderBy(asc(sqliteSchema.webhookDeliveriesTable.id)).all(),
     );

@@ -47,20 +47,20 @@ const STACKS = `query ($org: String!, $first: Int) {
   }
 }`;
 
-function orgWithStacks(n: number) {
-  const org = createOrg(server);
-  const member = addMember(server, org);
-  const teams = [createTeam(server, org, { members: [member] }), createTeam(server, org, { members: [member] })];
+async function orgWithStacks(n: number) {
+  const org = await createOrg(server);
+  const member = await addMember(server, org);
+  const teams = [await createTeam(server, org, { members: [member] }), await createTeam(server, org, { members: [member] })];
   for (let i = 0; i < n; i++) {
-    const stack = createStack(server, org, {
+    const stack = await createStack(server, org, {
       project: `p${i % 4}`,
       tags: [
         { name: "env", value: "dev" },
         { name: "owner", value: `t${i}` },
       ],
     });
-    startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
-    if (i < 2) grant(server, org, teams[i]!.name, stack, "WRITE");
+    await startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
+    if (i < 2) await grant(server, org, teams[i]!.name, stack, "WRITE");
   }
   return { org, member };
 }
@@ -80,12 +80,12 @@ describe("statement count", () => {
   });
 
   it("is the same for 10 and 100 updates with their resource changes", async () => {
-    const updates = (org: OrgFixture, n: number) => {
-      const stack = createStack(server, org);
-      const node = stackNode(server, org, stack);
+    const updates = async (org: OrgFixture, n: number) => {
+      const stack = await createStack(server, org);
+      const node = await stackNode(server, org, stack);
       for (let i = 0; i < n; i++) {
-        const u = server.app.services.updates.start(org.admin.caller, node, "UPDATE", null);
-        server.app.services.updates.complete(org.admin.caller, u, node, {
+        const u = await server.app.services.updates.start(org.admin.caller, node, "UPDATE", null);
+        await server.app.services.updates.complete(org.admin.caller, u, node, {
           updateId: u.id,
           status: "SUCCEEDED",
           resourceChanges: { create: i, update: 1 },
@@ -98,8 +98,8 @@ describe("statement count", () => {
         updates(first: 100) { totalCount nodes { version kind status requestedBy startedAt endedAt resourceChanges { create update delete same replace } } }
       } }
     }`;
-    const a = createOrg(server);
-    const b = createOrg(server);
+    const a = await createOrg(server);
+    const b = await createOrg(server);
     const sa = updates(a, 10);
     const sb = updates(b, 100);
     const forSmall = await statementsFor(query, { org: a.name, project: sa.project, name: sa.stack }, a.admin.token);
@@ -114,13 +114,13 @@ describe("statement count", () => {
       membersConnection(first: 3) { totalCount pageInfo { hasNextPage endCursor } nodes { login email } }
       stackGrantsConnection(first: 3) { totalCount nodes { projectName permission stack { fullyQualifiedName viewerPermission tags { name } } } }
     } } } }`;
-    const orgWithTeams = (n: number) => {
-      const org = createOrg(server);
-      const members = [addMember(server, org), addMember(server, org), addMember(server, org), addMember(server, org)];
-      const stacks = Array.from({ length: 4 }, () => createStack(server, org));
+    const orgWithTeams = async (n: number) => {
+      const org = await createOrg(server);
+      const members = [await addMember(server, org), await addMember(server, org), await addMember(server, org), await addMember(server, org)];
+      const stacks = Array.from({ length: 4 }, async () => await createStack(server, org));
       for (let i = 0; i < n; i++) {
-        const team = createTeam(server, org, { members: members.slice(0, 1 + (i % 4)) });
-        for (const stack of stacks.slice(0, 1 + (i % 4))) grant(server, org, team.name, stack, "READ");
+        const team = await createTeam(server, org, { members: members.slice(0, 1 + (i % 4)) });
+        for (const stack of stacks.slice(0, 1 + (i % 4))) await grant(server, org, team.name, stack, "READ");
       }
       return { org, member: members[0]! };
     };

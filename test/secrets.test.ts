@@ -24,8 +24,8 @@ it("never stores, logs or echoes a secret", async () => {
     secrets.push(pick(res.body.data));
   };
 
-  const site = createUser(server, { siteAdmin: true });
-  const org = createOrg(server);
+  const site = await createUser(server, { siteAdmin: true });
+  const org = await createOrg(server);
   await issue(
     `mutation ($login: String!) { createUser(input: { login: $login }) { secret } }`,
     { login: uniqueName("s") },
@@ -102,9 +102,9 @@ it("never stores, logs or echoes a secret", async () => {
 });
 
 it("refuses a working secret pasted into free text (tag values, descriptions), which would be stored and shown", async () => {
-  const org = createOrg(server);
-  const { secret } = server.app.services.tokens.createPersonal(org.admin.caller, { description: "to paste" });
-  const stack = server.app.services.stacks.create(org.admin.caller, org.organization, { organization: org.name, project: "p", stack: "s" });
+  const org = await createOrg(server);
+  const { secret } = await server.app.services.tokens.createPersonal(org.admin.caller, { description: "to paste" });
+  const stack = await server.app.services.stacks.create(org.admin.caller, org.organization, { organization: org.name, project: "p", stack: "s" });
   const setTag = await server.gql(
     `mutation ($v: String!) { setStackTag(input: { stack: { organization: "${org.name}", project: "p", stack: "s" }, name: "note", value: $v }) { name } }`,
     { v: `ci uses ${secret}` },

@@ -46,8 +46,8 @@ const count = (sql: string, ...args: unknown[]) => (server.app.db.$client.prepar
 
 describe("createStack", () => {
   it("creates the stack with its pulumi:project tag and makes a member creator ADMIN on it", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
     const before = auditEventsOf(server, org.organization.id).length;
     const input = {
       organization: org.name,
@@ -81,14 +81,14 @@ describe("createStack", () => {
   });
 
   it("gives an org token WRITE on the stack it creates", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     const res = await server.gql(CREATE, { input: { organization: org.name, project: "p", stack: "s" } }, { token });
     expect(res.body.data!.createStack.viewerPermission).toBe("WRITE");
   });
 
   it("refuses bad names and tags with BAD_USER_INPUT and writes nothing", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const token = org.admin.token;
     const base = { organization: org.name, project: "p", stack: "s" };
     const before = auditEventsOf(server, org.organization.id).length;
@@ -119,20 +119,20 @@ describe("createStack", () => {
   });
 
   it("is refused to a billing manager (audited) and an outsider (not)", async () => {
-    const org = createOrg(server);
-    const billing = addMember(server, org, "BILLING_MANAGER");
+    const org = await createOrg(server);
+    const billing = await addMember(server, org, "BILLING_MANAGER");
     const before = auditEventsOf(server, org.organization.id).length;
     const input = { organization: org.name, project: "p", stack: uniqueName("s") };
     expectError(await server.gql(CREATE, { input }, { token: billing.token }), "FORBIDDEN");
-    expectError(await server.gql(CREATE, { input }, { token: createUser(server).token }), "FORBIDDEN");
+    expectError(await server.gql(CREATE, { input }, { token: (await createUser(server)).token }), "FORBIDDEN");
     expect(newEvents(org, before).map((e) => e.event)).toEqual(["auth-failure-organization-role"]);
   });
 });
 
 describe("Organization.stacks", () => {
   it("pages in creation order; stacks created meanwhile are listed once, last", async () => {
-    const org = createOrg(server);
-    for (let i = 0; i < 5; i++) createStack(server, org, { name: `s${i}` });
+    const org = await createOrg(server);
+    for (let i = 0; i < 5; i++) await createStack(server, org, { name: `s${i}` });
     const seen: string[] = [];
     let after: string | null = null;
     let first = true;
@@ -143,18 +143,18 @@ describe("Organization.stacks", () => {
       expect(conn.totalCount).toBe(first ? 5 : 6);
       seen.push(...conn.nodes.map((n: any) => n.name));
       after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
-      if (first) createStack(server, org, { name: "late" });
+      if (first) await createStack(server, org, { name: "late" });
       first = false;
     } while (after);
     expect(seen).toEqual(["s0", "s1", "s2", "s3", "s4", "late"]);
   });
 
   it("filters by project and by tag name and value", async () => {
-    const org = createOrg(server);
-    createStack(server, org, { project: "web", name: "dev", tags: [{ name: "env", value: "dev" }] });
-    createStack(server, org, { project: "web", name: "prod", tags: [{ name: "env", value: "prod" }] });
-    createStack(server, org, { project: "db", name: "prod", tags: [{ name: "env", value: "prod" }] });
-    createStack(server, org, { project: "db", name: "scratch" });
+    const org = await createOrg(server);
+    await createStack(server, org, { project: "web", name: "dev", tags: [{ name: "env", value: "dev" }] });
+    await createStack(server, org, { project: "web", name: "prod", tags: [{ name: "env", value: "prod" }] });
+    await createStack(server, org, { project: "db", name: "prod", tags: [{ name: "env", value: "prod" }] });
+    await createStack(server, org, { project: "db", name: "scratch" });
     const names = async (vars: Record<string, unknown>) => {
       const res = await server.gql(LIST, { org: org.name, ...vars }, { token: org.admin.token });
       expectOk(res);
@@ -173,12 +173,12 @@ describe("Organization.stacks", () => {
   });
 
   it("hides what a member cannot READ, and totalCount agrees", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const visible = [createStack(server, org, { name: "granted" }), createStack(server, org, { as: member.caller, name: "own" })];
-    for (let i = 0; i < 4; i++) createStack(server, org, { name: `hidden${i}` });
-    const team = createTeam(server, org, { members: [member] });
-    grant(server, org, team.name, visible[0]!, "READ");
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const visible = [await createStack(server, org, { name: "granted" }), await createStack(server, org, { as: member.caller, name: "own" })];
+    for (let i = 0; i < 4; i++) await createStack(server, org, { name: `hidden${i}` });
+    const team = await createTeam(server, org, { members: [member] });
+    await grant(server, org, team.name, visible[0]!, "READ");
     await server.gql(
       `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, defaultStackPermission: NONE }) { id } }`,
       { org: org.name },
@@ -208,8 +208,8 @@ describe("Organization.stacks", () => {
 
 describe("state", () => {
   it("importStackState sets the checkpoint and resourceCount; reading it is audited as stack-exported", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
     const token = org.admin.token;
     const state = { version: 3, deployment: { manifest: { time: "t" }, resources: [{ urn: "a" }, { urn: "b" }, { urn: "c" }] } };
     expect(
@@ -228,24 +228,24 @@ describe("state", () => {
   });
 
   it("refuses state that is not a deployment, and an import while an update runs", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
     const token = org.admin.token;
     for (const state of [[1, 2], "text", 42, { deployment: { resources: "many" } }]) {
       expectError(await server.gql(IMPORT, { stack: ref(stack), state }, { token }), "BAD_USER_INPUT");
     }
-    startUpdate(server, org, stack, "UPDATE");
+    await startUpdate(server, org, stack, "UPDATE");
     expectError(await server.gql(IMPORT, { stack: ref(stack), state: {} }, { token }), "CONFLICT");
   });
 });
 
 describe("deleteStack", () => {
   it("refuses a stack holding resources unless force, and deletes its tags, updates and state with it", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
     const token = org.admin.token;
     await server.gql(IMPORT, { stack: ref(stack), state: { deployment: { resources: [{ urn: "a" }] } } }, { token });
-    startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED");
+    await startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED");
     const refused = await server.gql(DELETE, { stack: ref(stack) }, { token });
     expectError(refused, "BAD_USER_INPUT", /stack still contains resources/);
     const before = auditEventsOf(server, org.organization.id).length;
@@ -258,10 +258,10 @@ describe("deleteStack", () => {
   });
 
   it("is refused while an update runs, and to a member without ADMIN (audited, requireStackAdmin)", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const stack = createStack(server, org);
-    startUpdate(server, org, stack, "UPDATE");
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const stack = await createStack(server, org);
+    await startUpdate(server, org, stack, "UPDATE");
     expectError(await server.gql(DELETE, { stack: ref(stack) }, { token: org.admin.token }), "CONFLICT");
     const before = auditEventsOf(server, org.organization.id).length;
     expectError(await server.gql(DELETE, { stack: ref(stack) }, { token: member.token }), "FORBIDDEN");
@@ -273,12 +273,12 @@ describe("deleteStack", () => {
 
 describe("transferStack", () => {
   it("moves the stack with its history, drops team grants, and audits both organizations", async () => {
-    const org = createOrg(server);
-    const destination = createOrg(server, { admin: org.admin });
-    const stack = createStack(server, org, { tags: [{ name: "env", value: "prod" }] });
-    startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
-    const team = createTeam(server, org);
-    grant(server, org, team.name, stack, "WRITE");
+    const org = await createOrg(server);
+    const destination = await createOrg(server, { admin: org.admin });
+    const stack = await createStack(server, org, { tags: [{ name: "env", value: "prod" }] });
+    await startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
+    const team = await createTeam(server, org);
+    await grant(server, org, team.name, stack, "WRITE");
     const [beforeFrom, beforeTo] = [
       auditEventsOf(server, org.organization.id).length,
       auditEventsOf(server, destination.organization.id).length,
@@ -300,28 +300,28 @@ describe("transferStack", () => {
   });
 
   it("is refused while an update runs, on a name clash, and into an organization the caller is not in", async () => {
-    const org = createOrg(server);
-    const destination = createOrg(server, { admin: org.admin });
-    const stranger = createOrg(server);
-    const stack = createStack(server, org, { name: "shared-name" });
-    createStack(server, destination, { name: "shared-name" });
+    const org = await createOrg(server);
+    const destination = await createOrg(server, { admin: org.admin });
+    const stranger = await createOrg(server);
+    const stack = await createStack(server, org, { name: "shared-name" });
+    await createStack(server, destination, { name: "shared-name" });
     const token = org.admin.token;
     expectError(await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token }), "CONFLICT");
     expectError(await server.gql(TRANSFER, { stack: ref(stack), to: stranger.name }, { token }), "FORBIDDEN");
-    const other = createStack(server, org);
-    startUpdate(server, org, other, "UPDATE");
+    const other = await createStack(server, org);
+    await startUpdate(server, org, other, "UPDATE");
     expectError(await server.gql(TRANSFER, { stack: ref(other), to: destination.name }, { token }), "CONFLICT");
     expectError(await server.gql(TRANSFER, { stack: ref(other), to: org.name }, { token }), "BAD_USER_INPUT");
   });
 
   it("needs stack ADMIN (not an org token) and a role that may create stacks in the destination", async () => {
-    const org = createOrg(server);
-    const destination = createOrg(server);
-    const stack = createStack(server, org);
-    const { token: orgToken } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const destination = await createOrg(server);
+    const stack = await createStack(server, org);
+    const { token: orgToken } = await createOrgToken(server, org);
     expectError(await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token: orgToken }), "FORBIDDEN");
-    const mover = addMember(server, org, "ADMIN");
-    addMember(server, destination, "BILLING_MANAGER", mover);
+    const mover = await addMember(server, org, "ADMIN");
+    await addMember(server, destination, "BILLING_MANAGER", mover);
     const before = auditEventsOf(server, destination.organization.id).length;
     expectError(await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token: mover.token }), "FORBIDDEN");
     expect(

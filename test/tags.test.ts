@@ -21,9 +21,9 @@ async function tagsOf(stack: StackFixture, token: string) {
 
 describe("stack tags", () => {
   it("are set (created or replaced) and deleted, with one audit event each", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org, { project: "infra" });
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org, { project: "infra" });
+    const { token } = await createOrgToken(server, org);
     const before = auditEventsOf(server, org.organization.id).length;
     expect((await server.gql(SET, { stack: ref(stack), name: "team:owner", value: "platform" }, { token })).body.data).toEqual({
       setStackTag: { name: "team:owner", value: "platform" },
@@ -43,8 +43,8 @@ describe("stack tags", () => {
   });
 
   it("refuses built-in tags, bad names and oversize values, writing nothing", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org, { tags: [{ name: "vcs:repo", value: "acme/app" }] });
+    const org = await createOrg(server);
+    const stack = await createStack(server, org, { tags: [{ name: "vcs:repo", value: "acme/app" }] });
     const token = org.admin.token;
     const before = auditEventsOf(server, org.organization.id).length;
     for (const name of [
@@ -74,7 +74,7 @@ describe("stack tags", () => {
   });
 
   it("on an unknown stack: NOT_FOUND", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const missing = { organization: org.name, project: "p", stack: "none" };
     expectError(await server.gql(SET, { stack: missing, name: "a", value: "b" }, { token: org.admin.token }), "NOT_FOUND");
     expectError(await server.gql(DELETE, { stack: missing, name: "a" }, { token: org.admin.token }), "NOT_FOUND");

@@ -48,16 +48,16 @@ const access = (org: OrgFixture, teamName: string, stack: StackFixture, permissi
 
 /** A member of an organization whose defaultStackPermission is NONE (set through GraphQL). */
 async function noneDefaultOrg() {
-  const org = createOrg(server);
+  const org = await createOrg(server);
   const res = await server.gql(SETTINGS, { input: { organization: org.name, defaultStackPermission: "NONE" } }, { token: org.admin.token });
   expect(res.body.data!.updateOrganizationSettings.defaultStackPermission).toBe("NONE");
-  return { org, member: addMember(server, org) };
+  return { org, member: await addMember(server, org) };
 }
 
 describe("createTeam", () => {
   it("is allowed to admins and org tokens; displayName defaults to the name; one team-created event each", async () => {
-    const org = createOrg(server);
-    const orgToken = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const orgToken = await createOrgToken(server, org);
     const before = eventCount(org);
     const byAdmin = await server.gql(CREATE, { input: { organization: org.name, name: "Platform.Ops_1" } }, { token: org.admin.token });
     expectOk(byAdmin);
@@ -81,7 +81,7 @@ describe("createTeam", () => {
   });
 
   it("refuses bad names and texts (BAD_USER_INPUT) and a duplicate name ignoring case (CONFLICT), writing nothing", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const token = org.admin.token;
     const before = eventCount(org);
     for (const name of ["", "with space", "x".repeat(41), "slash/name", "émoji", "tab\t"]) {
@@ -106,14 +106,14 @@ describe("createTeam", () => {
     expect(teamRows(org)).toBe(2);
     expect(eventsSince(org, before).map((e) => e.event)).toEqual(["team-created", "team-created"]);
     // another organization may use the name
-    const other = createOrg(server);
+    const other = await createOrg(server);
     expectOk(await server.gql(CREATE, { input: { organization: other.name, name: "infra" } }, { token: other.admin.token }));
   });
 
   it("is refused to members (audited) and to outsiders (not audited)", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const outsider = createOrg(server).admin;
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const outsider = (await createOrg(server)).admin;
     const before = eventCount(org);
     for (const token of [member.token, outsider.token]) {
       expectError(await server.gql(CREATE, { input: { organization: org.name, name: uniqueName("t") } }, { token }), "FORBIDDEN");
@@ -127,11 +127,11 @@ describe("createTeam", () => {
 
 describe("deleteTeam", () => {
   it("removes the team with its grants: a member with WRITE only through it falls back to the default", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const stack = createStack(server, org);
-    const t = createTeam(server, org, { members: [member] });
-    grant(server, org, t.name, stack, "WRITE");
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const stack = await createStack(server, org);
+    const t = await createTeam(server, org, { members: [member] });
+    await grant(server, org, t.name, stack, "WRITE");
     expect(await viewerPermission(member.token, stack)).toBe("WRITE");
     const before = eventCount(org);
 
@@ -151,9 +151,9 @@ describe("deleteTeam", () => {
 
 describe("updateTeamMembership", () => {
   it("adds and removes organization members, one event per effective change, none for a repeat", async () => {
-    const org = createOrg(server);
-    const [bob, carol] = [addMember(server, org), addMember(server, org)];
-    const t = createTeam(server, org);
+    const org = await createOrg(server);
+    const [bob, carol] = [await addMember(server, org), await addMember(server, org)];
+    const t = await createTeam(server, org);
     const call = (input: Record<string, unknown>) =>
       server.gql(MEMBERSHIP, { input: { organization: org.name, team: t.name, ...input } }, { token: org.admin.token });
     const before = eventCount(org);
@@ -178,10 +178,10 @@ describe("updateTeamMembership", () => {
   });
 
   it("refuses non-members, unknown logins and teams, empty and contradictory changes, writing nothing", async () => {
-    const org = createOrg(server);
-    const bob = addMember(server, org);
-    const stranger = createUser(server);
-    const t = createTeam(server, org);
+    const org = await createOrg(server);
+    const bob = await addMember(server, org);
+    const stranger = await createUser(server);
+    const t = await createTeam(server, org);
     const call = (input: Record<string, unknown>, teamName = t.name) =>
       server.gql(MEMBERSHIP, { input: { organization: org.name, team: teamName, ...input } }, { token: org.admin.token });
     const before = eventCount(org);
@@ -200,9 +200,9 @@ describe("updateTeamMembership", () => {
   });
 
   it("loses a user removed from the organization", async () => {
-    const org = createOrg(server);
-    const [bob, carol] = [addMember(server, org), addMember(server, org)];
-    const t = createTeam(server, org, { members: [bob, carol] });
+    const org = await createOrg(server);
+    const [bob, carol] = [await addMember(server, org), await addMember(server, org)];
+    const t = await createTeam(server, org, { members: [bob, carol] });
     expectOk(await server.gql(REMOVE_MEMBER, { input: { organization: org.name, login: bob.user.login } }, { token: org.admin.token }));
     expect((await team(org.admin.token, org, t.name)).members).toEqual([{ login: carol.user.login }]);
   });
@@ -210,9 +210,9 @@ describe("updateTeamMembership", () => {
 
 describe("grantTeamStackAccess / revokeTeamStackAccess", () => {
   it("grant READ by default, replace it with WRITE or ADMIN, revoke it; one event each", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org, { project: "web" });
-    const t = createTeam(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org, { project: "web" });
+    const t = await createTeam(server, org);
     const token = org.admin.token;
     const before = eventCount(org);
     const grantsAfter = async (query: string, permission?: string) => {
@@ -235,10 +235,10 @@ describe("grantTeamStackAccess / revokeTeamStackAccess", () => {
   });
 
   it("refuse NONE, unknown stacks and teams, and revoking a grant that does not exist, writing nothing", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
-    const foreign = createStack(server, createOrg(server));
-    const t = createTeam(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
+    const foreign = await createStack(server, await createOrg(server));
+    const t = await createTeam(server, org);
     const token = org.admin.token;
     const before = eventCount(org);
     expectError(await server.gql(GRANT, access(org, t.name, stack, "NONE"), { token }), "BAD_USER_INPUT");
@@ -254,10 +254,10 @@ describe("grantTeamStackAccess / revokeTeamStackAccess", () => {
 
   it("in a NONE-default organization, a team grant is what lets a member see a stack, at the granted level", async () => {
     const { org, member } = await noneDefaultOrg();
-    const own = createStack(server, org, { as: member.caller });
-    const granted = createStack(server, org);
-    const hidden = createStack(server, org);
-    const t = createTeam(server, org, { members: [member] });
+    const own = await createStack(server, org, { as: member.caller });
+    const granted = await createStack(server, org);
+    const hidden = await createStack(server, org);
+    const t = await createTeam(server, org, { members: [member] });
     const list = async () => {
       const res = await server.gql(STACKS, { org: org.name }, { token: member.token });
       expectOk(res);
@@ -282,10 +282,10 @@ describe("grantTeamStackAccess / revokeTeamStackAccess", () => {
 
 describe("Organization.teams, Organization.team, Team fields", () => {
   it("lists teams sorted by name (ignoring case) to everyone in the organization; team(name) is null when absent", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const orgToken = createOrgToken(server, org);
-    for (const name of ["beta", "Gamma", "alpha.2", "Alpha"]) createTeam(server, org, { name });
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const orgToken = await createOrgToken(server, org);
+    for (const name of ["beta", "Gamma", "alpha.2", "Alpha"]) await createTeam(server, org, { name });
     for (const token of [org.admin.token, member.token, orgToken.token]) {
       const res = await server.gql(TEAMS, { org: org.name }, { token });
       expectOk(res);
@@ -293,17 +293,17 @@ describe("Organization.teams, Organization.team, Team fields", () => {
     }
     expect((await team(member.token, org, "GAMMA")).name).toBe("Gamma");
     expect(await team(member.token, org, "delta")).toBeNull();
-    const outsider = await server.gql(TEAMS, { org: org.name }, { token: createUser(server).token });
+    const outsider = await server.gql(TEAMS, { org: org.name }, { token: (await createUser(server)).token });
     expect(outsider.body.data!.organization).toBeNull();
   });
 
   it("Team.stackGrants names every grant, but shows the stack only to callers who can READ it", async () => {
     const { org, member } = await noneDefaultOrg();
-    const teammate = addMember(server, org);
-    const orgToken = createOrgToken(server, org);
-    const stack = createStack(server, org, { project: "infra" });
-    const t = createTeam(server, org, { members: [teammate] });
-    grant(server, org, t.name, stack, "WRITE");
+    const teammate = await addMember(server, org);
+    const orgToken = await createOrgToken(server, org);
+    const stack = await createStack(server, org, { project: "infra" });
+    const t = await createTeam(server, org, { members: [teammate] });
+    await grant(server, org, t.name, stack, "WRITE");
     const fqn = `${org.name}/infra/${stack.stack}`;
     const grantOf = async (token: string) => (await team(token, org, t.name)).stackGrants;
     const named = { projectName: "infra", stackName: stack.stack, permission: "WRITE" };
@@ -318,10 +318,10 @@ describe("Organization.teams, Organization.team, Team fields", () => {
 describe("several team mutations in one operation", () => {
   // Mutations run one after the other; each result must show the team as that mutation left it.
   it("each returns the team's members and grants as they are after it (not a per-request cached copy)", async () => {
-    const org = createOrg(server);
-    const [bob, carol] = [addMember(server, org), addMember(server, org)];
-    const stack = createStack(server, org);
-    const t = createTeam(server, org);
+    const org = await createOrg(server);
+    const [bob, carol] = [await addMember(server, org), await addMember(server, org)];
+    const stack = await createStack(server, org);
+    const t = await createTeam(server, org);
     const res = await server.gql(
       `mutation ($o: String!, $t: String!, $b: String!, $c: String!, $p: String!, $s: String!) {
         a: updateTeamMembership(input: { organization: $o, team: $t, addLogins: [$b] }) { members { login } }
@@ -345,12 +345,12 @@ describe("several team mutations in one operation", () => {
 
 describe("permission refusals", () => {
   it("members may not delete teams nor change membership or grants, org tokens only delete (FORBIDDEN, audited)", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const orgToken = createOrgToken(server, org);
-    const stack = createStack(server, org);
-    const t = createTeam(server, org);
-    grant(server, org, t.name, stack, "READ");
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const orgToken = await createOrgToken(server, org);
+    const stack = await createStack(server, org);
+    const t = await createTeam(server, org);
+    await grant(server, org, t.name, stack, "READ");
     const before = eventCount(org);
     for (const token of [member.token, orgToken.token]) {
       const membership = { input: { organization: org.name, team: t.name, addLogins: [member.user.login] } };

@@ -42,9 +42,9 @@ async function start(token: string, stack: StackFixture, kind = "UPDATE", messag
 const append = (token: string, updateId: string, events: unknown[]) => server.gql(APPEND, { input: { updateId, events } }, { token });
 const complete = (token: string, input: Record<string, unknown>) => server.gql(COMPLETE, { input }, { token });
 /** An organization with one stack, and its admin's token. */
-function setup() {
-  const org = createOrg(server);
-  return { org, stack: createStack(server, org), token: org.admin.token };
+async function setup() {
+  const org = await createOrg(server);
+  return { org, stack: await createStack(server, org), token: org.admin.token };
 }
 const where = (s: StackFixture, args: Record<string, unknown> = {}) => ({
   org: s.organization,
@@ -66,9 +66,9 @@ const storedEvents = async (token: string, stack: StackFixture, version: number)
 
 describe("startUpdate", () => {
   it("numbers updates 1, 2, 3 … per stack, previews included", async () => {
-    const org = createOrg(server);
-    const a = createStack(server, org);
-    const b = createStack(server, org);
+    const org = await createOrg(server);
+    const a = await createStack(server, org);
+    const b = await createStack(server, org);
     const token = org.admin.token;
     const first = await start(token, a, "UPDATE", "deploy");
     expect(first).toMatchObject({ version: 1, kind: "UPDATE", status: "RUNNING", message: "deploy", endedAt: null });
@@ -93,9 +93,9 @@ describe("startUpdate", () => {
   });
 
   it("needs READ for a PREVIEW and WRITE for any other kind (audited refusal)", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const stack = await createStack(server, org);
     const before = auditEventsOf(server, org.organization.id).length;
     const preview = await start(member.token, stack, "PREVIEW");
     expect(preview).toMatchObject({ version: 1, kind: "PREVIEW", requestedBy: member.user.login });
@@ -103,7 +103,7 @@ describe("startUpdate", () => {
     // a member runs their preview through, but cannot touch someone else's update
     expect((await append(member.token, preview.id, batch(0, 2))).body.data!.appendUpdateEvents).toBe(2);
     expectOk(await complete(member.token, { updateId: preview.id, status: "SUCCEEDED" }));
-    const update = startUpdate(server, org, stack, "UPDATE");
+    const update = await startUpdate(server, org, stack, "UPDATE");
     expectError(await server.gql(CANCEL, { id: update.id }, { token: member.token }), "FORBIDDEN");
     const events = auditEventsOf(server, org.organization.id).slice(before);
     expect(events.map((e) => [e.event, e.userLogin, e.authFailure])).toEqual([
@@ -116,9 +116,9 @@ describe("startUpdate", () => {
   });
 
   it("records the user's login or the org token's name as requestedBy, with one stack-update-started each", async () => {
-    const org = createOrg(server);
-    const ci = createOrgToken(server, org, { name: "ci.runner" });
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const ci = await createOrgToken(server, org, { name: "ci.runner" });
+    const stack = await createStack(server, org);
     const before = auditEventsOf(server, org.organization.id).length;
     expect((await start(org.admin.token, stack, "PREVIEW")).requestedBy).toBe(org.admin.user.login);
     expect((await start(ci.token, stack, "UPDATE")).requestedBy).toBe("ci.runner");
@@ -130,8 +130,8 @@ describe("startUpdate", () => {
   });
 
   it("refuses a message over 1,000 characters and starts nothing", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
     const before = auditEventsOf(server, org.organization.id).length;
     const input = { stack: ref(stack), kind: "UPDATE", message: "x".repeat(1001) };
     expectError(await server.gql(START, { input }, { token: org.admin.token }), "BAD_USER_INPUT");
@@ -239,11 +239,11 @@ describe("appendUpdateEvents", () => {
   });
 
   it("treats another organization's update and an unknown id as NOT_FOUND", async () => {
-    const org = createOrg(server);
-    const other = createOrg(server);
-    const foreignStack = createStack(server, other);
-    const foreign = startUpdate(server, other, foreignStack);
-    const { token: orgToken } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const other = await createOrg(server);
+    const foreignStack = await createStack(server, other);
+    const foreign = await startUpdate(server, other, foreignStack);
+    const { token: orgToken } = await createOrgToken(server, org);
     for (const token of [org.admin.token, orgToken]) {
       expectError(await append(token, foreign.id, batch(0, 1)), "NOT_FOUND");
       expectError(await append(token, "00000000-0000-4000-8000-000000000000", batch(0, 1)), "NOT_FOUND");
@@ -385,11 +385,11 @@ describe("completeUpdate and cancelUpdate", () => {
 describe("Stack.updates, Stack.previews, Stack.update", () => {
   it("list each kind newest first, with totalCount, and find any update by version", async () => {
     const { org, stack, token } = setup();
-    startUpdate(server, org, stack, "UPDATE", "SUCCEEDED"); // 1
-    startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED"); // 2
-    startUpdate(server, org, stack, "REFRESH", "FAILED"); // 3
-    startUpdate(server, org, stack, "PREVIEW"); // 4, running
-    startUpdate(server, org, stack, "DESTROY"); // 5, running
+    await startUpdate(server, org, stack, "UPDATE", "SUCCEEDED"); // 1
+    await startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED"); // 2
+    await startUpdate(server, org, stack, "REFRESH", "FAILED"); // 3
+    await startUpdate(server, org, stack, "PREVIEW"); // 4, running
+    await startUpdate(server, org, stack, "DESTROY"); // 5, running
     const selection =
       "updates { totalCount nodes { version kind } } previews { totalCount nodes { version status } } update(version: $version) { version kind status }";
     const lists = await readStack(token, stack, selection, { version: 2 });
@@ -414,8 +414,8 @@ describe("Stack.updates, Stack.previews, Stack.update", () => {
   it("page with first/after: nothing skipped or repeated, also when an update starts between pages", async () => {
     const { org, stack, token } = setup();
     for (let i = 0; i < 7; i++) {
-      startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
-      startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED");
+      await startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
+      await startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED");
     }
     for (const list of ["updates", "previews"] as const) {
       const seen: number[] = [];
@@ -426,7 +426,7 @@ describe("Stack.updates, Stack.previews, Stack.update", () => {
         const conn: any = (await readStack(token, stack, selection, { first: 3, after }))[list];
         seen.push(...conn.nodes.map((n: any) => n.version));
         after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
-        if (pages++ === 0) startUpdate(server, org, stack, list === "updates" ? "UPDATE" : "PREVIEW", "SUCCEEDED");
+        if (pages++ === 0) await startUpdate(server, org, stack, list === "updates" ? "UPDATE" : "PREVIEW", "SUCCEEDED");
       } while (after);
       expect(pages).toBe(3);
       const expected = [...Array(7).keys()].map((i) => (list === "updates" ? 13 - 2 * i : 14 - 2 * i));
@@ -440,7 +440,7 @@ describe("Stack.updates, Stack.previews, Stack.update", () => {
 
   it("refuse tampered cursors, cursors of another list and page sizes outside 1–100", async () => {
     const { org, stack, token } = setup();
-    for (let i = 0; i < 2; i++) startUpdate(server, org, stack, "PREVIEW");
+    for (let i = 0; i < 2; i++) await startUpdate(server, org, stack, "PREVIEW");
     const query = STACK("updates(first: $first, after: $after) { totalCount } previews(first: 1) { pageInfo { endCursor } }");
     const vars = where(stack);
     const cursor: string = (await readStack(token, stack, "previews(first: 1) { pageInfo { endCursor } }")).previews.pageInfo.endCursor;

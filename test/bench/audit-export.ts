@@ -59,7 +59,7 @@ async function main() {
       stdio: "ignore",
     });
     for (;;) {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
+      const res = (await fetch(`http://127.0.0.1:${port}/healthz`)).catch(() => null);
       if (res?.ok) break;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -73,7 +73,7 @@ async function pgliteFigures() {
   console.log(`start from the snapshot (migrated database): ${loads.map(ms).join(", ")}`);
 
   const db = drizzlePglite(client, { schema: pgSchema });
-  await db.insert(pgSchema.usersTable).values(userRows);
+  (await db.insert(pgSchema.usersTable)).values(userRows);
   const point = db
     .select()
     .from(pgSchema.usersTable)
@@ -216,7 +216,7 @@ async function serverFigures() {
 
   const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
   const db = drizzleNodePg(pool, { schema: pgSchema });
-  await db.insert(pgSchema.usersTable).values(userRows);
+  (await db.insert(pgSchema.usersTable)).values(userRows);
   const point = db
     .select()
     .from(pgSchema.usersTable)

@@ -59,7 +59,7 @@ async function startProcess(args: string[], env: Record<string, string>, pattern
   // ready: the first successful answer, measured from the spawn; polled every 10 ms, since a
   // tight loop of refused connections would take CPU from the starting server on 2 cores
   for (;;) {
-    const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
+    const res = (await fetch(`http://127.0.0.1:${port}/healthz`)).catch(() => null);
     if (res && res.status !== 503) break;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -288,8 +288,8 @@ async function main() {
         const scenario = S[ours];
         const runOurs = async () => paired[ours].push(await load(server.port, scenario));
         const runTheirs = async () => paired[theirs].push(await load(plain.port, { ...scenario, token: undefined }));
-        if (round % 2 === 0) await runOurs().then(runTheirs);
-        else await runTheirs().then(runOurs);
+        if (round % 2 === 0) (await runOurs()).then(runTheirs);
+        else (await runTheirs()).then(runOurs);
       }
     }
     await plain.stop();

@@ -51,18 +51,18 @@ export interface Seeded {
 
 export const BENCH_KEY = "5a".repeat(32);
 
-export function seed(databasePath: string, scale: Scale): Seeded {
+export async function seed(databasePath: string, scale: Scale): Seeded {
   const db = openDatabase(databasePath, { synchronous: "OFF" });
   const sqlite = db.$client;
   const services = createServices(db, Buffer.from(BENCH_KEY, "hex"));
   const organization = "bench";
-  const admin = services.users.create({ login: "bench-admin", name: "Bench Admin" });
+  const admin = await services.users.create({ login: "bench-admin", name: "Bench Admin" });
   const adminCaller = callerOf(admin.user, admin.token.row);
-  services.organizations.create(adminCaller, { name: organization });
-  const org = services.organizations.setSubscription(systemCaller("bench"), { organization, tier: "BUSINESS_CRITICAL" });
-  const member = services.users.create({ login: "bench-member", name: "Bench Member" });
-  services.members.add(adminCaller, org, { organization, login: "bench-member" });
-  const orgToken = services.tokens.createForOrganization(adminCaller, org, { organization, name: "bench-ci" });
+  await services.organizations.create(adminCaller, { name: organization });
+  const org = await services.organizations.setSubscription(systemCaller("bench"), { organization, tier: "BUSINESS_CRITICAL" });
+  const member = await services.users.create({ login: "bench-member", name: "Bench Member" });
+  await services.members.add(adminCaller, org, { organization, login: "bench-member" });
+  const orgToken = await services.tokens.createForOrganization(adminCaller, org, { organization, name: "bench-ci" });
 
   const now = Date.now();
   const insert = {

@@ -24,16 +24,16 @@ const logins: string[] = [];
 beforeAll(async () => {
   const db = openDatabase(databasePath);
   const services = createServices(db, Buffer.alloc(32, 7));
-  const admin = services.users.create({ login: "admin-c" });
+  const admin = await services.users.create({ login: "admin-c" });
   adminToken = admin.token.secret;
   const caller = callerOf(admin.user, admin.token.row);
-  const org = services.organizations.create(caller, { name: "busy" });
-  services.organizations.setSubscription(systemCaller("test"), { organization: "busy", tier: "BUSINESS_CRITICAL" });
-  services.stacks.create(caller, org, { organization: "busy", project: "app", stack: "shared" });
-  services.teams.create(caller, org, { organization: "busy", name: "crew" });
+  const org = await services.organizations.create(caller, { name: "busy" });
+  await services.organizations.setSubscription(systemCaller("test"), { organization: "busy", tier: "BUSINESS_CRITICAL" });
+  await services.stacks.create(caller, org, { organization: "busy", project: "app", stack: "shared" });
+  await services.teams.create(caller, org, { organization: "busy", name: "crew" });
   for (let i = 0; i < CLIENTS; i++) {
-    const user = services.users.create({ login: `worker-${i}` }).user;
-    services.members.add(caller, org, { organization: "busy", login: user.login });
+    const user = (await services.users.create({ login: `worker-${i}` })).user;
+    await services.members.add(caller, org, { organization: "busy", login: user.login });
     logins.push(user.login);
   }
   db.$client.close();

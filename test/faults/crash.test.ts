@@ -31,12 +31,12 @@ beforeAll(async () => {
   receiver = await new WebhookReceiver().start();
   const db = openDatabase(databasePath);
   const services = createServices(db, Buffer.from("0a".repeat(32), "hex"));
-  const admin = services.users.create({ login: "crash-admin" });
+  const admin = await services.users.create({ login: "crash-admin" });
   token = admin.token.secret;
   const caller = callerOf(admin.user, admin.token.row);
-  const org = services.organizations.create(caller, { name: "crashy" });
-  services.organizations.setSubscription(systemCaller("test"), { organization: "crashy", tier: "BUSINESS_CRITICAL" });
-  services.webhooks.create(caller, org, {
+  const org = await services.organizations.create(caller, { name: "crashy" });
+  await services.organizations.setSubscription(systemCaller("test"), { organization: "crashy", tier: "BUSINESS_CRITICAL" });
+  await services.webhooks.create(caller, org, {
     organization: "crashy",
     name: "events",
     payloadUrl: receiver.url("/events"),

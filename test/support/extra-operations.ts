@@ -38,7 +38,7 @@ const stackRef = (w: World, stack = w.stack) => ({ organization: w.org.name, pro
 const worldUpdateId = (w: World): string =>
   (w.server.app.db.$client.prepare("select id from stack_updates where stack_id = ? and version = 1").get(w.stack.id) as { id: string }).id;
 
-const runningUpdate = (w: World) => startUpdate(w.server, w.org, createStack(w.server, w.org), "UPDATE").id;
+const runningUpdate = async (w: World) => (await startUpdate(w.server, w.org, await createStack(w.server, w.org), "UPDATE")).id;
 
 const orgField = (field: string, selection: string): OperationCase => ({
   request: (w) => ({ query: `query ($org: String!) { organization(name: $org) { ${selection} } }`, variables: { org: w.org.name } }),
@@ -46,9 +46,9 @@ const orgField = (field: string, selection: string): OperationCase => ({
 });
 
 const teamField = (field: string, selection: string): OperationCase => ({
-  request: (w) => {
-    const team = createTeam(w.server, w.org, { members: [w.member] }).name;
-    grant(w.server, w.org, team, w.stack, "READ");
+  request: async (w) => {
+    const team = (await createTeam(w.server, w.org, { members: [w.member] })).name;
+    await grant(w.server, w.org, team, w.stack, "READ");
     return {
       query: `query ($org: String!, $team: String!) { organization(name: $org) { team(name: $team) { ${selection} } } }`,
       variables: { org: w.org.name, team },
@@ -106,33 +106,33 @@ export const EXTRA_OPERATIONS: Record<string, OperationCase> = {
   "Mutation.revokePersonalAccessToken": mutation(
     "revokePersonalAccessToken",
     "mutation ($id: ID!) { revokePersonalAccessToken(input: { id: $id }) { id deletedAt } }",
-    (w, as) => {
+    async (w, as) => {
       const user = w.userOf(as) ?? w.admin;
-      return { id: w.server.app.services.tokens.createPersonal(user.caller, { description: "to revoke" }).row.id };
+      return { id: (await w.server.app.services.tokens.createPersonal(user.caller, { description: "to revoke" })).row.id };
     },
   ),
   "Mutation.revokeOrganizationAccessToken": mutation(
     "revokeOrganizationAccessToken",
     "mutation ($org: String!, $id: ID!) { revokeOrganizationAccessToken(input: { organization: $org, id: $id }) { name deletedAt } }",
-    (w) => ({
+    async (w) => ({
       org: w.org.name,
-      id: w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
+      id: (await w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
         organization: w.org.name,
         name: uniqueName("rev"),
-      }).row.id,
+      })).row.id,
     }),
   ),
   "Mutation.setTeamStackGrant": mutation(
     "setTeamStackGrant",
     "mutation ($stack: StackRef!, $team: String!) { setTeamStackGrant(input: { stack: $stack, team: $team, permission: WRITE }) { name } }",
-    (w) => ({ stack: stackRef(w), team: createTeam(w.server, w.org).name }),
+    async (w) => ({ stack: stackRef(w), team: (await createTeam(w.server, w.org)).name }),
   ),
   "Mutation.removeTeamStackGrant": mutation(
     "removeTeamStackGrant",
     "mutation ($stack: StackRef!, $team: String!) { removeTeamStackGrant(input: { stack: $stack, team: $team }) { name } }",
-    (w) => {
-      const team = createTeam(w.server, w.org).name;
-      grant(w.server, w.org, team, w.stack, "READ");
+    async (w) => {
+      const team = (await createTeam(w.server, w.org)).name;
+      await grant(w.server, w.org, team, w.stack, "READ");
       return { stack: stackRef(w), team };
     },
   ),

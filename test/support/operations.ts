@@ -41,12 +41,12 @@ const stackField = (selection: string, pick: (stack: any) => unknown): Operation
 const stackRef = (w: World, stack = w.stack) => ({ organization: w.org.name, project: stack.project, stack: stack.stack });
 
 /** A running update of kind UPDATE, started by the admin. */
-const runningUpdate = (w: World) => startUpdate(w.server, w.org, createStack(w.server, w.org), "UPDATE").id;
+const runningUpdate = async (w: World) => (await startUpdate(w.server, w.org, await createStack(w.server, w.org), "UPDATE")).id;
 
 /** A personal token the caller owns when it is a user, else one of the admin's. */
-function ownPersonalToken(w: World, as: PrincipalName): string {
+async function ownPersonalToken(w: World, as: PrincipalName): string {
   const user = w.userOf(as) ?? w.admin;
-  return w.server.app.services.tokens.createPersonal(user.caller, { description: "to delete" }).row.id;
+  return (await w.server.app.services.tokens.createPersonal(user.caller, { description: "to delete" })).row.id;
 }
 
 export const OPERATIONS: Record<string, OperationCase> = {
@@ -85,17 +85,17 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.addOrganizationMember": mutation(
     "addOrganizationMember",
     "mutation ($org: String!, $login: String!) { addOrganizationMember(input: { organization: $org, login: $login }) { role } }",
-    (w) => ({ org: w.org.name, login: createUser(w.server).user.login }),
+    async (w) => ({ org: w.org.name, login: (await createUser(w.server)).user.login }),
   ),
   "Mutation.removeOrganizationMember": mutation(
     "removeOrganizationMember",
     "mutation ($org: String!, $login: String!) { removeOrganizationMember(input: { organization: $org, login: $login }) }",
-    (w) => ({ org: w.org.name, login: addMember(w.server, w.org).user.login }),
+    async (w) => ({ org: w.org.name, login: (await addMember(w.server, w.org)).user.login }),
   ),
   "Mutation.updateOrganizationMemberRole": mutation(
     "updateOrganizationMemberRole",
     "mutation ($org: String!, $login: String!) { updateOrganizationMemberRole(input: { organization: $org, login: $login, role: ADMIN }) { role } }",
-    (w) => ({ org: w.org.name, login: addMember(w.server, w.org).user.login }),
+    async (w) => ({ org: w.org.name, login: (await addMember(w.server, w.org)).user.login }),
   ),
   "Mutation.createPersonalAccessToken": mutation(
     "createPersonalAccessToken",
@@ -115,12 +115,12 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.deleteOrganizationAccessToken": mutation(
     "deleteOrganizationAccessToken",
     "mutation ($org: String!, $id: ID!) { deleteOrganizationAccessToken(organization: $org, id: $id) }",
-    (w) => ({
+    async (w) => ({
       org: w.org.name,
-      id: w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
+      id: (await w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
         organization: w.org.name,
         name: uniqueName("del"),
-      }).row.id,
+      })).row.id,
     }),
   ),
 
@@ -138,13 +138,13 @@ export const OPERATIONS: Record<string, OperationCase> = {
     'mutation ($org: String!, $name: String!) { createStack(input: { organization: $org, project: "app", stack: $name }) { id viewerPermission } }',
     (w) => ({ org: w.org.name, name: uniqueName("s") }),
   ),
-  "Mutation.deleteStack": mutation("deleteStack", "mutation ($stack: StackRef!) { deleteStack(input: { stack: $stack }) }", (w) => ({
-    stack: stackRef(w, createStack(w.server, w.org)),
+  "Mutation.deleteStack": mutation("deleteStack", "mutation ($stack: StackRef!) { deleteStack(input: { stack: $stack }) }", async (w) => ({
+    stack: stackRef(w, await createStack(w.server, w.org)),
   })),
   "Mutation.transferStack": mutation(
     "transferStack",
     "mutation ($stack: StackRef!, $to: String!) { transferStack(input: { stack: $stack, destinationOrganization: $to }) { fullyQualifiedName } }",
-    (w) => ({ stack: stackRef(w, createStack(w.server, w.org)), to: w.destination.name }),
+    async (w) => ({ stack: stackRef(w, await createStack(w.server, w.org)), to: w.destination.name }),
   ),
   "Mutation.setStackTag": mutation(
     "setStackTag",
@@ -189,9 +189,9 @@ export const OPERATIONS: Record<string, OperationCase> = {
   // ---------------------------------------------------------------- teams
   "Organization.teams": orgField("teams", "teams { name }"),
   "Organization.team": {
-    request: (w) => ({
+    request: async (w) => ({
       query: "query ($org: String!, $team: String!) { organization(name: $org) { team(name: $team) { name members { login } } } }",
-      variables: { org: w.org.name, team: createTeam(w.server, w.org).name },
+      variables: { org: w.org.name, team: (await createTeam(w.server, w.org)).name },
     }),
     result: (data) => data?.organization?.team,
   },
@@ -203,24 +203,24 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.deleteTeam": mutation(
     "deleteTeam",
     "mutation ($org: String!, $name: String!) { deleteTeam(input: { organization: $org, name: $name }) }",
-    (w) => ({ org: w.org.name, name: createTeam(w.server, w.org).name }),
+    async (w) => ({ org: w.org.name, name: (await createTeam(w.server, w.org)).name }),
   ),
   "Mutation.updateTeamMembership": mutation(
     "updateTeamMembership",
     "mutation ($org: String!, $team: String!, $login: String!) { updateTeamMembership(input: { organization: $org, team: $team, addLogins: [$login] }) { members { login } } }",
-    (w) => ({ org: w.org.name, team: createTeam(w.server, w.org).name, login: w.member.user.login }),
+    async (w) => ({ org: w.org.name, team: (await createTeam(w.server, w.org)).name, login: w.member.user.login }),
   ),
   "Mutation.grantTeamStackAccess": mutation(
     "grantTeamStackAccess",
     "mutation ($org: String!, $team: String!, $project: String!, $stack: String!) { grantTeamStackAccess(input: { organization: $org, team: $team, project: $project, stack: $stack, permission: WRITE }) { stackGrants { permission } } }",
-    (w) => ({ org: w.org.name, team: createTeam(w.server, w.org).name, project: w.stack.project, stack: w.stack.stack }),
+    async (w) => ({ org: w.org.name, team: (await createTeam(w.server, w.org)).name, project: w.stack.project, stack: w.stack.stack }),
   ),
   "Mutation.revokeTeamStackAccess": mutation(
     "revokeTeamStackAccess",
     "mutation ($org: String!, $team: String!, $project: String!, $stack: String!) { revokeTeamStackAccess(input: { organization: $org, team: $team, project: $project, stack: $stack }) { name } }",
-    (w) => {
-      const team = createTeam(w.server, w.org).name;
-      grant(w.server, w.org, team, w.stack, "READ");
+    async (w) => {
+      const team = (await createTeam(w.server, w.org)).name;
+      await grant(w.server, w.org, team, w.stack, "READ");
       return { org: w.org.name, team, project: w.stack.project, stack: w.stack.stack };
     },
   ),
@@ -268,9 +268,9 @@ export const OPERATIONS: Record<string, OperationCase> = {
 };
 
 /** A webhook of the world's organization, created by its admin (pointing at loopback). */
-function worldWebhook(w: World): string {
+async function worldWebhook(w: World): string {
   const name = uniqueName("wh").slice(0, 32);
-  w.server.app.services.webhooks.create(w.admin.caller, w.org.organization, {
+  await w.server.app.services.webhooks.create(w.admin.caller, w.org.organization, {
     organization: w.org.name,
     name,
     payloadUrl: "http://127.0.0.1:9/hook",
