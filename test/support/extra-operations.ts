@@ -35,8 +35,10 @@ export const EXTRA_ROWS: PermissionRow[] = [
 const stackRef = (w: World, stack = w.stack) => ({ organization: w.org.name, project: stack.project, stack: stack.stack });
 
 /** The id of the world's completed update (version 1 of its stack). */
-const worldUpdateId = (w: World): string =>
-  (w.server.app.db.$client.prepare("select id from stack_updates where stack_id = ? and version = 1").get(w.stack.id) as { id: string }).id;
+const worldUpdateId = async (w: World): Promise<string> => {
+  const [row] = await w.server.sql<{ id: string }>("select id from stack_updates where stack_id = $1 and version = 1", [w.stack.id]);
+  return row!.id;
+};
 
 const runningUpdate = async (w: World) => (await startUpdate(w.server, w.org, await createStack(w.server, w.org), "UPDATE")).id;
 
@@ -57,8 +59,12 @@ const teamField = (field: string, selection: string): OperationCase => ({
   result: (data) => data?.organization?.team?.[field],
 });
 
-const mutation = (field: string, query: string, variables: (w: World, as: PrincipalName) => Record<string, unknown>): OperationCase => ({
-  request: (w, as) => ({ query, variables: variables(w, as) }),
+const mutation = (
+  field: string,
+  query: string,
+  variables: (w: World, as: PrincipalName) => Record<string, unknown> | Promise<Record<string, unknown>>,
+): OperationCase => ({
+  request: async (w, as) => ({ query, variables: await variables(w, as) }),
   result: (data) => data?.[field],
 });
 

@@ -8,7 +8,6 @@ import { eq } from "drizzle-orm";
 import {
   type OrganizationRoleValue,
   type StackPermissionValue,
-  stacksTable,
   type SubscriptionTierValue,
   type UpdateKindValue,
 } from "../../src/db/schema.js";
@@ -38,7 +37,7 @@ export interface OrgTokenFixture {
   token: string;
 }
 
-export async function callerOf(user: UserRow, tokenRow: AccessTokenRow): Promise<Caller> {
+export function callerOf(user: UserRow, tokenRow: AccessTokenRow): Caller {
   return {
     principal: { kind: "USER", user, token: tokenRow },
     sourceIp: "127.0.0.1",
@@ -50,7 +49,7 @@ export async function callerOf(user: UserRow, tokenRow: AccessTokenRow): Promise
 export async function createUser(
   server: TestServer,
   options: { login?: string; name?: string; email?: string; siteAdmin?: boolean } = {},
-): UserFixture {
+): Promise<UserFixture> {
   const { user, token } = await server.app.services.users.create({
     login: options.login ?? uniqueName("user"),
     name: options.name ?? "Test User",
@@ -65,7 +64,7 @@ export async function setTier(server: TestServer, organization: string, tier: Su
 }
 
 /** An organization with its admin; on ENTERPRISE_GROWTH unless told otherwise, so org tokens work. */
-export async function createOrg(server: TestServer, options: { tier?: SubscriptionTierValue; admin?: UserFixture } = {}): OrgFixture {
+export async function createOrg(server: TestServer, options: { tier?: SubscriptionTierValue; admin?: UserFixture } = {}): Promise<OrgFixture> {
   const admin = options.admin ?? await createUser(server);
   const name = uniqueName("org");
   await server.app.services.organizations.create(admin.caller, { name });
@@ -73,13 +72,13 @@ export async function createOrg(server: TestServer, options: { tier?: Subscripti
   return { organization, name, admin };
 }
 
-export async function addMember(server: TestServer, org: OrgFixture, role: OrganizationRoleValue = "MEMBER", user?: UserFixture): UserFixture {
+export async function addMember(server: TestServer, org: OrgFixture, role: OrganizationRoleValue = "MEMBER", user?: UserFixture): Promise<UserFixture> {
   const member = user ?? await createUser(server);
   await server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: member.user.login, role });
   return member;
 }
 
-export async function createOrgToken(server: TestServer, org: OrgFixture, options: { name?: string; expiresAt?: Date } = {}): OrgTokenFixture {
+export async function createOrgToken(server: TestServer, org: OrgFixture, options: { name?: string; expiresAt?: Date } = {}): Promise<OrgTokenFixture> {
   const { row, secret } = await server.app.services.tokens.createForOrganization(org.admin.caller, org.organization, {
     organization: org.name,
     name: options.name ?? uniqueName("ci"),
@@ -100,7 +99,7 @@ export interface Principals {
   siteAdmin: UserFixture;
 }
 
-export async function createPrincipals(server: TestServer): Principals {
+export async function createPrincipals(server: TestServer): Promise<Principals> {
   const org = await createOrg(server);
   const outsiderOrg = await createOrg(server);
   return {
@@ -126,7 +125,7 @@ export async function createStack(
   server: TestServer,
   org: OrgFixture,
   options: { as?: Caller; project?: string; name?: string; tags?: { name: string; value: string }[] } = {},
-): StackFixture {
+): Promise<StackFixture> {
   const project = options.project ?? "app";
   const name = options.name ?? uniqueName("stack");
   const row = await server.app.services.stacks.create(options.as ?? org.admin.caller, org.organization, {
@@ -140,7 +139,9 @@ export async function createStack(
 
 /** The stack as its organization's admin sees it, for calling services directly. */
 export async function stackNode(server: TestServer, org: OrgFixture, stack: StackFixture): Promise<StackNode> {
-  const row = server.app.db.select().from(stacksTable).where(eq(stacksTable.id, stack.id)).get()!;
+  const { db, tables } = server.app.store;
+  const [row] = await db.select().from(tables.stacksTable).where(eq(tables.stacksTable.id, stack.id));
+  if (!row) throw new Error(`no stack ${stack.id}`);
   return { ...row, organization: org.organization, viewerPermission: "ADMIN" };
 }
 

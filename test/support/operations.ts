@@ -10,7 +10,7 @@ export interface OperationRequest {
 }
 
 export interface OperationCase {
-  request(world: World, as: PrincipalName): OperationRequest;
+  request(world: World, as: PrincipalName): OperationRequest | Promise<OperationRequest>;
   result(data: any): unknown;
 }
 
@@ -21,8 +21,12 @@ const orgField = (field: string, selection: string): OperationCase => ({
   result: (data) => data?.organization?.[field],
 });
 
-const mutation = (field: string, query: string, variables: (w: World, as: PrincipalName) => Record<string, unknown>): OperationCase => ({
-  request: (w, as) => ({ query, variables: variables(w, as) }),
+const mutation = (
+  field: string,
+  query: string,
+  variables: (w: World, as: PrincipalName) => Record<string, unknown> | Promise<Record<string, unknown>>,
+): OperationCase => ({
+  request: async (w, as) => ({ query, variables: await variables(w, as) }),
   result: (data) => data?.[field],
 });
 
@@ -44,7 +48,7 @@ const stackRef = (w: World, stack = w.stack) => ({ organization: w.org.name, pro
 const runningUpdate = async (w: World) => (await startUpdate(w.server, w.org, await createStack(w.server, w.org), "UPDATE")).id;
 
 /** A personal token the caller owns when it is a user, else one of the admin's. */
-async function ownPersonalToken(w: World, as: PrincipalName): string {
+async function ownPersonalToken(w: World, as: PrincipalName): Promise<string> {
   const user = w.userOf(as) ?? w.admin;
   return (await w.server.app.services.tokens.createPersonal(user.caller, { description: "to delete" })).row.id;
 }
@@ -268,7 +272,7 @@ export const OPERATIONS: Record<string, OperationCase> = {
 };
 
 /** A webhook of the world's organization, created by its admin (pointing at loopback). */
-async function worldWebhook(w: World): string {
+async function worldWebhook(w: World): Promise<string> {
   const name = uniqueName("wh").slice(0, 32);
   await w.server.app.services.webhooks.create(w.admin.caller, w.org.organization, {
     organization: w.org.name,

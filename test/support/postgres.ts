@@ -96,7 +96,7 @@ async function probe(url: string): Promise<true | string> {
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   } finally {
-    (await client.end()).catch(() => undefined);
+    await client.end().catch(() => undefined);
   }
 }
 

@@ -1,6 +1,5 @@
 // A "world" for permission tests: one organization and every kind of caller around it.
 import { eq } from "drizzle-orm";
-import { accessTokensTable } from "../../src/db/schema.js";
 import {
   createOrg,
   createOrgToken,
@@ -40,16 +39,17 @@ export interface World extends Principals {
   userOf(as: PrincipalName): UserFixture | null;
 }
 
-export async function createWorld(server: TestServer): World {
+export async function createWorld(server: TestServer): Promise<World> {
   const principals = await createPrincipals(server);
   const deleted = await createUser(server);
-  server.app.db.update(accessTokensTable).set({ deletedAt: new Date() }).where(eq(accessTokensTable.id, deleted.tokenRow.id)).run();
+  const { db, tables } = server.app.store;
+  const { accessTokensTable } = tables;
+  await db.update(accessTokensTable).set({ deletedAt: new Date() }).where(eq(accessTokensTable.id, deleted.tokenRow.id));
   const expired = await createUser(server);
-  server.app.db
+  await db
     .update(accessTokensTable)
     .set({ expiresAt: new Date(Date.now() - 1000) })
-    .where(eq(accessTokensTable.id, expired.tokenRow.id))
-    .run();
+    .where(eq(accessTokensTable.id, expired.tokenRow.id));
   const foreign = await createOrgToken(server, await createOrg(server));
   const unentitledOrg = await createOrg(server);
   const unentitled = await createOrgToken(server, unentitledOrg);
