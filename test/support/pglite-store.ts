@@ -23,6 +23,8 @@ export function pgliteStore(pglite: PGlite, end: () => Promise<void>): PostgresS
       const db = drizzle(guarded, { schema });
       return { root: db, transactional: db };
     },
+    // one connection: its transactions run one at a time already
+    exclusively: (_key, work) => work(drizzle(pglite, { schema })),
     end,
   });
 }

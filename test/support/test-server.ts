@@ -44,7 +44,10 @@ export interface TestServer {
   backend: TestBackend;
   /** The PostgreSQL test database (postgres backend only). */
   postgres: TestPostgres | null;
-  /** Plain SQL on the server's database (introspection, fault injection); rows as objects. */
+  /**
+   * Plain SQL on the server's database (introspection, fault injection); rows as objects.
+   * Parameters as PostgreSQL writes them (`$1`, `$2`), on SQLite too.
+   */
   sql<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   dir: string;
   databasePath: string;
@@ -185,9 +188,9 @@ function postgresStoreOn(postgres: TestPostgres): Store {
 async function rawQuery<R>(store: Store, postgres: TestPostgres | null, text: string, params: unknown[] = []): Promise<R[]> {
   if (postgres) return postgres.query<R>(text, params);
   const sqlite = (store as unknown as { connection: import("better-sqlite3").Database }).connection;
-  const statement = sqlite.prepare(text);
-  if (statement.reader) return statement.all(...params) as R[];
-  statement.run(...params);
+  const statement = sqlite.prepare(text.replace(/\$(\d+)/g, "?"));
+  if (statement.reader) return statement.all(...positional(text, params)) as R[];
+  statement.run(...positional(text, params));
   return [];
 }
 
@@ -202,4 +205,9 @@ async function storedText(postgres: TestPostgres): Promise<string[]> {
     texts.push(rows.map((r) => r.row).join("\n"));
   }
   return texts;
+}
+
+/** `$n` placeholders become `?` for SQLite: the values in the order the placeholders appear. */
+function positional(text: string, params: unknown[]): unknown[] {
+  return [...text.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
 }

@@ -27,8 +27,36 @@ export function poolConnection(pool: pg.Pool): PostgresConnection {
         transactional: drizzle(pool, { schema }),
       };
     },
+    async exclusively(key, work) {
+      const client = await pool.connect();
+      try {
+        await client.query("select pg_advisory_lock($1::bigint)", [key.toString()]);
+      } catch (error) {
+        client.release(true);
+        throw error;
+      }
+      let result;
+      try {
+        result = await work(drizzle(client, { schema }));
+      } catch (error) {
+        await unlockAndRelease(client, key);
+        throw error;
+      }
+      await unlockAndRelease(client, key);
+      return result;
+    },
     end: () => pool.end(),
   };
+}
+
+/** Ends the session lock; a connection that cannot is destroyed (ending the session frees it). */
+async function unlockAndRelease(client: pg.PoolClient, key: bigint): Promise<void> {
+  try {
+    await client.query("select pg_advisory_unlock($1::bigint)", [key.toString()]);
+    client.release();
+  } catch {
+    client.release(true);
+  }
 }
 
 /** Connects, applies the migrations (once for servers starting together), and returns the store. */
