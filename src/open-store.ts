@@ -1,9 +1,9 @@
 // Opens the store the configuration names: PostgreSQL when DATABASE_URL is set, else the SQLite
-// file at DATABASE_PATH. The only module above the dialects that knows both.
-import type { Config } from "../config.js";
-import { openPostgresStore } from "./postgres/pool.js";
-import { SqliteStore } from "./sqlite/store.js";
-import type { Store } from "./store.js";
+// file at DATABASE_PATH. Part of the composition root: the only module that knows both dialects.
+import type { Config } from "./config.js";
+import { openPostgresStore } from "./db/postgres/pool.js";
+import { SqliteStore } from "./db/sqlite/store.js";
+import type { Store } from "./db/store.js";
 
 export interface OpenStoreOptions {
   /** SQLite: the server's write transactions share their COMMITs (src/db/sqlite/group-commit.ts); the CLI commits each alone. */

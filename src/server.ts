@@ -5,7 +5,7 @@ import type { FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
 import type { GraphQLSchema } from "graphql";
 import type { Config } from "./config.js";
-import { openStore } from "./db/open-store.js";
+import { openStore } from "./open-store.js";
 import type { Store } from "./db/store.js";
 import { createHttpServer } from "./http/app.js";
 import { createRateLimits } from "./http/rate-limit.js";

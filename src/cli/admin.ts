@@ -4,7 +4,7 @@ import type { OrganizationRow, UserRow } from "../db/rows.js";
 import { parseArgs } from "node:util";
 import { systemCaller } from "../auth/principal.js";
 import { ConfigError, loadConfig } from "../config.js";
-import { openStore } from "../db/open-store.js";
+import { openStore } from "../open-store.js";
 import { ORGANIZATION_ROLES, type OrganizationRoleValue, SUBSCRIPTION_TIERS, type SubscriptionTierValue } from "../db/schema.js";
 import { AppError, NotFoundError } from "../errors.js";
 import { DATE_TIME_FORMS, parseDateTime } from "../lib/date-time.js";

@@ -9,7 +9,7 @@ import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import { hashSecret, parseSecret } from "../lib/token-secret.js";
 import { besideDatabase, bootstrapSiteAdmin } from "../bootstrap.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
-import { openStore } from "../db/open-store.js";
+import { openStore } from "../open-store.js";
 import type { Store } from "../db/store.js";
 import { AppError } from "../errors.js";
 import { loadServerKey } from "../lib/server-key.js";

@@ -51,7 +51,6 @@ async function client(i: number): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   const run = async (op: string, query: string, variables: Record<string, unknown>) => {
     const { status, body } = await server.gql(query, variables, adminToken);
-    if (process.env.DEBUG_FAULTS && body.errors) console.log(op, JSON.stringify(body.errors[0]));
     const code = body.errors?.[0]?.extensions?.code;
     outcomes.push({ op, ok: !body.errors, code, status, data: body.data });
     return body;

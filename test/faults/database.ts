@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStore } from "../../src/db/open-store.js";
+import { openStore } from "../../src/open-store.js";
 import type { Store } from "../../src/db/store.js";
 import { createServices, type Services } from "../../src/services.js";
 import { openTestPostgres, postgresBackend, type TestPostgres } from "../support/postgres.js";
