@@ -1,7 +1,7 @@
 // One attempt of one message to one webhook, recorded as a WebhookDelivery row.
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import type { DeliveryRow, WebhookRow } from "../../db/rows.js";
-import type { Tables, Tx } from "../../db/store.js";
+import type { Store, Tx } from "../../db/store.js";
 import type { SecretBox } from "../../lib/secret-box.js";
 import { render, type WebhookEvent } from "./webhook-payloads.js";
 import type { SendResult, WebhookSender } from "./webhook-sender.js";
@@ -43,11 +43,15 @@ export const succeeded = (result: SendResult): boolean =>
 /** Inside the transaction that records the attempt's outcome (`tables`: the store's). */
 export async function recordAttempt(
   tx: Tx,
-  tables: Tables,
+  store: Pick<Store, "tables" | "lockUntilCommit">,
   attempt: Attempt,
   sent: { headers: Record<string, string>; result: SendResult; sentAt: Date },
 ): Promise<DeliveryRow> {
   const { result } = sent;
+  const { tables } = store;
+  // a webhook's deliveries are numbered in commit order (several servers deliver at once), so
+  // a console paging them by id after the last one it saw misses none
+  await store.lockUntilCommit(tx, `deliveries:${attempt.webhook.id}`);
   const [row] = await tx
     .insert(tables.webhookDeliveriesTable)
     .values({

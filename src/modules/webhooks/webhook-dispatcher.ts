@@ -146,7 +146,7 @@ export class WebhookDispatcher {
         .where(ours)
         .returning({ id: webhookOutboxTable.id });
       // recorded whether or not the lease still held: it did happen
-      await recordAttempt(tx, store.tables, attempt, sent);
+      await recordAttempt(tx, store, attempt, sent);
       return updated.length;
     });
     if (changed === 0) this.options.log.warn({ webhook: webhook.name }, "webhook delivery finished after its lease ran out");

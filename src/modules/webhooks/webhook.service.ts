@@ -181,7 +181,7 @@ export class WebhookService {
     const sent = await sendAttempt(this.sender, this.secrets, attempt);
     return this.store.transaction(async (tx) => {
       if (!(await this.byName(organization, webhook.name, tx))) throw new NotFoundError(`webhook "${webhook.name}" was deleted meanwhile`);
-      const delivery = await recordAttempt(tx, this.t, attempt, sent);
+      const delivery = await recordAttempt(tx, this.store, attempt, sent);
       await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "webhook-pinged",
