@@ -34,7 +34,7 @@ interface Row {
   /** What is wrong, as the test's name. */
   what: string;
   query: string;
-  variables: () => Record<string, unknown>;
+  variables: () => Record<string, unknown> | Promise<Record<string, unknown>>;
   code?: "BAD_USER_INPUT" | "CONFLICT";
   field: string;
   as?: () => string;
@@ -175,7 +175,13 @@ const ROWS: Row[] = [
     what: "grantTeamStackAccess: NONE",
     query: m("grantTeamStackAccess", "TeamStackAccessInput", "{ name }"),
     variables: async () => ({
-      input: { organization: org.name, team: (await createTeam(server, org)).name, project: stack.project, stack: stack.stack, permission: "NONE" },
+      input: {
+        organization: org.name,
+        team: (await createTeam(server, org)).name,
+        project: stack.project,
+        stack: stack.stack,
+        permission: "NONE",
+      },
     }),
     field: "input.permission",
   },
@@ -244,7 +250,9 @@ const ROWS: Row[] = [
     query: m("deleteStack", "DeleteStackInput"),
     variables: async () => {
       const full = await createStack(server, org);
-      await server.app.services.stacks.importState(org.admin.caller, await stackNode(server, org, full), { deployment: { resources: [{ urn: "u" }] } });
+      await server.app.services.stacks.importState(org.admin.caller, await stackNode(server, org, full), {
+        deployment: { resources: [{ urn: "u" }] },
+      });
       return { input: { stack: { organization: org.name, project: full.project, stack: full.stack } } };
     },
     field: "input.force",
@@ -289,9 +297,9 @@ const ROWS: Row[] = [
   {
     what: "appendUpdateEvents: the second event's type",
     query: m("appendUpdateEvents", "AppendUpdateEventsInput"),
-    variables: () => ({
+    variables: async () => ({
       input: {
-        updateId: runningPreview(),
+        updateId: await runningPreview(),
         events: [
           { sequence: 0, type: "stdoutEvent", payload: {} },
           { sequence: 1, type: "no spaces", payload: {} },
@@ -303,21 +311,23 @@ const ROWS: Row[] = [
   {
     what: "appendUpdateEvents: a payload over 64 KiB",
     query: m("appendUpdateEvents", "AppendUpdateEventsInput"),
-    variables: () => ({
-      input: { updateId: runningPreview(), events: [{ sequence: 0, type: "stdoutEvent", payload: { text: "x".repeat(65 * 1024) } }] },
+    variables: async () => ({
+      input: { updateId: await runningPreview(), events: [{ sequence: 0, type: "stdoutEvent", payload: { text: "x".repeat(65 * 1024) } }] },
     }),
     field: "input.events[0].payload",
   },
   {
     what: "completeUpdate: a negative resource count",
     query: m("completeUpdate", "CompleteUpdateInput", "{ id }"),
-    variables: () => ({ input: { updateId: runningPreview(), status: "SUCCEEDED", resourceChanges: { delete: -1 } } }),
+    variables: async () => ({ input: { updateId: await runningPreview(), status: "SUCCEEDED", resourceChanges: { delete: -1 } } }),
     field: "input.resourceChanges.delete",
   },
   {
     what: "completeStackUpdate: a state that is not an object",
     query: m("completeStackUpdate", "CompleteStackUpdateInput", "{ id }"),
-    variables: async () => ({ input: { updateId: (await startUpdate(server, org, await createStack(server, org))).id, outcome: "SUCCEEDED", state: [1] } }),
+    variables: async () => ({
+      input: { updateId: (await startUpdate(server, org, await createStack(server, org))).id, outcome: "SUCCEEDED", state: [1] },
+    }),
     field: "input.state",
   },
   // webhooks
@@ -357,7 +367,7 @@ const ROWS: Row[] = [
   {
     what: "updateWebhook: a new secret and clearSecret",
     query: m("updateWebhook", "UpdateWebhookInput", "{ id }"),
-    variables: () => ({ input: { organization: org.name, name: webhook(), secret: SECRET, clearSecret: true } }),
+    variables: async () => ({ input: { organization: org.name, name: await webhook(), secret: SECRET, clearSecret: true } }),
     field: "input.clearSecret",
   },
   // field arguments
@@ -407,11 +417,11 @@ const ROWS: Row[] = [
   },
 ];
 
-async function runningPreview(): string {
+async function runningPreview(): Promise<string> {
   return (await startUpdate(server, org, stack, "PREVIEW")).id;
 }
 
-async function webhook(): string {
+async function webhook(): Promise<string> {
   const name = uniqueName("w").slice(0, 32);
   await server.app.services.webhooks.create(org.admin.caller, org.organization, {
     organization: org.name,
@@ -423,7 +433,7 @@ async function webhook(): string {
 
 describe("extensions.field", () => {
   it.each(ROWS)("$what → $field", async (row) => {
-    const res = await server.gql(row.query, row.variables(), { token: row.as?.() ?? org.admin.token });
+    const res = await server.gql(row.query, await row.variables(), { token: row.as?.() ?? org.admin.token });
     expect(errorCodes(res), res.raw).toEqual([row.code ?? "BAD_USER_INPUT"]);
     expect(res.body.errors![0]!.extensions, res.raw).toMatchObject({ field: row.field });
   });
@@ -448,5 +458,62 @@ describe("extensions.field", () => {
     expect(res.json()).toMatchObject({
       errors: [{ extensions: { code: "BAD_USER_INPUT", field: "since" }, message: expect.stringMatching(/e\.g\. 2030-03-31T12:00:00Z/) }],
     });
+  });
+});
+
+describe("U+0000 in any string", () => {
+  // PostgreSQL cannot hold or compare a NUL ("invalid byte sequence"): refused on both backends alike, before Apollo
+  const ORG = `query ($name: String!) { organization(name: $name) { id } }`;
+  const refused = (res: Awaited<ReturnType<TestServer["gql"]>>, where: RegExp) => {
+    expect(res.status, res.raw).toBe(400);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(res.body.errors?.[0]?.message).toMatch(where);
+  };
+
+  it("in a variable, a nested value or a key: refused with its path", async () => {
+    refused(await server.gql(ORG, { name: `a${"\u0000"}b` }, { token: org.admin.token }), /^variables\.name holds U\+0000/);
+    const tags = {
+      input: {
+        tags: [
+          { name: "ok", value: "ok" },
+          { name: "x", value: "\u0000" },
+        ],
+      },
+    };
+    refused(await server.gql(ORG, { name: org.name, ...tags }, { token: org.admin.token }), /^variables\.input\.tags\[1\]\.value holds/);
+    refused(
+      await server.gql(ORG, { name: org.name, extra: { ["k\u0000"]: 1 } }, { token: org.admin.token }),
+      /^variables\.extra\."k\\u0000" holds/,
+    );
+  });
+
+  it("in a literal of the document, as \\u0000 or \\u{0}: refused", async () => {
+    refused(
+      await server.gql(`{ organization(name: "a\\u0000") { id } }`, {}, { token: org.admin.token }),
+      /string literal of the document/,
+    );
+    refused(await server.gql(`{ organization(name: "a\\u{00}") { id } }`, {}, { token: org.admin.token }), /string literal/);
+  });
+
+  it("a variable nested 100,000 deep is walked without overflowing", async () => {
+    // the JSON written by hand: JSON.stringify itself would overflow on it
+    const deep = `${"[".repeat(100_000)}"\\u0000"${"]".repeat(100_000)}`;
+    const res = await server.app.fastify.inject({
+      method: "POST",
+      url: "/graphql",
+      headers: { "content-type": "application/json", authorization: `token ${org.admin.token}` },
+      payload: `{"query":${JSON.stringify(ORG)},"variables":{"name":"x","deep":${deep}}}`,
+    });
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(400);
+    expect(JSON.parse(res.body).errors[0]).toMatchObject({
+      extensions: { code: "BAD_USER_INPUT" },
+      message: expect.stringMatching(/^variables\.deep(\[0\])+ holds U\+0000/),
+    });
+  });
+
+  it("other control characters and \\u0001 pass this check (the field checks judge them)", async () => {
+    const res = await server.gql(ORG, { name: "a\u0001" }, { token: org.admin.token });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ organization: null });
   });
 });
