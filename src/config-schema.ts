@@ -199,7 +199,7 @@ const secretKey = setting<Buffer | null>(
 const databaseUrl = setting<string | null>(
   "`postgres://` URL",
   "—",
-  "PostgreSQL instead of SQLite (`DATABASE_PATH` is then not used): e.g. `postgres://gatehouse@127.0.0.1:5432/gatehouse`; requires `SECRET_KEY`",
+  "PostgreSQL instead of SQLite: e.g. `postgres://gatehouse@127.0.0.1:5432/gatehouse`; requires `SECRET_KEY`. `DATABASE_PATH` then only names where the first-start token file goes",
   (t, name) => {
     let url: URL;
     try {
@@ -232,7 +232,10 @@ const nodeEnv: Setting<boolean> = {
 export const SETTINGS = {
   HOST: host("127.0.0.1", "the address the server listens on"),
   PORT: port(4000, "the port it listens on (`0` picks a free port)"),
-  DATABASE_PATH: path("./data/gatehouse.db", "SQLite file; created and migrated at start-up"),
+  DATABASE_PATH: path(
+    "./data/gatehouse.db",
+    "SQLite file; created and migrated at start-up (with `DATABASE_URL`: only where the first-start and demo token files go, beside it)",
+  ),
   DATABASE_SYNCHRONOUS: oneOf(
     SYNCHRONOUS_MODES,
     "FULL",

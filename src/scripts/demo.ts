@@ -3,8 +3,8 @@
 // hashes, so the secrets go to <database>.demo-tokens.json beside it (mode 0600). A second run finds
 // the organization, creates nothing, and prints the tokens from that file, issuing fresh
 // ones (and saying so) for any that are missing or no longer work.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import { hashSecret, parseSecret } from "../lib/token-secret.js";
 import { besideDatabase, bootstrapSiteAdmin } from "../bootstrap.js";
@@ -202,6 +202,8 @@ function readTokensFile(file: string): DemoSecret[] {
 
 function writeTokensFile(file: string, tokens: DemoSecret[]): void {
   const body = { organization: DEMO_ORGANIZATION, note: "secrets of npm run demo; keep private", tokens };
+  // on PostgreSQL no database file made the directory
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600); // also when the file was already there
 }
