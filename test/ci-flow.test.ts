@@ -1,5 +1,6 @@
 // One CI job, scripted as a pipeline would run it: the organization's admin only sets the
 // organization up and issues a token; every call after that is made with the org token.
+import type { Variables } from "./support/operations.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEventsSince, expectError, expectOk, lastAuditId } from "./support/assertions.js";
 import { createOrg, createOrgToken, uniqueName } from "./support/factories.js";
@@ -74,8 +75,8 @@ describe("a CI job with only an organization token", () => {
     const org = await createOrg(server);
     const ci = await createOrgToken(server, org, { name: "github-actions" });
     const token = ci.token;
-    const since = lastAuditId(server);
-    const gql = (query: string, variables: Record<string, unknown>) => server.gql(query, variables, { token });
+    const since = await lastAuditId(server);
+    const gql = (query: string, variables: Variables) => server.gql(query, variables, { token });
 
     // ---------------------------------------------------------------- create the stack
     const project = "webapp";
@@ -189,7 +190,7 @@ describe("a CI job with only an organization token", () => {
     expect(gone.body.data!.organization.stack).toBeNull();
 
     // ---------------------------------------------------------------- the audit trail it left
-    const events = auditEventsSince(server, org.organization.id, since);
+    const events = await auditEventsSince(server, org.organization.id, since);
     expect(events.map((e) => e.event)).toEqual([
       "stack-created",
       "stack-update-started",

@@ -2,6 +2,7 @@
 // name) carries `extensions.field`, the path of the input it is about in the operation's
 // arguments (`input.name`, `input.events[1].payload`, `first`). One row per check of every
 // operation that validates input, each sent through GraphQL as a client would.
+import type { Variables } from "./support/operations.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCodes } from "./support/assertions.js";
 import {
@@ -34,7 +35,7 @@ interface Row {
   /** What is wrong, as the test's name. */
   what: string;
   query: string;
-  variables: () => Record<string, unknown> | Promise<Record<string, unknown>>;
+  variables: () => Variables | Promise<Variables>;
   code?: "BAD_USER_INPUT" | "CONFLICT";
   field: string;
   as?: () => string;

@@ -4,7 +4,7 @@
 // like the contract's, test/audit-completeness.test.ts checks their audit trail, and the
 // README's permission table lists them below the contract's.
 import { createStack, createTeam, grant, startUpdate, uniqueName } from "./factories.js";
-import type { OperationCase } from "./operations.js";
+import type { OperationCase, Variables } from "./operations.js";
 import type { PermissionRow } from "./permission-matrix-table.js";
 import type { PrincipalName, World } from "./world.js";
 
@@ -62,7 +62,7 @@ const teamField = (field: string, selection: string): OperationCase => ({
 const mutation = (
   field: string,
   query: string,
-  variables: (w: World, as: PrincipalName) => Record<string, unknown> | Promise<Record<string, unknown>>,
+  variables: (w: World, as: PrincipalName) => Variables | Promise<Variables>,
 ): OperationCase => ({
   request: async (w, as) => ({ query, variables: await variables(w, as) }),
   result: (data) => data?.[field],
@@ -74,9 +74,9 @@ export const EXTRA_OPERATIONS: Record<string, OperationCase> = {
     result: (d) => d?.stack,
   },
   "Query.stackUpdate": {
-    request: (w) => ({
+    request: async (w) => ({
       query: "query ($id: ID!) { stackUpdate(id: $id) { version status startedBy { kind name } stack { fullyQualifiedName } } }",
-      variables: { id: worldUpdateId(w) },
+      variables: { id: await worldUpdateId(w) },
     }),
     result: (d) => d?.stackUpdate,
   },
@@ -102,12 +102,12 @@ export const EXTRA_OPERATIONS: Record<string, OperationCase> = {
   "Mutation.completeStackUpdate (kind UPDATE)": mutation(
     "completeStackUpdate",
     "mutation ($id: ID!) { completeStackUpdate(input: { updateId: $id, outcome: SUCCEEDED }) { status } }",
-    (w) => ({ id: runningUpdate(w) }),
+    async (w) => ({ id: await runningUpdate(w) }),
   ),
   "Mutation.cancelStackUpdate (kind UPDATE)": mutation(
     "cancelStackUpdate",
     "mutation ($id: ID!) { cancelStackUpdate(input: { updateId: $id }) { status } }",
-    (w) => ({ id: runningUpdate(w) }),
+    async (w) => ({ id: await runningUpdate(w) }),
   ),
   "Mutation.revokePersonalAccessToken": mutation(
     "revokePersonalAccessToken",

@@ -4,9 +4,13 @@
 import { addMember, createStack, createTeam, createUser, grant, startUpdate, uniqueName } from "./factories.js";
 import type { PrincipalName, World } from "./world.js";
 
+/** A variable's value: anything JSON can carry, never a promise (an un-awaited factory call fails the type check). */
+export type VariableValue = string | number | boolean | null | undefined | readonly unknown[] | ({ readonly [key: string]: unknown } & { then?: never });
+export type Variables = Record<string, VariableValue>;
+
 export interface OperationRequest {
   query: string;
-  variables?: Record<string, unknown>;
+  variables?: Variables;
 }
 
 export interface OperationCase {
@@ -24,7 +28,7 @@ const orgField = (field: string, selection: string): OperationCase => ({
 const mutation = (
   field: string,
   query: string,
-  variables: (w: World, as: PrincipalName) => Record<string, unknown> | Promise<Record<string, unknown>>,
+  variables: (w: World, as: PrincipalName) => Variables | Promise<Variables>,
 ): OperationCase => ({
   request: async (w, as) => ({ query, variables: await variables(w, as) }),
   result: (data) => data?.[field],
@@ -109,7 +113,7 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.deletePersonalAccessToken": mutation(
     "deletePersonalAccessToken",
     "mutation ($id: ID!) { deletePersonalAccessToken(id: $id) }",
-    (w, as) => ({ id: ownPersonalToken(w, as) }),
+    async (w, as) => ({ id: await ownPersonalToken(w, as) }),
   ),
   "Mutation.createOrganizationAccessToken": mutation(
     "createOrganizationAccessToken",
@@ -178,17 +182,17 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.appendUpdateEvents (kind UPDATE)": mutation(
     "appendUpdateEvents",
     'mutation ($id: ID!) { appendUpdateEvents(input: { updateId: $id, events: [{ sequence: 0, type: "stdoutEvent", payload: { message: "hi" } }] }) }',
-    (w) => ({ id: runningUpdate(w) }),
+    async (w) => ({ id: await runningUpdate(w) }),
   ),
   "Mutation.completeUpdate (kind UPDATE)": mutation(
     "completeUpdate",
     "mutation ($id: ID!) { completeUpdate(input: { updateId: $id, status: SUCCEEDED }) { status } }",
-    (w) => ({ id: runningUpdate(w) }),
+    async (w) => ({ id: await runningUpdate(w) }),
   ),
   "Mutation.cancelUpdate (kind UPDATE)": mutation(
     "cancelUpdate",
     "mutation ($id: ID!) { cancelUpdate(updateId: $id) { status } }",
-    (w) => ({ id: runningUpdate(w) }),
+    async (w) => ({ id: await runningUpdate(w) }),
   ),
   // ---------------------------------------------------------------- teams
   "Organization.teams": orgField("teams", "teams { name }"),
@@ -239,30 +243,30 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.updateWebhook": mutation(
     "updateWebhook",
     "mutation ($org: String!, $name: String!) { updateWebhook(input: { organization: $org, name: $name, active: false }) { active } }",
-    (w) => ({ org: w.org.name, name: worldWebhook(w) }),
+    async (w) => ({ org: w.org.name, name: await worldWebhook(w) }),
   ),
   "Mutation.deleteWebhook": mutation(
     "deleteWebhook",
     "mutation ($org: String!, $name: String!) { deleteWebhook(input: { organization: $org, name: $name }) }",
-    (w) => ({ org: w.org.name, name: worldWebhook(w) }),
+    async (w) => ({ org: w.org.name, name: await worldWebhook(w) }),
   ),
   "Mutation.pingWebhook": mutation(
     "pingWebhook",
     "mutation ($org: String!, $name: String!) { pingWebhook(input: { organization: $org, name: $name }) { kind error } }",
-    (w) => ({ org: w.org.name, name: worldWebhook(w) }),
+    async (w) => ({ org: w.org.name, name: await worldWebhook(w) }),
   ),
   "Organization.webhooks": orgField("webhooks", "webhooks { name hasSecret }"),
   "Organization.webhook": {
-    request: (w) => ({
+    request: async (w) => ({
       query: "query ($org: String!, $name: String!) { organization(name: $org) { webhook(name: $name) { name } } }",
-      variables: { org: w.org.name, name: worldWebhook(w) },
+      variables: { org: w.org.name, name: await worldWebhook(w) },
     }),
     result: (data) => data?.organization?.webhook,
   },
   "Webhook.deliveries": {
-    request: (w) => ({
+    request: async (w) => ({
       query: "query ($org: String!, $name: String!) { organization(name: $org) { webhook(name: $name) { deliveries { totalCount } } } }",
-      variables: { org: w.org.name, name: worldWebhook(w) },
+      variables: { org: w.org.name, name: await worldWebhook(w) },
     }),
     result: (data) => data?.organization?.webhook?.deliveries,
   },

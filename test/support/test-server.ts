@@ -12,6 +12,7 @@ import { PostgresStore } from "../../src/db/postgres/store.js";
 import type { Store } from "../../src/db/store.js";
 import { parseSecret } from "../../src/lib/token-secret.js";
 import { openTestPostgres, type TestPostgres, testPool } from "./postgres.js";
+import type { Variables } from "./operations.js";
 import { pgliteStore } from "./pglite-store.js";
 import { loadConfig } from "../../src/config.js";
 import { type App, buildApp } from "../../src/server.js";
@@ -55,7 +56,7 @@ export interface TestServer {
   logs: string[];
   /** Every response body returned by gql() so far. */
   responses: string[];
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, any>>(query: string, variables?: Variables, options?: RequestOptions): Promise<GraphQLResponse<T>>;
   close(options?: { keepDir?: boolean }): Promise<void>;
   /**
    * Resolves once what this process wrote on the server's connection is committed (group
