@@ -3,14 +3,16 @@
 // attacker's own token or none — and pins what the server answers, writes and keeps in memory.
 // The memory tests run the server in a child process and read its resident set from /proc.
 import { chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { LookupFunction } from "node:net";
 import Database from "better-sqlite3";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSecret } from "../src/lib/token-secret.js";
-import { openDatabase } from "../src/db/client.js";
+import { SqliteStore } from "../src/db/sqlite/store.js";
 import { WebhookSender } from "../src/modules/webhooks/webhook-sender.js";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
 import {
@@ -24,7 +26,8 @@ import {
   stackNode,
   uniqueName,
 } from "./support/factories.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { startTestServer, testBackend, type TestServer } from "./support/test-server.js";
+import { openTestPostgres, type TestPostgres } from "./support/postgres.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 import { startServerProcess, type ServerProcess } from "./faults/server-process.js";
 
@@ -119,9 +122,16 @@ describe("asking for too much in one request", () => {
     let dir: string;
     let admin: string;
     let org: string;
+    let postgres: TestPostgres | null = null;
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "gatehouse-abuse-"));
+      // the PostgreSQL pass: the server process on a PostgreSQL database of its own (on a server; PGlite has no URL)
+      if (testBackend() === "postgres") postgres = await openTestPostgres();
+      const database: Record<string, string> = postgres?.url
+        ? { DATABASE_URL: postgres.url, SECRET_KEY: randomBytes(32).toString("hex") }
+        : {};
       proc = await startServerProcess({
+        ...database,
         // a heap limit makes V8 collect garbage instead of growing: what is left is what the server keeps
         NODE_OPTIONS: "--max-old-space-size=192",
         DATABASE_PATH: join(dir, "gatehouse.db"),
@@ -152,6 +162,7 @@ describe("asking for too much in one request", () => {
     }, 60_000);
     afterAll(async () => {
       await proc?.kill("SIGTERM");
+      await postgres?.close();
       rmSync(dir, { recursive: true, force: true });
     });
 
@@ -232,18 +243,14 @@ describe("asking for too much in one request", () => {
       { token: member.token },
     );
     expectError(listed, "BAD_USER_INPUT", /one stack at a time/);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const twice = await server.gql(
       `query ($o: String!, $p: String!, $s: String!) { organization(name: $o) { a: stack(project: $p, name: $s) { state } b: stack(project: $p, name: $s) { state } } }`,
       { o: org.name, p: stack.project, s: stack.stack },
       { token: member.token },
     );
     expectOk(twice);
-    expect(
-      auditEventsOf(server, org.organization.id)
-        .slice(before)
-        .map((e) => e.event),
-    ).toEqual(["stack-exported"]);
+    expect((await auditEventsOf(server, org.organization.id)).slice(before).map((e) => e.event)).toEqual(["stack-exported"]);
   });
 
   it("stack states, audit exports and webhook deliveries count against MAX_RESPONSE_BYTES", async () => {
@@ -269,7 +276,7 @@ describe("asking for too much in one request", () => {
       expect(codes(res)).toEqual(["BAD_USER_INPUT"]);
       expect(res.body.errors![0]!.message).toMatch(/MAX_RESPONSE_BYTES.*the state of stack/);
       // the state that was not served was not audited as read either
-      expect(auditEventsOf(small, org.organization.id).filter((e) => e.event === "stack-exported")).toHaveLength(1);
+      expect((await auditEventsOf(small, org.organization.id)).filter((e) => e.event === "stack-exported")).toHaveLength(1);
     } finally {
       await small.close();
     }
@@ -354,14 +361,14 @@ describe("flooding the append-only audit log", () => {
   it("20 aliases of four refused fields write one event, which counts the other 79", async () => {
     const org = await createOrg(server);
     const member = await addMember(server, org);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const res = await server.gql(
       `query ($o: String!) { ${aliases(20, (i) => `a${i}: organization(name: $o) { ${REFUSED} }`)} }`,
       { o: org.name },
       { token: member.token },
     );
     expect(res.body.errors).toHaveLength(80);
-    const written = auditEventsOf(server, org.organization.id).slice(before);
+    const written = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(written.map((e) => [e.event, e.userLogin, e.authFailure])).toEqual([
       ["auth-failure-organization-role", member.user.login, true],
     ]);
@@ -385,19 +392,31 @@ describe("flooding the append-only audit log", () => {
         );
         expectError(res, "FORBIDDEN");
       }
-      const refusals = () => auditEventsOf(budgeted, org!.organization.id).filter((e) => e.authFailure);
-      expect(refusals()).toHaveLength(3); // the budget counts the user across their tokens
-      await budgeted.close({ keepDir: true }); // at shutdown, what was held back is written
-      const db = new Database(budgeted.databasePath, { readonly: true });
-      const rows = db
-        .prepare("select description from audit_events where organization_id = ? and auth_failure = 1 order by id")
-        .all(org.organization.id) as { description: string }[];
-      db.close();
+      const refusals = async () => (await auditEventsOf(budgeted, org!.organization.id)).filter((e) => e.authFailure);
+      expect(await refusals()).toHaveLength(3); // the budget counts the user across their tokens
+      let rows: { description: string }[];
+      if (budgeted.postgres) {
+        // at shutdown, what was held back is written; the test server's store and database
+        // outlive app.close() (budgeted.close() ends them, below)
+        await budgeted.app.close();
+        rows = await budgeted.postgres.query<{ description: string }>(
+          "select description from audit_events where organization_id = $1 and auth_failure = true order by id",
+          [org.organization.id],
+        );
+      } else {
+        await budgeted.close({ keepDir: true }); // at shutdown, what was held back is written
+        const db = new Database(budgeted.databasePath, { readonly: true });
+        rows = db
+          .prepare("select description from audit_events where organization_id = ? and auth_failure = 1 order by id")
+          .all(org.organization.id) as { description: string }[];
+        db.close();
+      }
       expect(rows).toHaveLength(4);
       expect(rows[3]!.description).toMatch(
         /^7 more refusals were not recorded one by one between \S+ and \S+ \(more than 3 refusal events a minute for this caller\); the first: Refused Organization\.accessTokens/,
       );
     } finally {
+      if (budgeted.postgres) await budgeted.close();
       rmSync(budgeted.dir, { recursive: true, force: true });
     }
   });
@@ -405,7 +424,19 @@ describe("flooding the append-only audit log", () => {
   it("INSERT OR REPLACE cannot rewrite an event (nor REPLACE INTO, nor an upsert)", async () => {
     const org = await createOrg(server);
     await server.committed();
-    const [event] = auditEventsOf(server, org.organization.id);
+    const [event] = await auditEventsOf(server, org.organization.id);
+    if (server.backend === "postgres") {
+      // PostgreSQL has no INSERT OR REPLACE, REPLACE INTO or INSERT OR IGNORE; its upsert is an UPDATE, refused
+      const columns = "id, organization_id, timestamp, event, description, require_org_admin, require_stack_admin, auth_failure";
+      await expect(
+        server.sql(
+          `INSERT INTO audit_events (${columns}) VALUES ($1, $2, now(), 'organization-created', 'forged', false, false, false) ON CONFLICT (id) DO UPDATE SET description = 'forged'`,
+          [event!.id, org.organization.id],
+        ),
+      ).rejects.toThrow(/append-only/);
+      expect((await auditEventsOf(server, org.organization.id))[0]).toEqual(event);
+      return;
+    }
     const sqlite = new Database(server.databasePath);
     try {
       const columns = "id, organization_id, timestamp, event, description, require_org_admin, require_stack_admin, auth_failure";
@@ -420,7 +451,7 @@ describe("flooding the append-only audit log", () => {
     } finally {
       sqlite.close();
     }
-    expect(auditEventsOf(server, org.organization.id)[0]).toEqual(event);
+    expect((await auditEventsOf(server, org.organization.id))[0]).toEqual(event);
   });
 });
 
@@ -490,9 +521,12 @@ describe("locking others out", () => {
     const { buildApp } = await import("../src/server.js");
     const { loadConfig } = await import("../src/config.js");
     const first = await startTestServer({ LOG_LEVEL: "warn", RATE_LIMIT_PER_PRINCIPAL: "3" });
+    // other servers on the same database: the SQLite file, or the PostgreSQL database (a pool of their own)
+    const sameDatabase = first.postgres?.url ? { DATABASE_URL: first.postgres.url, SECRET_KEY: randomBytes(32).toString("hex") } : {};
     const other = await buildApp({
       config: loadConfig({
         DATABASE_PATH: first.databasePath,
+        ...sameDatabase,
         LOG_LEVEL: "silent",
         DATABASE_SYNCHRONOUS: "NORMAL",
         RATE_LIMIT_PER_PRINCIPAL: "3",
@@ -504,6 +538,7 @@ describe("locking others out", () => {
       const third = await buildApp({
         config: loadConfig({
           DATABASE_PATH: first.databasePath,
+          ...sameDatabase,
           LOG_LEVEL: "silent",
           DATABASE_SYNCHRONOUS: "NORMAL",
           RATE_LIMIT_PER_PRINCIPAL: "3",
@@ -605,7 +640,11 @@ describe("reading what the caller should not", () => {
     await setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 60_000));
     expect(await emails()).toBe("member@example.com");
     // the trial ends: set directly, as time passing would
-    server.app.db.$client.prepare("update organizations set trial_ends_at = ? where id = ?").run(Date.now() - 1000, org.organization.id);
+    const { organizationsTable } = server.app.store.tables;
+    await server.app.store.db
+      .update(organizationsTable)
+      .set({ trialEndsAt: new Date(Date.now() - 1000) })
+      .where(eq(organizationsTable.id, org.organization.id));
     expect(await emails()).toBeNull();
     const { token } = await createOrgToken(server, await createOrg(server));
     expect((await server.gql("{ viewer { kind } }", {}, { token })).status).toBe(200);
@@ -676,26 +715,30 @@ describe("reading what the caller should not", () => {
     }
   });
 
-  it("the data directory and files Gatehouse creates are private: 0700 and 0600 (-wal and -shm included)", async () => {
-    const base = mkdtempSync(join(tmpdir(), "gatehouse-modes-"));
-    try {
-      const path = join(base, "data", "nested", "gatehouse.db");
-      const db = openDatabase(path);
-      db.$client.prepare("create table t (x)").run();
-      expect(statSync(join(base, "data", "nested")).mode & 0o777).toBe(0o700);
-      for (const file of ["gatehouse.db", "gatehouse.db-wal", "gatehouse.db-shm"]) {
-        expect(statSync(join(base, "data", "nested", file)).mode & 0o777, file).toBe(0o600);
+  // the SQLite file, its -wal and -shm files and their directory: nothing of the kind on PostgreSQL
+  it.skipIf(testBackend() !== "sqlite")(
+    "the data directory and files Gatehouse creates are private: 0700 and 0600 (-wal and -shm included)",
+    async () => {
+      const base = mkdtempSync(join(tmpdir(), "gatehouse-modes-"));
+      try {
+        const path = join(base, "data", "nested", "gatehouse.db");
+        const db = SqliteStore.open(path);
+        db.connection.prepare("create table t (x)").run();
+        expect(statSync(join(base, "data", "nested")).mode & 0o777).toBe(0o700);
+        for (const file of ["gatehouse.db", "gatehouse.db-wal", "gatehouse.db-shm"]) {
+          expect(statSync(join(base, "data", "nested", file)).mode & 0o777, file).toBe(0o600);
+        }
+        await db.close();
+        // a directory the operator made keeps its mode
+        mkdirSync(join(base, "shared"), { mode: 0o750 });
+        chmodSync(join(base, "shared"), 0o750);
+        await SqliteStore.open(join(base, "shared", "g.db")).close();
+        expect(statSync(join(base, "shared")).mode & 0o777).toBe(0o750);
+      } finally {
+        rmSync(base, { recursive: true, force: true });
       }
-      db.$client.close();
-      // a directory the operator made keeps its mode
-      mkdirSync(join(base, "shared"), { mode: 0o750 });
-      chmodSync(join(base, "shared"), 0o750);
-      openDatabase(join(base, "shared", "g.db")).$client.close();
-      expect(statSync(join(base, "shared")).mode & 0o777).toBe(0o750);
-    } finally {
-      rmSync(base, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
 
 describe("smuggling text", () => {

@@ -87,7 +87,7 @@ describe("organization access tokens", () => {
   it("are created by an admin, belong to the organization and write audit events", async () => {
     const org = await createOrg(server);
     const secondAdmin = await addMember(server, org, "ADMIN");
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const res = await server.gql(
       CREATE_OAT,
       { input: { organization: org.name, name: "ci.deploy-1", description: "CI" } },
@@ -114,7 +114,7 @@ describe("organization access tokens", () => {
     const deleted = all.body.data!.organization.accessTokens.find((t: any) => t.id === token.id);
     expect(deleted.deletedAt).toMatch(/^\d{4}-/);
 
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events.map((e) => [e.event, e.userLogin])).toEqual([
       ["organization-token-created", org.admin.user.login],
       ["organization-token-deleted", secondAdmin.user.login],
@@ -158,7 +158,7 @@ describe("organization access tokens", () => {
     const input = { organization: org.name, name: uniqueName("t") };
     const refused = await server.gql(CREATE_OAT, { input }, { token: org.admin.token });
     expectError(refused, "FORBIDDEN", /subscription/);
-    expect(auditEventsOf(server, org.organization.id).filter((e) => e.authFailure)).toHaveLength(0);
+    expect((await auditEventsOf(server, org.organization.id)).filter((e) => e.authFailure)).toHaveLength(0);
     await setTier(server, org.name, "BUSINESS_CRITICAL", new Date(Date.now() + 86_400_000));
     expectOk(await server.gql(CREATE_OAT, { input }, { token: org.admin.token }));
   });
@@ -168,7 +168,7 @@ describe("organization access tokens", () => {
     const member = await addMember(server, org);
     const orgToken = await createOrgToken(server, org);
     const outsider = await createUser(server);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     for (const token of [member.token, orgToken.token, outsider.token]) {
       expectError(await server.gql(CREATE_OAT, { input: { organization: org.name, name: uniqueName("t") } }, { token }), "FORBIDDEN");
       expectError(await server.gql(DELETE_OAT, { org: org.name, id: orgToken.row.id }, { token }), "FORBIDDEN");
@@ -176,7 +176,7 @@ describe("organization access tokens", () => {
     const list = await server.gql(LIST_OAT, { org: org.name }, { token: member.token });
     expectError(list, "FORBIDDEN");
     expect(list.body.data!.organization).toEqual({ accessTokens: null });
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events.map((e) => e.event)).toEqual(Array(5).fill("auth-failure-organization-role"));
     expect(events.map((e) => e.tokenName)).toEqual([null, null, orgToken.row.name, orgToken.row.name, null]);
   });

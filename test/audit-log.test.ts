@@ -1,7 +1,6 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Caller } from "../src/auth/principal.js";
-import { writeTransaction } from "../src/db/client.js";
 import { CSV_HEADER } from "../src/modules/audit/audit-formats.js";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
 import { addMember, createOrg, createOrgToken, createUser, type OrgFixture } from "./support/factories.js";
@@ -26,16 +25,17 @@ const EXPORT = `query ($org: String!, $format: AuditLogExportFormat!, $since: Da
 }`;
 
 /** Writes `n` audit events straight through the writer (one transaction), oldest first. */
-function writeEvents(
+async function writeEvents(
   org: OrgFixture,
   n: number,
   caller: Caller = org.admin.caller,
   describe = (i: number) => `event ${i}`,
   at?: (i: number) => Date,
 ) {
-  writeTransaction(server.app.db, () => {
+  await server.app.store.transaction(async (tx) => {
     for (let i = 0; i < n; i++) {
-      server.app.services.audit.write(
+      await server.app.services.audit.write(
+        tx,
         caller,
         { organizationId: org.organization.id, event: "stack-tag-set", description: describe(i) },
         at ? at(i) : new Date(),
@@ -44,7 +44,7 @@ function writeEvents(
   });
 }
 
-async function allPages(org: OrgFixture, token: string, first: number, between?: (page: number) => void) {
+async function allPages(org: OrgFixture, token: string, first: number, between?: (page: number) => void | Promise<void>) {
   const ids: string[] = [];
   let after: string | null = null;
   let page = 0;
@@ -54,7 +54,7 @@ async function allPages(org: OrgFixture, token: string, first: number, between?:
     const conn: any = res.body.data!.organization.auditLogEvents;
     ids.push(...conn.nodes.map((n: any) => n.id));
     after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
-    between?.(page++);
+    await between?.(page++);
   } while (after);
   return ids;
 }
@@ -62,8 +62,8 @@ async function allPages(org: OrgFixture, token: string, first: number, between?:
 describe("Organization.auditLogEvents", () => {
   it("pages 1,000 events newest first; events written between pages are neither skipped nor repeated", async () => {
     const org = await createOrg(server);
-    writeEvents(org, 1000);
-    const total = auditEventsOf(server, org.organization.id).length;
+    await writeEvents(org, 1000);
+    const total = (await auditEventsOf(server, org.organization.id)).length;
     const ids = await allPages(org, org.admin.token, 97, () => writeEvents(org, 3));
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
@@ -82,14 +82,14 @@ describe("Organization.auditLogEvents", () => {
       requestId: null,
     };
     const t0 = Date.UTC(2030, 0, 1);
-    writeEvents(
+    await writeEvents(
       org,
       10,
       org.admin.caller,
       (i) => `old ${i}`,
       (i) => new Date(t0 + i * 1000),
     );
-    writeEvents(
+    await writeEvents(
       org,
       4,
       botCaller,
@@ -145,7 +145,7 @@ describe("Organization.auditLogEvents", () => {
     const refused = await server.gql(EVENTS, { org: org.name }, { token: member.token });
     expectError(refused, "FORBIDDEN");
     expect(refused.body.data!.organization.auditLogEvents).toBeNull();
-    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)).toMatchObject({
       event: "auth-failure-organization-role",
       userLogin: member.user.login,
     });
@@ -163,7 +163,7 @@ describe("Organization.auditLogEvents", () => {
         headers: { "x-forwarded-for": "203.0.113.7" },
       },
     );
-    expect(auditEventsOf(server, org.organization.id).at(-1)!.sourceIp).toBe("203.0.113.7");
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)!.sourceIp).toBe("203.0.113.7");
     const untrusted = await startTestServer({ LOG_LEVEL: "warn" });
     try {
       const org2 = await createOrg(untrusted);
@@ -175,9 +175,7 @@ describe("Organization.auditLogEvents", () => {
           headers: { "x-forwarded-for": "203.0.113.7" },
         },
       );
-      const [last] = untrusted.app.db.$client.prepare("select source_ip from audit_events order by id desc limit 1").all() as Array<{
-        source_ip: string;
-      }>;
+      const [last] = await untrusted.sql<{ source_ip: string }>("select source_ip from audit_events order by id desc limit 1");
       expect(last!.source_ip).toBe("127.0.0.1");
     } finally {
       await untrusted.close();
@@ -231,7 +229,7 @@ describe("exports", () => {
   it("CSV parses back with an independent parser, descriptions intact and formulas defused", async () => {
     const org = await createOrg(server);
     const start = new Date(Date.now() + 60_000);
-    writeEvents(
+    await writeEvents(
       org,
       TRICKY.length,
       org.admin.caller,
@@ -275,7 +273,7 @@ describe("exports", () => {
       "",
     ]);
     // the export itself is audited, and is not in its own content
-    const last = auditEventsOf(server, org.organization.id).at(-1)!;
+    const last = (await auditEventsOf(server, org.organization.id)).at(-1)!;
     expect(last.event).toBe("audit-log-exported");
     expect(exported.content).not.toContain("audit-log-exported");
   });
@@ -285,7 +283,7 @@ describe("exports", () => {
     const { name, login } = org.admin.user;
     const at = (i: number) => new Date(Date.UTC(2031, 0, 2, 3, 4, 5, i));
     const described = ["\rcr first", "\r\n=SUM(A1)", "mid\r=not first", "=1+2", "\ttab"];
-    writeEvents(org, described.length, org.admin.caller, (i) => described[i]!, at);
+    await writeEvents(org, described.length, org.admin.caller, (i) => described[i]!, at);
     const cells = ['"\'\rcr first"', '"\'\r\n=SUM(A1)"', '"mid\r=not first"', "'=1+2", "'\ttab"];
     const expected =
       "Timestamp,Name,Login,Event,Description,SourceIP,RequireOrgAdmin,RequireStackAdmin,AuthenticationFailure,TokenID,TokenName\r\n" +
@@ -315,7 +313,7 @@ describe("exports", () => {
       requestId: null,
     };
     const start = new Date(Date.now() + 60_000);
-    writeEvents(
+    await writeEvents(
       org,
       TRICKY.length,
       caller,
@@ -375,7 +373,7 @@ describe("exports", () => {
 
   it("the GraphQL export refuses more than 10,000 events and points to the HTTP route", async () => {
     const org = await createOrg(server);
-    writeEvents(org, 10_001);
+    await writeEvents(org, 10_001);
     const res = await server.gql(EXPORT, { org: org.name, format: "CSV" }, { token: org.admin.token });
     expectError(res, "BAD_USER_INPUT", /at most 10,000.*\/api\/orgs\/.*\/auditlogs\/export/);
   });
@@ -392,7 +390,7 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
   it("streams CSV or CEF, oldest first, as an attachment, for an admin or an org token", async () => {
     const org = await createOrg(server);
     const { token } = await createOrgToken(server, org);
-    writeEvents(org, 2500);
+    await writeEvents(org, 2500);
     const csv = await get(org.name, "?format=csv", org.admin.token);
     expect(csv.statusCode).toBe(200);
     expect(csv.headers["content-type"]).toBe("text/csv; charset=utf-8");
@@ -410,7 +408,7 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
   it("honours since and until", async () => {
     const org = await createOrg(server);
     const t0 = Date.UTC(2031, 5, 1);
-    writeEvents(
+    await writeEvents(
       org,
       10,
       org.admin.caller,
@@ -439,7 +437,7 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
     const refused = await get(org.name, "", member.token);
     expect(refused.statusCode).toBe(403);
     expect(refused.json().errors[0].extensions.code).toBe("FORBIDDEN");
-    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)).toMatchObject({
       event: "auth-failure-organization-role",
       userLogin: member.user.login,
     });

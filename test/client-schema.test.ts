@@ -144,7 +144,7 @@ describe("UpdateOrganizationSettingsInput.defaultPermission", () => {
     const admin = await server.gql(SETTINGS, { input: { organization: org.name, defaultPermission: "ADMIN" } }, { token: org.admin.token });
     expect(errorCodes(admin)).toEqual(["BAD_USER_INPUT"]);
     expect(admin.body.errors![0]!.message).toMatch(/ADMIN/);
-    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)).toMatchObject({
       event: "organization-settings-changed",
       description: 'Changed defaultStackPermission to "WRITE"',
     });
@@ -176,18 +176,20 @@ describe("setTeamStackGrant and removeTeamStackGrant", () => {
       data: { removeTeamStackGrant: { stackGrantsConnection: { totalCount: 0 } } },
     });
     expectError(await server.gql(REMOVE, { input: { stack: ref, team: team.name } }, { token }), "NOT_FOUND");
-    expect(
-      auditEventsOf(server, org.organization.id)
-        .slice(-2)
-        .map((e) => e.event),
-    ).toEqual(["team-stack-permission-granted", "team-stack-permission-revoked"]);
+    expect((await auditEventsOf(server, org.organization.id)).slice(-2).map((e) => e.event)).toEqual([
+      "team-stack-permission-granted",
+      "team-stack-permission-revoked",
+    ]);
     // a member is refused (audited), an outsider is refused (not audited in this organization)
     const member = await addMember(server, org);
     expectError(
       await server.gql(SET, { input: { stack: ref, team: team.name, permission: "READ" } }, { token: member.token }),
       "FORBIDDEN",
     );
-    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({ event: "auth-failure-organization-role", authFailure: true });
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)).toMatchObject({
+      event: "auth-failure-organization-role",
+      authFailure: true,
+    });
   });
 });
 

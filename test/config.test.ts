@@ -12,6 +12,8 @@ const DEFAULTS: Config = {
   host: "127.0.0.1",
   port: 4000,
   databasePath: resolve("data/gatehouse.db"),
+  databaseUrl: null,
+  databasePoolSize: 10,
   databaseSynchronous: "FULL",
   logLevel: "info",
   production: false,
@@ -54,6 +56,8 @@ describe("configuration", () => {
       PORT: "0",
       DATABASE_PATH: "/var/lib/gatehouse/main.db",
       DATABASE_SYNCHRONOUS: "extra",
+      DATABASE_URL: " postgres://gatehouse:pw@db.example.test:5433/gatehouse ",
+      DATABASE_POOL_SIZE: "7",
       LOG_LEVEL: "WARN",
       NODE_ENV: "production",
       SECRET_KEY: "0f".repeat(32),
@@ -83,6 +87,8 @@ describe("configuration", () => {
       host: "0.0.0.0",
       port: 0,
       databasePath: "/var/lib/gatehouse/main.db",
+      databaseUrl: "postgres://gatehouse:pw@db.example.test:5433/gatehouse",
+      databasePoolSize: 7,
       databaseSynchronous: "EXTRA",
       logLevel: "warn",
       production: true,
@@ -119,6 +125,48 @@ describe("configuration", () => {
     );
     for (const mode of ["full", "EXTRA", "Normal"])
       expect(loadConfig({ DATABASE_SYNCHRONOUS: mode }).databaseSynchronous).toBe(mode.toUpperCase());
+  });
+
+  it("DATABASE_URL is allowed with SECRET_KEY, postgres:// or postgresql://", () => {
+    const key = "ab".repeat(32);
+    for (const url of ["postgres://gatehouse@127.0.0.1:5432/gatehouse", "postgresql://u:p@db.example.test/gh?sslmode=require"]) {
+      const config = loadConfig({ DATABASE_URL: url, SECRET_KEY: key });
+      expect(config.databaseUrl).toBe(url);
+      expect(config.secretKey).toEqual(Buffer.from(key, "hex"));
+    }
+    // blank is unset: SQLite, and no key needed
+    expect(loadConfig({ DATABASE_URL: "  " }).databaseUrl).toBeNull();
+    expect(loadConfig({ DATABASE_POOL_SIZE: "3" }).databasePoolSize).toBe(3);
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: "0" })).toThrow("DATABASE_POOL_SIZE=0 must be a whole number of at least 1");
+  });
+
+  it("DATABASE_URL without SECRET_KEY is refused, saying why and how to fix it", () => {
+    const start = () => loadConfig({ DATABASE_URL: "postgres://gatehouse@127.0.0.1:5432/gatehouse" });
+    expect(start).toThrow(ConfigError);
+    expect(start).toThrow(
+      "SECRET_KEY is required with DATABASE_URL (every server on the database must use the same key): " +
+        "generate one with `openssl rand -hex 32` and give the same value to every server",
+    );
+  });
+
+  it("a bad DATABASE_URL is refused without repeating it (it may hold a password)", () => {
+    const key = "ab".repeat(32);
+    const messageOf = (url: string) => {
+      try {
+        loadConfig({ DATABASE_URL: url, SECRET_KEY: key });
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message;
+      }
+      throw new Error(`loadConfig accepted DATABASE_URL=${url}`);
+    };
+    const notUrl = messageOf("gatehouse@hunter2 localhost/gatehouse");
+    expect(notUrl).toBe("DATABASE_URL is not a URL: use postgres://user[:password]@host[:port]/database");
+    expect(notUrl).not.toContain("hunter2");
+    const mysql = messageOf("mysql://root:hunter2@localhost/gatehouse");
+    expect(mysql).toBe("DATABASE_URL must start with postgres:// (or postgresql://): SQLite needs no URL, set DATABASE_PATH instead");
+    expect(mysql).not.toContain("hunter2");
+    expect(messageOf("file:./data/gatehouse.db")).toContain("must start with postgres://");
   });
 
   it("says how to fix every bad value at once, and never repeats a secret", () => {

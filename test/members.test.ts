@@ -1,5 +1,5 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { teamMembersTable, teamsTable } from "../src/db/schema.js";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
 import { addMember, createOrg, createOrgToken, createUser, uniqueName } from "./support/factories.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
@@ -17,14 +17,14 @@ const MEMBERS = `query ($org: String!, $first: Int, $after: String) {
   organization(name: $org) { members(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { role user { login email } } } }
 }`;
 
-const eventsAfter = (orgId: string, count: number) => auditEventsOf(server, orgId).slice(count);
+const eventsAfter = async (orgId: string, count: number) => (await auditEventsOf(server, orgId)).slice(count);
 
 describe("addOrganizationMember", () => {
   it("adds a user as MEMBER by default, or with the role given, with one audit event each", async () => {
     const org = await createOrg(server);
     const bob = await createUser(server);
     const carol = await createUser(server);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const added = await server.gql(ADD, { input: { organization: org.name, login: bob.user.login } }, { token: org.admin.token });
     expectOk(added);
     expect(added.body.data!.addOrganizationMember).toMatchObject({ role: "MEMBER", user: { login: bob.user.login } });
@@ -34,7 +34,7 @@ describe("addOrganizationMember", () => {
       { token: org.admin.token },
     );
     expect(billing.body.data!.addOrganizationMember.role).toBe("BILLING_MANAGER");
-    const events = eventsAfter(org.organization.id, before);
+    const events = await eventsAfter(org.organization.id, before);
     expect(events.map((e) => e.event)).toEqual(["member-added", "member-added"]);
     expect(events[0]).toMatchObject({ requireOrgAdmin: true, userLogin: org.admin.user.login });
   });
@@ -57,12 +57,12 @@ describe("addOrganizationMember", () => {
     const { token: orgToken } = await createOrgToken(server, org);
     const outsider = await createUser(server);
     const target = await createUser(server);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const input = { organization: org.name, login: target.user.login };
     for (const token of [member.token, orgToken, outsider.token]) {
       expectError(await server.gql(ADD, { input }, { token }), "FORBIDDEN");
     }
-    const events = eventsAfter(org.organization.id, before);
+    const events = await eventsAfter(org.organization.id, before);
     expect(events.map((e) => [e.event, e.userLogin, e.tokenName !== null])).toEqual([
       ["auth-failure-organization-role", member.user.login, false],
       ["auth-failure-organization-role", null, true],
@@ -74,19 +74,22 @@ describe("removeOrganizationMember", () => {
   it("removes the member and takes them out of the organization's teams", async () => {
     const org = await createOrg(server);
     const bob = await addMember(server, org);
-    const db = server.app.db;
+    const { store } = server.app;
+    const { teamsTable, teamMembersTable } = store.tables;
     const teamId = uniqueName("team");
-    db.insert(teamsTable)
-      .values({ id: teamId, organizationId: org.organization.id, name: teamId, displayName: teamId, createdAt: new Date() })
-      .run();
-    db.insert(teamMembersTable).values({ teamId, userId: bob.user.id }).run();
-    const before = auditEventsOf(server, org.organization.id).length;
+    await store.transaction(async (tx) => {
+      await tx
+        .insert(teamsTable)
+        .values({ id: teamId, organizationId: org.organization.id, name: teamId, displayName: teamId, createdAt: new Date() });
+      await tx.insert(teamMembersTable).values({ teamId, userId: bob.user.id });
+    });
+    const before = (await auditEventsOf(server, org.organization.id)).length;
 
     const res = await server.gql(REMOVE, { input: { organization: org.name, login: bob.user.login } }, { token: org.admin.token });
     expectOk(res);
     expect(res.body.data!.removeOrganizationMember).toBe(true);
-    expect(db.$client.prepare("select count(*) as n from team_members where user_id = ?").get(bob.user.id)).toEqual({ n: 0 });
-    expect(eventsAfter(org.organization.id, before).map((e) => e.event)).toEqual(["member-removed"]);
+    expect(await store.db.select().from(teamMembersTable).where(eq(teamMembersTable.userId, bob.user.id))).toEqual([]);
+    expect((await eventsAfter(org.organization.id, before)).map((e) => e.event)).toEqual(["member-removed"]);
     const after = await server.gql("query ($org: String!) { organization(name: $org) { id } }", { org: org.name }, { token: bob.token });
     expect(after.body.data!.organization).toBeNull();
   });
@@ -110,13 +113,13 @@ describe("updateOrganizationMemberRole", () => {
   it("changes the role with one audit event; the same role changes nothing", async () => {
     const org = await createOrg(server);
     const bob = await addMember(server, org);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const input = { organization: org.name, login: bob.user.login, role: "ADMIN" };
     const res = await server.gql(ROLE, { input }, { token: org.admin.token });
     expectOk(res);
     expect(res.body.data!.updateOrganizationMemberRole).toEqual({ role: "ADMIN", user: { login: bob.user.login } });
     expectOk(await server.gql(ROLE, { input }, { token: org.admin.token }));
-    expect(eventsAfter(org.organization.id, before).map((e) => e.event)).toEqual(["member-role-changed"]);
+    expect((await eventsAfter(org.organization.id, before)).map((e) => e.event)).toEqual(["member-role-changed"]);
   });
 
   it("never demotes the last admin", async () => {

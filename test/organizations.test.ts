@@ -1,3 +1,4 @@
+import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
 import { addMember, createOrg, createOrgToken, createUser, uniqueName } from "./support/factories.js";
@@ -39,7 +40,7 @@ describe("createOrganization", () => {
       subscription: { tier: "TEAM", isTrial: false, trialEndsAt: null, organizationAccessTokensEnabled: false },
       members: { totalCount: 1, nodes: [{ role: "ADMIN", user: { login: alice.user.login } }] },
     });
-    const events = auditEventsOf(server, org.id);
+    const events = await auditEventsOf(server, org.id);
     expect(events.map((e) => e.event)).toEqual(["organization-created"]);
     expect(events[0]).toMatchObject({ userLogin: alice.user.login, authFailure: false, requireOrgAdmin: false });
   });
@@ -56,8 +57,10 @@ describe("createOrganization", () => {
     }
     expectError(await server.gql(CREATE, { name: uniqueName("o"), displayName: "   " }, { token }), "BAD_USER_INPUT");
     expectError(await server.gql(CREATE, { name: uniqueName("o"), displayName: "x".repeat(101) }, { token }), "BAD_USER_INPUT");
-    const count = server.app.db.$client.prepare("select count(*) as n from organizations where name = ''").get() as { n: number };
-    expect(count.n).toBe(0);
+    const { db, tables } = server.app.store;
+    expect(await db.select({ n: count() }).from(tables.organizationsTable).where(eq(tables.organizationsTable.name, ""))).toEqual([
+      { n: 0 },
+    ]);
   });
 
   it("is refused to an organization token", async () => {
@@ -94,7 +97,7 @@ describe("Query.organization", () => {
 describe("updateOrganizationSettings", () => {
   it("changes the display name and default stack permission, with one audit event", async () => {
     const org = await createOrg(server);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const res = await server.gql(
       SETTINGS,
       { input: { organization: org.name, displayName: "Acme Corp", defaultStackPermission: "WRITE" } },
@@ -106,7 +109,7 @@ describe("updateOrganizationSettings", () => {
       displayName: "Acme Corp",
       defaultStackPermission: "WRITE",
     });
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events.map((e) => e.event)).toEqual(["organization-settings-changed"]);
     expect(events[0]!.description).toContain("Acme Corp");
   });
@@ -131,11 +134,11 @@ describe("updateOrganizationSettings", () => {
     const org = await createOrg(server);
     const member = await addMember(server, org);
     const outsider = await createUser(server);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const input = { organization: org.name, displayName: "Hijacked" };
     expectError(await server.gql(SETTINGS, { input }, { token: member.token }), "FORBIDDEN");
     expectError(await server.gql(SETTINGS, { input }, { token: outsider.token }), "FORBIDDEN");
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       event: "auth-failure-organization-role",
@@ -144,8 +147,8 @@ describe("updateOrganizationSettings", () => {
       userLogin: member.user.login,
     });
     expect(events[0]!.description).toContain("updateOrganizationSettings");
-    const displayName = server.app.db.$client.prepare("select display_name from organizations where id = ?").get(org.organization.id);
-    expect(displayName).toEqual({ display_name: org.name });
+    const displayName = await server.sql("select display_name from organizations where id = $1", [org.organization.id]);
+    expect(displayName).toEqual([{ display_name: org.name }]);
   });
 });
 
@@ -173,7 +176,7 @@ describe("setOrganizationSubscription", () => {
       trialEndsAt: null,
       organizationAccessTokensEnabled: false,
     });
-    const events = auditEventsOf(server, org.organization.id).filter((e) => e.event === "subscription-changed");
+    const events = (await auditEventsOf(server, org.organization.id)).filter((e) => e.event === "subscription-changed");
     expect(events.map((e) => e.userLogin)).toEqual([null, site.user.login, site.user.login]);
 
     expectError(

@@ -131,6 +131,10 @@ export class SqliteStore implements Store {
 
   async claimDueOutbox(now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
     const o = this.tables.webhookOutboxTable;
+    // nothing due (most polls): a read, no write transaction — which would take the file's
+    // write lock on every poll, and in the server hold a transaction group open until the
+    // next turn of the event loop
+    if ((await dueOutboxIds(this.db, this.tables, now, 1)).length === 0) return [];
     // one transaction: no other connection writes between the choice and the claim
     return this.transaction(async (tx) => {
       const ids = await dueOutboxIds(tx, this.tables, now, limit);
