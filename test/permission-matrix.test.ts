@@ -63,7 +63,7 @@ describe.each([...matrix.operations, ...EXTRA_ROWS])("$operation", (row) => {
   it.each(cases)("$as → allowed: $allowed", async ({ as, allowed }) => {
     const world = await createWorld(server);
     const operation = ALL_OPERATIONS[row.operation]!;
-    const { query, variables } = operation.request(world, as);
+    const { query, variables } = await operation.request(world, as);
     const res = await server.gql(query, variables, { token: world.tokenOf(as) });
     const codes = errorCodes(res);
     const unexpected = codes.filter((c) => !REFUSAL_CODES.has(c));

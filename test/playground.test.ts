@@ -193,7 +193,7 @@ describe("the playground in a browser", () => {
 
       // The schema docs, from an introspection sent without the placeholder token.
       const docs = page.locator(".graphiql-doc-explorer");
-      (await docs.locator(".graphiql-doc-explorer-root-type")).first().waitFor({ timeout: 30_000 });
+      await docs.locator(".graphiql-doc-explorer-root-type").first().waitFor({ timeout: 30_000 });
       await screenshot(page, "playground-start.png");
       expect(await docs.textContent()).toMatch(/query:\s*Query.*mutation:\s*Mutation/);
       const introspection = graphqlPosts.find((r) => r.postDataJSON().operationName === "IntrospectionQuery");
@@ -211,15 +211,15 @@ describe("the playground in a browser", () => {
       // The operation menu (▶ with several operations) and a dialog add a <style> element:
       // it needs the page's nonce (a CSP violation would be in `failures`).
       const nonceStyleApplied = () => page.evaluate(() => [...document.querySelectorAll("style")].some((s) => s.nonce && s.sheet));
-      (await page.locator(".graphiql-execute-button")).click();
-      (await page.getByRole("menuitem", { name: "ListStacks" })).waitFor();
+      await page.locator(".graphiql-execute-button").click();
+      await page.getByRole("menuitem", { name: "ListStacks" }).waitFor();
       expect(await nonceStyleApplied()).toBe(true);
       await page.keyboard.press("Escape");
-      (await page.locator('[aria-label="Open settings dialog"]')).click();
-      (await page.getByRole("dialog")).waitFor();
+      await page.locator('[aria-label="Open settings dialog"]').click();
+      await page.getByRole("dialog").waitFor();
       expect(await nonceStyleApplied()).toBe(true);
       await page.keyboard.press("Escape");
-      (await page.getByRole("dialog")).waitFor({ state: "detached" });
+      await page.getByRole("dialog").waitFor({ state: "detached" });
 
       // Paste a token into the header editor, as a person would type it.
       await headerEditor.click();
@@ -233,8 +233,8 @@ describe("the playground in a browser", () => {
       await page.keyboard.press("ControlOrMeta+A");
       await page.keyboard.insertText("{ viewer { user { login } } }");
       // GraphiQL re-reads the document after a short debounce: the tab's title says when.
-      (await page.locator(".graphiql-tab-active")).filter({ hasText: "<untitled>" }).waitFor();
-      (await page.locator(".graphiql-execute-button")).click();
+      await page.locator(".graphiql-tab-active").filter({ hasText: "<untitled>" }).waitFor();
+      await page.locator(".graphiql-execute-button").click();
       const result = page.locator(".graphiql-response .result-window");
       await page.waitForFunction(
         (login) => document.querySelector(".graphiql-response .result-window")?.textContent?.includes(`"${login}"`),

@@ -34,7 +34,7 @@ beforeAll(async () => {
     stdio: "ignore",
   });
   for (let i = 0; ; i++) {
-    const res = (await fetch(`http://127.0.0.1:${port}/healthz`)).catch(() => null);
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
     if (res?.ok) break;
     if (i > 300) throw new Error("the server did not start");
     await new Promise((r) => setTimeout(r, 50));

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { type Caller, systemCaller } from "../src/auth/principal.js";
-import { type OrganizationRoleValue, type StackPermissionValue, stacksTable } from "../src/db/schema.js";
+import type { OrganizationRoleValue, StackPermissionValue } from "../src/db/schema.js";
 import { AppError } from "../src/errors.js";
 import { createOrgToken, createUser, setTier, uniqueName, type UserFixture } from "./support/factories.js";
 import { type GraphQLResponse, startTestServer, type TestServer } from "./support/test-server.js";
@@ -20,7 +20,8 @@ let server: TestServer;
 let pool: UserFixture[];
 beforeAll(async () => {
   server = await startTestServer();
-  pool = Array.from({ length: 5 }, async () => await createUser(server));
+  pool = [];
+  for (let i = 0; i < 5; i++) pool.push(await createUser(server));
 });
 afterAll(() => server.close());
 
@@ -138,7 +139,7 @@ const pick = <T>(list: readonly T[], i: number): T | undefined => (list.length =
 
 type OrganizationSpec = typeof organizationArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
-async function build(spec: OrganizationSpec): Built {
+async function build(spec: OrganizationSpec): Promise<Built> {
   const { services } = server.app;
   const name = uniqueName("prop");
   await services.organizations.create(SYSTEM, { name }, pool[0]!.user);
@@ -182,12 +183,13 @@ async function build(spec: OrganizationSpec): Built {
         case "deleteStack": {
           const stack = pick(model.stacks, op.stack);
           if (!stack) break;
-          const row = server.app.db
+          const { db, tables } = server.app.store;
+          const { stacksTable } = tables;
+          const [row] = await db
             .select()
             .from(stacksTable)
-            .where(and(eq(stacksTable.organizationId, organization.id), eq(stacksTable.name, stack.name)))
-            .get()!;
-          await services.stacks.delete(SYSTEM, { ...row, organization, viewerPermission: "ADMIN" }, true);
+            .where(and(eq(stacksTable.organizationId, organization.id), eq(stacksTable.name, stack.name)));
+          await services.stacks.delete(SYSTEM, { ...row!, organization, viewerPermission: "ADMIN" }, true);
           model.stacks.splice(model.stacks.indexOf(stack), 1);
           for (const team of model.teams) team.grants.delete(stack);
           break;
@@ -322,7 +324,7 @@ describe("Organization.stacks lists exactly the stacks the per-stack rule admits
     let principalsChecked = 0;
     await fc.assert(
       fc.asyncProperty(organizationArbitrary, async (spec) => {
-        const { organization, model } = build(spec);
+        const { organization, model } = await build(spec);
         const project = spec.project === null ? null : PROJECTS[spec.project]!;
         const principals: [number | "token", string][] = [
           ...pool.map((u, i): [number, string] => [i, u.token]),

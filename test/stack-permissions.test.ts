@@ -120,14 +120,14 @@ describe("refusals on stacks", () => {
     const org = await createOrg(server);
     const member = await addMember(server, org);
     const stack = await createStack(server, org);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const res = await server.gql(
       SET_TAG,
       { stack: { organization: org.name, project: stack.project, stack: stack.stack } },
       { token: member.token },
     );
     expectError(res, "FORBIDDEN", /requires WRITE permission/);
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       event: "auth-failure-stack-permission",
@@ -143,7 +143,7 @@ describe("refusals on stacks", () => {
     const member = await addMember(server, org);
     const stack = await createStack(server, org);
     await setDefault(org, "NONE");
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const res = await server.gql(
       SET_TAG,
       { stack: { organization: org.name, project: stack.project, stack: stack.stack } },
@@ -159,20 +159,20 @@ describe("refusals on stacks", () => {
     expect(res.body.errors![0]!.message.replace(stack.project, "P").replace(stack.stack, "S")).toBe(
       absent.body.errors![0]!.message.replace("nope", "P").replace("nope", "S"),
     );
-    expect(auditEventsOf(server, org.organization.id).slice(before)).toEqual([]);
+    expect((await auditEventsOf(server, org.organization.id)).slice(before)).toEqual([]);
   });
 
   it("outside the organization: FORBIDDEN, whether or not the stack exists, and no event", async () => {
     const org = await createOrg(server);
     const stack = await createStack(server, org);
     const outsider = await createUser(server);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     for (const s of [stack.stack, "missing"]) {
       expectError(
         await server.gql(SET_TAG, { stack: { organization: org.name, project: stack.project, stack: s } }, { token: outsider.token }),
         "FORBIDDEN",
       );
     }
-    expect(auditEventsOf(server, org.organization.id).slice(before)).toEqual([]);
+    expect((await auditEventsOf(server, org.organization.id)).slice(before)).toEqual([]);
   });
 });

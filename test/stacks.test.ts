@@ -41,14 +41,15 @@ const TRANSFER = `mutation ($stack: StackRef!, $to: String!) {
 const IMPORT = `mutation ($stack: StackRef!, $state: JSON!) { importStackState(input: { stack: $stack, state: $state }) { resourceCount } }`;
 
 const ref = (s: StackFixture) => ({ organization: s.organization, project: s.project, stack: s.stack });
-const newEvents = (org: OrgFixture, before: number) => auditEventsOf(server, org.organization.id).slice(before);
-const count = (sql: string, ...args: unknown[]) => (server.app.db.$client.prepare(sql).get(...args) as { n: number }).n;
+const newEvents = async (org: OrgFixture, before: number) => (await auditEventsOf(server, org.organization.id)).slice(before);
+// count(*) is a number on SQLite, a string (bigint) on PostgreSQL
+const count = async (sql: string, ...args: unknown[]) => Number((await server.sql<{ n: number | string }>(sql, args))[0]!.n);
 
 describe("createStack", () => {
   it("creates the stack with its pulumi:project tag and makes a member creator ADMIN on it", async () => {
     const org = await createOrg(server);
     const member = await addMember(server, org);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const input = {
       organization: org.name,
       project: "web-api",
@@ -74,7 +75,7 @@ describe("createStack", () => {
         { name: "vcs:repo", value: "acme/web" },
       ],
     });
-    expect(newEvents(org, before).map((e) => [e.event, e.userLogin])).toEqual([["stack-created", member.user.login]]);
+    expect((await newEvents(org, before)).map((e) => [e.event, e.userLogin])).toEqual([["stack-created", member.user.login]]);
     // the same name in the same project is taken; another project may use it
     expectError(await server.gql(CREATE, { input }, { token: org.admin.token }), "CONFLICT");
     expectOk(await server.gql(CREATE, { input: { ...input, project: "other" } }, { token: org.admin.token }));
@@ -91,7 +92,7 @@ describe("createStack", () => {
     const org = await createOrg(server);
     const token = org.admin.token;
     const base = { organization: org.name, project: "p", stack: "s" };
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     for (const input of [
       { ...base, project: "" },
       { ...base, stack: "has space" },
@@ -111,8 +112,8 @@ describe("createStack", () => {
     ]) {
       expectError(await server.gql(CREATE, { input }, { token }), "BAD_USER_INPUT");
     }
-    expect(count("select count(*) as n from stacks where organization_id = ?", org.organization.id)).toBe(0);
-    expect(newEvents(org, before)).toEqual([]);
+    expect(await count("select count(*) as n from stacks where organization_id = $1", org.organization.id)).toBe(0);
+    expect(await newEvents(org, before)).toEqual([]);
     expectOk(
       await server.gql(CREATE, { input: { ...base, stack: "x".repeat(100), tags: [{ name: "ok", value: "v".repeat(256) }] } }, { token }),
     );
@@ -121,11 +122,11 @@ describe("createStack", () => {
   it("is refused to a billing manager (audited) and an outsider (not)", async () => {
     const org = await createOrg(server);
     const billing = await addMember(server, org, "BILLING_MANAGER");
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const input = { organization: org.name, project: "p", stack: uniqueName("s") };
     expectError(await server.gql(CREATE, { input }, { token: billing.token }), "FORBIDDEN");
     expectError(await server.gql(CREATE, { input }, { token: (await createUser(server)).token }), "FORBIDDEN");
-    expect(newEvents(org, before).map((e) => e.event)).toEqual(["auth-failure-organization-role"]);
+    expect((await newEvents(org, before)).map((e) => e.event)).toEqual(["auth-failure-organization-role"]);
   });
 });
 
@@ -175,7 +176,10 @@ describe("Organization.stacks", () => {
   it("hides what a member cannot READ, and totalCount agrees", async () => {
     const org = await createOrg(server);
     const member = await addMember(server, org);
-    const visible = [await createStack(server, org, { name: "granted" }), await createStack(server, org, { as: member.caller, name: "own" })];
+    const visible = [
+      await createStack(server, org, { name: "granted" }),
+      await createStack(server, org, { as: member.caller, name: "own" }),
+    ];
     for (let i = 0; i < 4; i++) await createStack(server, org, { name: `hidden${i}` });
     const team = await createTeam(server, org, { members: [member] });
     await grant(server, org, team.name, visible[0]!, "READ");
@@ -218,10 +222,10 @@ describe("state", () => {
     const imported = await server.gql(IMPORT, { stack: ref(stack), state }, { token });
     expectOk(imported);
     expect(imported.body.data!.importStackState.resourceCount).toBe(3);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const read = await server.gql(GET, { org: org.name, project: stack.project, name: stack.stack }, { token });
     expect(read.body.data!.organization.stack).toMatchObject({ resourceCount: 3, state });
-    expect(newEvents(org, before).map((e) => e.event)).toEqual(["stack-exported"]);
+    expect((await newEvents(org, before)).map((e) => e.event)).toEqual(["stack-exported"]);
     // a bare deployment is accepted too
     const bare = await server.gql(IMPORT, { stack: ref(stack), state: { resources: [{ urn: "x" }] } }, { token });
     expect(bare.body.data!.importStackState.resourceCount).toBe(1);
@@ -248,11 +252,11 @@ describe("deleteStack", () => {
     await startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED");
     const refused = await server.gql(DELETE, { stack: ref(stack) }, { token });
     expectError(refused, "BAD_USER_INPUT", /stack still contains resources/);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     expect((await server.gql(DELETE, { stack: ref(stack), force: true }, { token })).body.data).toEqual({ deleteStack: true });
-    expect(newEvents(org, before).map((e) => [e.event, e.requireStackAdmin])).toEqual([["stack-deleted", true]]);
+    expect((await newEvents(org, before)).map((e) => [e.event, e.requireStackAdmin])).toEqual([["stack-deleted", true]]);
     for (const table of ["stack_tags", "stack_updates", "stack_checkpoints"]) {
-      expect(count(`select count(*) as n from ${table} where stack_id = ?`, stack.id), table).toBe(0);
+      expect(await count(`select count(*) as n from ${table} where stack_id = $1`, stack.id), table).toBe(0);
     }
     expectError(await server.gql(DELETE, { stack: ref(stack) }, { token }), "NOT_FOUND");
   });
@@ -263,9 +267,9 @@ describe("deleteStack", () => {
     const stack = await createStack(server, org);
     await startUpdate(server, org, stack, "UPDATE");
     expectError(await server.gql(DELETE, { stack: ref(stack) }, { token: org.admin.token }), "CONFLICT");
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     expectError(await server.gql(DELETE, { stack: ref(stack) }, { token: member.token }), "FORBIDDEN");
-    expect(newEvents(org, before)).toMatchObject([
+    expect(await newEvents(org, before)).toMatchObject([
       { event: "auth-failure-stack-permission", authFailure: true, requireStackAdmin: true, userLogin: member.user.login },
     ]);
   });
@@ -280,8 +284,8 @@ describe("transferStack", () => {
     const team = await createTeam(server, org);
     await grant(server, org, team.name, stack, "WRITE");
     const [beforeFrom, beforeTo] = [
-      auditEventsOf(server, org.organization.id).length,
-      auditEventsOf(server, destination.organization.id).length,
+      (await auditEventsOf(server, org.organization.id)).length,
+      (await auditEventsOf(server, destination.organization.id)).length,
     ];
     const res = await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token: org.admin.token });
     expectOk(res);
@@ -290,10 +294,10 @@ describe("transferStack", () => {
       organization: { name: destination.name },
       viewerPermission: "ADMIN",
     });
-    expect(count("select count(*) as n from team_stack_grants where stack_id = ?", stack.id)).toBe(0);
-    expect(count("select count(*) as n from stack_updates where stack_id = ?", stack.id)).toBe(1);
-    expect(newEvents(org, beforeFrom).map((e) => e.event)).toEqual(["stack-transferred-to-organization"]);
-    const received = auditEventsOf(server, destination.organization.id).slice(beforeTo);
+    expect(await count("select count(*) as n from team_stack_grants where stack_id = $1", stack.id)).toBe(0);
+    expect(await count("select count(*) as n from stack_updates where stack_id = $1", stack.id)).toBe(1);
+    expect((await newEvents(org, beforeFrom)).map((e) => e.event)).toEqual(["stack-transferred-to-organization"]);
+    const received = (await auditEventsOf(server, destination.organization.id)).slice(beforeTo);
     expect(received.map((e) => e.event)).toEqual(["stack-transferred-from-organization"]);
     const old = await server.gql(GET, { org: org.name, project: stack.project, name: stack.stack }, { token: org.admin.token });
     expect(old.body.data!.organization.stack).toBeNull();
@@ -322,12 +326,10 @@ describe("transferStack", () => {
     expectError(await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token: orgToken }), "FORBIDDEN");
     const mover = await addMember(server, org, "ADMIN");
     await addMember(server, destination, "BILLING_MANAGER", mover);
-    const before = auditEventsOf(server, destination.organization.id).length;
+    const before = (await auditEventsOf(server, destination.organization.id)).length;
     expectError(await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token: mover.token }), "FORBIDDEN");
-    expect(
-      auditEventsOf(server, destination.organization.id)
-        .slice(before)
-        .map((e) => e.event),
-    ).toEqual(["auth-failure-organization-role"]);
+    expect((await auditEventsOf(server, destination.organization.id)).slice(before).map((e) => e.event)).toEqual([
+      "auth-failure-organization-role",
+    ]);
   });
 });
