@@ -6,13 +6,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { asc } from "drizzle-orm";
+import type Database from "better-sqlite3";
+import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Db, openDatabase } from "../src/db/client.js";
 import * as pgSchema from "../src/db/postgres/schema.js";
 import * as sqliteSchema from "../src/db/schema.js";
+import { openSqlite } from "../src/db/sqlite/connection.js";
 import { openTestPostgres, postgresBackend, type TestPostgres } from "./support/postgres.js";
+import { testBackend } from "./support/test-server.js";
 
-const backend = await postgresBackend();
+// it compares the two dialects: run once, in the sqlite project (the postgres project would repeat it)
+const runsHere = testBackend() === "sqlite";
+const backend = runsHere ? await postgresBackend() : "skipped";
 
 const at = new Date("2026-01-02T03:04:05.678Z");
 const organization = { id: "org-1", name: "acme", displayName: "Acme", createdAt: at };
@@ -52,14 +57,14 @@ const delivery = {
   attempt: 1,
 };
 
-describe(`rows on SQLite and PostgreSQL (${backend})`, () => {
+describe.skipIf(!runsHere)(`rows on SQLite and PostgreSQL (${backend})`, () => {
   let dir: string;
-  let sqlite: Db;
+  let sqlite: BetterSQLite3Database<typeof sqliteSchema> & { $client: Database.Database };
   let postgres: TestPostgres;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "gatehouse-rows-"));
-    sqlite = openDatabase(join(dir, "rows.db"));
+    sqlite = drizzle(openSqlite(join(dir, "rows.db")), { schema: sqliteSchema });
     postgres = await openTestPostgres();
     sqlite.insert(sqliteSchema.organizationsTable).values(organization).run();
     sqlite.insert(sqliteSchema.usersTable).values(user).run();
@@ -74,12 +79,12 @@ describe(`rows on SQLite and PostgreSQL (${backend})`, () => {
       .values([delivery, { ...delivery, attempt: 2 }])
       .run();
     const db = postgres.db;
-    (await db.insert(pgSchema.organizationsTable)).values(organization);
-    (await db.insert(pgSchema.usersTable)).values(user);
-    (await db.insert(pgSchema.stacksTable)).values([stack, { ...stack, id: "stack-2", name: "dev" }]);
-    (await db.insert(pgSchema.stackUpdatesTable)).values(update);
-    (await db.insert(pgSchema.webhooksTable)).values(webhook);
-    (await db.insert(pgSchema.webhookDeliveriesTable)).values([delivery, { ...delivery, attempt: 2 }]);
+    await db.insert(pgSchema.organizationsTable).values(organization);
+    await db.insert(pgSchema.usersTable).values(user);
+    await db.insert(pgSchema.stacksTable).values([stack, { ...stack, id: "stack-2", name: "dev" }]);
+    await db.insert(pgSchema.stackUpdatesTable).values(update);
+    await db.insert(pgSchema.webhooksTable).values(webhook);
+    await db.insert(pgSchema.webhookDeliveriesTable).values([delivery, { ...delivery, attempt: 2 }]);
   });
   afterAll(async () => {
     sqlite?.$client.close();
@@ -89,10 +94,10 @@ describe(`rows on SQLite and PostgreSQL (${backend})`, () => {
 
   it("defaults, booleans and times read back alike", async () => {
     const fromSqlite = sqlite.select().from(sqliteSchema.organizationsTable).all();
-    const fromPostgres = (await postgres.db.select()).from(pgSchema.organizationsTable);
+    const fromPostgres = await postgres.db.select().from(pgSchema.organizationsTable);
     expect(fromPostgres).toEqual(fromSqlite);
     expect(fromPostgres).toEqual([{ ...organization, tier: "TEAM", trialEndsAt: null, defaultStackPermission: "READ" }]);
-    const users = (await postgres.db.select()).from(pgSchema.usersTable);
+    const users = await postgres.db.select().from(pgSchema.usersTable);
     expect(users).toEqual(sqlite.select().from(sqliteSchema.usersTable).all());
     expect(users[0]?.isSiteAdmin).toBe(false);
     expect(users[0]?.createdAt.toISOString()).toBe("2026-01-02T03:04:05.678Z");
@@ -117,11 +122,11 @@ describe(`rows on SQLite and PostgreSQL (${backend})`, () => {
   });
 
   it("JSON columns read back as the values written", async () => {
-    const [fromPostgres] = (await postgres.db.select()).from(pgSchema.stackUpdatesTable);
+    const [fromPostgres] = await postgres.db.select().from(pgSchema.stackUpdatesTable);
     expect(fromPostgres).toEqual(sqlite.select().from(sqliteSchema.stackUpdatesTable).get());
     expect(fromPostgres?.resourceChanges).toEqual(update.resourceChanges);
     expect((await postgres.db.select().from(pgSchema.webhooksTable))[0]?.filters).toEqual(webhook.filters);
-    const deliveries = (await postgres.db.select()).from(pgSchema.webhookDeliveriesTable).orderBy(asc(pgSchema.webhookDeliveriesTable.id));
+    const deliveries = await postgres.db.select().from(pgSchema.webhookDeliveriesTable).orderBy(asc(pgSchema.webhookDeliveriesTable.id));
     expect(deliveries).toEqual(
       sqlite.select().from(sqliteSchema.webhookDeliveriesTable).orderBy(asc(sqliteSchema.webhookDeliveriesTable.id)).all(),
     );

@@ -24,11 +24,11 @@ const TEAM = `query ($org: String!, $name: String!) { organization(name: $org) {
 const STACK = `query ($org: String!, $project: String!, $name: String!) { organization(name: $org) { stack(project: $project, name: $name) { viewerPermission } } }`;
 const STACKS = `query ($org: String!) { organization(name: $org) { stacks(first: 100) { totalCount nodes { name viewerPermission } } } }`;
 
-const eventCount = (org: OrgFixture) => auditEventsOf(server, org.organization.id).length;
-const eventsSince = (org: OrgFixture, count: number) => auditEventsOf(server, org.organization.id).slice(count);
-const rowCount = (sql: string, id: string) => (server.app.db.$client.prepare(sql).get(id) as { n: number }).n;
-const teamRows = (org: OrgFixture) => rowCount("select count(*) as n from teams where organization_id = ?", org.organization.id);
-const grantRows = (teamId: string) => rowCount("select count(*) as n from team_stack_grants where team_id = ?", teamId);
+const eventCount = async (org: OrgFixture) => (await auditEventsOf(server, org.organization.id)).length;
+const eventsSince = async (org: OrgFixture, count: number) => (await auditEventsOf(server, org.organization.id)).slice(count);
+const rowCount = async (sql: string, id: string) => Number((await server.sql<{ n: number | string }>(sql, [id]))[0]!.n);
+const teamRows = (org: OrgFixture) => rowCount("select count(*) as n from teams where organization_id = $1", org.organization.id);
+const grantRows = (teamId: string) => rowCount("select count(*) as n from team_stack_grants where team_id = $1", teamId);
 
 async function viewerPermission(token: string, stack: StackFixture): Promise<string | null> {
   const res = await server.gql(STACK, { org: stack.organization, project: stack.project, name: stack.stack }, { token });
@@ -58,7 +58,7 @@ describe("createTeam", () => {
   it("is allowed to admins and org tokens; displayName defaults to the name; one team-created event each", async () => {
     const org = await createOrg(server);
     const orgToken = await createOrgToken(server, org);
-    const before = eventCount(org);
+    const before = await eventCount(org);
     const byAdmin = await server.gql(CREATE, { input: { organization: org.name, name: "Platform.Ops_1" } }, { token: org.admin.token });
     expectOk(byAdmin);
     expect(byAdmin.body.data!.createTeam).toMatchObject({
@@ -72,18 +72,18 @@ describe("createTeam", () => {
     const byToken = await server.gql(CREATE, { input }, { token: orgToken.token });
     expectOk(byToken);
     expect(byToken.body.data!.createTeam).toMatchObject({ name: "release", displayName: "Release crew", description: "Ships it.\nTwice." });
-    const events = eventsSince(org, before);
+    const events = await eventsSince(org, before);
     expect(events.map((e) => [e.event, e.userLogin, e.tokenName, e.authFailure])).toEqual([
       ["team-created", org.admin.user.login, null, false],
       ["team-created", null, orgToken.row.name, false],
     ]);
-    expect(teamRows(org)).toBe(2);
+    expect(await teamRows(org)).toBe(2);
   });
 
   it("refuses bad names and texts (BAD_USER_INPUT) and a duplicate name ignoring case (CONFLICT), writing nothing", async () => {
     const org = await createOrg(server);
     const token = org.admin.token;
-    const before = eventCount(org);
+    const before = await eventCount(org);
     for (const name of ["", "with space", "x".repeat(41), "slash/name", "émoji", "tab\t"]) {
       expectError(await server.gql(CREATE, { input: { organization: org.name, name } }, { token }), "BAD_USER_INPUT");
     }
@@ -95,16 +95,16 @@ describe("createTeam", () => {
     ]) {
       expectError(await server.gql(CREATE, { input: { organization: org.name, name: "ok", ...extra } }, { token }), "BAD_USER_INPUT");
     }
-    expect(teamRows(org)).toBe(0);
-    expect(eventCount(org)).toBe(before);
+    expect(await teamRows(org)).toBe(0);
+    expect(await eventCount(org)).toBe(before);
 
     expectOk(await server.gql(CREATE, { input: { organization: org.name, name: "x".repeat(40) } }, { token }));
     expectOk(await server.gql(CREATE, { input: { organization: org.name, name: "Infra" } }, { token }));
     for (const name of ["infra", "INFRA", "Infra"]) {
       expectError(await server.gql(CREATE, { input: { organization: org.name, name } }, { token }), "CONFLICT");
     }
-    expect(teamRows(org)).toBe(2);
-    expect(eventsSince(org, before).map((e) => e.event)).toEqual(["team-created", "team-created"]);
+    expect(await teamRows(org)).toBe(2);
+    expect((await eventsSince(org, before)).map((e) => e.event)).toEqual(["team-created", "team-created"]);
     // another organization may use the name
     const other = await createOrg(server);
     expectOk(await server.gql(CREATE, { input: { organization: other.name, name: "infra" } }, { token: other.admin.token }));
@@ -114,14 +114,14 @@ describe("createTeam", () => {
     const org = await createOrg(server);
     const member = await addMember(server, org);
     const outsider = (await createOrg(server)).admin;
-    const before = eventCount(org);
+    const before = await eventCount(org);
     for (const token of [member.token, outsider.token]) {
       expectError(await server.gql(CREATE, { input: { organization: org.name, name: uniqueName("t") } }, { token }), "FORBIDDEN");
     }
-    expect(eventsSince(org, before).map((e) => [e.event, e.userLogin, e.authFailure])).toEqual([
+    expect((await eventsSince(org, before)).map((e) => [e.event, e.userLogin, e.authFailure])).toEqual([
       ["auth-failure-organization-role", member.user.login, true],
     ]);
-    expect(teamRows(org)).toBe(0);
+    expect(await teamRows(org)).toBe(0);
   });
 });
 
@@ -133,19 +133,19 @@ describe("deleteTeam", () => {
     const t = await createTeam(server, org, { members: [member] });
     await grant(server, org, t.name, stack, "WRITE");
     expect(await viewerPermission(member.token, stack)).toBe("WRITE");
-    const before = eventCount(org);
+    const before = await eventCount(org);
 
     const res = await server.gql(DELETE, { input: { organization: org.name, name: t.name.toUpperCase() } }, { token: org.admin.token });
     expectOk(res);
     expect(res.body.data).toEqual({ deleteTeam: true });
     expect(await viewerPermission(member.token, stack)).toBe("READ");
     expect(await team(org.admin.token, org, t.name)).toBeNull();
-    expect(grantRows(t.id)).toBe(0);
-    expect(eventsSince(org, before).map((e) => e.event)).toEqual(["team-deleted"]);
+    expect(await grantRows(t.id)).toBe(0);
+    expect((await eventsSince(org, before)).map((e) => e.event)).toEqual(["team-deleted"]);
 
     expectError(await server.gql(DELETE, { input: { organization: org.name, name: t.name } }, { token: org.admin.token }), "NOT_FOUND");
     expectError(await server.gql(DELETE, { input: { organization: org.name, name: "ghost" } }, { token: org.admin.token }), "NOT_FOUND");
-    expect(eventCount(org)).toBe(before + 1);
+    expect(await eventCount(org)).toBe(before + 1);
   });
 });
 
@@ -156,7 +156,7 @@ describe("updateTeamMembership", () => {
     const t = await createTeam(server, org);
     const call = (input: Record<string, unknown>) =>
       server.gql(MEMBERSHIP, { input: { organization: org.name, team: t.name, ...input } }, { token: org.admin.token });
-    const before = eventCount(org);
+    const before = await eventCount(org);
 
     const added = await call({ addLogins: [bob.user.login, carol.user.login.toUpperCase()] });
     expectOk(added);
@@ -166,13 +166,13 @@ describe("updateTeamMembership", () => {
     const again = await call({ addLogins: [bob.user.login] });
     expectOk(again);
     expect(again.body.data!.updateTeamMembership.members).toHaveLength(2);
-    expect(eventsSince(org, before).map((e) => e.event)).toEqual(["team-membership-changed"]);
+    expect((await eventsSince(org, before)).map((e) => e.event)).toEqual(["team-membership-changed"]);
 
     const removed = await call({ removeLogins: [carol.user.login] });
     expectOk(removed);
     expect(removed.body.data!.updateTeamMembership.members).toEqual([{ login: bob.user.login }]);
     expect((await team(bob.token, org, t.name)).members).toEqual([{ login: bob.user.login }]);
-    const events = eventsSince(org, before);
+    const events = await eventsSince(org, before);
     expect(events.map((e) => e.event)).toEqual(["team-membership-changed", "team-membership-changed"]);
     expect(events[1]!.description).toContain(carol.user.login);
   });
@@ -184,7 +184,7 @@ describe("updateTeamMembership", () => {
     const t = await createTeam(server, org);
     const call = (input: Record<string, unknown>, teamName = t.name) =>
       server.gql(MEMBERSHIP, { input: { organization: org.name, team: teamName, ...input } }, { token: org.admin.token });
-    const before = eventCount(org);
+    const before = await eventCount(org);
 
     // the non-member makes the whole call fail: bob is not added either
     expectError(await call({ addLogins: [bob.user.login, stranger.user.login] }), "BAD_USER_INPUT", /not a member/);
@@ -196,7 +196,7 @@ describe("updateTeamMembership", () => {
     expectError(await call({ addLogins: [bob.user.login] }, "ghost-team"), "NOT_FOUND");
 
     expect((await team(org.admin.token, org, t.name)).members).toEqual([]);
-    expect(eventCount(org)).toBe(before);
+    expect(await eventCount(org)).toBe(before);
   });
 
   it("loses a user removed from the organization", async () => {
@@ -214,7 +214,7 @@ describe("grantTeamStackAccess / revokeTeamStackAccess", () => {
     const stack = await createStack(server, org, { project: "web" });
     const t = await createTeam(server, org);
     const token = org.admin.token;
-    const before = eventCount(org);
+    const before = await eventCount(org);
     const grantsAfter = async (query: string, permission?: string) => {
       const res = await server.gql(query, access(org, t.name, stack, permission), { token });
       expectOk(res);
@@ -225,8 +225,8 @@ describe("grantTeamStackAccess / revokeTeamStackAccess", () => {
     expect(await grantsAfter(GRANT, "WRITE")).toEqual(one("WRITE"));
     expect(await grantsAfter(GRANT, "ADMIN")).toEqual(one("ADMIN"));
     expect(await grantsAfter(REVOKE)).toEqual([]);
-    expect(grantRows(t.id)).toBe(0);
-    expect(eventsSince(org, before).map((e) => e.event)).toEqual([
+    expect(await grantRows(t.id)).toBe(0);
+    expect((await eventsSince(org, before)).map((e) => e.event)).toEqual([
       "team-stack-permission-granted",
       "team-stack-permission-granted",
       "team-stack-permission-granted",
@@ -240,7 +240,7 @@ describe("grantTeamStackAccess / revokeTeamStackAccess", () => {
     const foreign = await createStack(server, await createOrg(server));
     const t = await createTeam(server, org);
     const token = org.admin.token;
-    const before = eventCount(org);
+    const before = await eventCount(org);
     expectError(await server.gql(GRANT, access(org, t.name, stack, "NONE"), { token }), "BAD_USER_INPUT");
     expectError(await server.gql(GRANT, access(org, t.name, { ...stack, stack: "nope" }, "READ"), { token }), "NOT_FOUND");
     expectError(await server.gql(GRANT, access(org, t.name, foreign, "READ"), { token }), "NOT_FOUND");
@@ -248,8 +248,8 @@ describe("grantTeamStackAccess / revokeTeamStackAccess", () => {
     expectError(await server.gql(REVOKE, access(org, t.name, stack), { token }), "NOT_FOUND");
     expectError(await server.gql(REVOKE, access(org, "ghost", stack), { token }), "NOT_FOUND");
     expectError(await server.gql(REVOKE, access(org, t.name, { ...stack, project: "nope" }), { token }), "NOT_FOUND");
-    expect(grantRows(t.id)).toBe(0);
-    expect(eventCount(org)).toBe(before);
+    expect(await grantRows(t.id)).toBe(0);
+    expect(await eventCount(org)).toBe(before);
   });
 
   it("in a NONE-default organization, a team grant is what lets a member see a stack, at the granted level", async () => {
@@ -351,7 +351,7 @@ describe("permission refusals", () => {
     const stack = await createStack(server, org);
     const t = await createTeam(server, org);
     await grant(server, org, t.name, stack, "READ");
-    const before = eventCount(org);
+    const before = await eventCount(org);
     for (const token of [member.token, orgToken.token]) {
       const membership = { input: { organization: org.name, team: t.name, addLogins: [member.user.login] } };
       expectError(await server.gql(MEMBERSHIP, membership, { token }), "FORBIDDEN");
@@ -360,18 +360,14 @@ describe("permission refusals", () => {
     }
     const deletion = { input: { organization: org.name, name: t.name } };
     expectError(await server.gql(DELETE, deletion, { token: member.token }), "FORBIDDEN");
-    const events = eventsSince(org, before);
+    const events = await eventsSince(org, before);
     expect(events.map((e) => e.event)).toEqual(Array(7).fill("auth-failure-organization-role"));
     expect(events.map((e) => e.tokenName)).toEqual([null, null, null, orgToken.row.name, orgToken.row.name, orgToken.row.name, null]);
     const after = await team(org.admin.token, org, t.name);
     expect(after.members).toEqual([]);
     expect(after.stackGrants.map((g: any) => g.permission)).toEqual(["READ"]);
     expectOk(await server.gql(DELETE, deletion, { token: orgToken.token }));
-    expect(
-      eventsSince(org, before)
-        .map((e) => [e.event, e.tokenName])
-        .at(-1),
-    ).toEqual(["team-deleted", orgToken.row.name]);
-    expect(teamRows(org)).toBe(0);
+    expect((await eventsSince(org, before)).map((e) => [e.event, e.tokenName]).at(-1)).toEqual(["team-deleted", orgToken.row.name]);
+    expect(await teamRows(org)).toBe(0);
   });
 });

@@ -65,11 +65,10 @@ describe("with the guard on", () => {
     const deadline = Date.now() + 5000;
     let rows: Array<{ error: string | null; response_code: number | null }> = [];
     while (Date.now() < deadline) {
-      rows = server.app.db.$client
-        .prepare(
-          "select d.error, d.response_code from webhook_deliveries d join webhooks w on w.id = d.webhook_id where w.organization_id = ? order by d.id",
-        )
-        .all(org.organization.id) as typeof rows;
+      rows = await server.sql<(typeof rows)[number]>(
+        "select d.error, d.response_code from webhook_deliveries d join webhooks w on w.id = d.webhook_id where w.organization_id = $1 order by d.id",
+        [org.organization.id],
+      );
       if (rows.length >= 3) break;
       await sleep(25);
     }

@@ -4,10 +4,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { enableGroupCommit } from "../src/db/client.js";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
 import { addMember, createOrg, createOrgToken, createStack, type OrgFixture, stackNode, startUpdate } from "./support/factories.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { startTestServer, testBackend, type TestServer } from "./support/test-server.js";
 import { type Received, sleep, WebhookReceiver } from "./support/webhook-receiver.js";
 
 let server: TestServer;
@@ -57,7 +56,7 @@ describe("webhook CRUD", () => {
   it("creates, reads, updates only what is given, and deletes, with one audit event each", async () => {
     receiver = await new WebhookReceiver().start();
     const org = await createOrg(server);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const secret = newSecret();
     const created = await createHook(org, { name: "chat", secret, format: "SLACK", filters: ["update_failed", "stack_deleted"] });
     expect(created).toMatchObject({
@@ -106,11 +105,13 @@ describe("webhook CRUD", () => {
     });
     expectError(await server.gql(DELETE, { org: org.name, name: "chat" }, { token: org.admin.token }), "NOT_FOUND");
     expect((await server.gql(GET, { org: org.name, name: "chat" }, { token: org.admin.token })).body.data!.organization.webhook).toBeNull();
-    expect(
-      auditEventsOf(server, org.organization.id)
-        .slice(before)
-        .map((e) => e.event),
-    ).toEqual(["webhook-created", "webhook-updated", "webhook-updated", "webhook-updated", "webhook-deleted"]);
+    expect((await auditEventsOf(server, org.organization.id)).slice(before).map((e) => e.event)).toEqual([
+      "webhook-created",
+      "webhook-updated",
+      "webhook-updated",
+      "webhook-updated",
+      "webhook-deleted",
+    ]);
   });
 
   it("refuses bad names, URLs, secrets, formats and filters with BAD_USER_INPUT, and duplicate names with CONFLICT", async () => {
@@ -166,8 +167,16 @@ describe("webhook CRUD", () => {
     const org = await createOrg(server);
     const secret = newSecret();
     await createHook(org, { name: "sealed", secret });
-    server.app.db.$client.pragma("wal_checkpoint(TRUNCATE)");
-    const file = readFileSync(server.databasePath);
+    await server.committed();
+    let file: Buffer;
+    if (server.backend === "sqlite") {
+      await server.sql("pragma wal_checkpoint(TRUNCATE)");
+      file = readFileSync(server.databasePath);
+    } else {
+      // PostgreSQL: every stored column of every webhook row, as text
+      const rows = await server.sql<{ row: string }>("select w::text as row from webhooks w");
+      file = Buffer.from(rows.map((r) => r.row).join("\n"));
+    }
     expect(file.includes(Buffer.from(secret))).toBe(false);
     expect(file.includes(Buffer.from(secret.slice(6, 30)))).toBe(false);
     expect(server.logs.join("")).not.toContain(secret.slice(6, 30));
@@ -216,7 +225,7 @@ describe("ping", () => {
     expect(receiver.received).toHaveLength(1);
     const payload = verified(secret, receiver.received[0]!);
     expect(payload).toMatchObject({ kind: "ping", organization: { name: org.name }, webhook: { name: "hook" } });
-    expect(auditEventsOf(server, org.organization.id).at(-1)!.event).toBe("webhook-pinged");
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)!.event).toBe("webhook-pinged");
   });
 
   it("returns the failed delivery too: no response code, the error set", async () => {
@@ -305,9 +314,10 @@ describe("events", () => {
     ]);
     await sleep(400);
     expect((await deliveries(org)).totalCount).toBe(3);
-    const state = server.app.db.$client
-      .prepare("select state, attempts from webhook_outbox o join webhooks w on w.id = o.webhook_id where w.organization_id = ?")
-      .all(org.organization.id);
+    const state = await server.sql(
+      "select state, attempts from webhook_outbox o join webhooks w on w.id = o.webhook_id where w.organization_id = $1",
+      [org.organization.id],
+    );
     expect(state).toEqual([{ state: "FAILED", attempts: 3 }]);
   });
 
@@ -353,7 +363,8 @@ async function waitForDeliveries(org: OrgFixture, n: number, ms = 5000) {
   }
 }
 
-describe("restarts", () => {
+// SQLite only: a restart on the same database file (a PostgreSQL test server gets a new database)
+describe.skipIf(testBackend() !== "sqlite")("restarts", () => {
   it("delivers what was pending when the server stopped, once, after the next start", async () => {
     receiver = await new WebhookReceiver().start();
     const env = { WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true", WEBHOOK_TIMEOUT: "300ms", WEBHOOK_RETRY_SCHEDULE: "100ms,200ms" };
@@ -363,7 +374,7 @@ describe("restarts", () => {
     await createStack(first, org);
     await sleep(200);
     expect(receiver.received).toEqual([]);
-    const pending = first.app.db.$client.prepare("select state from webhook_outbox").all();
+    const pending = await first.sql("select state from webhook_outbox");
     expect(pending).toEqual([{ state: "PENDING" }]);
     await first.close({ keepDir: true });
 
@@ -372,9 +383,7 @@ describe("restarts", () => {
       await receiver.waitFor(1);
       await sleep(300);
       expect(receiver.received.map((r) => JSON.parse(r.body).kind)).toEqual(["stack_created"]);
-      expect(second.app.db.$client.prepare("select state, attempts from webhook_outbox").all()).toEqual([
-        { state: "DELIVERED", attempts: 1 },
-      ]);
+      expect(await second.sql("select state, attempts from webhook_outbox")).toEqual([{ state: "DELIVERED", attempts: 1 }]);
     } finally {
       await second.close({ keepDir: false });
       const { rmSync } = await import("node:fs");
@@ -383,13 +392,14 @@ describe("restarts", () => {
   });
 });
 
-describe("webhooks and group commit", () => {
+// SQLite only: group commit (PostgreSQL commits each transaction before it returns)
+describe.skipIf(testBackend() !== "sqlite")("webhooks and group commit", () => {
   it("an event whose transaction group is rolled back is never delivered; the next one is", async () => {
     receiver = await new WebhookReceiver().start();
     const org = await createOrg(server);
     await createHook(org, { name: "hook" });
     await server.committed();
-    const commits = enableGroupCommit(server.app.db) as unknown as { commitStatement: { run(): unknown } };
+    const commits = server.app.store.pendingCommits as unknown as { commitStatement: { run(): unknown } };
     const commit = vi.spyOn(commits.commitStatement, "run").mockImplementationOnce(() => {
       throw new Error("disk I/O error");
     });
@@ -397,7 +407,7 @@ describe("webhooks and group commit", () => {
     await sleep(300);
     commit.mockRestore();
     expect(receiver.received).toEqual([]);
-    expect(server.app.db.$client.prepare("select count(*) from stacks where id = ?").pluck().get(lost.id)).toBe(0);
+    expect(await server.sql("select count(*) as n from stacks where id = $1", [lost.id])).toEqual([{ n: 0 }]);
     const kept = await createStack(server, org);
     const [delivery] = await receiver.waitFor(1);
     expect(JSON.parse(delivery!.body)).toMatchObject({ kind: "stack_created", stack: { name: kept.stack } });

@@ -70,7 +70,10 @@ export interface StoreStats {
 export interface Store {
   readonly dialect: Dialect;
   readonly tables: Tables;
-  /** Reads outside a transaction. Inside a transaction's callback it throws StatementOutsideTransactionError. */
+  /**
+   * Reads outside a transaction. Inside a transaction's callback a statement on it fails with
+   * StatementOutsideTransactionError (drizzle reports it as the cause of its "Failed query").
+   */
   readonly db: Db;
   /**
    * Runs `work` as one all-or-nothing transaction. On PostgreSQL it is SERIALIZABLE and run

@@ -3,7 +3,10 @@
 //
 // Transactions are asynchronous, and two interleaved on the one connection would lose writes
 // (a SAVEPOINT sequence of one inside the other's), so they run one at a time, in the order
-// they were asked for. In the server (`groupCommit: true`) each is a SAVEPOINT step of the
+// they were asked for. A statement on `store.db` (another request's read, lastUsedAt) waits
+// while a transaction's step is open: run inside it, it would see rows the step may still roll
+// back, or be rolled back with it. (What committed steps of the open group wrote is visible to
+// it, as before the port: the response waits for the group's COMMIT, src/http/durable-responses.ts.) In the server (`groupCommit: true`) each is a SAVEPOINT step of the
 // open group (./group-commit.ts); elsewhere (CLI, scripts) a BEGIN IMMEDIATE … COMMIT of its own.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type Database from "better-sqlite3";
@@ -40,6 +43,8 @@ export class SqliteStore implements Store {
   /** The end of the last transaction asked for: the next one starts after it. */
   private queue: Promise<void> = Promise.resolve();
   private counts = { transactions: 0, retries: 0 };
+  /** Resolves when the open step ends; null while none is open. */
+  private stepOpen: Promise<void> | null = null;
   private closed = false;
 
   /** Opens the file (see openSqlite); or wraps a connection opened already. */
@@ -57,6 +62,8 @@ export class SqliteStore implements Store {
     this.db = drizzle(
       async (text, params, method) => {
         if (this.current.getStore()?.open) throw new StatementOutsideTransactionError();
+        // no await between this check and the (synchronous) statement: it runs between steps
+        while (this.stepOpen !== null) await this.stepOpen;
         return statements.execute(text, params, method);
       },
       { schema },
@@ -91,6 +98,8 @@ export class SqliteStore implements Store {
     const state: OpenTransaction = { open: true, effects: [] };
     const groups = this.pendingCommits;
     const sqlite = this.connection;
+    let endStep!: () => void;
+    this.stepOpen = new Promise<void>((resolve) => (endStep = resolve));
     if (groups) {
       groups.beginStep();
       sqlite.exec("SAVEPOINT step");
@@ -116,6 +125,8 @@ export class SqliteStore implements Store {
       throw error;
     } finally {
       groups?.endStep();
+      this.stepOpen = null;
+      endStep();
     }
   }
 
