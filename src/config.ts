@@ -15,6 +15,10 @@ export interface Config {
   /** SQLite `synchronous`: FULL (default) survives power loss, NORMAL only a process crash. */
   readonly databaseSynchronous: SynchronousMode;
   readonly logLevel: LogLevel;
+  /** On every log line (`serverId`): which server of a fleet wrote it. */
+  readonly serverId: string;
+  /** On SIGTERM: /readyz answers 503 this long before the server stops accepting. */
+  readonly drainTimeMs: number;
   readonly production: boolean;
   /** 32-byte key for secrets at rest; null: use (or create) the key file beside the database. */
   readonly secretKey: Buffer | null;
@@ -64,6 +68,8 @@ export interface RateLimits {
   readonly authFailuresPerIp: number;
   /** `auth-failure-*` audit events written per principal; the rest are counted in a summary event. */
   readonly refusalEventsPerPrincipal: number;
+  /** PostgreSQL: each server adds its counts to the fleet's this often (src/db/postgres/rate-limit-store.ts). */
+  readonly flushIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +111,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databasePoolSize: v.DATABASE_POOL_SIZE,
     databaseSynchronous: v.DATABASE_SYNCHRONOUS,
     logLevel: v.LOG_LEVEL,
+    serverId: v.SERVER_ID,
+    drainTimeMs: v.DRAIN_TIME,
     production: v.NODE_ENV,
     secretKey: v.SECRET_KEY,
     corsOrigins: Object.freeze(v.CORS_ORIGINS),
@@ -132,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       anonymousPerIp: v.RATE_LIMIT_ANONYMOUS_PER_IP,
       authFailuresPerIp: v.RATE_LIMIT_AUTH_FAILURES_PER_IP,
       refusalEventsPerPrincipal: v.AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL,
+      flushIntervalMs: v.RATE_LIMIT_FLUSH_INTERVAL,
     }),
     maxOrganizationsPerUser: v.MAX_ORGANIZATIONS_PER_USER,
     deprecations: Object.freeze(deprecations),

@@ -40,17 +40,31 @@ async function main(): Promise<void> {
     `Gatehouse is listening: GraphQL and playground at http://${host}:${port}/graphql`,
   );
 
+  // SIGTERM (a rolling restart, an orchestrator): drain first — /readyz answers 503 for
+  // DRAIN_TIME while requests are still served, so the load balancer stops sending — then stop
+  // accepting, finish the requests in flight, let the webhook attempts in flight finish and
+  // record, close the store. SIGINT (Ctrl-C) skips the drain; a second signal cuts it short.
   let stopping = false;
+  let hurry: () => void = () => {};
+  const hurried = new Promise<void>((resolve) => (hurry = resolve));
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      hurry();
+      return;
+    }
     stopping = true;
-    log.info({ signal }, "shutting down: finishing requests in flight");
+    const drainMs = signal === "SIGTERM" ? config.drainTimeMs : 0;
+    log.info({ signal, drainMs }, "shutting down: draining, then finishing requests in flight");
+    await Promise.race([app.drain(drainMs), hurried]);
+    // a webhook attempt in flight may take its whole timeout, and then records its result
+    const graceMs = Math.max(10_000, config.webhookTimeoutMs + 5_000);
     const timer = setTimeout(() => {
-      log.error("shutdown took longer than 10 s; exiting");
+      log.error(`shutdown took longer than ${graceMs / 1000} s after draining; exiting`);
       process.exit(1);
-    }, 10_000);
+    }, graceMs);
     timer.unref();
     await app.close();
+    log.info("shut down");
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -71,14 +71,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/**
- * The operation's request. Some cases of test/support/operations.ts and extra-operations.ts
- * give a variable as a promise (`{ id: runningUpdate(w) }`): its value is awaited here.
- */
+/** The request of `operation` as `as` makes it (its builder may create what the call needs). */
 async function requestOf(operation: string, world: World, as: PrincipalName) {
   const { query, variables = {} } = await ALL_OPERATIONS[operation]!.request(world, as);
-  const values = await Promise.all(Object.entries(variables).map(async ([name, value]) => [name, await value] as const));
-  return { query, variables: Object.fromEntries(values) };
+  return { query, variables };
 }
 
 /** The audit events written after the event `id`, oldest first (every organization's). */

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SETTINGS } from "../src/config-schema.js";
@@ -36,8 +37,10 @@ const DEFAULTS: Config = {
     compiledCacheBytes: 33_554_432,
     requestTimeoutMs: 30_000,
   },
-  rateLimits: { perPrincipal: 1200, anonymousPerIp: 120, authFailuresPerIp: 20, refusalEventsPerPrincipal: 60 },
+  rateLimits: { perPrincipal: 1200, anonymousPerIp: 120, authFailuresPerIp: 20, refusalEventsPerPrincipal: 60, flushIntervalMs: 250 },
   maxOrganizationsPerUser: 10,
+  serverId: `${hostname()}-${process.pid}`,
+  drainTimeMs: 5000,
   deprecations: [],
 };
 
@@ -82,6 +85,9 @@ describe("configuration", () => {
       RATE_LIMIT_AUTH_FAILURES_PER_IP: "18",
       AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL: "19",
       MAX_ORGANIZATIONS_PER_USER: "21",
+      RATE_LIMIT_FLUSH_INTERVAL: "100ms",
+      SERVER_ID: "gatehouse-a",
+      DRAIN_TIME: "2s",
     });
     expect(config).toEqual({
       host: "0.0.0.0",
@@ -111,8 +117,10 @@ describe("configuration", () => {
         compiledCacheBytes: 1_048_576,
         requestTimeoutMs: 120_000,
       },
-      rateLimits: { perPrincipal: 16, anonymousPerIp: 17, authFailuresPerIp: 18, refusalEventsPerPrincipal: 19 },
+      rateLimits: { perPrincipal: 16, anonymousPerIp: 17, authFailuresPerIp: 18, refusalEventsPerPrincipal: 19, flushIntervalMs: 100 },
       maxOrganizationsPerUser: 21,
+      serverId: "gatehouse-a",
+      drainTimeMs: 2000,
       deprecations: [],
     } satisfies Config);
     expect(loadConfig({ NODE_ENV: "production" }).introspection).toBe(false);

@@ -122,10 +122,12 @@ export const EXTRA_OPERATIONS: Record<string, OperationCase> = {
     "mutation ($org: String!, $id: ID!) { revokeOrganizationAccessToken(input: { organization: $org, id: $id }) { name deletedAt } }",
     async (w) => ({
       org: w.org.name,
-      id: (await w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
-        organization: w.org.name,
-        name: uniqueName("rev"),
-      })).row.id,
+      id: (
+        await w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
+          organization: w.org.name,
+          name: uniqueName("rev"),
+        })
+      ).row.id,
     }),
   ),
   "Mutation.setTeamStackGrant": mutation(

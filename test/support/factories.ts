@@ -64,21 +64,33 @@ export async function setTier(server: TestServer, organization: string, tier: Su
 }
 
 /** An organization with its admin; on ENTERPRISE_GROWTH unless told otherwise, so org tokens work. */
-export async function createOrg(server: TestServer, options: { tier?: SubscriptionTierValue; admin?: UserFixture } = {}): Promise<OrgFixture> {
-  const admin = options.admin ?? await createUser(server);
+export async function createOrg(
+  server: TestServer,
+  options: { tier?: SubscriptionTierValue; admin?: UserFixture } = {},
+): Promise<OrgFixture> {
+  const admin = options.admin ?? (await createUser(server));
   const name = uniqueName("org");
   await server.app.services.organizations.create(admin.caller, { name });
   const organization = await setTier(server, name, options.tier ?? "ENTERPRISE_GROWTH");
   return { organization, name, admin };
 }
 
-export async function addMember(server: TestServer, org: OrgFixture, role: OrganizationRoleValue = "MEMBER", user?: UserFixture): Promise<UserFixture> {
-  const member = user ?? await createUser(server);
+export async function addMember(
+  server: TestServer,
+  org: OrgFixture,
+  role: OrganizationRoleValue = "MEMBER",
+  user?: UserFixture,
+): Promise<UserFixture> {
+  const member = user ?? (await createUser(server));
   await server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: member.user.login, role });
   return member;
 }
 
-export async function createOrgToken(server: TestServer, org: OrgFixture, options: { name?: string; expiresAt?: Date } = {}): Promise<OrgTokenFixture> {
+export async function createOrgToken(
+  server: TestServer,
+  org: OrgFixture,
+  options: { name?: string; expiresAt?: Date } = {},
+): Promise<OrgTokenFixture> {
   const { row, secret } = await server.app.services.tokens.createForOrganization(org.admin.caller, org.organization, {
     organization: org.name,
     name: options.name ?? uniqueName("ci"),

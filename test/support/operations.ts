@@ -5,7 +5,8 @@ import { addMember, createStack, createTeam, createUser, grant, startUpdate, uni
 import type { PrincipalName, World } from "./world.js";
 
 /** A variable's value: anything JSON can carry, never a promise (an un-awaited factory call fails the type check). */
-export type VariableValue = string | number | boolean | null | undefined | readonly unknown[] | ({ readonly [key: string]: unknown } & { then?: never });
+export type VariableValue =
+  string | number | boolean | null | undefined | readonly unknown[] | ({ readonly [key: string]: unknown } & { then?: never });
 export type Variables = Record<string, VariableValue>;
 
 export interface OperationRequest {
@@ -125,10 +126,12 @@ export const OPERATIONS: Record<string, OperationCase> = {
     "mutation ($org: String!, $id: ID!) { deleteOrganizationAccessToken(organization: $org, id: $id) }",
     async (w) => ({
       org: w.org.name,
-      id: (await w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
-        organization: w.org.name,
-        name: uniqueName("del"),
-      })).row.id,
+      id: (
+        await w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
+          organization: w.org.name,
+          name: uniqueName("del"),
+        })
+      ).row.id,
     }),
   ),
 

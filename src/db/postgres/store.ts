@@ -19,7 +19,7 @@
 // the root handle's client refuses it.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { and, eq, type ExtractTablesWithRelations, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, type ExtractTablesWithRelations, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { dueOutboxIds } from "../outbox-claim.js";
 import {
@@ -175,6 +175,17 @@ export class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     await this.transactional.execute(sql`select 1`);
+  }
+
+  /**
+   * One statement on its own (autocommit), on any connection, beside whatever transactions are
+   * open: for this dialect's own work outside the services (the fleet's rate-limit counts,
+   * ./rate-limit-store.ts). Its rows as the driver returns them.
+   */
+  async statement<R>(query: SQL): Promise<R[]> {
+    // node-postgres and PGlite both answer { rows }
+    const result: unknown = await this.transactional.execute(query);
+    return (result as { rows: R[] }).rows;
   }
 
   async close(): Promise<Error | null> {

@@ -28,6 +28,7 @@ const jitter = (delay: number) => delay * (0.8 + Math.random() * 0.4);
 
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -58,10 +59,15 @@ export class WebhookDispatcher {
       });
   }
 
-  /** Stops polling and waits for the attempts in flight. */
+  /**
+   * Stops claiming and waits for the attempts in flight: each one finishes (at most its
+   * timeout), records its result and moves its row on, so no row it claimed stays leased. A
+   * claim that was running when stop() was called is delivered too, before it resolves.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.draining;
   }
 
@@ -75,13 +81,22 @@ export class WebhookDispatcher {
       // if their group was rolled back, so were the claims: they are retried later
       // (PostgreSQL: committed already, nothing to wait for)
       await this.options.store.pendingCommits?.settled(since);
-      await Promise.all(claimed.map((row) => this.deliver(row)));
+      // every claimed row is attempted, even after stop(), and one that fails does not cut the
+      // others short (stop() waits for all of them)
+      await Promise.all(
+        claimed.map((row) =>
+          this.deliver(row).catch((err: unknown) =>
+            this.options.log.error({ err, outboxId: row.id }, "webhook delivery failed; retried once its lease runs out"),
+          ),
+        ),
+      );
     }
     await this.wakeForNextRetry();
   }
 
   /** A retry due before the next poll gets its own timer. */
   private async wakeForNextRetry(): Promise<void> {
+    if (this.stopped) return;
     const o = this.options.store.tables.webhookOutboxTable;
     const [row] = await this.options.store.db
       .select({ at: min(o.nextAttemptAt) })
@@ -90,7 +105,11 @@ export class WebhookDispatcher {
     const next = row?.at;
     if (!next || this.stopped) return;
     const wait = next.getTime() - Date.now();
-    if (wait < (this.options.pollMs ?? 1000)) setTimeout(() => this.kick(), Math.max(0, wait)).unref();
+    if (wait < (this.options.pollMs ?? 1000)) {
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.kick(), Math.max(0, wait));
+      this.retryTimer.unref();
+    }
   }
 
   /**
