@@ -34,7 +34,7 @@ async function main() {
     execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
     const databasePath = join(dir, "export.db");
     let t = performance.now();
-    const seeded = seed(databasePath, {
+    const seeded = await seed(databasePath, {
       stacks: 10,
       updatesPerStack: 1,
       updateEvents: 1000,
@@ -59,7 +59,7 @@ async function main() {
       stdio: "ignore",
     });
     for (;;) {
-      const res = (await fetch(`http://127.0.0.1:${port}/healthz`)).catch(() => null);
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
       if (res?.ok) break;
       await new Promise((r) => setTimeout(r, 50));
     }
