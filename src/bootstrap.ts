@@ -1,5 +1,6 @@
 import { basename, dirname, extname, join } from "node:path";
 import { writeNewSecretFile } from "./lib/secret-file.js";
+import { ConflictError } from "./errors.js";
 import type { Services } from "./services.js";
 
 /**
@@ -22,8 +23,15 @@ export const adminTokenFile = (databasePath: string): string => besideDatabase(d
  * to the next free name (`….admin-token.2`). Returns the file's path, or null when there was
  * nothing to do. The token itself is never logged.
  */
-export function bootstrapSiteAdmin(services: Services, databasePath: string): string | null {
-  if (services.users.count() > 0) return null;
-  const { token } = services.users.create({ login: "admin", name: "Site administrator", siteAdmin: true });
+export async function bootstrapSiteAdmin(services: Services, databasePath: string): Promise<string | null> {
+  if ((await services.users.count()) > 0) return null;
+  let token;
+  try {
+    ({ token } = await services.users.create({ login: "admin", name: "Site administrator", siteAdmin: true }));
+  } catch (error) {
+    // several servers starting together on one PostgreSQL database: another one made it
+    if (error instanceof ConflictError) return null;
+    throw error;
+  }
   return writeNewSecretFile(adminTokenFile(databasePath), `${token.secret}\n`);
 }

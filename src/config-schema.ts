@@ -3,6 +3,7 @@
 // the zod schema that parses its text, whose messages say how to fix a bad value.
 // src/config.ts turns the parsed variables into the frozen Config the code uses.
 import { isIP } from "node:net";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 
@@ -134,6 +135,36 @@ const milliseconds: Parse<number> = (text, name) => {
 const duration = (fallback: string, description: string) =>
   setting("duration (`500ms`, `5s`, `2m`, `1h`)", code(fallback), description, milliseconds, (name) => milliseconds(fallback, name));
 
+/** A duration from `minMs` (a bare `0` reads as 0 when `minMs` is 0). */
+function durationFrom(minMs: number, fallback: string, description: string): Setting<number> {
+  const parse: Parse<number> = (t, name) => {
+    const ms = t === "0" ? 0 : milliseconds(t, name);
+    if (ms >= minMs) return ms;
+    throw new BadValue(`${name}=${t} is too short: use at least ${minMs}ms`);
+  };
+  return setting(
+    `duration (\`500ms\`, \`5s\`)${minMs > 0 ? `, at least \`${minMs}ms\`` : " or `0`"}`,
+    code(fallback),
+    description,
+    parse,
+    (name) => parse(fallback, name),
+  );
+}
+
+const SERVER_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** This process in the logs of a fleet: the host name and the process id unless set. */
+const serverId = setting<string>(
+  "1–64 letters, digits, `.` `_` `:` `-`",
+  "`<host name>-<pid>`",
+  "names this server on every log line (`serverId`): e.g. the instance or pod name",
+  (t, name) => {
+    if (SERVER_ID.test(t)) return t;
+    throw new BadValue(`${name}=${t} must be 1 to 64 letters, digits, ".", "_", ":" or "-"`);
+  },
+  () => `${hostname()}-${process.pid}`,
+);
+
 function schedule(fallback: string, description: string): Setting<number[]> {
   const parse: Parse<number[]> = (t, name) => {
     const delays = t.split(",").map((part) => milliseconds(part, name));
@@ -196,6 +227,26 @@ const secretKey = setting<Buffer | null>(
   () => null,
 );
 
+const databaseUrl = setting<string | null>(
+  "`postgres://` URL",
+  "—",
+  "PostgreSQL instead of SQLite: e.g. `postgres://gatehouse@127.0.0.1:5432/gatehouse`; requires `SECRET_KEY`. `DATABASE_PATH` then only names where the first-start token file goes",
+  (t, name) => {
+    let url: URL;
+    try {
+      url = new URL(t);
+    } catch {
+      // may hold a password: the message does not repeat it
+      throw new BadValue(`${name} is not a URL: use postgres://user[:password]@host[:port]/database`);
+    }
+    if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+      throw new BadValue(`${name} must start with postgres:// (or postgresql://): SQLite needs no URL, set DATABASE_PATH instead`);
+    }
+    return t;
+  },
+  () => null,
+);
+
 const nodeEnv: Setting<boolean> = {
   type: "text",
   default: "—",
@@ -212,14 +263,25 @@ const nodeEnv: Setting<boolean> = {
 export const SETTINGS = {
   HOST: host("127.0.0.1", "the address the server listens on"),
   PORT: port(4000, "the port it listens on (`0` picks a free port)"),
-  DATABASE_PATH: path("./data/gatehouse.db", "SQLite file; created and migrated at start-up"),
+  DATABASE_PATH: path(
+    "./data/gatehouse.db",
+    "SQLite file; created and migrated at start-up (with `DATABASE_URL`: only where the first-start and demo token files go, beside it)",
+  ),
   DATABASE_SYNCHRONOUS: oneOf(
     SYNCHRONOUS_MODES,
     "FULL",
     "`FULL`: an acknowledged write survives power loss (one fsync per commit); `EXTRA`: FULL plus an fsync of the directory; `NORMAL`: survives a process crash only",
     "is not allowed: use FULL (survives power loss), EXTRA (FULL plus an fsync of the directory) or NORMAL (survives a process crash only)",
   ),
+  DATABASE_URL: databaseUrl,
+  DATABASE_POOL_SIZE: integer(10, "PostgreSQL: connections of this process at most"),
   LOG_LEVEL: oneOf(LOG_LEVELS, "info", "what the server logs", `is unknown: use one of ${LOG_LEVELS.join(", ")}`),
+  SERVER_ID: serverId,
+  DRAIN_TIME: durationFrom(
+    0,
+    "5s",
+    "on SIGTERM, how long `/readyz` answers 503 (so the load balancer stops sending) while requests are still served, before the server stops accepting; `0`: none",
+  ),
   NODE_ENV: nodeEnv,
   SECRET_KEY: secretKey,
   CORS_ORIGINS: list(
@@ -244,16 +306,24 @@ export const SETTINGS = {
   REQUEST_TIMEOUT: duration("30s", "a request not answered by then gets 503"),
   RATE_LIMIT_PER_PRINCIPAL: integer(
     1200,
-    "requests per minute and process of a user (across their tokens) or an organization (across its tokens)",
+    "requests per minute of a user (across their tokens) or an organization (across its tokens); per process on SQLite, across the servers on PostgreSQL",
   ),
   RATE_LIMIT_PER_TOKEN: integer(
     undefined,
     "deprecated: the old name of `RATE_LIMIT_PER_PRINCIPAL`, read when that is unset, with a warning at start",
   ),
-  RATE_LIMIT_ANONYMOUS_PER_IP: integer(120, "requests per minute and process without a token, per client address (IPv6: per /64)"),
+  RATE_LIMIT_ANONYMOUS_PER_IP: integer(
+    120,
+    "requests per minute without a token, per client address (IPv6: per /64); per process on SQLite, across the servers on PostgreSQL",
+  ),
   RATE_LIMIT_AUTH_FAILURES_PER_IP: integer(
     20,
-    "failed authentications per minute and process from one address; past it, failing requests get 429 (valid tokens still pass)",
+    "failed authentications per minute from one address (per process on SQLite, across the servers on PostgreSQL); past it, failing requests get 429 (valid tokens still pass)",
+  ),
+  RATE_LIMIT_FLUSH_INTERVAL: durationFrom(
+    10,
+    "250ms",
+    "PostgreSQL: how often each server adds its rate-limit counts to the fleet's and reads the fleet's totals; the limits are fleet-wide, overshooting by at most what a principal sends in about two intervals (README: Running several servers)",
   ),
   AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL: integer(
     60,

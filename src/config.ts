@@ -9,9 +9,16 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly databasePath: string;
+  /** PostgreSQL's URL; null: SQLite at databasePath. */
+  readonly databaseUrl: string | null;
+  readonly databasePoolSize: number;
   /** SQLite `synchronous`: FULL (default) survives power loss, NORMAL only a process crash. */
   readonly databaseSynchronous: SynchronousMode;
   readonly logLevel: LogLevel;
+  /** On every log line (`serverId`): which server of a fleet wrote it. */
+  readonly serverId: string;
+  /** On SIGTERM: /readyz answers 503 this long before the server stops accepting. */
+  readonly drainTimeMs: number;
   readonly production: boolean;
   /** 32-byte key for secrets at rest; null: use (or create) the key file beside the database. */
   readonly secretKey: Buffer | null;
@@ -61,6 +68,8 @@ export interface RateLimits {
   readonly authFailuresPerIp: number;
   /** `auth-failure-*` audit events written per principal; the rest are counted in a summary event. */
   readonly refusalEventsPerPrincipal: number;
+  /** PostgreSQL: each server adds its counts to the fleet's this often (src/db/postgres/rate-limit-store.ts). */
+  readonly flushIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -78,6 +87,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = ENV_SCHEMA.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => issue.message).join("; "));
   const v = parsed.data;
+  if (v.DATABASE_URL !== null && v.SECRET_KEY === null) {
+    // several servers share the database: cursors and webhook secrets must be readable by all of them
+    throw new ConfigError(
+      "SECRET_KEY is required with DATABASE_URL (every server on the database must use the same key): " +
+        "generate one with `openssl rand -hex 32` and give the same value to every server",
+    );
+  }
   const deprecations: string[] = [];
   // RATE_LIMIT_PER_TOKEN was the name while the limit already counted per user or organization
   if (v.RATE_LIMIT_PER_TOKEN !== undefined) {
@@ -91,8 +107,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: v.HOST,
     port: v.PORT,
     databasePath: v.DATABASE_PATH,
+    databaseUrl: v.DATABASE_URL,
+    databasePoolSize: v.DATABASE_POOL_SIZE,
     databaseSynchronous: v.DATABASE_SYNCHRONOUS,
     logLevel: v.LOG_LEVEL,
+    serverId: v.SERVER_ID,
+    drainTimeMs: v.DRAIN_TIME,
     production: v.NODE_ENV,
     secretKey: v.SECRET_KEY,
     corsOrigins: Object.freeze(v.CORS_ORIGINS),
@@ -120,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       anonymousPerIp: v.RATE_LIMIT_ANONYMOUS_PER_IP,
       authFailuresPerIp: v.RATE_LIMIT_AUTH_FAILURES_PER_IP,
       refusalEventsPerPrincipal: v.AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL,
+      flushIntervalMs: v.RATE_LIMIT_FLUSH_INTERVAL,
     }),
     maxOrganizationsPerUser: v.MAX_ORGANIZATIONS_PER_USER,
     deprecations: Object.freeze(deprecations),

@@ -1,7 +1,7 @@
 // The composition root, with src/server.ts: builds every service once, around one database
 // (the admin CLI and the scripts use these alone; the server adds its HTTP parts).
 import { Authenticator } from "./auth/authenticate.js";
-import type { Db } from "./db/client.js";
+import type { Store } from "./db/store.js";
 import { deriveKey } from "./lib/server-key.js";
 import { CursorCodec } from "./lib/pagination.js";
 import { AccessTokenLists } from "./modules/access-tokens/access-token-lists.js";
@@ -33,37 +33,37 @@ export interface ServiceOptions {
   readonly maxOrganizationsPerUser?: number;
 }
 
-export function createServices(db: Db, serverKey: Buffer, options: ServiceOptions = {}) {
-  const audit = new AuditWriter(db);
+export function createServices(store: Store, serverKey: Buffer, options: ServiceOptions = {}) {
+  const audit = new AuditWriter(store);
   const cursors = new CursorCodec(deriveKey(serverKey, "cursor"));
-  const tokens = new AccessTokenService(db, audit);
-  const outbox = new WebhookOutbox(db);
+  const tokens = new AccessTokenService(store, audit);
+  const outbox = new WebhookOutbox(store);
   const webhookSecrets = new SecretBox(serverKey, "webhook-secret");
   const webhookSender = new WebhookSender(options.webhooks ?? { allowPrivateNetworks: false, timeoutMs: 10_000 });
-  const stacks = new StackService(db, audit, cursors, outbox);
-  const users = new UserService(db, tokens);
+  const stacks = new StackService(store, audit, cursors, outbox);
+  const users = new UserService(store, tokens);
   return {
-    db,
+    store,
     audit,
     cursors,
-    authenticator: new Authenticator(db, isEntitled),
-    accessQueries: new AccessQueries(db),
+    authenticator: new Authenticator(store, isEntitled),
+    accessQueries: new AccessQueries(store),
     tokens,
-    tokenLists: new AccessTokenLists(db, cursors),
+    tokenLists: new AccessTokenLists(store, cursors),
     users,
-    organizations: new OrganizationService(db, audit, options.maxOrganizationsPerUser ?? 10),
-    refusals: new RefusalRecorder(db, audit, options.refusalEventsPerPrincipal ?? 60),
-    members: new MemberService(db, audit, cursors, users),
+    organizations: new OrganizationService(store, audit, options.maxOrganizationsPerUser ?? 10),
+    refusals: new RefusalRecorder(store, audit, options.refusalEventsPerPrincipal ?? 60),
+    members: new MemberService(store, audit, cursors, users),
     stacks,
-    tags: new StackTagService(db, audit),
-    updates: new UpdateService(db, audit, cursors, stacks, outbox),
-    teams: new TeamService(db, audit, users),
-    teamLists: new TeamLists(db),
-    auditLog: new AuditLogService(db, audit, cursors),
+    tags: new StackTagService(store, audit),
+    updates: new UpdateService(store, audit, cursors, stacks, outbox),
+    teams: new TeamService(store, audit, users),
+    teamLists: new TeamLists(store),
+    auditLog: new AuditLogService(store, audit, cursors),
     outbox,
     webhookSecrets,
     webhookSender,
-    webhooks: new WebhookService(db, audit, cursors, webhookSecrets, webhookSender),
+    webhooks: new WebhookService(store, audit, cursors, webhookSecrets, webhookSender),
   };
 }
 

@@ -3,14 +3,16 @@
 // attacker's own token or none — and pins what the server answers, writes and keeps in memory.
 // The memory tests run the server in a child process and read its resident set from /proc.
 import { chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { LookupFunction } from "node:net";
 import Database from "better-sqlite3";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSecret } from "../src/lib/token-secret.js";
-import { openDatabase } from "../src/db/client.js";
+import { SqliteStore } from "../src/db/sqlite/store.js";
 import { WebhookSender } from "../src/modules/webhooks/webhook-sender.js";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
 import {
@@ -24,7 +26,8 @@ import {
   stackNode,
   uniqueName,
 } from "./support/factories.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { startTestServer, testBackend, type TestServer } from "./support/test-server.js";
+import { openTestPostgres, type TestPostgres } from "./support/postgres.js";
 import { WebhookReceiver } from "./support/webhook-receiver.js";
 import { startServerProcess, type ServerProcess } from "./faults/server-process.js";
 
@@ -59,7 +62,7 @@ describe("asking for too much in one request", () => {
   const NESTED = `organization(name: $o) { stacks(first: $a) { nodes { updates(first: $b) { nodes { events(first: $c) { nodes { sequence type payload } } } } } } }`;
 
   it("a cost over GRAPHQL_MAX_COST is refused with `first` given as a variable, left at its default, or literal", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const token = org.admin.token;
     const viaVariables = await server.gql(
       `query ($o: String!, $a: Int, $b: Int, $c: Int) { ${NESTED} }`,
@@ -119,9 +122,16 @@ describe("asking for too much in one request", () => {
     let dir: string;
     let admin: string;
     let org: string;
+    let postgres: TestPostgres | null = null;
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), "gatehouse-abuse-"));
+      // the PostgreSQL pass: the server process on a PostgreSQL database of its own (on a server; PGlite has no URL)
+      if (testBackend() === "postgres") postgres = await openTestPostgres();
+      const database: Record<string, string> = postgres?.url
+        ? { DATABASE_URL: postgres.url, SECRET_KEY: randomBytes(32).toString("hex") }
+        : {};
       proc = await startServerProcess({
+        ...database,
         // a heap limit makes V8 collect garbage instead of growing: what is left is what the server keeps
         NODE_OPTIONS: "--max-old-space-size=192",
         DATABASE_PATH: join(dir, "gatehouse.db"),
@@ -152,6 +162,7 @@ describe("asking for too much in one request", () => {
     }, 60_000);
     afterAll(async () => {
       await proc?.kill("SIGTERM");
+      await postgres?.close();
       rmSync(dir, { recursive: true, force: true });
     });
 
@@ -223,34 +234,30 @@ describe("asking for too much in one request", () => {
   });
 
   it("stack state is served for one stack at a time, and audited once per stack and request", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
-    const member = addMember(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
+    const member = await addMember(server, org);
     const listed = await server.gql(
       `query ($o: String!) { organization(name: $o) { stacks { nodes { state } } } }`,
       { o: org.name },
       { token: member.token },
     );
     expectError(listed, "BAD_USER_INPUT", /one stack at a time/);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const twice = await server.gql(
       `query ($o: String!, $p: String!, $s: String!) { organization(name: $o) { a: stack(project: $p, name: $s) { state } b: stack(project: $p, name: $s) { state } } }`,
       { o: org.name, p: stack.project, s: stack.stack },
       { token: member.token },
     );
     expectOk(twice);
-    expect(
-      auditEventsOf(server, org.organization.id)
-        .slice(before)
-        .map((e) => e.event),
-    ).toEqual(["stack-exported"]);
+    expect((await auditEventsOf(server, org.organization.id)).slice(before).map((e) => e.event)).toEqual(["stack-exported"]);
   });
 
   it("stack states, audit exports and webhook deliveries count against MAX_RESPONSE_BYTES", async () => {
     const small = await startTestServer({ LOG_LEVEL: "warn", MAX_RESPONSE_BYTES: String(300 * 1024) });
     try {
-      const org = createOrg(small);
-      const stacks = [createStack(small, org), createStack(small, org)];
+      const org = await createOrg(small);
+      const stacks = [await createStack(small, org), await createStack(small, org)];
       const state = {
         version: 3,
         deployment: {
@@ -258,7 +265,7 @@ describe("asking for too much in one request", () => {
           resources: [{ urn: "urn:pulumi:s::p::x:y:Z::a", type: "x:y:Z", outputs: { blob: "y".repeat(200 * 1024) } }],
         },
       };
-      for (const stack of stacks) small.app.services.stacks.importState(org.admin.caller, stackNode(small, org, stack), state);
+      for (const stack of stacks) await small.app.services.stacks.importState(org.admin.caller, await stackNode(small, org, stack), state);
       const res = await small.gql(
         `query ($o: String!, $a: String!, $b: String!) { organization(name: $o) { a: stack(project: "app", name: $a) { state } b: stack(project: "app", name: $b) { state } } }`,
         { o: org.name, a: stacks[0]!.stack, b: stacks[1]!.stack },
@@ -269,14 +276,14 @@ describe("asking for too much in one request", () => {
       expect(codes(res)).toEqual(["BAD_USER_INPUT"]);
       expect(res.body.errors![0]!.message).toMatch(/MAX_RESPONSE_BYTES.*the state of stack/);
       // the state that was not served was not audited as read either
-      expect(auditEventsOf(small, org.organization.id).filter((e) => e.event === "stack-exported")).toHaveLength(1);
+      expect((await auditEventsOf(small, org.organization.id)).filter((e) => e.event === "stack-exported")).toHaveLength(1);
     } finally {
       await small.close();
     }
   });
 
   it("caps: a stack has at most 50 tags", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const many = Array.from({ length: 50 }, (_, i) => ({ name: `t${i}`, value: "v" }));
     expectError(
       await server.gql(
@@ -287,7 +294,7 @@ describe("asking for too much in one request", () => {
       "BAD_USER_INPUT",
       /at most 50 tags/,
     );
-    const stack = createStack(server, org, { tags: many.slice(0, 49) });
+    const stack = await createStack(server, org, { tags: many.slice(0, 49) });
     const ref = { organization: org.name, project: stack.project, stack: stack.stack };
     const set = (name: string) =>
       server.gql(
@@ -300,9 +307,9 @@ describe("asking for too much in one request", () => {
   });
 
   it("caps: an organization has at most 20 webhooks, and a request sends at most 3 pings", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     for (let i = 0; i < 20; i++)
-      server.app.services.webhooks.create(org.admin.caller, org.organization, {
+      await server.app.services.webhooks.create(org.admin.caller, org.organization, {
         organization: org.name,
         name: `h${i}`,
         payloadUrl: "http://127.0.0.1:9/x",
@@ -322,11 +329,11 @@ describe("asking for too much in one request", () => {
   });
 
   it("update event pages stop early once their payloads pass 4 MiB, and the rest come on the next page", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
-    const update = server.app.services.updates.start(org.admin.caller, stackNode(server, org, stack), "UPDATE", null);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
+    const update = await server.app.services.updates.start(org.admin.caller, await stackNode(server, org, stack), "UPDATE", null);
     const big = "x".repeat(60_000);
-    server.app.services.updates.append(
+    await server.app.services.updates.append(
       update,
       Array.from({ length: 100 }, (_, i) => ({ sequence: i, type: "stdoutEvent", payload: { message: big } })),
     );
@@ -352,16 +359,16 @@ describe("flooding the append-only audit log", () => {
   const REFUSED = `accessTokens { id } auditLogEvents { totalCount } webhooks { id } exportAuditLogEvents(format: CSV) { eventCount }`;
 
   it("20 aliases of four refused fields write one event, which counts the other 79", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const res = await server.gql(
       `query ($o: String!) { ${aliases(20, (i) => `a${i}: organization(name: $o) { ${REFUSED} }`)} }`,
       { o: org.name },
       { token: member.token },
     );
     expect(res.body.errors).toHaveLength(80);
-    const written = auditEventsOf(server, org.organization.id).slice(before);
+    const written = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(written.map((e) => [e.event, e.userLogin, e.authFailure])).toEqual([
       ["auth-failure-organization-role", member.user.login, true],
     ]);
@@ -374,9 +381,9 @@ describe("flooding the append-only audit log", () => {
     const budgeted = await startTestServer({ LOG_LEVEL: "warn", AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL: "3" });
     let org: OrgFixture | undefined;
     try {
-      org = createOrg(budgeted);
-      const member = addMember(budgeted, org);
-      const second = budgeted.app.services.tokens.createPersonal(member.caller, { description: "another" }).secret;
+      org = await createOrg(budgeted);
+      const member = await addMember(budgeted, org);
+      const second = (await budgeted.app.services.tokens.createPersonal(member.caller, { description: "another" })).secret;
       for (let i = 0; i < 10; i++) {
         const res = await budgeted.gql(
           `query ($o: String!) { organization(name: $o) { accessTokens { id } } }`,
@@ -385,27 +392,51 @@ describe("flooding the append-only audit log", () => {
         );
         expectError(res, "FORBIDDEN");
       }
-      const refusals = () => auditEventsOf(budgeted, org!.organization.id).filter((e) => e.authFailure);
-      expect(refusals()).toHaveLength(3); // the budget counts the user across their tokens
-      await budgeted.close({ keepDir: true }); // at shutdown, what was held back is written
-      const db = new Database(budgeted.databasePath, { readonly: true });
-      const rows = db
-        .prepare("select description from audit_events where organization_id = ? and auth_failure = 1 order by id")
-        .all(org.organization.id) as { description: string }[];
-      db.close();
+      const refusals = async () => (await auditEventsOf(budgeted, org!.organization.id)).filter((e) => e.authFailure);
+      expect(await refusals()).toHaveLength(3); // the budget counts the user across their tokens
+      let rows: { description: string }[];
+      if (budgeted.postgres) {
+        // at shutdown, what was held back is written; the test server's store and database
+        // outlive app.close() (budgeted.close() ends them, below)
+        await budgeted.app.close();
+        rows = await budgeted.postgres.query<{ description: string }>(
+          "select description from audit_events where organization_id = $1 and auth_failure = true order by id",
+          [org.organization.id],
+        );
+      } else {
+        await budgeted.close({ keepDir: true }); // at shutdown, what was held back is written
+        const db = new Database(budgeted.databasePath, { readonly: true });
+        rows = db
+          .prepare("select description from audit_events where organization_id = ? and auth_failure = 1 order by id")
+          .all(org.organization.id) as { description: string }[];
+        db.close();
+      }
       expect(rows).toHaveLength(4);
       expect(rows[3]!.description).toMatch(
         /^7 more refusals were not recorded one by one between \S+ and \S+ \(more than 3 refusal events a minute for this caller\); the first: Refused Organization\.accessTokens/,
       );
     } finally {
+      if (budgeted.postgres) await budgeted.close();
       rmSync(budgeted.dir, { recursive: true, force: true });
     }
   });
 
   it("INSERT OR REPLACE cannot rewrite an event (nor REPLACE INTO, nor an upsert)", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     await server.committed();
-    const [event] = auditEventsOf(server, org.organization.id);
+    const [event] = await auditEventsOf(server, org.organization.id);
+    if (server.backend === "postgres") {
+      // PostgreSQL has no INSERT OR REPLACE, REPLACE INTO or INSERT OR IGNORE; its upsert is an UPDATE, refused
+      const columns = "id, organization_id, timestamp, event, description, require_org_admin, require_stack_admin, auth_failure";
+      await expect(
+        server.sql(
+          `INSERT INTO audit_events (${columns}) VALUES ($1, $2, now(), 'organization-created', 'forged', false, false, false) ON CONFLICT (id) DO UPDATE SET description = 'forged'`,
+          [event!.id, org.organization.id],
+        ),
+      ).rejects.toThrow(/append-only/);
+      expect((await auditEventsOf(server, org.organization.id))[0]).toEqual(event);
+      return;
+    }
     const sqlite = new Database(server.databasePath);
     try {
       const columns = "id, organization_id, timestamp, event, description, require_org_admin, require_stack_admin, auth_failure";
@@ -420,7 +451,7 @@ describe("flooding the append-only audit log", () => {
     } finally {
       sqlite.close();
     }
-    expect(auditEventsOf(server, org.organization.id)[0]).toEqual(event);
+    expect((await auditEventsOf(server, org.organization.id))[0]).toEqual(event);
   });
 });
 
@@ -428,7 +459,7 @@ describe("locking others out", () => {
   it("failed authentications throttle the failing attempts from that address, never a token that verifies", async () => {
     const limited = await startTestServer({ LOG_LEVEL: "warn", RATE_LIMIT_AUTH_FAILURES_PER_IP: "3", TRUSTED_PROXIES: "127.0.0.1" });
     try {
-      const good = createUser(limited).token;
+      const good = (await createUser(limited)).token;
       const from = (ip: string, token: string) => limited.gql("{ viewer { kind } }", {}, { token, headers: { "x-forwarded-for": ip } });
       for (let i = 0; i < 3; i++) expect((await from("198.51.100.1", generateSecret("PERSONAL"))).status).toBe(401);
       const throttled = await from("198.51.100.1", generateSecret("PERSONAL"));
@@ -451,8 +482,8 @@ describe("locking others out", () => {
   it("a user is limited across all their tokens, an organization across its tokens, and a verified token only by its own limit", async () => {
     const limited = await startTestServer({ LOG_LEVEL: "warn", RATE_LIMIT_PER_PRINCIPAL: "4", RATE_LIMIT_AUTH_FAILURES_PER_IP: "1" });
     try {
-      const org = createOrg(limited);
-      const second = limited.app.services.tokens.createPersonal(org.admin.caller, { description: "another" }).secret;
+      const org = await createOrg(limited);
+      const second = (await limited.app.services.tokens.createPersonal(org.admin.caller, { description: "another" })).secret;
       expect((await limited.gql("{ viewer { kind } }", {}, { token: generateSecret("PERSONAL") })).status).toBe(401);
       expect((await limited.gql("{ viewer { kind } }", {}, { token: generateSecret("PERSONAL") })).status).toBe(429);
       for (let i = 0; i < 2; i++) {
@@ -460,8 +491,8 @@ describe("locking others out", () => {
         expect((await limited.gql("{ viewer { kind } }", {}, { token: second })).status).toBe(200);
       }
       expect((await limited.gql("{ viewer { kind } }", {}, { token: second })).status).toBe(429);
-      const a = createOrgToken(limited, org).token;
-      const b = createOrgToken(limited, org).token;
+      const a = (await createOrgToken(limited, org)).token;
+      const b = (await createOrgToken(limited, org)).token;
       for (let i = 0; i < 2; i++) {
         expect((await limited.gql("{ viewer { kind } }", {}, { token: a })).status).toBe(200);
         expect((await limited.gql("{ viewer { kind } }", {}, { token: b })).status).toBe(200);
@@ -490,9 +521,12 @@ describe("locking others out", () => {
     const { buildApp } = await import("../src/server.js");
     const { loadConfig } = await import("../src/config.js");
     const first = await startTestServer({ LOG_LEVEL: "warn", RATE_LIMIT_PER_PRINCIPAL: "3" });
+    // other servers on the same database: the SQLite file, or the PostgreSQL database (a pool of their own)
+    const sameDatabase = first.postgres?.url ? { DATABASE_URL: first.postgres.url, SECRET_KEY: randomBytes(32).toString("hex") } : {};
     const other = await buildApp({
       config: loadConfig({
         DATABASE_PATH: first.databasePath,
+        ...sameDatabase,
         LOG_LEVEL: "silent",
         DATABASE_SYNCHRONOUS: "NORMAL",
         RATE_LIMIT_PER_PRINCIPAL: "3",
@@ -504,6 +538,7 @@ describe("locking others out", () => {
       const third = await buildApp({
         config: loadConfig({
           DATABASE_PATH: first.databasePath,
+          ...sameDatabase,
           LOG_LEVEL: "silent",
           DATABASE_SYNCHRONOUS: "NORMAL",
           RATE_LIMIT_PER_PRINCIPAL: "3",
@@ -511,7 +546,7 @@ describe("locking others out", () => {
         rateLimitStore: SharedStore,
       });
       try {
-        const user = createUser(first);
+        const user = await createUser(first);
         await first.committed();
         const ask = (app: typeof other) =>
           app.fastify.inject({
@@ -537,7 +572,7 @@ describe("locking others out", () => {
   it("RATE_LIMIT_PER_TOKEN, the old name, is still read, with a warning at start", async () => {
     const old = await startTestServer({ LOG_LEVEL: "warn", RATE_LIMIT_PER_TOKEN: "2", RATE_LIMIT_PER_PRINCIPAL: "" });
     try {
-      const { token } = createUser(old);
+      const { token } = await createUser(old);
       expect((await old.gql("{ viewer { kind } }", {}, { token })).status).toBe(200);
       expect((await old.gql("{ viewer { kind } }", {}, { token })).status).toBe(200);
       expect((await old.gql("{ viewer { kind } }", {}, { token })).status).toBe(429);
@@ -557,7 +592,7 @@ describe("locking others out", () => {
   it("names cannot be squatted: a user creates at most MAX_ORGANIZATIONS_PER_USER organizations", async () => {
     const capped = await startTestServer({ LOG_LEVEL: "warn", MAX_ORGANIZATIONS_PER_USER: "2" });
     try {
-      const { token } = createUser(capped);
+      const { token } = await createUser(capped);
       const create = (name: string) =>
         capped.gql(`mutation ($n: String!) { createOrganization(input: { name: $n }) { name } }`, { n: name }, { token });
       expectOk(await create(uniqueName("mine")));
@@ -568,14 +603,14 @@ describe("locking others out", () => {
         /created 2 organizations, the most one user may \(MAX_ORGANIZATIONS_PER_USER=2\)/,
       );
       // being added to other organizations does not count; site admins are not limited
-      const other = createOrg(capped);
+      const other = await createOrg(capped);
       await capped.gql(
         `mutation ($o: String!, $l: String!) { addOrganizationMember(input: { organization: $o, login: $l }) { role } }`,
         { o: other.name, l: (await capped.gql("{ viewer { user { login } } }", {}, { token })).body.data!.viewer.user.login },
         { token: other.admin.token },
       );
       expectError(await create(uniqueName("squat")), "BAD_USER_INPUT");
-      const siteAdmin = createUser(capped, { siteAdmin: true });
+      const siteAdmin = await createUser(capped, { siteAdmin: true });
       for (let i = 0; i < 3; i++)
         expectOk(
           await capped.gql(
@@ -592,8 +627,8 @@ describe("locking others out", () => {
 
 describe("reading what the caller should not", () => {
   it("member emails are hidden once an enterprise trial has ended, as organization tokens stop working", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org, "MEMBER", createUser(server, { email: "member@example.com" }));
+    const org = await createOrg(server);
+    const member = await addMember(server, org, "MEMBER", await createUser(server, { email: "member@example.com" }));
     const emails = async () =>
       (
         await server.gql(
@@ -602,20 +637,24 @@ describe("reading what the caller should not", () => {
           { token: org.admin.token },
         )
       ).body.data!.organization.members.nodes.find((n: { user: { login: string } }) => n.user.login === member.user.login).user.email;
-    setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 60_000));
+    await setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 60_000));
     expect(await emails()).toBe("member@example.com");
     // the trial ends: set directly, as time passing would
-    server.app.db.$client.prepare("update organizations set trial_ends_at = ? where id = ?").run(Date.now() - 1000, org.organization.id);
+    const { organizationsTable } = server.app.store.tables;
+    await server.app.store.db
+      .update(organizationsTable)
+      .set({ trialEndsAt: new Date(Date.now() - 1000) })
+      .where(eq(organizationsTable.id, org.organization.id));
     expect(await emails()).toBeNull();
-    const { token } = createOrgToken(server, createOrg(server));
+    const { token } = await createOrgToken(server, await createOrg(server));
     expect((await server.gql("{ viewer { kind } }", {}, { token })).status).toBe(200);
   });
 
   it("an organization token sees a webhook's payload URL only as its origin (Slack and Teams URLs carry a key)", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     const payloadUrl = "http://127.0.0.1:9/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX";
-    server.app.services.webhooks.create(org.admin.caller, org.organization, { organization: org.name, name: "slack", payloadUrl });
+    await server.app.services.webhooks.create(org.admin.caller, org.organization, { organization: org.name, name: "slack", payloadUrl });
     const query = `query ($o: String!) { organization(name: $o) {
       webhooks { payloadUrl } webhooksConnection { nodes { payloadUrl } } webhook(name: "slack") { payloadUrl } } }`;
     const seenByToken = (await server.gql(query, { o: org.name }, { token })).body.data!.organization;
@@ -644,8 +683,8 @@ describe("reading what the caller should not", () => {
   });
 
   it("a webhook URL holding an access token secret is refused", async () => {
-    const org = createOrg(server);
-    const secret = server.app.services.tokens.createPersonal(org.admin.caller, { description: "leaked" }).secret;
+    const org = await createOrg(server);
+    const secret = (await server.app.services.tokens.createPersonal(org.admin.caller, { description: "leaked" })).secret;
     for (const payloadUrl of [
       `http://127.0.0.1:9/hook?token=${secret}`,
       `http://127.0.0.1:9/${encodeURIComponent(secret).replace("_", "%5F")}`,
@@ -676,31 +715,35 @@ describe("reading what the caller should not", () => {
     }
   });
 
-  it("the data directory and files Gatehouse creates are private: 0700 and 0600 (-wal and -shm included)", async () => {
-    const base = mkdtempSync(join(tmpdir(), "gatehouse-modes-"));
-    try {
-      const path = join(base, "data", "nested", "gatehouse.db");
-      const db = openDatabase(path);
-      db.$client.prepare("create table t (x)").run();
-      expect(statSync(join(base, "data", "nested")).mode & 0o777).toBe(0o700);
-      for (const file of ["gatehouse.db", "gatehouse.db-wal", "gatehouse.db-shm"]) {
-        expect(statSync(join(base, "data", "nested", file)).mode & 0o777, file).toBe(0o600);
+  // the SQLite file, its -wal and -shm files and their directory: nothing of the kind on PostgreSQL
+  it.skipIf(testBackend() !== "sqlite")(
+    "the data directory and files Gatehouse creates are private: 0700 and 0600 (-wal and -shm included)",
+    async () => {
+      const base = mkdtempSync(join(tmpdir(), "gatehouse-modes-"));
+      try {
+        const path = join(base, "data", "nested", "gatehouse.db");
+        const db = SqliteStore.open(path);
+        db.connection.prepare("create table t (x)").run();
+        expect(statSync(join(base, "data", "nested")).mode & 0o777).toBe(0o700);
+        for (const file of ["gatehouse.db", "gatehouse.db-wal", "gatehouse.db-shm"]) {
+          expect(statSync(join(base, "data", "nested", file)).mode & 0o777, file).toBe(0o600);
+        }
+        await db.close();
+        // a directory the operator made keeps its mode
+        mkdirSync(join(base, "shared"), { mode: 0o750 });
+        chmodSync(join(base, "shared"), 0o750);
+        await SqliteStore.open(join(base, "shared", "g.db")).close();
+        expect(statSync(join(base, "shared")).mode & 0o777).toBe(0o750);
+      } finally {
+        rmSync(base, { recursive: true, force: true });
       }
-      db.$client.close();
-      // a directory the operator made keeps its mode
-      mkdirSync(join(base, "shared"), { mode: 0o750 });
-      chmodSync(join(base, "shared"), 0o750);
-      openDatabase(join(base, "shared", "g.db")).$client.close();
-      expect(statSync(join(base, "shared")).mode & 0o777).toBe(0o750);
-    } finally {
-      rmSync(base, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
 
 describe("smuggling text", () => {
   it("names and descriptions refuse bidirectional overrides and invisible characters", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const team = (displayName: string) =>
       server.gql(
         `mutation ($o: String!, $n: String!, $d: String!) { createTeam(input: { organization: $o, name: $n, displayName: $d }) { name } }`,
@@ -733,11 +776,11 @@ describe("smuggling text", () => {
   });
 
   it("a secret used as the operation name is redacted in the log line", async () => {
-    const org = createOrg(server);
-    const { secret } = server.app.services.tokens.createPersonal(org.admin.caller, { description: "pasted" });
+    const org = await createOrg(server);
+    const { secret } = await server.app.services.tokens.createPersonal(org.admin.caller, { description: "pasted" });
     const logged = await startTestServer({ LOG_LEVEL: "info" });
     try {
-      const { token } = createUser(logged);
+      const { token } = await createUser(logged);
       expectOk(await logged.gql(`query ${secret} { viewer { kind } }`, {}, { token, headers: { "x-request-id": "op-name" } }));
       const line = logged.logs.map((l) => JSON.parse(l)).find((l) => l.reqId === "op-name");
       expect(line.operation).toBe("[secret redacted]");
@@ -748,8 +791,8 @@ describe("smuggling text", () => {
   });
 
   it("a secret the client sent in the wrong place is redacted, even in graphql-js's own messages", async () => {
-    const org = createOrg(server);
-    const { secret } = server.app.services.tokens.createPersonal(org.admin.caller, { description: "pasted" });
+    const org = await createOrg(server);
+    const { secret } = await server.app.services.tokens.createPersonal(org.admin.caller, { description: "pasted" });
     const res = await server.gql(
       `query ($n: Int) { organization(name: "x") { stacks(first: $n) { totalCount } } }`,
       { n: secret },
@@ -763,8 +806,8 @@ describe("smuggling text", () => {
 
 describe("malformed input: a client error, never a 500", () => {
   it("JSON nested 100,000 deep in a variable", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
     const deep = `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`;
     const query = `mutation ($s: StackRef!, $v: JSON!) { importStackState(input: { stack: $s, state: $v }) { name } }`;
     const res = await server.app.fastify.inject({
@@ -780,7 +823,7 @@ describe("malformed input: a client error, never a 500", () => {
   });
 
   it("a repeated query parameter on the export route", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const res = await server.app.fastify.inject({
       method: "GET",
       url: `/api/orgs/${org.name}/auditlogs/export?format=csv&format=cef`,
@@ -791,7 +834,7 @@ describe("malformed input: a client error, never a 500", () => {
   });
 
   it("an operationName that names no operation of the document", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     const inject = (payload: unknown) =>
       server.app.fastify.inject({
         method: "POST",
@@ -810,7 +853,7 @@ describe("malformed input: a client error, never a 500", () => {
   });
 
   it("automatic persisted queries are off: any use of them is a clear 400", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     const inject = (payload: unknown) =>
       server.app.fastify.inject({
         method: "POST",
@@ -842,7 +885,7 @@ describe("malformed input: a client error, never a 500", () => {
   });
 
   it("variable errors name the variable and the path inside it, as graphql-js does", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const stack = { organization: org.name, project: "p", stack: "s" };
     const startUpdate = await server.gql(
       `mutation ($i: StartUpdateInput!) { startUpdate(input: $i) { id } }`,
@@ -884,7 +927,7 @@ describe("malformed input: a client error, never a 500", () => {
   it("in production, variable errors make no suggestions (they would name schema values)", async () => {
     const production = await startTestServer({ LOG_LEVEL: "warn", NODE_ENV: "production" });
     try {
-      const org = createOrg(production);
+      const org = await createOrg(production);
       const res = await production.gql(
         `mutation ($i: StartUpdateInput!) { startUpdate(input: $i) { id } }`,
         { i: { stack: { organization: org.name, project: "p", stack: "s" }, kind: "DEPLOY" } },
@@ -911,20 +954,20 @@ describe("starving other organizations", () => {
       WEBHOOK_DISPATCHER: "false",
     });
     try {
-      const noisy = createOrg(fair);
-      const other: OrgFixture = createOrg(fair);
-      fair.app.services.webhooks.create(noisy.admin.caller, noisy.organization, {
+      const noisy = await createOrg(fair);
+      const other: OrgFixture = await createOrg(fair);
+      await fair.app.services.webhooks.create(noisy.admin.caller, noisy.organization, {
         organization: noisy.name,
         name: "slow",
         payloadUrl: hanging.url(),
       });
-      fair.app.services.webhooks.create(other.admin.caller, other.organization, {
+      await fair.app.services.webhooks.create(other.admin.caller, other.organization, {
         organization: other.name,
         name: "fast",
         payloadUrl: quick.url(),
       });
-      for (let i = 0; i < 30; i++) createStack(fair, noisy); // 30 events queued first, to a receiver that hangs
-      createStack(fair, other);
+      for (let i = 0; i < 30; i++) await createStack(fair, noisy); // 30 events queued first, to a receiver that hangs
+      await createStack(fair, other);
       fair.app.dispatcher.start();
       const started = Date.now();
       await quick.waitFor(1, 1500);

@@ -24,8 +24,8 @@ const LIST_OAT = `query ($org: String!, $all: Boolean) { organization(name: $org
 
 describe("personal access tokens", () => {
   it("are created, listed to their owner only, and deleted", async () => {
-    const alice = createUser(server);
-    const bob = createUser(server);
+    const alice = await createUser(server);
+    const bob = await createUser(server);
     const created = await server.gql(CREATE_PAT, { input: { description: "laptop" } }, { token: alice.token });
     expectOk(created);
     const { secret, token } = created.body.data!.createPersonalAccessToken;
@@ -48,7 +48,7 @@ describe("personal access tokens", () => {
   });
 
   it("refuse bad descriptions and expiry dates", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     const inThreeYears = new Date(Date.now() + 3 * 366 * 86_400_000).toISOString();
     for (const input of [
       { description: "" },
@@ -70,13 +70,13 @@ describe("personal access tokens", () => {
   });
 
   it("refuse a malformed id as NOT_FOUND", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     expectError(await server.gql(DELETE_PAT, { id: "not-a-uuid" }, { token }), "NOT_FOUND");
   });
 
   it("cannot be created, listed or deleted by an organization token", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     expectError(await server.gql(CREATE_PAT, { input: { description: "x" } }, { token }), "FORBIDDEN");
     expectError(await server.gql(LIST_PAT, {}, { token }), "FORBIDDEN");
     expectError(await server.gql(DELETE_PAT, { id: org.admin.tokenRow.id }, { token }), "FORBIDDEN");
@@ -85,9 +85,9 @@ describe("personal access tokens", () => {
 
 describe("organization access tokens", () => {
   it("are created by an admin, belong to the organization and write audit events", async () => {
-    const org = createOrg(server);
-    const secondAdmin = addMember(server, org, "ADMIN");
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const secondAdmin = await addMember(server, org, "ADMIN");
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const res = await server.gql(
       CREATE_OAT,
       { input: { organization: org.name, name: "ci.deploy-1", description: "CI" } },
@@ -114,7 +114,7 @@ describe("organization access tokens", () => {
     const deleted = all.body.data!.organization.accessTokens.find((t: any) => t.id === token.id);
     expect(deleted.deletedAt).toMatch(/^\d{4}-/);
 
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events.map((e) => [e.event, e.userLogin])).toEqual([
       ["organization-token-created", org.admin.user.login],
       ["organization-token-deleted", secondAdmin.user.login],
@@ -124,20 +124,20 @@ describe("organization access tokens", () => {
   });
 
   it("keep their names reserved after deletion, ignoring case (CONFLICT)", async () => {
-    const org = createOrg(server);
-    const { row } = createOrgToken(server, org, { name: "deployer" });
+    const org = await createOrg(server);
+    const { row } = await createOrgToken(server, org, { name: "deployer" });
     const input = { organization: org.name, name: "deployer" };
     expectError(await server.gql(CREATE_OAT, { input }, { token: org.admin.token }), "CONFLICT");
     expectOk(await server.gql(DELETE_OAT, { org: org.name, id: row.id }, { token: org.admin.token }));
     expectError(await server.gql(CREATE_OAT, { input }, { token: org.admin.token }), "CONFLICT");
     expectError(await server.gql(CREATE_OAT, { input: { ...input, name: "DEPLOYER" } }, { token: org.admin.token }), "CONFLICT");
     // another organization may use the name
-    const other = createOrg(server);
+    const other = await createOrg(server);
     expectOk(await server.gql(CREATE_OAT, { input: { organization: other.name, name: "deployer" } }, { token: other.admin.token }));
   });
 
   it("refuse invalid names, descriptions and expiry dates", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const token = org.admin.token;
     for (const name of ["", "with space", "x".repeat(41), "slash/name", "émoji"]) {
       expectError(await server.gql(CREATE_OAT, { input: { organization: org.name, name } }, { token }), "BAD_USER_INPUT");
@@ -154,21 +154,21 @@ describe("organization access tokens", () => {
   });
 
   it("can be created only on ENTERPRISE_GROWTH or BUSINESS_CRITICAL, paid or in trial", async () => {
-    const org = createOrg(server, { tier: "TEAM" });
+    const org = await createOrg(server, { tier: "TEAM" });
     const input = { organization: org.name, name: uniqueName("t") };
     const refused = await server.gql(CREATE_OAT, { input }, { token: org.admin.token });
     expectError(refused, "FORBIDDEN", /subscription/);
-    expect(auditEventsOf(server, org.organization.id).filter((e) => e.authFailure)).toHaveLength(0);
-    setTier(server, org.name, "BUSINESS_CRITICAL", new Date(Date.now() + 86_400_000));
+    expect((await auditEventsOf(server, org.organization.id)).filter((e) => e.authFailure)).toHaveLength(0);
+    await setTier(server, org.name, "BUSINESS_CRITICAL", new Date(Date.now() + 86_400_000));
     expectOk(await server.gql(CREATE_OAT, { input }, { token: org.admin.token }));
   });
 
   it("are console-only: members and org tokens are refused (audited), outsiders too (not audited)", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const orgToken = createOrgToken(server, org);
-    const outsider = createUser(server);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const orgToken = await createOrgToken(server, org);
+    const outsider = await createUser(server);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     for (const token of [member.token, orgToken.token, outsider.token]) {
       expectError(await server.gql(CREATE_OAT, { input: { organization: org.name, name: uniqueName("t") } }, { token }), "FORBIDDEN");
       expectError(await server.gql(DELETE_OAT, { org: org.name, id: orgToken.row.id }, { token }), "FORBIDDEN");
@@ -176,16 +176,16 @@ describe("organization access tokens", () => {
     const list = await server.gql(LIST_OAT, { org: org.name }, { token: member.token });
     expectError(list, "FORBIDDEN");
     expect(list.body.data!.organization).toEqual({ accessTokens: null });
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events.map((e) => e.event)).toEqual(Array(5).fill("auth-failure-organization-role"));
     expect(events.map((e) => e.tokenName)).toEqual([null, null, orgToken.row.name, orgToken.row.name, null]);
   });
 
   it("deleting an unknown, foreign or already deleted token is NOT_FOUND", async () => {
-    const org = createOrg(server);
-    const other = createOrg(server);
-    const foreign = createOrgToken(server, other);
-    const mine = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const other = await createOrg(server);
+    const foreign = await createOrgToken(server, other);
+    const mine = await createOrgToken(server, org);
     const token = org.admin.token;
     expectError(await server.gql(DELETE_OAT, { org: org.name, id: foreign.row.id }, { token }), "NOT_FOUND");
     expectError(await server.gql(DELETE_OAT, { org: org.name, id: "00000000-0000-4000-8000-000000000000" }, { token }), "NOT_FOUND");

@@ -6,15 +6,33 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { runAdminCli } from "../src/cli/admin.js";
 import { DATE_TIME_FORMS } from "../src/lib/date-time.js";
 import { createOrg, createUser } from "./support/factories.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { openTestPostgres, type TestPostgres } from "./support/postgres.js";
+import { startTestServer, testBackend, type TestServer } from "./support/test-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The CLI's environment for a database: the SQLite file, or (the PostgreSQL pass) that PostgreSQL database. */
+function databaseEnv(databasePath: string, postgres: TestPostgres | null): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, DATABASE_PATH: databasePath };
+  if (postgres) {
+    if (!postgres.url) throw new Error("the admin CLI needs a PostgreSQL server (PGlite has no URL)");
+    // webhook secrets and cursors are not the CLI's business: any key does
+    Object.assign(env, { DATABASE_URL: postgres.url, SECRET_KEY: "0".repeat(64) });
+  }
+  return env;
+}
+
+let standalone: TestPostgres | null = null;
+beforeAll(async () => {
+  if (testBackend() === "postgres") standalone = await openTestPostgres();
+});
+afterAll(() => standalone?.close());
+
 function admin(...args: string[]) {
   const res = spawnSync("npm", ["run", "--silent", "admin", "--", ...args], {
     encoding: "utf8",
-    env: { ...process.env, DATABASE_PATH: join(dir, "cli.db") },
+    env: databaseEnv(join(dir, "cli.db"), standalone),
   });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
@@ -58,7 +76,7 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
   afterAll(() => server.close());
   afterEach(() => vi.restoreAllMocks());
 
-  const env = () => ({ ...process.env, DATABASE_PATH: server.databasePath });
+  const env = () => databaseEnv(server.databasePath, server.postgres);
 
   function spawnAdmin(...args: string[]) {
     const res = spawnSync("npm", ["run", "--silent", "admin", "--", ...args], { encoding: "utf8", env: env() });
@@ -66,13 +84,13 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
   }
 
   /** runAdminCli in this process, with what it printed. */
-  function cli(...args: string[]) {
+  async function cli(...args: string[]) {
     const out: string[] = [];
     const err: string[] = [];
     const log = vi.spyOn(console, "log").mockImplementation((line: string) => void out.push(line));
     const error = vi.spyOn(console, "error").mockImplementation((line: string) => void err.push(line));
     try {
-      const code = runAdminCli(args, env());
+      const code = await runAdminCli(args, env());
       return { code, stdout: out.join("\n"), stderr: err.join("\n"), json: () => JSON.parse(out.join("\n")) };
     } finally {
       log.mockRestore();
@@ -81,18 +99,18 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
   }
 
   const auditOf = (organizationId: string) =>
-    server.app.db.$client
-      .prepare("SELECT event, description, user_login, token_id, user_agent FROM audit_events WHERE organization_id = ? ORDER BY id DESC")
-      .all(organizationId) as {
+    server.sql<{
       event: string;
       description: string;
       user_login: string | null;
       token_id: string | null;
       user_agent: string | null;
-    }[];
+    }>("SELECT event, description, user_login, token_id, user_agent FROM audit_events WHERE organization_id = $1 ORDER BY id DESC", [
+      organizationId,
+    ]);
 
   it("npm entry point: subscription, a CI token that works, its revocation on the next request, and --help", async () => {
-    const org = createOrg(server, { tier: "TEAM" });
+    const org = await createOrg(server, { tier: "TEAM" });
     await server.committed();
 
     const tier = spawnAdmin("set-subscription", "--org", org.name, "--tier", "ENTERPRISE_GROWTH");
@@ -122,7 +140,7 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     });
     expect((await server.gql("{ viewer { kind } }", {}, { token: out.secret })).status).toBe(401);
 
-    const [deleted, tokenCreated] = auditOf(org.organization.id);
+    const [deleted, tokenCreated] = await auditOf(org.organization.id);
     // revoked as the system: no user or token is recorded as the actor, the description names the CLI
     expect(deleted).toMatchObject({ event: "organization-token-deleted", user_login: null, token_id: null });
     expect(deleted!.description).toMatch(/"ci".*admin CLI/);
@@ -137,9 +155,9 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
   }, 30_000);
 
   it("list-users prints every user as JSON", async () => {
-    const user = createUser(server, { name: "Listed Person", email: "listed@example.test" });
+    const user = await createUser(server, { name: "Listed Person", email: "listed@example.test" });
     await server.committed();
-    const res = cli("list-users");
+    const res = await cli("list-users");
     expect(res.code).toBe(0);
     const users = res.json() as Record<string, unknown>[];
     expect(users.find((u) => u.login === user.user.login)).toEqual({
@@ -153,59 +171,67 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
   });
 
   it("set-subscription: trials, and errors that say what to do", async () => {
-    const org = createOrg(server, { tier: "TEAM" });
+    const org = await createOrg(server, { tier: "TEAM" });
     await server.committed();
-    const trial = cli("set-subscription", "--org", org.name.toUpperCase(), "--tier", "business-critical", "--trial-ends", "2099-01-31");
+    const trial = await cli(
+      "set-subscription",
+      "--org",
+      org.name.toUpperCase(),
+      "--tier",
+      "business-critical",
+      "--trial-ends",
+      "2099-01-31",
+    );
     expect(trial.code).toBe(0);
     expect(trial.json().organization).toMatchObject({ tier: "BUSINESS_CRITICAL", trialEndsAt: "2099-01-31T00:00:00.000Z" });
-    expect(auditOf(org.organization.id)[0]).toMatchObject({ event: "subscription-changed", user_login: null });
+    expect((await auditOf(org.organization.id))[0]).toMatchObject({ event: "subscription-changed", user_login: null });
 
-    const unknownOrg = cli("set-subscription", "--org", "no-such-org", "--tier", "TEAM");
+    const unknownOrg = await cli("set-subscription", "--org", "no-such-org", "--tier", "TEAM");
     expect(unknownOrg.code).toBe(1);
     expect(unknownOrg.stderr).toMatch(/organization "no-such-org" not found/);
-    const unknownTier = cli("set-subscription", "--org", org.name, "--tier", "GOLD");
+    const unknownTier = await cli("set-subscription", "--org", org.name, "--tier", "GOLD");
     expect(unknownTier.code).toBe(2);
     expect(unknownTier.stderr).toMatch(/unknown tier "GOLD": use one of INDIVIDUAL, TEAM, ENTERPRISE_GROWTH, BUSINESS_CRITICAL/);
-    const badDate = cli("set-subscription", "--org", org.name, "--tier", "TEAM", "--trial-ends", "next week");
+    const badDate = await cli("set-subscription", "--org", org.name, "--tier", "TEAM", "--trial-ends", "next week");
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toMatch(/"next week" is not a date: give an ISO 8601 date/);
     // the API's forms (src/lib/date-time.ts): a time needs its zone; seconds may be left out
-    const noZone = cli("set-subscription", "--org", org.name, "--tier", "TEAM", "--trial-ends", "2099-01-31T12:00");
+    const noZone = await cli("set-subscription", "--org", org.name, "--tier", "TEAM", "--trial-ends", "2099-01-31T12:00");
     expect(noZone.code).toBe(2);
     expect(noZone.stderr).toContain(DATE_TIME_FORMS);
-    const short = cli("set-subscription", "--org", org.name, "--tier", "BUSINESS_CRITICAL", "--trial-ends", "2099-01-31T12:00+02:00");
+    const short = await cli("set-subscription", "--org", org.name, "--tier", "BUSINESS_CRITICAL", "--trial-ends", "2099-01-31T12:00+02:00");
     expect(short.json().organization.trialEndsAt).toBe("2099-01-31T10:00:00.000Z");
-    const past = cli("set-subscription", "--org", org.name, "--tier", "TEAM", "--trial-ends", "2001-01-01");
+    const past = await cli("set-subscription", "--org", org.name, "--tier", "TEAM", "--trial-ends", "2001-01-01");
     expect(past.stderr).toMatch(/in the past/);
-    const missing = cli("set-subscription", "--org", org.name);
+    const missing = await cli("set-subscription", "--org", org.name);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--tier is required/);
     expect(missing.stdout).toBe("");
   });
 
   it("create-org-token: the oldest admin or --as is the creator; tier, admin and name are checked", async () => {
-    const org = createOrg(server, { tier: "TEAM" });
+    const org = await createOrg(server, { tier: "TEAM" });
     await server.committed();
-    const noTokens = cli("create-org-token", "--org", org.name, "--name", "ci");
+    const noTokens = await cli("create-org-token", "--org", org.name, "--name", "ci");
     expect(noTokens.code).toBe(1);
     expect(noTokens.stderr).toMatch(/on the TEAM tier.*set-subscription --org .* --tier ENTERPRISE_GROWTH/);
 
-    cli("set-subscription", "--org", org.name, "--tier", "ENTERPRISE_GROWTH");
-    const second = createUser(server);
-    server.app.services.members.add(org.admin.caller, org.organization, {
+    await cli("set-subscription", "--org", org.name, "--tier", "ENTERPRISE_GROWTH");
+    const second = await createUser(server);
+    await server.app.services.members.add(org.admin.caller, org.organization, {
       organization: org.name,
       login: second.user.login,
       role: "ADMIN",
     });
-    const member = createUser(server);
-    server.app.services.members.add(org.admin.caller, org.organization, {
+    const member = await createUser(server);
+    await server.app.services.members.add(org.admin.caller, org.organization, {
       organization: org.name,
       login: member.user.login,
       role: "MEMBER",
     });
     await server.committed();
 
-    const asSecond = cli(
+    const asSecond = await cli(
       "create-org-token",
       "--org",
       org.name,
@@ -219,37 +245,41 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     expect(asSecond.code).toBe(1); // more than two years away
     expect(asSecond.stderr).toMatch(/at most two years away/);
     const expires = new Date(Date.now() + 30 * 86_400_000).toISOString();
-    const ok = cli("create-org-token", "--org", org.name, "--name", "deploy", "--as", second.user.login, "--expires", expires);
+    const ok = await cli("create-org-token", "--org", org.name, "--name", "deploy", "--as", second.user.login, "--expires", expires);
     expect(ok.code).toBe(0);
     expect(ok.json()).toMatchObject({ token: { name: "deploy", expiresAt: expires }, createdBy: second.user.login });
 
-    expect(cli("create-org-token", "--org", org.name, "--name", "other", "--as", member.user.login).stderr).toMatch(/is not an ADMIN of/);
-    expect(cli("create-org-token", "--org", org.name, "--name", "deploy").stderr).toMatch(/already has \(or had\) a token named "deploy"/);
-    expect(cli("create-org-token", "--org", org.name, "--name", "bad name").stderr).toMatch(/invalid token name/);
-    expect(cli("create-org-token", "--org", org.name, "--name", "x", "--expires", "soon").code).toBe(2);
+    expect((await cli("create-org-token", "--org", org.name, "--name", "other", "--as", member.user.login)).stderr).toMatch(
+      /is not an ADMIN of/,
+    );
+    expect((await cli("create-org-token", "--org", org.name, "--name", "deploy")).stderr).toMatch(
+      /already has \(or had\) a token named "deploy"/,
+    );
+    expect((await cli("create-org-token", "--org", org.name, "--name", "bad name")).stderr).toMatch(/invalid token name/);
+    expect((await cli("create-org-token", "--org", org.name, "--name", "x", "--expires", "soon")).code).toBe(2);
   });
 
   it("bootstraps CI alone: create-user, create-org, add-member, set-subscription, create-org-token, list-tokens, revoke-token", async () => {
     const suffix = Math.random().toString(36).slice(2, 8);
     const [owner, helper, orgName] = [`owner-${suffix}`, `helper-${suffix}`, `ci-org-${suffix}`];
-    const created = cli("create-user", "--login", owner);
+    const created = await cli("create-user", "--login", owner);
     expect(created.code).toBe(0);
     const ownerToken = created.json().token as string;
-    expect(cli("create-user", "--login", helper).code).toBe(0);
+    expect((await cli("create-user", "--login", helper)).code).toBe(0);
 
-    const org = cli("create-org", "--name", orgName, "--admin", owner, "--display-name", "CI Org");
+    const org = await cli("create-org", "--name", orgName, "--admin", owner, "--display-name", "CI Org");
     expect(org.stderr).toBe("");
     expect(org.json()).toEqual({
       organization: { id: expect.any(String), name: orgName, displayName: "CI Org", tier: "TEAM", createdAt: expect.any(String) },
       admin: owner,
     });
-    const member = cli("add-member", "--org", orgName, "--login", helper, "--role", "billing-manager");
+    const member = await cli("add-member", "--org", orgName, "--login", helper, "--role", "billing-manager");
     expect(member.stderr).toBe("");
     expect(member.json()).toEqual({
       member: { organization: orgName, login: helper, role: "BILLING_MANAGER", joinedAt: expect.any(String) },
     });
-    expect(cli("set-subscription", "--org", orgName, "--tier", "ENTERPRISE_GROWTH").code).toBe(0);
-    const issued = cli("create-org-token", "--org", orgName, "--name", "ci");
+    expect((await cli("set-subscription", "--org", orgName, "--tier", "ENTERPRISE_GROWTH")).code).toBe(0);
+    const issued = await cli("create-org-token", "--org", orgName, "--name", "ci");
     expect(issued.code).toBe(0);
     const { secret, token } = issued.json() as { secret: string; token: { id: string } };
 
@@ -265,7 +295,7 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
     ]);
     expect((await server.gql("{ viewer { kind } }", {}, { token: secret })).body.data).toEqual({ viewer: { kind: "ORGANIZATION_TOKEN" } });
 
-    const orgs = cli("list-orgs").json() as Record<string, unknown>[];
+    const orgs = (await cli("list-orgs")).json() as Record<string, unknown>[];
     expect(orgs.find((o) => o.name === orgName)).toEqual({
       id: expect.any(String),
       name: orgName,
@@ -275,7 +305,7 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
       members: 2,
       createdAt: expect.any(String),
     });
-    const listed = cli("list-tokens", "--org", orgName).json() as Record<string, unknown>[];
+    const listed = (await cli("list-tokens", "--org", orgName)).json() as Record<string, unknown>[];
     expect(listed).toEqual([
       {
         id: token.id,
@@ -289,62 +319,64 @@ describe("admin CLI: list-users, set-subscription, create-org-token, revoke-toke
         deletedAt: null,
       },
     ]);
-    expect(JSON.stringify(cli("list-tokens").json())).not.toMatch(/gt[po]_/);
-    const ownerTokens = cli("list-tokens", "--user", owner).json() as { kind: string; user: string }[];
+    expect(JSON.stringify((await cli("list-tokens")).json())).not.toMatch(/gt[po]_/);
+    const ownerTokens = (await cli("list-tokens", "--user", owner)).json() as { kind: string; user: string }[];
     expect(ownerTokens).toMatchObject([{ kind: "PERSONAL", user: owner }]);
 
-    expect(cli("revoke-token", "--id", token.id).code).toBe(0);
+    expect((await cli("revoke-token", "--id", token.id)).code).toBe(0);
     expect((await server.gql("{ viewer { kind } }", {}, { token: secret })).status).toBe(401);
-    expect(cli("list-tokens", "--org", orgName).json()).toEqual([]);
-    expect(cli("list-tokens", "--org", orgName, "--include-deleted").json()).toMatchObject([
+    expect((await cli("list-tokens", "--org", orgName)).json()).toEqual([]);
+    expect((await cli("list-tokens", "--org", orgName, "--include-deleted")).json()).toMatchObject([
       { id: token.id, deletedAt: expect.any(String) },
     ]);
 
     // the audit log names the CLI for what it did, and the admin it named
-    const events = auditOf(org.json().organization.id).map((e) => [e.event, e.user_login, e.user_agent]);
+    const events = (await auditOf(org.json().organization.id)).map((e) => [e.event, e.user_login, e.user_agent]);
     expect(events).toContainEqual(["organization-created", null, "gatehouse admin CLI"]);
     expect(events).toContainEqual(["member-added", null, "gatehouse admin CLI"]);
-    expect(auditOf(org.json().organization.id).find((e) => e.event === "organization-created")!.description).toContain(
+    expect((await auditOf(org.json().organization.id)).find((e) => e.event === "organization-created")!.description).toContain(
       `by the admin CLI, with "${owner}" as its ADMIN`,
     );
   });
 
   it("create-org, add-member, list-tokens: errors that say what to do", async () => {
-    expect(cli("create-org", "--name", "x-org").stderr).toMatch(/--admin is required/);
-    const unknownAdmin = cli("create-org", "--name", "x-org", "--admin", "nobody-here");
+    expect((await cli("create-org", "--name", "x-org")).stderr).toMatch(/--admin is required/);
+    const unknownAdmin = await cli("create-org", "--name", "x-org", "--admin", "nobody-here");
     expect(unknownAdmin.code).toBe(1);
     expect(unknownAdmin.stderr).toMatch(/no user has the login "nobody-here": create-user first/);
-    const user = createUser(server);
-    const org = createOrg(server);
+    const user = await createUser(server);
+    const org = await createOrg(server);
     await server.committed();
-    expect(cli("create-org", "--name", org.name.toUpperCase(), "--admin", user.user.login).stderr).toMatch(/is taken/);
-    expect(cli("create-org", "--name", "bad name", "--admin", user.user.login).stderr).toMatch(/invalid organization name/);
-    const badRole = cli("add-member", "--org", org.name, "--login", user.user.login, "--role", "OWNER");
+    expect((await cli("create-org", "--name", org.name.toUpperCase(), "--admin", user.user.login)).stderr).toMatch(/is taken/);
+    expect((await cli("create-org", "--name", "bad name", "--admin", user.user.login)).stderr).toMatch(/invalid organization name/);
+    const badRole = await cli("add-member", "--org", org.name, "--login", user.user.login, "--role", "OWNER");
     expect(badRole.code).toBe(2);
     expect(badRole.stderr).toMatch(/unknown role "OWNER": use one of ADMIN, MEMBER, BILLING_MANAGER/);
-    expect(cli("add-member", "--org", "no-such-org", "--login", user.user.login).stderr).toMatch(/organization "no-such-org" not found/);
-    expect(cli("add-member", "--org", org.name, "--login", org.admin.user.login).stderr).toMatch(/already a member/);
-    expect(cli("list-tokens", "--org", org.name, "--user", user.user.login).code).toBe(2);
+    expect((await cli("add-member", "--org", "no-such-org", "--login", user.user.login)).stderr).toMatch(
+      /organization "no-such-org" not found/,
+    );
+    expect((await cli("add-member", "--org", org.name, "--login", org.admin.user.login)).stderr).toMatch(/already a member/);
+    expect((await cli("list-tokens", "--org", org.name, "--user", user.user.login)).code).toBe(2);
   });
 
   it("revoke-token: a personal token stops working; unknown and already revoked ids are refused", async () => {
-    const user = createUser(server);
+    const user = await createUser(server);
     expect((await server.gql("{ viewer { kind } }", {}, { token: user.token })).status).toBe(200);
-    const res = cli("revoke-token", "--id", user.tokenRow.id);
+    const res = await cli("revoke-token", "--id", user.tokenRow.id);
     expect(res.code).toBe(0);
     expect(res.json()).toMatchObject({
       revoked: { id: user.tokenRow.id, kind: "PERSONAL", user: user.user.login, deletedAt: expect.any(String) },
     });
     expect((await server.gql("{ viewer { kind } }", {}, { token: user.token })).status).toBe(401);
 
-    const again = cli("revoke-token", "--id", user.tokenRow.id);
+    const again = await cli("revoke-token", "--id", user.tokenRow.id);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already revoked at .*nothing to do/);
-    const unknown = cli("revoke-token", "--id", "00000000-0000-4000-8000-000000000000");
+    const unknown = await cli("revoke-token", "--id", "00000000-0000-4000-8000-000000000000");
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no access token 00000000-0000-4000-8000-000000000000/);
     // a secret pasted instead of an id is not echoed back
-    const pasted = cli("revoke-token", "--id", user.token);
+    const pasted = await cli("revoke-token", "--id", user.token);
     expect(pasted.code).toBe(1);
     expect(pasted.stderr).not.toContain(user.token);
   });

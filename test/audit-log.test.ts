@@ -1,7 +1,6 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Caller } from "../src/auth/principal.js";
-import { writeTransaction } from "../src/db/client.js";
 import { CSV_HEADER } from "../src/modules/audit/audit-formats.js";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
 import { addMember, createOrg, createOrgToken, createUser, type OrgFixture } from "./support/factories.js";
@@ -26,16 +25,17 @@ const EXPORT = `query ($org: String!, $format: AuditLogExportFormat!, $since: Da
 }`;
 
 /** Writes `n` audit events straight through the writer (one transaction), oldest first. */
-function writeEvents(
+async function writeEvents(
   org: OrgFixture,
   n: number,
   caller: Caller = org.admin.caller,
   describe = (i: number) => `event ${i}`,
   at?: (i: number) => Date,
 ) {
-  writeTransaction(server.app.db, () => {
+  await server.app.store.transaction(async (tx) => {
     for (let i = 0; i < n; i++) {
-      server.app.services.audit.write(
+      await server.app.services.audit.write(
+        tx,
         caller,
         { organizationId: org.organization.id, event: "stack-tag-set", description: describe(i) },
         at ? at(i) : new Date(),
@@ -44,7 +44,7 @@ function writeEvents(
   });
 }
 
-async function allPages(org: OrgFixture, token: string, first: number, between?: (page: number) => void) {
+async function allPages(org: OrgFixture, token: string, first: number, between?: (page: number) => void | Promise<void>) {
   const ids: string[] = [];
   let after: string | null = null;
   let page = 0;
@@ -54,16 +54,16 @@ async function allPages(org: OrgFixture, token: string, first: number, between?:
     const conn: any = res.body.data!.organization.auditLogEvents;
     ids.push(...conn.nodes.map((n: any) => n.id));
     after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
-    between?.(page++);
+    await between?.(page++);
   } while (after);
   return ids;
 }
 
 describe("Organization.auditLogEvents", () => {
   it("pages 1,000 events newest first; events written between pages are neither skipped nor repeated", async () => {
-    const org = createOrg(server);
-    writeEvents(org, 1000);
-    const total = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    await writeEvents(org, 1000);
+    const total = (await auditEventsOf(server, org.organization.id)).length;
     const ids = await allPages(org, org.admin.token, 97, () => writeEvents(org, 3));
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
@@ -72,9 +72,9 @@ describe("Organization.auditLogEvents", () => {
   });
 
   it("filters by time range, event, user login, token name and auth failure, with totalCount to match", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const bot = createOrgToken(server, org, { name: "nightly" });
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const bot = await createOrgToken(server, org, { name: "nightly" });
     const botCaller: Caller = {
       principal: { kind: "ORGANIZATION_TOKEN", token: bot.row, organization: org.organization },
       sourceIp: "10.0.0.9",
@@ -82,14 +82,14 @@ describe("Organization.auditLogEvents", () => {
       requestId: null,
     };
     const t0 = Date.UTC(2030, 0, 1);
-    writeEvents(
+    await writeEvents(
       org,
       10,
       org.admin.caller,
       (i) => `old ${i}`,
       (i) => new Date(t0 + i * 1000),
     );
-    writeEvents(
+    await writeEvents(
       org,
       4,
       botCaller,
@@ -123,7 +123,7 @@ describe("Organization.auditLogEvents", () => {
   });
 
   it("refuses bad filters and page sizes", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const token = org.admin.token;
     for (const vars of [
       { first: 1001 },
@@ -138,23 +138,23 @@ describe("Organization.auditLogEvents", () => {
   });
 
   it("is for admins and org tokens: a member is refused (audited), an outsider sees no organization", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const { token } = await createOrgToken(server, org);
     expectOk(await server.gql(EVENTS, { org: org.name }, { token }));
     const refused = await server.gql(EVENTS, { org: org.name }, { token: member.token });
     expectError(refused, "FORBIDDEN");
     expect(refused.body.data!.organization.auditLogEvents).toBeNull();
-    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)).toMatchObject({
       event: "auth-failure-organization-role",
       userLogin: member.user.login,
     });
-    const outsider = await server.gql(EVENTS, { org: org.name }, { token: createUser(server).token });
+    const outsider = await server.gql(EVENTS, { org: org.name }, { token: (await createUser(server)).token });
     expect(outsider.body).toEqual({ data: { organization: null } });
   });
 
   it("records the client address from X-Forwarded-For only through a trusted proxy", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     await server.gql(
       `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "via proxy" }) { id } }`,
       { org: org.name },
@@ -163,10 +163,10 @@ describe("Organization.auditLogEvents", () => {
         headers: { "x-forwarded-for": "203.0.113.7" },
       },
     );
-    expect(auditEventsOf(server, org.organization.id).at(-1)!.sourceIp).toBe("203.0.113.7");
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)!.sourceIp).toBe("203.0.113.7");
     const untrusted = await startTestServer({ LOG_LEVEL: "warn" });
     try {
-      const org2 = createOrg(untrusted);
+      const org2 = await createOrg(untrusted);
       await untrusted.gql(
         `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "spoof" }) { id } }`,
         { org: org2.name },
@@ -175,9 +175,7 @@ describe("Organization.auditLogEvents", () => {
           headers: { "x-forwarded-for": "203.0.113.7" },
         },
       );
-      const [last] = untrusted.app.db.$client.prepare("select source_ip from audit_events order by id desc limit 1").all() as Array<{
-        source_ip: string;
-      }>;
+      const [last] = await untrusted.sql<{ source_ip: string }>("select source_ip from audit_events order by id desc limit 1");
       expect(last!.source_ip).toBe("127.0.0.1");
     } finally {
       await untrusted.close();
@@ -229,9 +227,9 @@ function parseCef(line: string) {
 
 describe("exports", () => {
   it("CSV parses back with an independent parser, descriptions intact and formulas defused", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const start = new Date(Date.now() + 60_000);
-    writeEvents(
+    await writeEvents(
       org,
       TRICKY.length,
       org.admin.caller,
@@ -275,17 +273,17 @@ describe("exports", () => {
       "",
     ]);
     // the export itself is audited, and is not in its own content
-    const last = auditEventsOf(server, org.organization.id).at(-1)!;
+    const last = (await auditEventsOf(server, org.organization.id)).at(-1)!;
     expect(last.event).toBe("audit-log-exported");
     expect(exported.content).not.toContain("audit-log-exported");
   });
 
   it("CSV defuses a cell starting with CR: the exact bytes, in the GraphQL export and the streamed one", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const { name, login } = org.admin.user;
     const at = (i: number) => new Date(Date.UTC(2031, 0, 2, 3, 4, 5, i));
     const described = ["\rcr first", "\r\n=SUM(A1)", "mid\r=not first", "=1+2", "\ttab"];
-    writeEvents(org, described.length, org.admin.caller, (i) => described[i]!, at);
+    await writeEvents(org, described.length, org.admin.caller, (i) => described[i]!, at);
     const cells = ['"\'\rcr first"', '"\'\r\n=SUM(A1)"', '"mid\r=not first"', "'=1+2", "'\ttab"];
     const expected =
       "Timestamp,Name,Login,Event,Description,SourceIP,RequireOrgAdmin,RequireStackAdmin,AuthenticationFailure,TokenID,TokenName\r\n" +
@@ -306,8 +304,8 @@ describe("exports", () => {
   });
 
   it("CEF is one line per event with |, =, \\ and line breaks escaped, and parses back", async () => {
-    const org = createOrg(server);
-    const bot = createOrgToken(server, org, { name: "bot.1" });
+    const org = await createOrg(server);
+    const bot = await createOrgToken(server, org, { name: "bot.1" });
     const caller: Caller = {
       principal: { kind: "ORGANIZATION_TOKEN", token: bot.row, organization: org.organization },
       sourceIp: "192.0.2.1",
@@ -315,7 +313,7 @@ describe("exports", () => {
       requestId: null,
     };
     const start = new Date(Date.now() + 60_000);
-    writeEvents(
+    await writeEvents(
       org,
       TRICKY.length,
       caller,
@@ -356,8 +354,8 @@ describe("exports", () => {
   });
 
   it("severity is 7 for auth failures and 5 for admin events", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
     await server.gql(
       `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "x" }) { id } }`,
       { org: org.name },
@@ -374,8 +372,8 @@ describe("exports", () => {
   });
 
   it("the GraphQL export refuses more than 10,000 events and points to the HTTP route", async () => {
-    const org = createOrg(server);
-    writeEvents(org, 10_001);
+    const org = await createOrg(server);
+    await writeEvents(org, 10_001);
     const res = await server.gql(EXPORT, { org: org.name, format: "CSV" }, { token: org.admin.token });
     expectError(res, "BAD_USER_INPUT", /at most 10,000.*\/api\/orgs\/.*\/auditlogs\/export/);
   });
@@ -390,9 +388,9 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
     });
 
   it("streams CSV or CEF, oldest first, as an attachment, for an admin or an org token", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
-    writeEvents(org, 2500);
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
+    await writeEvents(org, 2500);
     const csv = await get(org.name, "?format=csv", org.admin.token);
     expect(csv.statusCode).toBe(200);
     expect(csv.headers["content-type"]).toBe("text/csv; charset=utf-8");
@@ -408,9 +406,9 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
   });
 
   it("honours since and until", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const t0 = Date.UTC(2031, 5, 1);
-    writeEvents(
+    await writeEvents(
       org,
       10,
       org.admin.caller,
@@ -430,8 +428,8 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
   });
 
   it("answers 401 without a valid token, 403 for refusals (an unknown organization too), 400 for bad parameters", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
     const missing = await get(org.name, "");
     expect(missing.statusCode).toBe(401);
     expect(missing.headers["www-authenticate"]).toBe("Token");
@@ -439,12 +437,12 @@ describe("GET /api/orgs/{org}/auditlogs/export", () => {
     const refused = await get(org.name, "", member.token);
     expect(refused.statusCode).toBe(403);
     expect(refused.json().errors[0].extensions.code).toBe("FORBIDDEN");
-    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)).toMatchObject({
       event: "auth-failure-organization-role",
       userLogin: member.user.login,
     });
     expect((await get("no-such-org", "", org.admin.token)).statusCode).toBe(403);
-    expect((await get(org.name, "", createUser(server).token)).statusCode).toBe(403);
+    expect((await get(org.name, "", (await createUser(server)).token)).statusCode).toBe(403);
     expect((await get(org.name, "?format=xml", org.admin.token)).statusCode).toBe(400);
     expect((await get(org.name, "?since=soon", org.admin.token)).statusCode).toBe(400);
     expect((await get(org.name, "?since=2030-01-02T00:00:00Z&until=2030-01-01T00:00:00Z", org.admin.token)).statusCode).toBe(400);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
 import { createOrg, createOrgToken, createUser, uniqueName } from "./support/factories.js";
+import { failAuditWrite } from "./support/faults.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
@@ -9,21 +10,19 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Makes the server's own connection fail when it writes the audit event `event`. */
-function failAuditWrite(event: string): () => void {
-  const sqlite = server.app.db.$client;
-  sqlite.exec(
-    `CREATE TEMP TRIGGER inject_fault BEFORE INSERT ON audit_events WHEN NEW.event = '${event}'
-     BEGIN SELECT RAISE(ABORT, 'injected fault at /secret/path'); END`,
-  );
-  return () => sqlite.exec("DROP TRIGGER temp.inject_fault");
+/** `select count(*) as n …` on both backends (PostgreSQL's count is a bigint, read as a string). */
+async function count(text: string, params: unknown[]): Promise<number> {
+  const [row] = await server.sql<{ n: number | string }>(text, params);
+  return Number(row!.n);
 }
 
+// Three mutations in detail (what exactly stays as it was); test/audit-completeness.test.ts
+// runs the same fault for every event of every mutation it walks.
 describe("audit events land in the same transaction as the change", () => {
   it("createOrganization: when the event cannot be written, neither the organization nor its admin membership exists", async () => {
-    const alice = createUser(server);
+    const alice = await createUser(server);
     const name = uniqueName("doomed");
-    const restore = failAuditWrite("organization-created");
+    const restore = await failAuditWrite(server, "organization-created");
     try {
       const res = await server.gql(
         `mutation ($name: String!) { createOrganization(input: { name: $name }) { id } }`,
@@ -34,11 +33,10 @@ describe("audit events land in the same transaction as the change", () => {
       expect(res.body.errors![0]!.message).toBe("Internal server error");
       expect(res.raw).not.toMatch(/injected|secret\/path|SQLITE|audit_events/);
     } finally {
-      restore();
+      await restore();
     }
-    const sqlite = server.app.db.$client;
-    expect(sqlite.prepare("select count(*) as n from organizations where name = ?").get(name)).toEqual({ n: 0 });
-    expect(sqlite.prepare("select count(*) as n from memberships where user_id = ?").get(alice.user.id)).toEqual({ n: 0 });
+    expect(await count("select count(*) as n from organizations where name = $1", [name])).toBe(0);
+    expect(await count("select count(*) as n from memberships where user_id = $1", [alice.user.id])).toBe(0);
     expect(server.logs.join("")).toContain("injected fault");
     // and the same call succeeds once the fault is gone
     expectOk(
@@ -47,9 +45,9 @@ describe("audit events land in the same transaction as the change", () => {
   });
 
   it("createOrganizationAccessToken: no token row without its event", async () => {
-    const org = createOrg(server);
-    const before = auditEventsOf(server, org.organization.id).length;
-    const restore = failAuditWrite("organization-token-created");
+    const org = await createOrg(server);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
+    const restore = await failAuditWrite(server, "organization-token-created");
     try {
       const res = await server.gql(
         `mutation ($org: String!) { createOrganizationAccessToken(input: { organization: $org, name: "ci" }) { secret } }`,
@@ -58,18 +56,17 @@ describe("audit events land in the same transaction as the change", () => {
       );
       expectError(res, "INTERNAL_SERVER_ERROR");
     } finally {
-      restore();
+      await restore();
     }
-    const sqlite = server.app.db.$client;
-    expect(sqlite.prepare("select count(*) as n from access_tokens where organization_id = ?").get(org.organization.id)).toEqual({ n: 0 });
-    expect(auditEventsOf(server, org.organization.id)).toHaveLength(before);
+    expect(await count("select count(*) as n from access_tokens where organization_id = $1", [org.organization.id])).toBe(0);
+    expect(await auditEventsOf(server, org.organization.id)).toHaveLength(before);
   });
 
   it("removeOrganizationMember: the membership stays when the event fails", async () => {
-    const org = createOrg(server);
-    const bob = createUser(server);
-    server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: bob.user.login });
-    const restore = failAuditWrite("member-removed");
+    const org = await createOrg(server);
+    const bob = await createUser(server);
+    await server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: bob.user.login });
+    const restore = await failAuditWrite(server, "member-removed");
     try {
       expectError(
         await server.gql(
@@ -80,20 +77,21 @@ describe("audit events land in the same transaction as the change", () => {
         "INTERNAL_SERVER_ERROR",
       );
     } finally {
-      restore();
+      await restore();
     }
-    const row = server.app.db.$client
-      .prepare("select role from memberships where organization_id = ? and user_id = ?")
-      .get(org.organization.id, bob.user.id);
-    expect(row).toEqual({ role: "MEMBER" });
+    const rows = await server.sql("select role from memberships where organization_id = $1 and user_id = $2", [
+      org.organization.id,
+      bob.user.id,
+    ]);
+    expect(rows).toEqual([{ role: "MEMBER" }]);
   });
 });
 
 describe("audit events record their actor as it was", () => {
   it("a user (login, name, avatar) and an org token (id, name), with source IP and user agent", async () => {
-    const org = createOrg(server);
-    const { token, row } = createOrgToken(server, org, { name: "deploy-bot" });
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const { token, row } = await createOrgToken(server, org, { name: "deploy-bot" });
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     await server.gql(
       `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, displayName: "X" }) { id } }`,
       { org: org.name },
@@ -104,7 +102,7 @@ describe("audit events record their actor as it was", () => {
       { org: org.name },
       { token, headers: { "user-agent": "ci-runner/1.2" } },
     );
-    const [byUser, byToken] = auditEventsOf(server, org.organization.id).slice(before);
+    const [byUser, byToken] = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(byUser).toMatchObject({
       event: "organization-settings-changed",
       userId: org.admin.user.id,
@@ -125,19 +123,18 @@ describe("audit events record their actor as it was", () => {
       authFailure: true,
     });
     // a later rename does not rewrite history
-    server.app.db.$client.prepare("update users set name = 'Renamed' where id = ?").run(org.admin.user.id);
-    expect(auditEventsOf(server, org.organization.id)[before]!.userName).toBe(org.admin.user.name);
+    await server.sql("update users set name = 'Renamed' where id = $1", [org.admin.user.id]);
+    expect((await auditEventsOf(server, org.organization.id))[before]!.userName).toBe(org.admin.user.name);
   });
 });
 
 describe("the audit log is append-only", () => {
-  it("refuses UPDATE and DELETE through SQL", () => {
-    const org = createOrg(server);
-    const [event] = auditEventsOf(server, org.organization.id);
-    const sqlite = server.app.db.$client;
-    expect(() => sqlite.prepare("update audit_events set description = 'rewritten' where id = ?").run(event!.id)).toThrow(/append-only/);
-    expect(() => sqlite.prepare("delete from audit_events where id = ?").run(event!.id)).toThrow(/append-only/);
-    expect(() => sqlite.prepare("delete from audit_events").run()).toThrow(/append-only/);
-    expect(auditEventsOf(server, org.organization.id)[0]).toEqual(event);
+  it("refuses UPDATE and DELETE through SQL", async () => {
+    const org = await createOrg(server);
+    const [event] = await auditEventsOf(server, org.organization.id);
+    await expect(server.sql("update audit_events set description = 'rewritten' where id = $1", [event!.id])).rejects.toThrow(/append-only/);
+    await expect(server.sql("delete from audit_events where id = $1", [event!.id])).rejects.toThrow(/append-only/);
+    await expect(server.sql("delete from audit_events")).rejects.toThrow(/append-only/);
+    expect((await auditEventsOf(server, org.organization.id))[0]).toEqual(event);
   });
 });

@@ -3,12 +3,11 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateSecret } from "../src/lib/token-secret.js";
 import { loadConfig } from "../src/config.js";
-import { OTHER_CONNECTIONS_LOOK_EVERY_MS } from "../src/db/change-stamp.js";
-import { accessTokensTable } from "../src/db/schema.js";
+import { OTHER_CONNECTIONS_LOOK_EVERY_MS } from "../src/db/sqlite/change-stamp.js";
 import { buildApp } from "../src/server.js";
 import { expectError, expectOk } from "./support/assertions.js";
 import { createOrg, createOrgToken, createUser, setTier } from "./support/factories.js";
-import { type GraphQLResponse, startTestServer, type TestServer } from "./support/test-server.js";
+import { type GraphQLResponse, startTestServer, testBackend, type TestServer } from "./support/test-server.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -24,7 +23,34 @@ function expect401(res: GraphQLResponse) {
   expectError(res, "UNAUTHENTICATED");
 }
 
-const tokenRow = (id: string) => server.app.db.select().from(accessTokensTable).where(eq(accessTokensTable.id, id)).get()!;
+async function tokenRow(id: string) {
+  const { db, tables } = server.app.store;
+  const [row] = await db.select().from(tables.accessTokensTable).where(eq(tables.accessTokensTable.id, id));
+  return row!;
+}
+
+/** A time as a parameter of `server.sql`: SQLite keeps milliseconds, PostgreSQL a timestamp. */
+const at = (ms: number) => (server.backend === "sqlite" ? ms : new Date(ms));
+
+/**
+ * A write on another connection to the database than the server's (another server, the CLI):
+ * a connection of its own to the SQLite file; on PostgreSQL, the test database's own pool.
+ */
+async function sqlElsewhere(text: string, params: unknown[]): Promise<void> {
+  if (server.postgres) {
+    await server.postgres.query(text, params);
+    return;
+  }
+  const other = new Database(server.databasePath);
+  try {
+    other.prepare(text.replace(/\$\d+/g, "?")).run(...params);
+  } finally {
+    other.close();
+  }
+}
+
+/** Spies on the reads of a token row (Authenticator.load: a cache miss, or every request on PostgreSQL). */
+const tokenLookups = () => vi.spyOn(server.app.services.authenticator as unknown as { load(hash: string): Promise<unknown> }, "load");
 
 describe("without a token", () => {
   it("may run introspection", async () => {
@@ -40,7 +66,7 @@ describe("without a token", () => {
 
 describe("Authorization header", () => {
   it("accepts `token <secret>` and `Bearer <secret>`, scheme in any case", async () => {
-    const { token, user } = createUser(server);
+    const { token, user } = await createUser(server);
     for (const authorization of [`token ${token}`, `Bearer ${token}`, `TOKEN ${token}`, `bearer ${token}`]) {
       const res = await server.gql(VIEWER, {}, { authorization });
       expectOk(res);
@@ -49,16 +75,16 @@ describe("Authorization header", () => {
   });
 
   it("refuses other schemes and malformed secrets with 401", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     for (const authorization of [`Basic ${token}`, token, "token", `token ${token} extra`, `token ${token.slice(0, -1)}`]) {
       expect401(await server.gql(VIEWER, {}, { authorization }));
     }
   });
 
   it("refuses a secret whose checksum fails without touching the database", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     const typo = token.slice(0, 10) + (token[10] === "a" ? "b" : "a") + token.slice(11);
-    const lookup = vi.spyOn((server.app.services.authenticator as any).findBySecretHash, "get");
+    const lookup = tokenLookups();
     expect401(await server.gql(VIEWER, {}, { token: typo }));
     expect(lookup).not.toHaveBeenCalled();
     expectOk(await server.gql(VIEWER, {}, { token }));
@@ -74,18 +100,20 @@ describe("Authorization header", () => {
 
 describe("deleted and expired tokens", () => {
   it("a deleted personal token fails on the very next request", async () => {
-    const { token, tokenRow: row } = createUser(server);
+    const { token, tokenRow: row } = await createUser(server);
     expectOk(await server.gql(VIEWER, {}, { token }));
     expectOk(await server.gql("mutation ($id: ID!) { deletePersonalAccessToken(id: $id) }", { id: row.id }, { token }));
     expect401(await server.gql(VIEWER, {}, { token }));
   });
 
   it("a deleted org token fails at once on another server sharing the database", async () => {
-    const org = createOrg(server);
-    const { token, row } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token, row } = await createOrgToken(server, org);
     await server.committed(); // the other connection authenticates before this turn's group commits
+    // the same SQLite file, or the same PostgreSQL database (through a pool of its own)
+    const sameDatabase = server.postgres?.url ? { DATABASE_URL: server.postgres.url, SECRET_KEY: "0".repeat(64) } : {};
     const other = await buildApp({
-      config: loadConfig({ DATABASE_PATH: server.databasePath, LOG_LEVEL: "silent", DATABASE_SYNCHRONOUS: "NORMAL" }),
+      config: loadConfig({ DATABASE_PATH: server.databasePath, ...sameDatabase, LOG_LEVEL: "silent", DATABASE_SYNCHRONOUS: "NORMAL" }),
     });
     try {
       const viaOther = async () =>
@@ -112,20 +140,20 @@ describe("deleted and expired tokens", () => {
   });
 
   it("an expired token authenticates nothing", async () => {
-    const { token, tokenRow: row } = createUser(server);
+    const { token, tokenRow: row } = await createUser(server);
     expectOk(await server.gql(VIEWER, {}, { token }));
-    server.app.db
+    const { accessTokensTable } = server.app.store.tables;
+    await server.app.store.db
       .update(accessTokensTable)
       .set({ expiresAt: new Date(Date.now() - 1000) })
-      .where(eq(accessTokensTable.id, row.id))
-      .run();
+      .where(eq(accessTokensTable.id, row.id));
     const res = await server.gql(VIEWER, {}, { token });
     expect401(res);
     expect(res.body.errors![0]!.message).toMatch(/expired/);
   });
 
   it("a token that has not expired yet works and reports its expiry", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     const expiresAt = new Date(Date.now() + 3600_000).toISOString();
     const created = await server.gql(
       'mutation ($e: DateTime) { createPersonalAccessToken(input: { description: "short", expiresAt: $e }) { secret token { id expiresAt } } }',
@@ -142,126 +170,129 @@ describe("deleted and expired tokens", () => {
 
 describe("organization tokens and the subscription", () => {
   it("authenticate while the tier includes them, and get 403 FORBIDDEN when it stops", async () => {
-    const org = createOrg(server, { tier: "BUSINESS_CRITICAL" });
-    const { token, row } = createOrgToken(server, org);
+    const org = await createOrg(server, { tier: "BUSINESS_CRITICAL" });
+    const { token, row } = await createOrgToken(server, org);
     const res = await server.gql(VIEWER, {}, { token });
     expectOk(res);
     expect(res.body.data!.viewer).toMatchObject({ kind: "ORGANIZATION_TOKEN", tokenId: row.id, user: null });
 
-    setTier(server, org.name, "TEAM");
+    await setTier(server, org.name, "TEAM");
     const refused = await server.gql(VIEWER, {}, { token });
     expect(refused.status).toBe(403);
     expectError(refused, "FORBIDDEN", /subscription/);
 
-    setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 86_400_000));
+    await setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 86_400_000));
     expectOk(await server.gql(VIEWER, {}, { token }));
   });
 
   it("stop when a trial has ended", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
-    setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 60_000));
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
+    await setTier(server, org.name, "ENTERPRISE_GROWTH", new Date(Date.now() + 60_000));
     expectOk(await server.gql(VIEWER, {}, { token }));
-    server.app.db.$client.prepare("update organizations set trial_ends_at = ? where id = ?").run(Date.now() - 1, org.organization.id);
+    await server.sql("update organizations set trial_ends_at = $1 where id = $2", [at(Date.now() - 1), org.organization.id]);
     expectError(await server.gql(VIEWER, {}, { token }), "FORBIDDEN");
   });
 });
 
+// The cache is SQLite's (its change stamp, store.changeStamp); on PostgreSQL every request reads
+// the token. What is checked of the cache runs on SQLite only; that a change is seen on the next
+// request (a deletion, a subscription, elsewhere or here) holds on both.
 describe("what a secret resolves to is cached only while the database is unchanged", () => {
-  const lookups = () => vi.spyOn((server.app.services.authenticator as any).findBySecretHash, "get");
   /** Requests until one is served from the cache (the first may refresh lastUsedAt, a write). */
   async function warm(token: string) {
     for (let i = 0; i < 3; i++) expectOk(await server.gql(VIEWER, {}, { token }));
   }
 
-  it("repeated requests read no token row while nothing was written", async () => {
-    const { token } = createUser(server);
+  it.skipIf(testBackend() !== "sqlite")("repeated requests read no token row while nothing was written", async () => {
+    const { token } = await createUser(server);
     await warm(token);
-    const spy = lookups();
+    const spy = tokenLookups();
     for (let i = 0; i < 3; i++) expectOk(await server.gql(VIEWER, {}, { token }));
     expect(spy).not.toHaveBeenCalled();
     spy.mockRestore();
   });
 
   it("a token deleted by another connection to the file (another server, the CLI) fails on the next request", async () => {
-    const org = createOrg(server);
-    const { token, row } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token, row } = await createOrgToken(server, org);
     await warm(token);
-    const other = new Database(server.databasePath);
-    try {
-      other.prepare("update access_tokens set deleted_at = ? where id = ?").run(Date.now(), row.id);
-    } finally {
-      other.close();
-    }
+    await sqlElsewhere("update access_tokens set deleted_at = $1 where id = $2", [at(Date.now()), row.id]);
     expect401(await server.gql(VIEWER, {}, { token }));
   });
 
   it("a subscription changed by another connection takes effect on the next request", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     await warm(token);
-    const other = new Database(server.databasePath);
-    try {
-      other.prepare("update organizations set tier = 'TEAM' where id = ?").run(org.organization.id);
-    } finally {
-      other.close();
-    }
+    await sqlElsewhere("update organizations set tier = 'TEAM' where id = $1", [org.organization.id]);
     expectError(await server.gql(VIEWER, {}, { token }), "FORBIDDEN", /subscription/);
   });
 
-  it("within one long turn of the event loop, a deletion by another connection is seen after a millisecond at most", async () => {
-    const org = createOrg(server);
-    const { token, row } = createOrgToken(server, org);
-    await warm(token);
-    const auth = server.app.services.authenticator;
-    // one turn (here: a check-phase callback, which defers the per-turn look past the next poll phase)
-    const results = await new Promise<boolean[]>((resolve) =>
-      setImmediate(() => {
-        const before = auth.authenticate(`token ${token}`).ok;
-        const other = new Database(server.databasePath);
-        other.prepare("update access_tokens set deleted_at = ? where id = ?").run(Date.now(), row.id);
-        other.close();
-        const started = performance.now();
-        while (performance.now() - started < OTHER_CONNECTIONS_LOOK_EVERY_MS + 0.1); // a busy millisecond, same turn
-        resolve([before, auth.authenticate(`token ${token}`).ok]);
-      }),
-    );
-    expect(results).toEqual([true, false]);
-  });
+  // how often the change stamp looks at other connections' commits: SQLite's (PRAGMA data_version)
+  it.skipIf(testBackend() !== "sqlite")(
+    "within one long turn of the event loop, a deletion by another connection is seen after a millisecond at most",
+    async () => {
+      const org = await createOrg(server);
+      const { token, row } = await createOrgToken(server, org);
+      await warm(token);
+      const auth = server.app.services.authenticator;
+      // one turn (here: a check-phase callback, which defers the per-turn look past the next poll
+      // phase); authenticate() awaits only SQLite statements, which run at once: microtasks of the same turn
+      const results = await new Promise<boolean[]>((resolve, reject) =>
+        setImmediate(() => {
+          void (async () => {
+            const before = (await auth.authenticate(`token ${token}`)).ok;
+            const other = new Database(server.databasePath);
+            other.prepare("update access_tokens set deleted_at = ? where id = ?").run(Date.now(), row.id);
+            other.close();
+            const started = performance.now();
+            while (performance.now() - started < OTHER_CONNECTIONS_LOOK_EVERY_MS + 0.1); // a busy millisecond, same turn
+            resolve([before, (await auth.authenticate(`token ${token}`)).ok]);
+          })().catch(reject);
+        }),
+      );
+      expect(results).toEqual([true, false]);
+    },
+  );
 
   it("a write of this server that bypasses the services empties it too", async () => {
-    const { token, tokenRow: row } = createUser(server);
+    const { token, tokenRow: row } = await createUser(server);
     await warm(token);
-    server.app.db.$client.prepare("update access_tokens set deleted_at = ? where id = ?").run(Date.now(), row.id);
+    // SQLite: on the server's own connection, under the store (PostgreSQL: no cache, read anyway)
+    await server.sql("update access_tokens set deleted_at = $1 where id = $2", [at(Date.now()), row.id]);
     expect401(await server.gql(VIEWER, {}, { token }));
   });
 });
 
 describe("lastUsedAt", () => {
   it("is set by the first request, not rewritten within the minute, refreshed after it", async () => {
-    const { token, tokenRow: row } = createUser(server);
-    expect(tokenRow(row.id).lastUsedAt).toBeNull();
+    const { token, tokenRow: row } = await createUser(server);
+    expect((await tokenRow(row.id)).lastUsedAt).toBeNull();
 
     expectOk(await server.gql(VIEWER, {}, { token }));
-    const first = tokenRow(row.id).lastUsedAt!;
+    const first = (await tokenRow(row.id)).lastUsedAt!;
     expect(first).toBeInstanceOf(Date);
     expect(Math.abs(first.getTime() - Date.now())).toBeLessThan(5000);
 
-    const writes = vi.spyOn((server.app.services.authenticator as any).touchLastUsed, "run");
+    // the authenticator's writes: updates of access_tokens on the store
+    const { db, tables } = server.app.store;
+    const updates = vi.spyOn(db, "update");
+    const writes = () => updates.mock.calls.filter(([table]) => table === tables.accessTokensTable).length;
     for (let i = 0; i < 5; i++) expectOk(await server.gql(VIEWER, {}, { token }));
-    expect(tokenRow(row.id).lastUsedAt).toEqual(first);
-    expect(writes).not.toHaveBeenCalled();
+    expect((await tokenRow(row.id)).lastUsedAt).toEqual(first);
+    expect(writes()).toBe(0);
 
     const twoMinutesAgo = Date.now() - 120_000;
-    server.app.db.$client.prepare("update access_tokens set last_used_at = ? where id = ?").run(twoMinutesAgo, row.id);
+    await server.sql("update access_tokens set last_used_at = $1 where id = $2", [at(twoMinutesAgo), row.id]);
     expectOk(await server.gql(VIEWER, {}, { token }));
-    expect(writes).toHaveBeenCalledTimes(1);
-    expect(tokenRow(row.id).lastUsedAt!.getTime()).toBeGreaterThan(twoMinutesAgo + 60_000);
-    writes.mockRestore();
+    expect(writes()).toBe(1);
+    expect((await tokenRow(row.id)).lastUsedAt!.getTime()).toBeGreaterThan(twoMinutesAgo + 60_000);
+    updates.mockRestore();
   });
 
   it("shows in the token lists", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     expectOk(await server.gql(VIEWER, {}, { token }));
     const res = await server.gql("{ personalAccessTokens { lastUsedAt } }", {}, { token });
     expectOk(res);

@@ -1,5 +1,6 @@
 // One CI job, scripted as a pipeline would run it: the organization's admin only sets the
 // organization up and issues a token; every call after that is made with the org token.
+import type { Variables } from "./support/operations.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEventsSince, expectError, expectOk, lastAuditId } from "./support/assertions.js";
 import { createOrg, createOrgToken, uniqueName } from "./support/factories.js";
@@ -71,11 +72,11 @@ const engineBatch = (index: number) =>
 describe("a CI job with only an organization token", () => {
   it("creates a stack, runs an update with 1,000 events, reads it back, tags and deletes the stack", async () => {
     // ---------------------------------------------------------------- set-up by the org admin
-    const org = createOrg(server);
-    const ci = createOrgToken(server, org, { name: "github-actions" });
+    const org = await createOrg(server);
+    const ci = await createOrgToken(server, org, { name: "github-actions" });
     const token = ci.token;
-    const since = lastAuditId(server);
-    const gql = (query: string, variables: Record<string, unknown>) => server.gql(query, variables, { token });
+    const since = await lastAuditId(server);
+    const gql = (query: string, variables: Variables) => server.gql(query, variables, { token });
 
     // ---------------------------------------------------------------- create the stack
     const project = "webapp";
@@ -189,7 +190,7 @@ describe("a CI job with only an organization token", () => {
     expect(gone.body.data!.organization.stack).toBeNull();
 
     // ---------------------------------------------------------------- the audit trail it left
-    const events = auditEventsSince(server, org.organization.id, since);
+    const events = await auditEventsSince(server, org.organization.id, since);
     expect(events.map((e) => e.event)).toEqual([
       "stack-created",
       "stack-update-started",

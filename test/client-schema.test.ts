@@ -20,10 +20,10 @@ const UPDATE_BY_ID = `query ($id: ID!) { stackUpdate(id: $id) { id version statu
 describe("StackUpdate.startedBy", () => {
   it("tells a user from an organization token of the same name (requestedBy cannot)", async () => {
     const login = `ci-${Date.now().toString(36)}`;
-    const user = createUser(server, { login });
-    const org = createOrg(server, { admin: user });
-    const token = createOrgToken(server, org, { name: login });
-    const stack = createStack(server, org);
+    const user = await createUser(server, { login });
+    const org = await createOrg(server, { admin: user });
+    const token = await createOrgToken(server, org, { name: login });
+    const stack = await createStack(server, org);
     const ref = { organization: org.name, project: stack.project, stack: stack.stack };
     const byUser = await server.gql(START, { input: { stack: ref, kind: "PREVIEW" } }, { token: user.token });
     const byToken = await server.gql(START, { input: { stack: ref, kind: "PREVIEW" } }, { token: token.token });
@@ -42,9 +42,9 @@ describe("StackUpdate.startedBy", () => {
 
 describe("Query.stackUpdate", () => {
   it("finds an update by its id, with its stack; null for an unknown id and for callers who cannot READ the stack", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
-    const update = startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
+    const update = await startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
     const res = await server.gql(UPDATE_BY_ID, { id: update.id }, { token: org.admin.token });
     expectOk(res);
     expect(res.body.data!.stackUpdate).toEqual({
@@ -57,21 +57,21 @@ describe("Query.stackUpdate", () => {
     expect((await server.gql(UPDATE_BY_ID, { id: "00000000-0000-4000-8000-000000000000" }, { token: org.admin.token })).body.data).toEqual({
       stackUpdate: null,
     });
-    const outsider = createOrg(server).admin;
+    const outsider = (await createOrg(server)).admin;
     expect((await server.gql(UPDATE_BY_ID, { id: update.id }, { token: outsider.token })).body).toEqual({ data: { stackUpdate: null } });
-    server.app.services.organizations.updateSettings(org.admin.caller, org.organization, {
+    await server.app.services.organizations.updateSettings(org.admin.caller, org.organization, {
       organization: org.name,
       defaultPermission: "NONE",
     });
-    const member = addMember(server, org);
+    const member = await addMember(server, org);
     expect((await server.gql(UPDATE_BY_ID, { id: update.id }, { token: member.token })).body).toEqual({ data: { stackUpdate: null } });
   });
 });
 
 describe("Query.stack", () => {
   it("finds a stack by its StackRef; null when the caller cannot READ it or is outside", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
     const QUERY = `query ($ref: StackRef!) { stack(ref: $ref) { fullyQualifiedName viewerPermission } }`;
     const ref = { organization: org.name, project: stack.project, stack: stack.stack };
     expect((await server.gql(QUERY, { ref }, { token: org.admin.token })).body).toEqual({
@@ -80,15 +80,15 @@ describe("Query.stack", () => {
     expect((await server.gql(QUERY, { ref: { ...ref, stack: "nope" } }, { token: org.admin.token })).body).toEqual({
       data: { stack: null },
     });
-    expect((await server.gql(QUERY, { ref }, { token: createUser(server).token })).body).toEqual({ data: { stack: null } });
+    expect((await server.gql(QUERY, { ref }, { token: (await createUser(server)).token })).body).toEqual({ data: { stack: null } });
   });
 });
 
 describe("AuditLogEvent.eventType and AuditLogFilter.eventType", () => {
   it("give the event as an enum, and filter by it as by the kebab-case id", async () => {
-    const org = createOrg(server);
-    createTeam(server, org);
-    createStack(server, org);
+    const org = await createOrg(server);
+    await createTeam(server, org);
+    await createStack(server, org);
     const QUERY = `query ($org: String!, $filter: AuditLogFilter) { organization(name: $org) {
       auditLogEventsConnection(filter: $filter) { totalCount nodes { event eventType } } } }`;
     const all = await server.gql(QUERY, { org: org.name }, { token: org.admin.token });
@@ -116,10 +116,10 @@ describe("AuditLogEvent.eventType and AuditLogFilter.eventType", () => {
 
 describe("UpdateEvent.engineEventType", () => {
   it("is the type as an EngineEventType, or null for a type the enum does not list", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
-    const update = startUpdate(server, org, stack);
-    server.app.services.updates.append(update, [
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
+    const update = await startUpdate(server, org, stack);
+    await server.app.services.updates.append(update, [
       { sequence: 0, type: "stdoutEvent", payload: { message: "hi" } },
       { sequence: 1, type: "futureEngineEvent", payload: {} },
     ]);
@@ -137,14 +137,14 @@ describe("UpdateEvent.engineEventType", () => {
 
 describe("UpdateOrganizationSettingsInput.defaultPermission", () => {
   it("sets the default stack permission; its enum has no ADMIN, so a typed client cannot send it", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const SETTINGS = `mutation ($input: UpdateOrganizationSettingsInput!) { updateOrganizationSettings(input: $input) { defaultStackPermission } }`;
     const res = await server.gql(SETTINGS, { input: { organization: org.name, defaultPermission: "WRITE" } }, { token: org.admin.token });
     expect(res.body).toEqual({ data: { updateOrganizationSettings: { defaultStackPermission: "WRITE" } } });
     const admin = await server.gql(SETTINGS, { input: { organization: org.name, defaultPermission: "ADMIN" } }, { token: org.admin.token });
     expect(errorCodes(admin)).toEqual(["BAD_USER_INPUT"]);
     expect(admin.body.errors![0]!.message).toMatch(/ADMIN/);
-    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)).toMatchObject({
       event: "organization-settings-changed",
       description: 'Changed defaultStackPermission to "WRITE"',
     });
@@ -153,9 +153,9 @@ describe("UpdateOrganizationSettingsInput.defaultPermission", () => {
 
 describe("setTeamStackGrant and removeTeamStackGrant", () => {
   it("grant and remove by StackRef, audited; READ/WRITE/ADMIN only; NOT_FOUND for a team or stack that does not exist", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
-    const team = createTeam(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
+    const team = await createTeam(server, org);
     const ref = { organization: org.name, project: stack.project, stack: stack.stack };
     const SET = `mutation ($input: SetTeamStackGrantInput!) { setTeamStackGrant(input: $input) { name stackGrantsConnection { nodes { stackName permission } } } }`;
     const REMOVE = `mutation ($input: RemoveTeamStackGrantInput!) { removeTeamStackGrant(input: $input) { stackGrantsConnection { totalCount } } }`;
@@ -176,18 +176,20 @@ describe("setTeamStackGrant and removeTeamStackGrant", () => {
       data: { removeTeamStackGrant: { stackGrantsConnection: { totalCount: 0 } } },
     });
     expectError(await server.gql(REMOVE, { input: { stack: ref, team: team.name } }, { token }), "NOT_FOUND");
-    expect(
-      auditEventsOf(server, org.organization.id)
-        .slice(-2)
-        .map((e) => e.event),
-    ).toEqual(["team-stack-permission-granted", "team-stack-permission-revoked"]);
+    expect((await auditEventsOf(server, org.organization.id)).slice(-2).map((e) => e.event)).toEqual([
+      "team-stack-permission-granted",
+      "team-stack-permission-revoked",
+    ]);
     // a member is refused (audited), an outsider is refused (not audited in this organization)
-    const member = addMember(server, org);
+    const member = await addMember(server, org);
     expectError(
       await server.gql(SET, { input: { stack: ref, team: team.name, permission: "READ" } }, { token: member.token }),
       "FORBIDDEN",
     );
-    expect(auditEventsOf(server, org.organization.id).at(-1)).toMatchObject({ event: "auth-failure-organization-role", authFailure: true });
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)).toMatchObject({
+      event: "auth-failure-organization-role",
+      authFailure: true,
+    });
   });
 });
 
@@ -197,7 +199,7 @@ describe("DateTime", () => {
   const day = soon.toISOString().slice(0, 10);
 
   it("accepts a date-time with a time zone (seconds optional) and a date (midnight UTC)", async () => {
-    const user = createUser(server);
+    const user = await createUser(server);
     const cases: Array<[string, string]> = [
       [`${day}T12:00:00Z`, `${day}T12:00:00.000Z`],
       [`${day}T14:00:00.5+02:00`, `${day}T12:00:00.500Z`],
@@ -214,7 +216,7 @@ describe("DateTime", () => {
   // messages are being brought up to graphql-js's); graphql-js on the same schema shows the
   // scalar's message, as a literal over HTTP does.
   it("refuses anything else with the forms it accepts: a variable (graphql-js), a literal (HTTP)", async () => {
-    const user = createUser(server);
+    const user = await createUser(server);
     const FORMS =
       /with a time zone, e\.g\. 2030-03-31T12:00:00Z or 2030-03-31T14:00:00\+02:00, or a date, e\.g\. 2030-03-31 \(midnight UTC\)/;
     for (const given of [

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SETTINGS } from "../src/config-schema.js";
@@ -12,6 +13,8 @@ const DEFAULTS: Config = {
   host: "127.0.0.1",
   port: 4000,
   databasePath: resolve("data/gatehouse.db"),
+  databaseUrl: null,
+  databasePoolSize: 10,
   databaseSynchronous: "FULL",
   logLevel: "info",
   production: false,
@@ -34,8 +37,10 @@ const DEFAULTS: Config = {
     compiledCacheBytes: 33_554_432,
     requestTimeoutMs: 30_000,
   },
-  rateLimits: { perPrincipal: 1200, anonymousPerIp: 120, authFailuresPerIp: 20, refusalEventsPerPrincipal: 60 },
+  rateLimits: { perPrincipal: 1200, anonymousPerIp: 120, authFailuresPerIp: 20, refusalEventsPerPrincipal: 60, flushIntervalMs: 250 },
   maxOrganizationsPerUser: 10,
+  serverId: `${hostname()}-${process.pid}`,
+  drainTimeMs: 5000,
   deprecations: [],
 };
 
@@ -54,6 +59,8 @@ describe("configuration", () => {
       PORT: "0",
       DATABASE_PATH: "/var/lib/gatehouse/main.db",
       DATABASE_SYNCHRONOUS: "extra",
+      DATABASE_URL: " postgres://gatehouse:pw@db.example.test:5433/gatehouse ",
+      DATABASE_POOL_SIZE: "7",
       LOG_LEVEL: "WARN",
       NODE_ENV: "production",
       SECRET_KEY: "0f".repeat(32),
@@ -78,11 +85,16 @@ describe("configuration", () => {
       RATE_LIMIT_AUTH_FAILURES_PER_IP: "18",
       AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL: "19",
       MAX_ORGANIZATIONS_PER_USER: "21",
+      RATE_LIMIT_FLUSH_INTERVAL: "100ms",
+      SERVER_ID: "gatehouse-a",
+      DRAIN_TIME: "2s",
     });
     expect(config).toEqual({
       host: "0.0.0.0",
       port: 0,
       databasePath: "/var/lib/gatehouse/main.db",
+      databaseUrl: "postgres://gatehouse:pw@db.example.test:5433/gatehouse",
+      databasePoolSize: 7,
       databaseSynchronous: "EXTRA",
       logLevel: "warn",
       production: true,
@@ -105,8 +117,10 @@ describe("configuration", () => {
         compiledCacheBytes: 1_048_576,
         requestTimeoutMs: 120_000,
       },
-      rateLimits: { perPrincipal: 16, anonymousPerIp: 17, authFailuresPerIp: 18, refusalEventsPerPrincipal: 19 },
+      rateLimits: { perPrincipal: 16, anonymousPerIp: 17, authFailuresPerIp: 18, refusalEventsPerPrincipal: 19, flushIntervalMs: 100 },
       maxOrganizationsPerUser: 21,
+      serverId: "gatehouse-a",
+      drainTimeMs: 2000,
       deprecations: [],
     } satisfies Config);
     expect(loadConfig({ NODE_ENV: "production" }).introspection).toBe(false);
@@ -119,6 +133,48 @@ describe("configuration", () => {
     );
     for (const mode of ["full", "EXTRA", "Normal"])
       expect(loadConfig({ DATABASE_SYNCHRONOUS: mode }).databaseSynchronous).toBe(mode.toUpperCase());
+  });
+
+  it("DATABASE_URL is allowed with SECRET_KEY, postgres:// or postgresql://", () => {
+    const key = "ab".repeat(32);
+    for (const url of ["postgres://gatehouse@127.0.0.1:5432/gatehouse", "postgresql://u:p@db.example.test/gh?sslmode=require"]) {
+      const config = loadConfig({ DATABASE_URL: url, SECRET_KEY: key });
+      expect(config.databaseUrl).toBe(url);
+      expect(config.secretKey).toEqual(Buffer.from(key, "hex"));
+    }
+    // blank is unset: SQLite, and no key needed
+    expect(loadConfig({ DATABASE_URL: "  " }).databaseUrl).toBeNull();
+    expect(loadConfig({ DATABASE_POOL_SIZE: "3" }).databasePoolSize).toBe(3);
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: "0" })).toThrow("DATABASE_POOL_SIZE=0 must be a whole number of at least 1");
+  });
+
+  it("DATABASE_URL without SECRET_KEY is refused, saying why and how to fix it", () => {
+    const start = () => loadConfig({ DATABASE_URL: "postgres://gatehouse@127.0.0.1:5432/gatehouse" });
+    expect(start).toThrow(ConfigError);
+    expect(start).toThrow(
+      "SECRET_KEY is required with DATABASE_URL (every server on the database must use the same key): " +
+        "generate one with `openssl rand -hex 32` and give the same value to every server",
+    );
+  });
+
+  it("a bad DATABASE_URL is refused without repeating it (it may hold a password)", () => {
+    const key = "ab".repeat(32);
+    const messageOf = (url: string) => {
+      try {
+        loadConfig({ DATABASE_URL: url, SECRET_KEY: key });
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message;
+      }
+      throw new Error(`loadConfig accepted DATABASE_URL=${url}`);
+    };
+    const notUrl = messageOf("gatehouse@hunter2 localhost/gatehouse");
+    expect(notUrl).toBe("DATABASE_URL is not a URL: use postgres://user[:password]@host[:port]/database");
+    expect(notUrl).not.toContain("hunter2");
+    const mysql = messageOf("mysql://root:hunter2@localhost/gatehouse");
+    expect(mysql).toBe("DATABASE_URL must start with postgres:// (or postgresql://): SQLite needs no URL, set DATABASE_PATH instead");
+    expect(mysql).not.toContain("hunter2");
+    expect(messageOf("file:./data/gatehouse.db")).toContain("must start with postgres://");
   });
 
   it("says how to fix every bad value at once, and never repeats a secret", () => {

@@ -62,7 +62,7 @@ beforeAll(async () => {
   consoleOrigin = `http://127.0.0.1:${consolePage.port}`;
   api = await startTestServer({ CORS_ORIGINS: consoleOrigin });
   base = await api.app.fastify.listen({ host: "127.0.0.1", port: 0 });
-  const org = createOrg(api);
+  const org = await createOrg(api);
   user = org.admin;
   orgName = org.name;
   await api.committed();
@@ -249,7 +249,7 @@ describe.skipIf(!hasChromium)("a console in Chromium", () => {
     };
     const [result] = await fromConsole(`http://localhost:${consolePage.port}`, [mutation]);
     expect(result).toEqual({ error: expect.stringMatching(/TypeError: Failed to fetch/) });
-    expect(api.app.services.organizations.findByName("from-localhost")).toBeUndefined();
+    expect(await api.app.services.organizations.findByName("from-localhost")).toBeUndefined();
     // only the preflight reached the server
     const lines = api.logs
       .slice(before)

@@ -1,6 +1,10 @@
 // `npm run demo` (the runner, in-process): it fills a fresh database, a second run creates
 // nothing and prints the same tokens, every printed token works against the real server with
 // the powers of its role, and no demo webhook points anywhere but loopback.
+// On SQLite it runs against DATABASE_PATH; on the PostgreSQL pass against DATABASE_URL of a
+// test database of its own (test/support/postgres.ts), with SECRET_KEY set as DATABASE_URL
+// requires (DATABASE_PATH then only says where the token files go).
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { isIP } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,56 +16,108 @@ import { hashSecret } from "../src/lib/token-secret.js";
 import { loadConfig } from "../src/config.js";
 import { type App, buildApp } from "../src/server.js";
 import { type DemoResult, runDemo } from "../src/scripts/demo.js";
+import { openTestPostgres, postgresBackend, type TestPostgres } from "./support/postgres.js";
+import { testBackend } from "./support/test-server.js";
+
+const onPostgres = testBackend() === "postgres";
+// the demo opens its own store from DATABASE_URL: PGlite (no server answering) has no URL
+const noServer = onPostgres && (await postgresBackend()) !== "server";
 
 const dir = mkdtempSync(join(tmpdir(), "gatehouse-demo-"));
-const databasePath = join(dir, "demo", "gatehouse.db");
-const env = { DATABASE_PATH: databasePath, DATABASE_SYNCHRONOUS: "NORMAL", LOG_LEVEL: "silent" };
+const SECRET_KEY = randomBytes(32).toString("hex");
 
-/** Counted straight from the file, not through the runner's own counts. */
-function countRows(path: string): Record<string, number> {
-  const db = new Database(path, { readonly: true });
-  try {
-    const tables = [
-      "users",
-      "organizations",
-      "memberships",
-      "teams",
-      "team_members",
-      "team_stack_grants",
-      "stacks",
-      "stack_tags",
-      "stack_updates",
-      "update_events",
-      "stack_checkpoints",
-      "access_tokens",
-      "audit_events",
-      "webhooks",
-    ];
-    return Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
-  } finally {
-    db.close();
+/** A fresh database for the demo: its env, and plain SQL on it (`$1` parameters, rows as objects). */
+interface DemoDatabase {
+  env: Record<string, string>;
+  /** Where the demo's files go (and on SQLite, the database itself). */
+  path: string;
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  /** A time as a parameter of `query`. */
+  time(date: Date): unknown;
+  close(): Promise<void>;
+}
+
+const opened: DemoDatabase[] = [];
+
+async function demoDatabase(name: string): Promise<DemoDatabase> {
+  const path = join(dir, name, "gatehouse.db");
+  const base = { DATABASE_PATH: path, DATABASE_SYNCHRONOUS: "NORMAL", LOG_LEVEL: "silent" };
+  let database: DemoDatabase;
+  if (onPostgres) {
+    const postgres: TestPostgres = await openTestPostgres();
+    database = {
+      env: { ...base, DATABASE_URL: postgres.url!, SECRET_KEY },
+      path,
+      query: (text, params) => postgres.query(text, params),
+      time: (date) => date,
+      close: () => postgres.close(),
+    };
+  } else {
+    database = {
+      env: base,
+      path,
+      // a connection of its own for each query, as another process would read the file
+      query: async <R>(text: string, params: unknown[] = []) => {
+        const db = new Database(path);
+        try {
+          // better-sqlite3 binds no `?NNN` positionally: plain `?`, the values in the order they appear
+          const values = [...text.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
+          const statement = db.prepare(text.replace(/\$(\d+)/g, "?"));
+          if (statement.reader) return statement.all(...values) as R[];
+          statement.run(...values);
+          return [];
+        } finally {
+          db.close();
+        }
+      },
+      time: (date) => date.getTime(),
+      close: async () => {},
+    };
   }
+  opened.push(database);
+  return database;
+}
+
+/** count(*) as a number on both (PostgreSQL's is a bigint, which pg reads as a string). */
+const COUNT = "cast(count(*) as integer)";
+
+/** Counted straight from the database, not through the runner's own counts. */
+async function countRows(database: DemoDatabase): Promise<Record<string, number>> {
+  const tables = [
+    "users",
+    "organizations",
+    "memberships",
+    "teams",
+    "team_members",
+    "team_stack_grants",
+    "stacks",
+    "stack_tags",
+    "stack_updates",
+    "update_events",
+    "stack_checkpoints",
+    "access_tokens",
+    "audit_events",
+    "webhooks",
+  ];
+  const counts: Record<string, number> = {};
+  for (const t of tables) counts[t] = (await database.query<{ n: number }>(`SELECT ${COUNT} AS n FROM ${t}`))[0]!.n;
+  return counts;
 }
 
 /** The seeded content, without the ids and times that differ from run to run. */
-function fingerprint(path: string): string {
-  const db = new Database(path, { readonly: true });
-  try {
-    const rows = (sql: string) => JSON.stringify(db.prepare(sql).all());
-    return [
-      rows("SELECT project, name, resource_count FROM stacks ORDER BY seq"),
-      rows("SELECT s.project, s.name, t.name, t.value FROM stack_tags t JOIN stacks s ON s.id = t.stack_id ORDER BY 1, 2, 3"),
-      rows(
-        "SELECT s.project, s.name, u.version, u.kind, u.status, u.message, u.requested_by, u.resource_changes FROM stack_updates u JOIN stacks s ON s.id = u.stack_id ORDER BY 1, 2, 3",
-      ),
-      rows(
-        "SELECT s.project, s.name, u.version, e.sequence, e.type, e.payload FROM update_events e JOIN stack_updates u ON u.id = e.update_id JOIN stacks s ON s.id = u.stack_id ORDER BY 1, 2, 3, 4",
-      ),
-      rows("SELECT event, description, user_login, token_name FROM audit_events ORDER BY id"),
-    ].join("\n");
-  } finally {
-    db.close();
-  }
+async function fingerprint(database: DemoDatabase): Promise<string> {
+  const rows = async (sql: string) => JSON.stringify(await database.query(sql));
+  return [
+    await rows("SELECT project, name, resource_count FROM stacks ORDER BY seq"),
+    await rows("SELECT s.project, s.name, t.name, t.value FROM stack_tags t JOIN stacks s ON s.id = t.stack_id ORDER BY 1, 2, 3"),
+    await rows(
+      "SELECT s.project, s.name, u.version, u.kind, u.status, u.message, u.requested_by, u.resource_changes FROM stack_updates u JOIN stacks s ON s.id = u.stack_id ORDER BY 1, 2, 3",
+    ),
+    await rows(
+      "SELECT s.project, s.name, u.version, e.sequence, e.type, e.payload FROM update_events e JOIN stack_updates u ON u.id = e.update_id JOIN stacks s ON s.id = u.stack_id ORDER BY 1, 2, 3, 4",
+    ),
+    await rows("SELECT event, description, user_login, token_name FROM audit_events ORDER BY id"),
+  ].join("\n");
 }
 
 /** The token table as a user reads it: role → secret. */
@@ -74,7 +130,9 @@ function printedTokens(lines: string[]): Map<string, string> {
   return tokens;
 }
 
-describe("npm run demo", () => {
+describe.skipIf(noServer)("npm run demo", () => {
+  let database: DemoDatabase;
+  let env: Record<string, string>;
   const firstLines: string[] = [];
   const secondLines: string[] = [];
   let first: DemoResult;
@@ -84,16 +142,19 @@ describe("npm run demo", () => {
   let app: App;
 
   beforeAll(async () => {
-    first = runDemo(env, (line) => firstLines.push(line));
-    countsAfterFirst = countRows(databasePath);
-    second = runDemo(env, (line) => secondLines.push(line));
-    countsAfterSecond = countRows(databasePath);
+    database = await demoDatabase("demo");
+    env = database.env;
+    first = await runDemo(env, (line) => firstLines.push(line));
+    countsAfterFirst = await countRows(database);
+    second = await runDemo(env, (line) => secondLines.push(line));
+    countsAfterSecond = await countRows(database);
     const config = loadConfig({ ...env, WEBHOOK_DISPATCHER: "false" });
     app = await buildApp({ config, logStream: new Writable({ write: (_chunk, _encoding, done) => done() }) });
   }, 30_000);
 
   afterAll(async () => {
     await app?.close();
+    for (const d of opened) await d.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -127,52 +188,44 @@ describe("npm run demo", () => {
     expect(statSync(first.tokensFile).mode & 0o777).toBe(0o600);
   });
 
-  it("holds the interesting cases: a failed, a cancelled and a running update, previews, checkpoints with Pulumi URNs", () => {
-    const db = new Database(databasePath, { readonly: true });
-    try {
-      const statuses = db.prepare("SELECT kind, status, count(*) AS n FROM stack_updates GROUP BY 1, 2").all() as {
-        kind: string;
-        status: string;
-      }[];
-      for (const [kind, status] of [
-        ["UPDATE", "FAILED"],
-        ["UPDATE", "CANCELLED"],
-        ["UPDATE", "RUNNING"],
-        ["PREVIEW", "SUCCEEDED"],
-        ["DESTROY", "SUCCEEDED"],
-        ["REFRESH", "SUCCEEDED"],
-      ]) {
-        expect(statuses).toContainEqual(expect.objectContaining({ kind, status }));
-      }
-      const types = (db.prepare("SELECT DISTINCT type FROM update_events").all() as { type: string }[]).map((r) => r.type);
-      expect(types).toEqual(
-        expect.arrayContaining([
-          "preludeEvent",
-          "stdoutEvent",
-          "resourcePreEvent",
-          "resOutputsEvent",
-          "diagnosticEvent",
-          "summaryEvent",
-          "resOpFailedEvent",
-          "cancelEvent",
-        ]),
-      );
-      const state = db
-        .prepare(
-          "SELECT c.state FROM stack_checkpoints c JOIN stacks s ON s.id = c.stack_id WHERE s.project = 'web-api' AND s.name = 'prod'",
-        )
-        .get() as { state: string };
-      const urns = (JSON.parse(state.state).deployment.resources as { urn: string }[]).map((r) => r.urn);
-      expect(urns).toContain("urn:pulumi:prod::web-api::aws:s3/bucket:Bucket::assets");
-      // the audit log shows both kinds of actor
-      const actors = db
-        .prepare("SELECT count(user_login) AS users, count(token_name) AS tokens FROM audit_events WHERE event = 'stack-update-started'")
-        .get() as { users: number; tokens: number };
-      expect(actors.users).toBeGreaterThan(0);
-      expect(actors.tokens).toBeGreaterThan(0);
-    } finally {
-      db.close();
+  it("holds the interesting cases: a failed, a cancelled and a running update, previews, checkpoints with Pulumi URNs", async () => {
+    const statuses = await database.query<{ kind: string; status: string }>(
+      `SELECT kind, status, ${COUNT} AS n FROM stack_updates GROUP BY 1, 2`,
+    );
+    for (const [kind, status] of [
+      ["UPDATE", "FAILED"],
+      ["UPDATE", "CANCELLED"],
+      ["UPDATE", "RUNNING"],
+      ["PREVIEW", "SUCCEEDED"],
+      ["DESTROY", "SUCCEEDED"],
+      ["REFRESH", "SUCCEEDED"],
+    ]) {
+      expect(statuses).toContainEqual(expect.objectContaining({ kind, status }));
     }
+    const types = (await database.query<{ type: string }>("SELECT DISTINCT type FROM update_events")).map((r) => r.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        "preludeEvent",
+        "stdoutEvent",
+        "resourcePreEvent",
+        "resOutputsEvent",
+        "diagnosticEvent",
+        "summaryEvent",
+        "resOpFailedEvent",
+        "cancelEvent",
+      ]),
+    );
+    const [state] = await database.query<{ state: string }>(
+      "SELECT c.state FROM stack_checkpoints c JOIN stacks s ON s.id = c.stack_id WHERE s.project = 'web-api' AND s.name = 'prod'",
+    );
+    const urns = (JSON.parse(state!.state).deployment.resources as { urn: string }[]).map((r) => r.urn);
+    expect(urns).toContain("urn:pulumi:prod::web-api::aws:s3/bucket:Bucket::assets");
+    // the audit log shows both kinds of actor
+    const [actors] = await database.query<{ users: number; tokens: number }>(
+      "SELECT cast(count(user_login) as integer) AS users, cast(count(token_name) as integer) AS tokens FROM audit_events WHERE event = 'stack-update-started'",
+    );
+    expect(actors!.users).toBeGreaterThan(0);
+    expect(actors!.tokens).toBeGreaterThan(0);
   });
 
   it("every printed token works, with its role's powers", async () => {
@@ -210,24 +263,20 @@ describe("npm run demo", () => {
     expect((await gql(tokens.get("billing manager")!, stacks)).body.data.organization.stacks.totalCount).toBe(0);
   });
 
-  it("no webhook points anywhere but loopback", () => {
-    const db = new Database(databasePath, { readonly: true });
-    try {
-      const urls = (db.prepare("SELECT payload_url FROM webhooks").all() as { payload_url: string }[]).map((r) => r.payload_url);
-      for (const url of urls) {
-        const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
-        const loopback = (isIP(host) === 4 && host.startsWith("127.")) || host === "::1";
-        expect(loopback, url).toBe(true);
-      }
-    } finally {
-      db.close();
+  it("no webhook points anywhere but loopback", async () => {
+    const urls = (await database.query<{ payload_url: string }>("SELECT payload_url FROM webhooks")).map((r) => r.payload_url);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) {
+      const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+      const loopback = (isIP(host) === 4 && host.startsWith("127.")) || host === "::1";
+      expect(loopback, url).toBe(true);
     }
   });
 
   it("issues fresh tokens when the tokens file is gone or a token was revoked, and says so", async () => {
     unlinkSync(first.tokensFile);
     const lines: string[] = [];
-    const third = runDemo(env, (line) => lines.push(line));
+    const third = await runDemo(env, (line) => lines.push(line));
     expect(third.created).toBe(false);
     expect(third.reissued.map((r) => r.role)).toEqual(["admin", "member", "billing manager", "org token", "site admin"]);
     expect(lines.join("\n")).toMatch(/issued a fresh token for org token \(ci-deploy-2\): it was not in gatehouse.demo-tokens.json/);
@@ -238,20 +287,22 @@ describe("npm run demo", () => {
 
     // revoke the member's token: only that one is reissued
     const member = tokens.get("member")!;
-    const db = new Database(databasePath);
-    db.prepare("UPDATE access_tokens SET deleted_at = ? WHERE secret_hash = ?").run(Date.now(), hashSecret(member));
-    db.close();
-    const fourth = runDemo(env, () => {});
+    await database.query("UPDATE access_tokens SET deleted_at = $1 WHERE secret_hash = $2", [
+      database.time(new Date()),
+      hashSecret(member),
+    ]);
+    const fourth = await runDemo(env, () => {});
     expect(fourth.reissued).toEqual([{ role: "member", principal: "bob", reason: "the saved one was revoked or has expired" }]);
     const fresh = fourth.tokens.find((t) => t.role === "member")!.secret;
     expect(fresh).not.toBe(member);
     expect((await gql(fresh, "{ viewer { user { login } } }")).body.data.viewer.user.login).toBe("bob");
   });
 
-  it("two fresh runs look alike (the first database has changed since, so two new ones)", () => {
-    const [a, b] = ["a", "b"].map((name) => join(dir, name, "gatehouse.db"));
-    runDemo({ ...env, DATABASE_PATH: a }, () => {});
-    runDemo({ ...env, DATABASE_PATH: b }, () => {});
-    expect(fingerprint(a!)).toBe(fingerprint(b!));
+  it("two fresh runs look alike (the first database has changed since, so two new ones)", async () => {
+    const a = await demoDatabase("a");
+    const b = await demoDatabase("b");
+    await runDemo(a.env, () => {});
+    await runDemo(b.env, () => {});
+    expect(await fingerprint(a)).toBe(await fingerprint(b));
   });
 });

@@ -32,7 +32,7 @@ describe("requests", () => {
   });
 
   it("log the principal and operation name, never the Authorization header", async () => {
-    const token = server.app.services.users.create({ login: "logme" }).token.secret;
+    const token = (await server.app.services.users.create({ login: "logme" })).token.secret;
     await server.gql("query WhoAmI { viewer { kind } }", {}, { token, headers: { "x-request-id": "log-check" } });
     const line = server.logs.map((l) => JSON.parse(l)).find((l) => l.reqId === "log-check");
     expect(line).toMatchObject({ operation: "WhoAmI", status: 200, principal: { kind: "USER" } });
@@ -53,13 +53,13 @@ describe("requests", () => {
     const refused = await server.app.fastify.inject({
       method: "GET",
       url: `/graphql?query=${mutation}`,
-      headers: { "apollo-require-preflight": "1", authorization: `token ${createUser(server).token}` },
+      headers: { "apollo-require-preflight": "1", authorization: `token ${(await createUser(server)).token}` },
     });
     expect(refused.statusCode).toBe(405);
   });
 
   it("answers syntax and validation errors with their GraphQL codes", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     const syntax = await server.gql("{ viewer {", {}, { token });
     expect(syntax.status).toBe(400);
     expect(syntax.body.errors![0]!.extensions!.code).toBe("GRAPHQL_PARSE_FAILED");
@@ -102,13 +102,13 @@ describe("first start", () => {
   it("creates the site admin once and writes its token beside the database, mode 0600", async () => {
     const other = await startTestServer();
     try {
-      const file = bootstrapSiteAdmin(other.app.services, other.databasePath);
+      const file = await bootstrapSiteAdmin(other.app.services, other.databasePath);
       expect(file).toBe(join(other.dir, "gatehouse.admin-token"));
       expect(statSync(file!).mode & 0o777).toBe(0o600);
       const token = readFileSync(file!, "utf8").trim();
       const res = await other.gql("{ viewer { user { login isSiteAdmin } } }", {}, { token });
       expect(res.body.data).toEqual({ viewer: { user: { login: "admin", isSiteAdmin: true } } });
-      expect(bootstrapSiteAdmin(other.app.services, other.databasePath)).toBeNull();
+      expect(await bootstrapSiteAdmin(other.app.services, other.databasePath)).toBeNull();
       expect(other.logs.join("")).not.toContain(token.slice(4));
     } finally {
       await other.close();
@@ -118,15 +118,15 @@ describe("first start", () => {
   it("names the token file after its database and never overwrites one: two databases in one directory keep both secrets", async () => {
     const first = await startTestServer();
     try {
-      const firstFile = bootstrapSiteAdmin(first.app.services, first.databasePath)!;
+      const firstFile = (await bootstrapSiteAdmin(first.app.services, first.databasePath))!;
       const firstToken = readFileSync(firstFile, "utf8");
       // a second database beside the first (`DATABASE_PATH=data/demo.db`), and a stale file of a third
       const demo = await startTestServer({ DATABASE_PATH: join(first.dir, "demo.db") }, first.dir);
       writeFileSync(join(first.dir, "old.admin-token"), "a token of a database deleted since\n");
       const old = await startTestServer({ DATABASE_PATH: join(first.dir, "old.db") }, first.dir);
       try {
-        expect(bootstrapSiteAdmin(demo.app.services, join(first.dir, "demo.db"))).toBe(join(first.dir, "demo.admin-token"));
-        expect(bootstrapSiteAdmin(old.app.services, join(first.dir, "old.db"))).toBe(join(first.dir, "old.admin-token.2"));
+        expect(await bootstrapSiteAdmin(demo.app.services, join(first.dir, "demo.db"))).toBe(join(first.dir, "demo.admin-token"));
+        expect(await bootstrapSiteAdmin(old.app.services, join(first.dir, "old.db"))).toBe(join(first.dir, "old.admin-token.2"));
         expect(readFileSync(firstFile, "utf8")).toBe(firstToken);
         expect(readFileSync(join(first.dir, "old.admin-token"), "utf8")).toBe("a token of a database deleted since\n");
         for (const [server, file] of [

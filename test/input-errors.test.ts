@@ -2,6 +2,7 @@
 // name) carries `extensions.field`, the path of the input it is about in the operation's
 // arguments (`input.name`, `input.events[1].payload`, `first`). One row per check of every
 // operation that validates input, each sent through GraphQL as a client would.
+import type { Variables } from "./support/operations.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorCodes } from "./support/assertions.js";
 import {
@@ -24,9 +25,9 @@ let stack: StackFixture;
 let siteAdmin: string;
 beforeAll(async () => {
   server = await startTestServer({ LOG_LEVEL: "warn" });
-  org = createOrg(server);
-  stack = createStack(server, org, { tags: [{ name: "env", value: "dev" }] });
-  siteAdmin = createUser(server, { siteAdmin: true }).token;
+  org = await createOrg(server);
+  stack = await createStack(server, org, { tags: [{ name: "env", value: "dev" }] });
+  siteAdmin = (await createUser(server, { siteAdmin: true })).token;
 });
 afterAll(() => server.close());
 
@@ -34,7 +35,7 @@ interface Row {
   /** What is wrong, as the test's name. */
   what: string;
   query: string;
-  variables: () => Record<string, unknown>;
+  variables: () => Variables | Promise<Variables>;
   code?: "BAD_USER_INPUT" | "CONFLICT";
   field: string;
   as?: () => string;
@@ -149,11 +150,11 @@ const ROWS: Row[] = [
   {
     what: "updateTeamMembership: the second login is not a member",
     query: m("updateTeamMembership", "UpdateTeamMembershipInput", "{ name }"),
-    variables: () => ({
+    variables: async () => ({
       input: {
         organization: org.name,
-        team: createTeam(server, org).name,
-        addLogins: [addMember(server, org).user.login, createUser(server).user.login],
+        team: (await createTeam(server, org)).name,
+        addLogins: [(await addMember(server, org)).user.login, (await createUser(server)).user.login],
       },
     }),
     field: "input.addLogins[1]",
@@ -161,10 +162,10 @@ const ROWS: Row[] = [
   {
     what: "updateTeamMembership: a login both added and removed",
     query: m("updateTeamMembership", "UpdateTeamMembershipInput", "{ name }"),
-    variables: () => ({
+    variables: async () => ({
       input: {
         organization: org.name,
-        team: createTeam(server, org).name,
+        team: (await createTeam(server, org)).name,
         addLogins: [org.admin.user.login],
         removeLogins: ["x", org.admin.user.login],
       },
@@ -174,8 +175,14 @@ const ROWS: Row[] = [
   {
     what: "grantTeamStackAccess: NONE",
     query: m("grantTeamStackAccess", "TeamStackAccessInput", "{ name }"),
-    variables: () => ({
-      input: { organization: org.name, team: createTeam(server, org).name, project: stack.project, stack: stack.stack, permission: "NONE" },
+    variables: async () => ({
+      input: {
+        organization: org.name,
+        team: (await createTeam(server, org)).name,
+        project: stack.project,
+        stack: stack.stack,
+        permission: "NONE",
+      },
     }),
     field: "input.permission",
   },
@@ -242,9 +249,11 @@ const ROWS: Row[] = [
   {
     what: "deleteStack: resources left without force",
     query: m("deleteStack", "DeleteStackInput"),
-    variables: () => {
-      const full = createStack(server, org);
-      server.app.services.stacks.importState(org.admin.caller, stackNode(server, org, full), { deployment: { resources: [{ urn: "u" }] } });
+    variables: async () => {
+      const full = await createStack(server, org);
+      await server.app.services.stacks.importState(org.admin.caller, await stackNode(server, org, full), {
+        deployment: { resources: [{ urn: "u" }] },
+      });
       return { input: { stack: { organization: org.name, project: full.project, stack: full.stack } } };
     },
     field: "input.force",
@@ -289,9 +298,9 @@ const ROWS: Row[] = [
   {
     what: "appendUpdateEvents: the second event's type",
     query: m("appendUpdateEvents", "AppendUpdateEventsInput"),
-    variables: () => ({
+    variables: async () => ({
       input: {
-        updateId: runningPreview(),
+        updateId: await runningPreview(),
         events: [
           { sequence: 0, type: "stdoutEvent", payload: {} },
           { sequence: 1, type: "no spaces", payload: {} },
@@ -303,21 +312,23 @@ const ROWS: Row[] = [
   {
     what: "appendUpdateEvents: a payload over 64 KiB",
     query: m("appendUpdateEvents", "AppendUpdateEventsInput"),
-    variables: () => ({
-      input: { updateId: runningPreview(), events: [{ sequence: 0, type: "stdoutEvent", payload: { text: "x".repeat(65 * 1024) } }] },
+    variables: async () => ({
+      input: { updateId: await runningPreview(), events: [{ sequence: 0, type: "stdoutEvent", payload: { text: "x".repeat(65 * 1024) } }] },
     }),
     field: "input.events[0].payload",
   },
   {
     what: "completeUpdate: a negative resource count",
     query: m("completeUpdate", "CompleteUpdateInput", "{ id }"),
-    variables: () => ({ input: { updateId: runningPreview(), status: "SUCCEEDED", resourceChanges: { delete: -1 } } }),
+    variables: async () => ({ input: { updateId: await runningPreview(), status: "SUCCEEDED", resourceChanges: { delete: -1 } } }),
     field: "input.resourceChanges.delete",
   },
   {
     what: "completeStackUpdate: a state that is not an object",
     query: m("completeStackUpdate", "CompleteStackUpdateInput", "{ id }"),
-    variables: () => ({ input: { updateId: startUpdate(server, org, createStack(server, org)).id, outcome: "SUCCEEDED", state: [1] } }),
+    variables: async () => ({
+      input: { updateId: (await startUpdate(server, org, await createStack(server, org))).id, outcome: "SUCCEEDED", state: [1] },
+    }),
     field: "input.state",
   },
   // webhooks
@@ -357,7 +368,7 @@ const ROWS: Row[] = [
   {
     what: "updateWebhook: a new secret and clearSecret",
     query: m("updateWebhook", "UpdateWebhookInput", "{ id }"),
-    variables: () => ({ input: { organization: org.name, name: webhook(), secret: SECRET, clearSecret: true } }),
+    variables: async () => ({ input: { organization: org.name, name: await webhook(), secret: SECRET, clearSecret: true } }),
     field: "input.clearSecret",
   },
   // field arguments
@@ -402,18 +413,18 @@ const ROWS: Row[] = [
   {
     what: "Team.membersConnection: first out of range",
     query: `query ($org: String!, $team: String!) { organization(name: $org) { team(name: $team) { membersConnection(first: 101) { totalCount } } } }`,
-    variables: () => ({ org: org.name, team: createTeam(server, org).name }),
+    variables: async () => ({ org: org.name, team: (await createTeam(server, org)).name }),
     field: "first",
   },
 ];
 
-function runningPreview(): string {
-  return startUpdate(server, org, stack, "PREVIEW").id;
+async function runningPreview(): Promise<string> {
+  return (await startUpdate(server, org, stack, "PREVIEW")).id;
 }
 
-function webhook(): string {
+async function webhook(): Promise<string> {
   const name = uniqueName("w").slice(0, 32);
-  server.app.services.webhooks.create(org.admin.caller, org.organization, {
+  await server.app.services.webhooks.create(org.admin.caller, org.organization, {
     organization: org.name,
     name,
     payloadUrl: "https://example.test/h",
@@ -423,7 +434,7 @@ function webhook(): string {
 
 describe("extensions.field", () => {
   it.each(ROWS)("$what → $field", async (row) => {
-    const res = await server.gql(row.query, row.variables(), { token: row.as?.() ?? org.admin.token });
+    const res = await server.gql(row.query, await row.variables(), { token: row.as?.() ?? org.admin.token });
     expect(errorCodes(res), res.raw).toEqual([row.code ?? "BAD_USER_INPUT"]);
     expect(res.body.errors![0]!.extensions, res.raw).toMatchObject({ field: row.field });
   });
@@ -448,5 +459,62 @@ describe("extensions.field", () => {
     expect(res.json()).toMatchObject({
       errors: [{ extensions: { code: "BAD_USER_INPUT", field: "since" }, message: expect.stringMatching(/e\.g\. 2030-03-31T12:00:00Z/) }],
     });
+  });
+});
+
+describe("U+0000 in any string", () => {
+  // PostgreSQL cannot hold or compare a NUL ("invalid byte sequence"): refused on both backends alike, before Apollo
+  const ORG = `query ($name: String!) { organization(name: $name) { id } }`;
+  const refused = (res: Awaited<ReturnType<TestServer["gql"]>>, where: RegExp) => {
+    expect(res.status, res.raw).toBe(400);
+    expect(res.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(res.body.errors?.[0]?.message).toMatch(where);
+  };
+
+  it("in a variable, a nested value or a key: refused with its path", async () => {
+    refused(await server.gql(ORG, { name: `a${"\u0000"}b` }, { token: org.admin.token }), /^variables\.name holds U\+0000/);
+    const tags = {
+      input: {
+        tags: [
+          { name: "ok", value: "ok" },
+          { name: "x", value: "\u0000" },
+        ],
+      },
+    };
+    refused(await server.gql(ORG, { name: org.name, ...tags }, { token: org.admin.token }), /^variables\.input\.tags\[1\]\.value holds/);
+    refused(
+      await server.gql(ORG, { name: org.name, extra: { ["k\u0000"]: 1 } }, { token: org.admin.token }),
+      /^variables\.extra\."k\\u0000" holds/,
+    );
+  });
+
+  it("in a literal of the document, as \\u0000 or \\u{0}: refused", async () => {
+    refused(
+      await server.gql(`{ organization(name: "a\\u0000") { id } }`, {}, { token: org.admin.token }),
+      /string literal of the document/,
+    );
+    refused(await server.gql(`{ organization(name: "a\\u{00}") { id } }`, {}, { token: org.admin.token }), /string literal/);
+  });
+
+  it("a variable nested 100,000 deep is walked without overflowing", async () => {
+    // the JSON written by hand: JSON.stringify itself would overflow on it
+    const deep = `${"[".repeat(100_000)}"\\u0000"${"]".repeat(100_000)}`;
+    const res = await server.app.fastify.inject({
+      method: "POST",
+      url: "/graphql",
+      headers: { "content-type": "application/json", authorization: `token ${org.admin.token}` },
+      payload: `{"query":${JSON.stringify(ORG)},"variables":{"name":"x","deep":${deep}}}`,
+    });
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(400);
+    expect(JSON.parse(res.body).errors[0]).toMatchObject({
+      extensions: { code: "BAD_USER_INPUT" },
+      message: expect.stringMatching(/^variables\.deep(\[0\])+ holds U\+0000/),
+    });
+  });
+
+  it("other control characters and \\u0001 pass this check (the field checks judge them)", async () => {
+    const res = await server.gql(ORG, { name: "a\u0001" }, { token: org.admin.token });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ organization: null });
   });
 });

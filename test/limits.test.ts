@@ -29,7 +29,7 @@ describe("document limits", () => {
       GRAPHQL_MAX_DIRECTIVES: "3",
       GRAPHQL_MAX_COST: "200",
     });
-    token = createUser(server).token;
+    token = (await createUser(server)).token;
   });
 
   it("refuses documents over the limits (parse or validation errors), and answers those within", async () => {
@@ -60,7 +60,7 @@ describe("document limits", () => {
 describe("HTTP limits", () => {
   it("answers an oversize body with 413 in the GraphQL error shape", async () => {
     const server = await serverWith({ MAX_BODY_BYTES: "2048" });
-    const res = await server.gql(`{ viewer { kind } } # ${"x".repeat(3000)}`, {}, { token: createUser(server).token });
+    const res = await server.gql(`{ viewer { kind } } # ${"x".repeat(3000)}`, {}, { token: (await createUser(server)).token });
     expect(res.status).toBe(413);
     expect(res.body).toEqual({
       errors: [{ message: "the request body is larger than 2048 bytes (MAX_BODY_BYTES)", extensions: { code: "BAD_USER_INPUT" } }],
@@ -69,7 +69,7 @@ describe("HTTP limits", () => {
 
   it("answers malformed JSON and batched operations with 400", async () => {
     const server = await serverWith({});
-    const token = createUser(server).token;
+    const token = (await createUser(server)).token;
     const post = (payload: string) =>
       server.app.fastify.inject({
         method: "POST",
@@ -95,7 +95,7 @@ describe("HTTP limits", () => {
         WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true",
         LOG_LEVEL: "warn",
       });
-      const org = createOrg(server);
+      const org = await createOrg(server);
       const created = await server.gql(
         `mutation ($o: String!, $u: String!) { createWebhook(input: { organization: $o, name: "slow", payloadUrl: $u }) { id } }`,
         { o: org.name, u: receiver.url() },
@@ -123,8 +123,8 @@ describe("HTTP limits", () => {
 describe("rate limits", () => {
   it("limits requests per principal and anonymous requests per address", async () => {
     const server = await serverWith({ RATE_LIMIT_PER_PRINCIPAL: "5", RATE_LIMIT_ANONYMOUS_PER_IP: "2" });
-    const a = createUser(server).token;
-    const b = createUser(server).token;
+    const a = (await createUser(server)).token;
+    const b = (await createUser(server)).token;
     for (let i = 0; i < 5; i++) expect((await server.gql("{ viewer { kind } }", {}, { token: a })).status).toBe(200);
     const limited = await server.gql("{ viewer { kind } }", {}, { token: a });
     expect(limited.status).toBe(429);
@@ -138,12 +138,12 @@ describe("rate limits", () => {
 describe("production mode", () => {
   it("turns introspection and field suggestions off unless enabled", async () => {
     const server = await serverWith({ NODE_ENV: "production" });
-    const token = createUser(server).token;
+    const token = (await createUser(server)).token;
     const introspection = await server.gql("{ __schema { queryType { name } } }", {}, { token });
     expect(introspection.body.errors?.[0]?.message).toMatch(/introspection/i);
     const typo = await server.gql("{ viewr { kind } }", {}, { token });
     expect(JSON.stringify(typo.body)).not.toMatch(/did you mean/i);
     const enabled = await serverWith({ NODE_ENV: "production", GRAPHQL_INTROSPECTION: "true" });
-    expectOk(await enabled.gql("{ __schema { queryType { name } } }", {}, { token: createUser(enabled).token }));
+    expectOk(await enabled.gql("{ __schema { queryType { name } } }", {}, { token: (await createUser(enabled)).token }));
   });
 });

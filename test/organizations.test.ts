@@ -1,3 +1,4 @@
+import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEventsOf, expectError, expectOk } from "./support/assertions.js";
 import { addMember, createOrg, createOrgToken, createUser, uniqueName } from "./support/factories.js";
@@ -26,7 +27,7 @@ const ORGANIZATION = `query ($name: String!) { organization(name: $name) { id na
 
 describe("createOrganization", () => {
   it("makes the caller ADMIN, on the TEAM tier, and writes organization-created", async () => {
-    const alice = createUser(server);
+    const alice = await createUser(server);
     const name = uniqueName("Acme");
     const res = await server.gql(CREATE, { name }, { token: alice.token });
     expectOk(res);
@@ -39,39 +40,41 @@ describe("createOrganization", () => {
       subscription: { tier: "TEAM", isTrial: false, trialEndsAt: null, organizationAccessTokensEnabled: false },
       members: { totalCount: 1, nodes: [{ role: "ADMIN", user: { login: alice.user.login } }] },
     });
-    const events = auditEventsOf(server, org.id);
+    const events = await auditEventsOf(server, org.id);
     expect(events.map((e) => e.event)).toEqual(["organization-created"]);
     expect(events[0]).toMatchObject({ userLogin: alice.user.login, authFailure: false, requireOrgAdmin: false });
   });
 
   it("refuses a name taken in any letter case with CONFLICT", async () => {
-    const { name, admin } = createOrg(server);
+    const { name, admin } = await createOrg(server);
     expectError(await server.gql(CREATE, { name: name.toUpperCase() }, { token: admin.token }), "CONFLICT");
   });
 
   it("refuses invalid names and display names with BAD_USER_INPUT, writing nothing", async () => {
-    const { token } = createUser(server);
+    const { token } = await createUser(server);
     for (const name of ["", "has space", "x".repeat(41), "ünïcode", "semi;colon"]) {
       expectError(await server.gql(CREATE, { name }, { token }), "BAD_USER_INPUT");
     }
     expectError(await server.gql(CREATE, { name: uniqueName("o"), displayName: "   " }, { token }), "BAD_USER_INPUT");
     expectError(await server.gql(CREATE, { name: uniqueName("o"), displayName: "x".repeat(101) }, { token }), "BAD_USER_INPUT");
-    const count = server.app.db.$client.prepare("select count(*) as n from organizations where name = ''").get() as { n: number };
-    expect(count.n).toBe(0);
+    const { db, tables } = server.app.store;
+    expect(await db.select({ n: count() }).from(tables.organizationsTable).where(eq(tables.organizationsTable.name, ""))).toEqual([
+      { n: 0 },
+    ]);
   });
 
   it("is refused to an organization token", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     expectError(await server.gql(CREATE, { name: uniqueName("o") }, { token }), "FORBIDDEN");
   });
 });
 
 describe("Query.organization", () => {
   it("returns the organization to its members and null to others, without telling absent from hidden", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const outsider = createUser(server);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const outsider = await createUser(server);
     const asMember = await server.gql(ORGANIZATION, { name: org.name.toUpperCase() }, { token: member.token });
     expectOk(asMember);
     expect(asMember.body.data!.organization).toMatchObject({ name: org.name, viewerRole: "MEMBER" });
@@ -82,9 +85,9 @@ describe("Query.organization", () => {
   });
 
   it("gives an organization token its own organization, with viewerRole null", async () => {
-    const org = createOrg(server);
-    const other = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const other = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     const res = await server.gql(ORGANIZATION, { name: org.name }, { token });
     expect(res.body.data!.organization).toMatchObject({ name: org.name, viewerRole: null });
     expect((await server.gql(ORGANIZATION, { name: other.name }, { token })).body.data!.organization).toBeNull();
@@ -93,8 +96,8 @@ describe("Query.organization", () => {
 
 describe("updateOrganizationSettings", () => {
   it("changes the display name and default stack permission, with one audit event", async () => {
-    const org = createOrg(server);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const res = await server.gql(
       SETTINGS,
       { input: { organization: org.name, displayName: "Acme Corp", defaultStackPermission: "WRITE" } },
@@ -106,13 +109,13 @@ describe("updateOrganizationSettings", () => {
       displayName: "Acme Corp",
       defaultStackPermission: "WRITE",
     });
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events.map((e) => e.event)).toEqual(["organization-settings-changed"]);
     expect(events[0]!.description).toContain("Acme Corp");
   });
 
   it("refuses ADMIN as a default, an empty change and a blank display name", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const token = org.admin.token;
     for (const input of [
       { organization: org.name, defaultStackPermission: "ADMIN" },
@@ -128,14 +131,14 @@ describe("updateOrganizationSettings", () => {
   });
 
   it("refuses a member with FORBIDDEN and records the auth failure; an outsider leaves no trace", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const outsider = createUser(server);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const outsider = await createUser(server);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const input = { organization: org.name, displayName: "Hijacked" };
     expectError(await server.gql(SETTINGS, { input }, { token: member.token }), "FORBIDDEN");
     expectError(await server.gql(SETTINGS, { input }, { token: outsider.token }), "FORBIDDEN");
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       event: "auth-failure-organization-role",
@@ -144,15 +147,15 @@ describe("updateOrganizationSettings", () => {
       userLogin: member.user.login,
     });
     expect(events[0]!.description).toContain("updateOrganizationSettings");
-    const displayName = server.app.db.$client.prepare("select display_name from organizations where id = ?").get(org.organization.id);
-    expect(displayName).toEqual({ display_name: org.name });
+    const displayName = await server.sql("select display_name from organizations where id = $1", [org.organization.id]);
+    expect(displayName).toEqual([{ display_name: org.name }]);
   });
 });
 
 describe("setOrganizationSubscription", () => {
   it("sets a paid tier or a trial, for site admins only", async () => {
-    const org = createOrg(server, { tier: "TEAM" });
-    const site = createUser(server, { siteAdmin: true });
+    const org = await createOrg(server, { tier: "TEAM" });
+    const site = await createUser(server, { siteAdmin: true });
     const trialEndsAt = new Date(Date.now() + 14 * 86_400_000).toISOString();
     const trial = await server.gql(
       SUBSCRIPTION,
@@ -173,7 +176,7 @@ describe("setOrganizationSubscription", () => {
       trialEndsAt: null,
       organizationAccessTokensEnabled: false,
     });
-    const events = auditEventsOf(server, org.organization.id).filter((e) => e.event === "subscription-changed");
+    const events = (await auditEventsOf(server, org.organization.id)).filter((e) => e.event === "subscription-changed");
     expect(events.map((e) => e.userLogin)).toEqual([null, site.user.login, site.user.login]);
 
     expectError(
@@ -183,8 +186,8 @@ describe("setOrganizationSubscription", () => {
   });
 
   it("refuses an unknown organization, a past trial end and an unknown tier", async () => {
-    const site = createUser(server, { siteAdmin: true });
-    const org = createOrg(server);
+    const site = await createUser(server, { siteAdmin: true });
+    const org = await createOrg(server);
     expectError(
       await server.gql(SUBSCRIPTION, { input: { organization: uniqueName("none"), tier: "TEAM" } }, { token: site.token }),
       "NOT_FOUND",

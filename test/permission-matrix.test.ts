@@ -61,9 +61,9 @@ const PRINCIPALS: PrincipalName[] = [
 describe.each([...matrix.operations, ...EXTRA_ROWS])("$operation", (row) => {
   const cases = PRINCIPALS.map((as) => ({ as, allowed: expected(row, as) })).filter((c) => c.allowed !== undefined);
   it.each(cases)("$as → allowed: $allowed", async ({ as, allowed }) => {
-    const world = createWorld(server);
+    const world = await createWorld(server);
     const operation = ALL_OPERATIONS[row.operation]!;
-    const { query, variables } = operation.request(world, as);
+    const { query, variables } = await operation.request(world, as);
     const res = await server.gql(query, variables, { token: world.tokenOf(as) });
     const codes = errorCodes(res);
     const unexpected = codes.filter((c) => !REFUSAL_CODES.has(c));

@@ -4,10 +4,10 @@
 // on an ephemeral port; headless Chromium (test/support/playground-browser.ts) opens the
 // playground with every other origin blocked, and a person's steps are played: paste the
 // token from gatehouse.demo-tokens.json into the header editor, type a query, press ▶, read the result.
+import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { Kind, type OperationDefinitionNode, parse } from "graphql";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ import type { DemoSecret } from "../src/scripts/demo-data.js";
 import { EXAMPLE_OPERATIONS, EXAMPLE_VARIABLES } from "../src/http/playground/examples.js";
 import { runDemo } from "../src/scripts/demo.js";
 import { hasChromium, launchChromium, MISSING_CHROMIUM, watchPage } from "./support/playground-browser.js";
-import { startTestServer, type TestServer } from "./support/test-server.js";
+import { startTestServer, type TestServer, testBackend } from "./support/test-server.js";
 
 // The page's document, inside page.waitForFunction() callbacks (no DOM lib in the project).
 declare const document: { querySelector(selector: string): { textContent: string | null } | null };
@@ -52,27 +52,31 @@ let demo: { printed: string[]; saved: DemoSecret[]; origin: string } | undefined
 async function demoServer() {
   if (demo) return demo;
   const printed: string[] = [];
-  const result = runDemo({ DATABASE_PATH: databasePath, DATABASE_SYNCHRONOUS: "NORMAL", LOG_LEVEL: "silent" }, (l) => printed.push(l));
+  const env: Record<string, string> = { DATABASE_PATH: databasePath, DATABASE_SYNCHRONOUS: "NORMAL", LOG_LEVEL: "silent" };
+  if (testBackend() === "postgres") {
+    // PostgreSQL: the server's own database first, then the demo on it (as `DATABASE_URL=… npm run
+    // demo` with the server's SECRET_KEY); the tokens file still goes beside DATABASE_PATH
+    env.SECRET_KEY = randomBytes(32).toString("hex");
+    server = await startTestServer({ SECRET_KEY: env.SECRET_KEY }, dir);
+    if (!server.postgres?.url) throw new Error("the demo needs a PostgreSQL server (DATABASE_URL), not PGlite");
+    env.DATABASE_URL = server.postgres.url;
+  }
+  const result = await runDemo(env, (l) => printed.push(l));
   expect(result.created).toBe(true);
   expect(result.tokensFile).toBe(join(dir, "gatehouse.demo-tokens.json"));
   const saved = (JSON.parse(readFileSync(result.tokensFile, "utf8")) as { tokens: DemoSecret[] }).tokens;
-  // The real server on that database (as `DATABASE_PATH=… npm start`), on 127.0.0.1.
-  server = await startTestServer({}, dir);
+  // SQLite: the real server on that database (as `DATABASE_PATH=… npm start`), on 127.0.0.1.
+  server ??= await startTestServer({}, dir);
   const origin = await server.app.fastify.listen({ host: "127.0.0.1", port: 0 });
   demo = { printed, saved, origin };
   return demo;
 }
 
-/** The demo organization's stacks, straight from the file, in the API's page order. */
-function demoStacks(): string[] {
-  const db = new Database(databasePath, { readonly: true });
-  try {
-    const sql = `SELECT o.name || '/' || s.project || '/' || s.name AS fqn FROM stacks s
-      JOIN organizations o ON o.id = s.organization_id WHERE lower(o.name) = ? ORDER BY s.seq`;
-    return (db.prepare(sql).all(ORG) as { fqn: string }[]).map((r) => r.fqn);
-  } finally {
-    db.close();
-  }
+/** The demo organization's stacks, straight from the database, in the API's page order. */
+async function demoStacks(): Promise<string[]> {
+  const sql = `SELECT o.name || '/' || s.project || '/' || s.name AS fqn FROM stacks s
+    JOIN organizations o ON o.id = s.organization_id WHERE lower(o.name) = $1 ORDER BY s.seq`;
+  return (await server!.sql<{ fqn: string }>(sql, [ORG])).map((r) => r.fqn);
 }
 
 /** Writes a screenshot into the test's temp directory; PLAYGROUND_SCREENSHOTS=<dir> keeps a copy. */
@@ -101,7 +105,7 @@ describe("the playground on the demo data", () => {
     };
     const [admin, member] = [tokenOf("admin"), tokenOf("member")];
     expect([admin.principal, member.principal]).toEqual(["alice", "bob"]);
-    const stacks = demoStacks();
+    const stacks = await demoStacks();
     expect(stacks.length).toBeGreaterThan(5);
 
     const context = await launchChromium(join(dir, "chromium-profile"));

@@ -121,7 +121,7 @@ describe("GET /graphql from a browser", () => {
   });
 
   it("opens with example operations that all run for an organization admin", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const names = parse(EXAMPLE_OPERATIONS).definitions.map((d) => (d as OperationDefinitionNode).name!.value);
     expect(names).toEqual(["WhoAmI", "ListStacks", "CreateOrgToken", "AuditLog"]);
     const variables = { ...JSON.parse(EXAMPLE_VARIABLES), organization: org.name, tokenName: "playground-ci" };
@@ -159,8 +159,8 @@ const browserTest = hasChromium
 describe("the playground in a browser", () => {
   it.skipIf(!hasChromium)(browserTest, { timeout: 90_000 }, async () => {
     const origin = await server.app.fastify.listen({ host: "127.0.0.1", port: 0 });
-    const alice = createUser(server, { name: "Alice Playground" });
-    createOrg(server, { admin: alice });
+    const alice = await createUser(server, { name: "Alice Playground" });
+    await createOrg(server, { admin: alice });
 
     const context = await launchChromium(join(server.dir, "chromium-profile"));
     try {

@@ -6,13 +6,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { asc } from "drizzle-orm";
+import type Database from "better-sqlite3";
+import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Db, openDatabase } from "../src/db/client.js";
 import * as pgSchema from "../src/db/postgres/schema.js";
 import * as sqliteSchema from "../src/db/schema.js";
+import { openSqlite } from "../src/db/sqlite/connection.js";
 import { openTestPostgres, postgresBackend, type TestPostgres } from "./support/postgres.js";
+import { testBackend } from "./support/test-server.js";
 
-const backend = await postgresBackend();
+// it compares the two dialects: run once, in the sqlite project (the postgres project would repeat it)
+const runsHere = testBackend() === "sqlite";
+const backend = runsHere ? await postgresBackend() : "skipped";
 
 const at = new Date("2026-01-02T03:04:05.678Z");
 const organization = { id: "org-1", name: "acme", displayName: "Acme", createdAt: at };
@@ -52,14 +57,14 @@ const delivery = {
   attempt: 1,
 };
 
-describe(`rows on SQLite and PostgreSQL (${backend})`, () => {
+describe.skipIf(!runsHere)(`rows on SQLite and PostgreSQL (${backend})`, () => {
   let dir: string;
-  let sqlite: Db;
+  let sqlite: BetterSQLite3Database<typeof sqliteSchema> & { $client: Database.Database };
   let postgres: TestPostgres;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "gatehouse-rows-"));
-    sqlite = openDatabase(join(dir, "rows.db"));
+    sqlite = drizzle(openSqlite(join(dir, "rows.db")), { schema: sqliteSchema });
     postgres = await openTestPostgres();
     sqlite.insert(sqliteSchema.organizationsTable).values(organization).run();
     sqlite.insert(sqliteSchema.usersTable).values(user).run();

@@ -3,8 +3,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import type { SqliteStore } from "../src/db/sqlite/store.js";
 import { hashSecret } from "../src/lib/token-secret.js";
 import { expectOk } from "./support/assertions.js";
+import type { Variables } from "./support/operations.js";
 import { createOrg, createUser, uniqueName } from "./support/factories.js";
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
@@ -14,18 +16,41 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/**
+ * What the database holds: SQLite, the file and its WAL (checkpointed, so the file has it too);
+ * PostgreSQL, every row of every table as text.
+ */
+async function storedBytes(): Promise<Buffer> {
+  if (server.backend === "postgres") {
+    const tables = await server.sql<{ name: string }>(
+      "select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'",
+    );
+    expect(tables.map((t) => t.name)).toContain("access_tokens");
+    const rows: string[] = [];
+    for (const { name } of tables) {
+      for (const { row } of await server.sql<{ row: string }>(`select t::text as row from "${name}" t`)) rows.push(row);
+    }
+    return Buffer.from(rows.join("\n"));
+  }
+  await server.committed();
+  (server.app.store as SqliteStore).connection.pragma("wal_checkpoint(PASSIVE)");
+  const files = readdirSync(server.dir).filter((f) => f.startsWith("gatehouse.db"));
+  expect(files).toContain("gatehouse.db");
+  return Buffer.concat(files.map((f) => readFileSync(join(server.dir, f))));
+}
+
 it("never stores, logs or echoes a secret", async () => {
   const secrets: string[] = [];
   const createResponses = new Set<number>();
-  const issue = async (query: string, variables: Record<string, unknown>, token: string, pick: (d: any) => string) => {
+  const issue = async (query: string, variables: Variables, token: string, pick: (d: any) => string) => {
     const res = await server.gql(query, variables, { token });
     expectOk(res);
     createResponses.add(server.responses.length - 1);
     secrets.push(pick(res.body.data));
   };
 
-  const site = createUser(server, { siteAdmin: true });
-  const org = createOrg(server);
+  const site = await createUser(server, { siteAdmin: true });
+  const org = await createOrg(server);
   await issue(
     `mutation ($login: String!) { createUser(input: { login: $login }) { secret } }`,
     { login: uniqueName("s") },
@@ -81,11 +106,7 @@ it("never stores, logs or echoes a secret", async () => {
     { token: org.admin.token },
   );
   expectOk(tokenList);
-  server.app.db.$client.pragma("wal_checkpoint(PASSIVE)");
-
-  const files = readdirSync(server.dir).filter((f) => f.startsWith("gatehouse.db"));
-  expect(files).toContain("gatehouse.db");
-  const stored = Buffer.concat(files.map((f) => readFileSync(join(server.dir, f))));
+  const stored = await storedBytes();
   const logs = server.logs.join("");
   expect(logs.length).toBeGreaterThan(1000);
   const otherResponses = server.responses.filter((_, i) => !createResponses.has(i)).join("\n");
@@ -102,9 +123,13 @@ it("never stores, logs or echoes a secret", async () => {
 });
 
 it("refuses a working secret pasted into free text (tag values, descriptions), which would be stored and shown", async () => {
-  const org = createOrg(server);
-  const { secret } = server.app.services.tokens.createPersonal(org.admin.caller, { description: "to paste" });
-  const stack = server.app.services.stacks.create(org.admin.caller, org.organization, { organization: org.name, project: "p", stack: "s" });
+  const org = await createOrg(server);
+  const { secret } = await server.app.services.tokens.createPersonal(org.admin.caller, { description: "to paste" });
+  const stack = await server.app.services.stacks.create(org.admin.caller, org.organization, {
+    organization: org.name,
+    project: "p",
+    stack: "s",
+  });
   const setTag = await server.gql(
     `mutation ($v: String!) { setStackTag(input: { stack: { organization: "${org.name}", project: "p", stack: "s" }, name: "note", value: $v }) { name } }`,
     { v: `ci uses ${secret}` },

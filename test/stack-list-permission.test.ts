@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { type Caller, systemCaller } from "../src/auth/principal.js";
-import { type OrganizationRoleValue, type StackPermissionValue, stacksTable } from "../src/db/schema.js";
+import type { OrganizationRoleValue, StackPermissionValue } from "../src/db/schema.js";
 import { AppError } from "../src/errors.js";
 import { createOrgToken, createUser, setTier, uniqueName, type UserFixture } from "./support/factories.js";
 import { type GraphQLResponse, startTestServer, type TestServer } from "./support/test-server.js";
@@ -20,7 +20,8 @@ let server: TestServer;
 let pool: UserFixture[];
 beforeAll(async () => {
   server = await startTestServer();
-  pool = Array.from({ length: 5 }, () => createUser(server));
+  pool = [];
+  for (let i = 0; i < 5; i++) pool.push(await createUser(server));
 });
 afterAll(() => server.close());
 
@@ -138,12 +139,12 @@ const pick = <T>(list: readonly T[], i: number): T | undefined => (list.length =
 
 type OrganizationSpec = typeof organizationArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
-function build(spec: OrganizationSpec): Built {
+async function build(spec: OrganizationSpec): Promise<Built> {
   const { services } = server.app;
   const name = uniqueName("prop");
-  services.organizations.create(SYSTEM, { name }, pool[0]!.user);
-  let organization = setTier(server, name, "ENTERPRISE_GROWTH");
-  organization = services.organizations.updateSettings(SYSTEM, organization, {
+  await services.organizations.create(SYSTEM, { name }, pool[0]!.user);
+  let organization = await setTier(server, name, "ENTERPRISE_GROWTH");
+  organization = await services.organizations.updateSettings(SYSTEM, organization, {
     organization: name,
     defaultPermission: spec.defaultPermission,
   });
@@ -156,17 +157,17 @@ function build(spec: OrganizationSpec): Built {
     try {
       switch (op.op) {
         case "add":
-          services.members.add(SYSTEM, organization, { organization: name, login: login(op.user), role: op.role });
+          await services.members.add(SYSTEM, organization, { organization: name, login: login(op.user), role: op.role });
           model.roles.set(op.user, op.role);
           break;
         case "remove":
-          services.members.remove(SYSTEM, organization, { organization: name, login: login(op.user) });
+          await services.members.remove(SYSTEM, organization, { organization: name, login: login(op.user) });
           model.roles.delete(op.user);
           for (const team of model.teams) team.members.delete(op.user);
           for (const stack of model.stacks) if (stack.creator === op.user) stack.creator = null;
           break;
         case "role":
-          services.members.updateRole(SYSTEM, organization, { organization: name, login: login(op.user), role: op.role });
+          await services.members.updateRole(SYSTEM, organization, { organization: name, login: login(op.user), role: op.role });
           model.roles.set(op.user, op.role);
           break;
         case "stack": {
@@ -175,33 +176,34 @@ function build(spec: OrganizationSpec): Built {
           // the permission map lets ADMIN and MEMBER users and the organization's tokens create stacks
           if (!caller || (op.by !== "token" && role !== "ADMIN" && role !== "MEMBER")) break;
           const stack = { project: PROJECTS[op.project]!, name: uniqueName("s"), creator: op.by === "token" ? null : op.by };
-          services.stacks.create(caller, organization, { organization: name, project: stack.project, stack: stack.name, tags: [] });
+          await services.stacks.create(caller, organization, { organization: name, project: stack.project, stack: stack.name, tags: [] });
           model.stacks.push(stack);
           break;
         }
         case "deleteStack": {
           const stack = pick(model.stacks, op.stack);
           if (!stack) break;
-          const row = server.app.db
+          const { db, tables } = server.app.store;
+          const { stacksTable } = tables;
+          const [row] = await db
             .select()
             .from(stacksTable)
-            .where(and(eq(stacksTable.organizationId, organization.id), eq(stacksTable.name, stack.name)))
-            .get()!;
-          services.stacks.delete(SYSTEM, { ...row, organization, viewerPermission: "ADMIN" }, true);
+            .where(and(eq(stacksTable.organizationId, organization.id), eq(stacksTable.name, stack.name)));
+          await services.stacks.delete(SYSTEM, { ...row!, organization, viewerPermission: "ADMIN" }, true);
           model.stacks.splice(model.stacks.indexOf(stack), 1);
           for (const team of model.teams) team.grants.delete(stack);
           break;
         }
         case "team": {
           const team = { name: uniqueName("t"), members: new Set<number>(), grants: new Map<ModelStack, StackPermissionValue>() };
-          services.teams.create(SYSTEM, organization, { organization: name, name: team.name });
+          await services.teams.create(SYSTEM, organization, { organization: name, name: team.name });
           model.teams.push(team);
           break;
         }
         case "deleteTeam": {
           const team = pick(model.teams, op.team);
           if (!team) break;
-          services.teams.delete(SYSTEM, organization, team.name);
+          await services.teams.delete(SYSTEM, organization, team.name);
           model.teams.splice(model.teams.indexOf(team), 1);
           break;
         }
@@ -210,7 +212,7 @@ function build(spec: OrganizationSpec): Built {
           const team = pick(model.teams, op.team);
           if (!team) break;
           const change = op.op === "join" ? { addLogins: [login(op.user)] } : { removeLogins: [login(op.user)] };
-          services.teams.updateMembership(SYSTEM, organization, { organization: name, team: team.name, ...change });
+          await services.teams.updateMembership(SYSTEM, organization, { organization: name, team: team.name, ...change });
           if (op.op === "join") team.members.add(op.user);
           else team.members.delete(op.user);
           break;
@@ -222,16 +224,16 @@ function build(spec: OrganizationSpec): Built {
           if (!team || !stack) break;
           const target = { organization: name, team: team.name, project: stack.project, stack: stack.name };
           if (op.op === "grant") {
-            services.teams.grant(SYSTEM, organization, { ...target, permission: op.permission });
+            await services.teams.grant(SYSTEM, organization, { ...target, permission: op.permission });
             team.grants.set(stack, op.permission);
           } else {
-            services.teams.revoke(SYSTEM, organization, target);
+            await services.teams.revoke(SYSTEM, organization, target);
             team.grants.delete(stack);
           }
           break;
         }
         case "default":
-          organization = services.organizations.updateSettings(SYSTEM, organization, {
+          organization = await services.organizations.updateSettings(SYSTEM, organization, {
             organization: name,
             defaultPermission: op.permission,
           });
@@ -239,7 +241,7 @@ function build(spec: OrganizationSpec): Built {
           break;
         case "token": {
           if (model.tokens.length >= 2) break;
-          const { row, token } = createOrgToken(server, { organization, name, admin: pool[0]! });
+          const { row, token } = await createOrgToken(server, { organization, name, admin: pool[0]! });
           model.tokens.push(token);
           tokenRows.push({
             principal: { kind: "ORGANIZATION_TOKEN", token: row, organization },
@@ -322,7 +324,7 @@ describe("Organization.stacks lists exactly the stacks the per-stack rule admits
     let principalsChecked = 0;
     await fc.assert(
       fc.asyncProperty(organizationArbitrary, async (spec) => {
-        const { organization, model } = build(spec);
+        const { organization, model } = await build(spec);
         const project = spec.project === null ? null : PROJECTS[spec.project]!;
         const principals: [number | "token", string][] = [
           ...pool.map((u, i): [number, string] => [i, u.token]),

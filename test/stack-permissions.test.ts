@@ -35,20 +35,20 @@ async function setDefault(org: OrgFixture, permission: string) {
 
 describe("effective stack permission", () => {
   it("is the highest of role, default, creator and team grants", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const creator = addMember(server, org);
-    const writer = addMember(server, org);
-    const teamAdmin = addMember(server, org);
-    const billing = addMember(server, org, "BILLING_MANAGER");
-    const billingWithGrant = addMember(server, org, "BILLING_MANAGER");
-    const orgToken = createOrgToken(server, org);
-    const outsider = createUser(server);
-    const stack = createStack(server, org, { as: creator.caller });
-    grant(server, org, createTeam(server, org, { members: [writer, billingWithGrant] }).name, stack, "WRITE");
-    grant(server, org, createTeam(server, org, { members: [teamAdmin] }).name, stack, "ADMIN");
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const creator = await addMember(server, org);
+    const writer = await addMember(server, org);
+    const teamAdmin = await addMember(server, org);
+    const billing = await addMember(server, org, "BILLING_MANAGER");
+    const billingWithGrant = await addMember(server, org, "BILLING_MANAGER");
+    const orgToken = await createOrgToken(server, org);
+    const outsider = await createUser(server);
+    const stack = await createStack(server, org, { as: creator.caller });
+    await grant(server, org, (await createTeam(server, org, { members: [writer, billingWithGrant] })).name, stack, "WRITE");
+    await grant(server, org, (await createTeam(server, org, { members: [teamAdmin] })).name, stack, "ADMIN");
     // a READ grant never lowers a higher permission
-    grant(server, org, createTeam(server, org, { members: [writer, teamAdmin] }).name, stack, "READ");
+    await grant(server, org, (await createTeam(server, org, { members: [writer, teamAdmin] })).name, stack, "READ");
 
     const table = async () => ({
       admin: await permissionOf(org, stack, org.admin.token),
@@ -79,25 +79,25 @@ describe("effective stack permission", () => {
   });
 
   it("a creator who left the organization has nothing", async () => {
-    const org = createOrg(server);
-    const creator = addMember(server, org);
-    const stack = createStack(server, org, { as: creator.caller });
+    const org = await createOrg(server);
+    const creator = await addMember(server, org);
+    const stack = await createStack(server, org, { as: creator.caller });
     expect(await permissionOf(org, stack, creator.token)).toBe("ADMIN");
-    server.app.services.members.remove(org.admin.caller, org.organization, { organization: org.name, login: creator.user.login });
+    await server.app.services.members.remove(org.admin.caller, org.organization, { organization: org.name, login: creator.user.login });
     const res = await server.gql(GET, { org: org.name, project: stack.project, name: stack.stack }, { token: creator.token });
     expect(res.body.data).toEqual({ organization: null });
   });
 
   it("an organization token lists every stack of its organization, whatever the default permission", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const token = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const token = await createOrgToken(server, org);
     const names = [
-      createStack(server, org).stack,
-      createStack(server, org, { as: member.caller, project: "other" }).stack,
-      createStack(server, org).stack,
+      (await createStack(server, org)).stack,
+      (await createStack(server, org, { as: member.caller, project: "other" })).stack,
+      (await createStack(server, org)).stack,
     ];
-    createStack(server, createOrg(server)); // another organization's stack is not listed
+    await createStack(server, await createOrg(server)); // another organization's stack is not listed
     const LIST = `query ($org: String!, $after: String) {
       organization(name: $org) { stacks(first: 2, after: $after) { nodes { name viewerPermission } pageInfo { hasNextPage endCursor } totalCount } }
     }`;
@@ -117,17 +117,17 @@ describe("effective stack permission", () => {
 
 describe("refusals on stacks", () => {
   it("READ but not WRITE: FORBIDDEN and one auth-failure-stack-permission event naming the stack", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const stack = createStack(server, org);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const stack = await createStack(server, org);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const res = await server.gql(
       SET_TAG,
       { stack: { organization: org.name, project: stack.project, stack: stack.stack } },
       { token: member.token },
     );
     expectError(res, "FORBIDDEN", /requires WRITE permission/);
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       event: "auth-failure-stack-permission",
@@ -139,11 +139,11 @@ describe("refusals on stacks", () => {
   });
 
   it("cannot READ: NOT_FOUND, and no event (the stack does not exist for the caller)", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const stack = await createStack(server, org);
     await setDefault(org, "NONE");
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const res = await server.gql(
       SET_TAG,
       { stack: { organization: org.name, project: stack.project, stack: stack.stack } },
@@ -159,20 +159,20 @@ describe("refusals on stacks", () => {
     expect(res.body.errors![0]!.message.replace(stack.project, "P").replace(stack.stack, "S")).toBe(
       absent.body.errors![0]!.message.replace("nope", "P").replace("nope", "S"),
     );
-    expect(auditEventsOf(server, org.organization.id).slice(before)).toEqual([]);
+    expect((await auditEventsOf(server, org.organization.id)).slice(before)).toEqual([]);
   });
 
   it("outside the organization: FORBIDDEN, whether or not the stack exists, and no event", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
-    const outsider = createUser(server);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
+    const outsider = await createUser(server);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     for (const s of [stack.stack, "missing"]) {
       expectError(
         await server.gql(SET_TAG, { stack: { organization: org.name, project: stack.project, stack: s } }, { token: outsider.token }),
         "FORBIDDEN",
       );
     }
-    expect(auditEventsOf(server, org.organization.id).slice(before)).toEqual([]);
+    expect((await auditEventsOf(server, org.organization.id)).slice(before)).toEqual([]);
   });
 });

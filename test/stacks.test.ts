@@ -41,14 +41,15 @@ const TRANSFER = `mutation ($stack: StackRef!, $to: String!) {
 const IMPORT = `mutation ($stack: StackRef!, $state: JSON!) { importStackState(input: { stack: $stack, state: $state }) { resourceCount } }`;
 
 const ref = (s: StackFixture) => ({ organization: s.organization, project: s.project, stack: s.stack });
-const newEvents = (org: OrgFixture, before: number) => auditEventsOf(server, org.organization.id).slice(before);
-const count = (sql: string, ...args: unknown[]) => (server.app.db.$client.prepare(sql).get(...args) as { n: number }).n;
+const newEvents = async (org: OrgFixture, before: number) => (await auditEventsOf(server, org.organization.id)).slice(before);
+// count(*) is a number on SQLite, a string (bigint) on PostgreSQL
+const count = async (sql: string, ...args: unknown[]) => Number((await server.sql<{ n: number | string }>(sql, args))[0]!.n);
 
 describe("createStack", () => {
   it("creates the stack with its pulumi:project tag and makes a member creator ADMIN on it", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const input = {
       organization: org.name,
       project: "web-api",
@@ -74,24 +75,24 @@ describe("createStack", () => {
         { name: "vcs:repo", value: "acme/web" },
       ],
     });
-    expect(newEvents(org, before).map((e) => [e.event, e.userLogin])).toEqual([["stack-created", member.user.login]]);
+    expect((await newEvents(org, before)).map((e) => [e.event, e.userLogin])).toEqual([["stack-created", member.user.login]]);
     // the same name in the same project is taken; another project may use it
     expectError(await server.gql(CREATE, { input }, { token: org.admin.token }), "CONFLICT");
     expectOk(await server.gql(CREATE, { input: { ...input, project: "other" } }, { token: org.admin.token }));
   });
 
   it("gives an org token WRITE on the stack it creates", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
     const res = await server.gql(CREATE, { input: { organization: org.name, project: "p", stack: "s" } }, { token });
     expect(res.body.data!.createStack.viewerPermission).toBe("WRITE");
   });
 
   it("refuses bad names and tags with BAD_USER_INPUT and writes nothing", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const token = org.admin.token;
     const base = { organization: org.name, project: "p", stack: "s" };
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     for (const input of [
       { ...base, project: "" },
       { ...base, stack: "has space" },
@@ -111,28 +112,28 @@ describe("createStack", () => {
     ]) {
       expectError(await server.gql(CREATE, { input }, { token }), "BAD_USER_INPUT");
     }
-    expect(count("select count(*) as n from stacks where organization_id = ?", org.organization.id)).toBe(0);
-    expect(newEvents(org, before)).toEqual([]);
+    expect(await count("select count(*) as n from stacks where organization_id = $1", org.organization.id)).toBe(0);
+    expect(await newEvents(org, before)).toEqual([]);
     expectOk(
       await server.gql(CREATE, { input: { ...base, stack: "x".repeat(100), tags: [{ name: "ok", value: "v".repeat(256) }] } }, { token }),
     );
   });
 
   it("is refused to a billing manager (audited) and an outsider (not)", async () => {
-    const org = createOrg(server);
-    const billing = addMember(server, org, "BILLING_MANAGER");
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const billing = await addMember(server, org, "BILLING_MANAGER");
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const input = { organization: org.name, project: "p", stack: uniqueName("s") };
     expectError(await server.gql(CREATE, { input }, { token: billing.token }), "FORBIDDEN");
-    expectError(await server.gql(CREATE, { input }, { token: createUser(server).token }), "FORBIDDEN");
-    expect(newEvents(org, before).map((e) => e.event)).toEqual(["auth-failure-organization-role"]);
+    expectError(await server.gql(CREATE, { input }, { token: (await createUser(server)).token }), "FORBIDDEN");
+    expect((await newEvents(org, before)).map((e) => e.event)).toEqual(["auth-failure-organization-role"]);
   });
 });
 
 describe("Organization.stacks", () => {
   it("pages in creation order; stacks created meanwhile are listed once, last", async () => {
-    const org = createOrg(server);
-    for (let i = 0; i < 5; i++) createStack(server, org, { name: `s${i}` });
+    const org = await createOrg(server);
+    for (let i = 0; i < 5; i++) await createStack(server, org, { name: `s${i}` });
     const seen: string[] = [];
     let after: string | null = null;
     let first = true;
@@ -143,18 +144,18 @@ describe("Organization.stacks", () => {
       expect(conn.totalCount).toBe(first ? 5 : 6);
       seen.push(...conn.nodes.map((n: any) => n.name));
       after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
-      if (first) createStack(server, org, { name: "late" });
+      if (first) await createStack(server, org, { name: "late" });
       first = false;
     } while (after);
     expect(seen).toEqual(["s0", "s1", "s2", "s3", "s4", "late"]);
   });
 
   it("filters by project and by tag name and value", async () => {
-    const org = createOrg(server);
-    createStack(server, org, { project: "web", name: "dev", tags: [{ name: "env", value: "dev" }] });
-    createStack(server, org, { project: "web", name: "prod", tags: [{ name: "env", value: "prod" }] });
-    createStack(server, org, { project: "db", name: "prod", tags: [{ name: "env", value: "prod" }] });
-    createStack(server, org, { project: "db", name: "scratch" });
+    const org = await createOrg(server);
+    await createStack(server, org, { project: "web", name: "dev", tags: [{ name: "env", value: "dev" }] });
+    await createStack(server, org, { project: "web", name: "prod", tags: [{ name: "env", value: "prod" }] });
+    await createStack(server, org, { project: "db", name: "prod", tags: [{ name: "env", value: "prod" }] });
+    await createStack(server, org, { project: "db", name: "scratch" });
     const names = async (vars: Record<string, unknown>) => {
       const res = await server.gql(LIST, { org: org.name, ...vars }, { token: org.admin.token });
       expectOk(res);
@@ -173,12 +174,15 @@ describe("Organization.stacks", () => {
   });
 
   it("hides what a member cannot READ, and totalCount agrees", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const visible = [createStack(server, org, { name: "granted" }), createStack(server, org, { as: member.caller, name: "own" })];
-    for (let i = 0; i < 4; i++) createStack(server, org, { name: `hidden${i}` });
-    const team = createTeam(server, org, { members: [member] });
-    grant(server, org, team.name, visible[0]!, "READ");
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const visible = [
+      await createStack(server, org, { name: "granted" }),
+      await createStack(server, org, { as: member.caller, name: "own" }),
+    ];
+    for (let i = 0; i < 4; i++) await createStack(server, org, { name: `hidden${i}` });
+    const team = await createTeam(server, org, { members: [member] });
+    await grant(server, org, team.name, visible[0]!, "READ");
     await server.gql(
       `mutation ($org: String!) { updateOrganizationSettings(input: { organization: $org, defaultStackPermission: NONE }) { id } }`,
       { org: org.name },
@@ -208,8 +212,8 @@ describe("Organization.stacks", () => {
 
 describe("state", () => {
   it("importStackState sets the checkpoint and resourceCount; reading it is audited as stack-exported", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
     const token = org.admin.token;
     const state = { version: 3, deployment: { manifest: { time: "t" }, resources: [{ urn: "a" }, { urn: "b" }, { urn: "c" }] } };
     expect(
@@ -218,54 +222,54 @@ describe("state", () => {
     const imported = await server.gql(IMPORT, { stack: ref(stack), state }, { token });
     expectOk(imported);
     expect(imported.body.data!.importStackState.resourceCount).toBe(3);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const read = await server.gql(GET, { org: org.name, project: stack.project, name: stack.stack }, { token });
     expect(read.body.data!.organization.stack).toMatchObject({ resourceCount: 3, state });
-    expect(newEvents(org, before).map((e) => e.event)).toEqual(["stack-exported"]);
+    expect((await newEvents(org, before)).map((e) => e.event)).toEqual(["stack-exported"]);
     // a bare deployment is accepted too
     const bare = await server.gql(IMPORT, { stack: ref(stack), state: { resources: [{ urn: "x" }] } }, { token });
     expect(bare.body.data!.importStackState.resourceCount).toBe(1);
   });
 
   it("refuses state that is not a deployment, and an import while an update runs", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
     const token = org.admin.token;
     for (const state of [[1, 2], "text", 42, { deployment: { resources: "many" } }]) {
       expectError(await server.gql(IMPORT, { stack: ref(stack), state }, { token }), "BAD_USER_INPUT");
     }
-    startUpdate(server, org, stack, "UPDATE");
+    await startUpdate(server, org, stack, "UPDATE");
     expectError(await server.gql(IMPORT, { stack: ref(stack), state: {} }, { token }), "CONFLICT");
   });
 });
 
 describe("deleteStack", () => {
   it("refuses a stack holding resources unless force, and deletes its tags, updates and state with it", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
     const token = org.admin.token;
     await server.gql(IMPORT, { stack: ref(stack), state: { deployment: { resources: [{ urn: "a" }] } } }, { token });
-    startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED");
+    await startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED");
     const refused = await server.gql(DELETE, { stack: ref(stack) }, { token });
     expectError(refused, "BAD_USER_INPUT", /stack still contains resources/);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     expect((await server.gql(DELETE, { stack: ref(stack), force: true }, { token })).body.data).toEqual({ deleteStack: true });
-    expect(newEvents(org, before).map((e) => [e.event, e.requireStackAdmin])).toEqual([["stack-deleted", true]]);
+    expect((await newEvents(org, before)).map((e) => [e.event, e.requireStackAdmin])).toEqual([["stack-deleted", true]]);
     for (const table of ["stack_tags", "stack_updates", "stack_checkpoints"]) {
-      expect(count(`select count(*) as n from ${table} where stack_id = ?`, stack.id), table).toBe(0);
+      expect(await count(`select count(*) as n from ${table} where stack_id = $1`, stack.id), table).toBe(0);
     }
     expectError(await server.gql(DELETE, { stack: ref(stack) }, { token }), "NOT_FOUND");
   });
 
   it("is refused while an update runs, and to a member without ADMIN (audited, requireStackAdmin)", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const stack = createStack(server, org);
-    startUpdate(server, org, stack, "UPDATE");
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const stack = await createStack(server, org);
+    await startUpdate(server, org, stack, "UPDATE");
     expectError(await server.gql(DELETE, { stack: ref(stack) }, { token: org.admin.token }), "CONFLICT");
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     expectError(await server.gql(DELETE, { stack: ref(stack) }, { token: member.token }), "FORBIDDEN");
-    expect(newEvents(org, before)).toMatchObject([
+    expect(await newEvents(org, before)).toMatchObject([
       { event: "auth-failure-stack-permission", authFailure: true, requireStackAdmin: true, userLogin: member.user.login },
     ]);
   });
@@ -273,15 +277,15 @@ describe("deleteStack", () => {
 
 describe("transferStack", () => {
   it("moves the stack with its history, drops team grants, and audits both organizations", async () => {
-    const org = createOrg(server);
-    const destination = createOrg(server, { admin: org.admin });
-    const stack = createStack(server, org, { tags: [{ name: "env", value: "prod" }] });
-    startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
-    const team = createTeam(server, org);
-    grant(server, org, team.name, stack, "WRITE");
+    const org = await createOrg(server);
+    const destination = await createOrg(server, { admin: org.admin });
+    const stack = await createStack(server, org, { tags: [{ name: "env", value: "prod" }] });
+    await startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
+    const team = await createTeam(server, org);
+    await grant(server, org, team.name, stack, "WRITE");
     const [beforeFrom, beforeTo] = [
-      auditEventsOf(server, org.organization.id).length,
-      auditEventsOf(server, destination.organization.id).length,
+      (await auditEventsOf(server, org.organization.id)).length,
+      (await auditEventsOf(server, destination.organization.id)).length,
     ];
     const res = await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token: org.admin.token });
     expectOk(res);
@@ -290,44 +294,42 @@ describe("transferStack", () => {
       organization: { name: destination.name },
       viewerPermission: "ADMIN",
     });
-    expect(count("select count(*) as n from team_stack_grants where stack_id = ?", stack.id)).toBe(0);
-    expect(count("select count(*) as n from stack_updates where stack_id = ?", stack.id)).toBe(1);
-    expect(newEvents(org, beforeFrom).map((e) => e.event)).toEqual(["stack-transferred-to-organization"]);
-    const received = auditEventsOf(server, destination.organization.id).slice(beforeTo);
+    expect(await count("select count(*) as n from team_stack_grants where stack_id = $1", stack.id)).toBe(0);
+    expect(await count("select count(*) as n from stack_updates where stack_id = $1", stack.id)).toBe(1);
+    expect((await newEvents(org, beforeFrom)).map((e) => e.event)).toEqual(["stack-transferred-to-organization"]);
+    const received = (await auditEventsOf(server, destination.organization.id)).slice(beforeTo);
     expect(received.map((e) => e.event)).toEqual(["stack-transferred-from-organization"]);
     const old = await server.gql(GET, { org: org.name, project: stack.project, name: stack.stack }, { token: org.admin.token });
     expect(old.body.data!.organization.stack).toBeNull();
   });
 
   it("is refused while an update runs, on a name clash, and into an organization the caller is not in", async () => {
-    const org = createOrg(server);
-    const destination = createOrg(server, { admin: org.admin });
-    const stranger = createOrg(server);
-    const stack = createStack(server, org, { name: "shared-name" });
-    createStack(server, destination, { name: "shared-name" });
+    const org = await createOrg(server);
+    const destination = await createOrg(server, { admin: org.admin });
+    const stranger = await createOrg(server);
+    const stack = await createStack(server, org, { name: "shared-name" });
+    await createStack(server, destination, { name: "shared-name" });
     const token = org.admin.token;
     expectError(await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token }), "CONFLICT");
     expectError(await server.gql(TRANSFER, { stack: ref(stack), to: stranger.name }, { token }), "FORBIDDEN");
-    const other = createStack(server, org);
-    startUpdate(server, org, other, "UPDATE");
+    const other = await createStack(server, org);
+    await startUpdate(server, org, other, "UPDATE");
     expectError(await server.gql(TRANSFER, { stack: ref(other), to: destination.name }, { token }), "CONFLICT");
     expectError(await server.gql(TRANSFER, { stack: ref(other), to: org.name }, { token }), "BAD_USER_INPUT");
   });
 
   it("needs stack ADMIN (not an org token) and a role that may create stacks in the destination", async () => {
-    const org = createOrg(server);
-    const destination = createOrg(server);
-    const stack = createStack(server, org);
-    const { token: orgToken } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const destination = await createOrg(server);
+    const stack = await createStack(server, org);
+    const { token: orgToken } = await createOrgToken(server, org);
     expectError(await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token: orgToken }), "FORBIDDEN");
-    const mover = addMember(server, org, "ADMIN");
-    addMember(server, destination, "BILLING_MANAGER", mover);
-    const before = auditEventsOf(server, destination.organization.id).length;
+    const mover = await addMember(server, org, "ADMIN");
+    await addMember(server, destination, "BILLING_MANAGER", mover);
+    const before = (await auditEventsOf(server, destination.organization.id)).length;
     expectError(await server.gql(TRANSFER, { stack: ref(stack), to: destination.name }, { token: mover.token }), "FORBIDDEN");
-    expect(
-      auditEventsOf(server, destination.organization.id)
-        .slice(before)
-        .map((e) => e.event),
-    ).toEqual(["auth-failure-organization-role"]);
+    expect((await auditEventsOf(server, destination.organization.id)).slice(before).map((e) => e.event)).toEqual([
+      "auth-failure-organization-role",
+    ]);
   });
 });

@@ -21,10 +21,10 @@ async function tagsOf(stack: StackFixture, token: string) {
 
 describe("stack tags", () => {
   it("are set (created or replaced) and deleted, with one audit event each", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org, { project: "infra" });
-    const { token } = createOrgToken(server, org);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const stack = await createStack(server, org, { project: "infra" });
+    const { token } = await createOrgToken(server, org);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     expect((await server.gql(SET, { stack: ref(stack), name: "team:owner", value: "platform" }, { token })).body.data).toEqual({
       setStackTag: { name: "team:owner", value: "platform" },
     });
@@ -37,16 +37,16 @@ describe("stack tags", () => {
     ]);
     expect((await server.gql(DELETE, { stack: ref(stack), name: "team:owner" }, { token })).body.data).toEqual({ deleteStackTag: true });
     expectError(await server.gql(DELETE, { stack: ref(stack), name: "team:owner" }, { token }), "NOT_FOUND");
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events.map((e) => e.event)).toEqual(["stack-tag-set", "stack-tag-set", "stack-tag-set", "stack-tag-deleted"]);
     expect(events.every((e) => e.tokenId !== null && e.userId === null)).toBe(true);
   });
 
   it("refuses built-in tags, bad names and oversize values, writing nothing", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org, { tags: [{ name: "vcs:repo", value: "acme/app" }] });
+    const org = await createOrg(server);
+    const stack = await createStack(server, org, { tags: [{ name: "vcs:repo", value: "acme/app" }] });
     const token = org.admin.token;
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     for (const name of [
       "pulumi:project",
       "pulumi:runtime",
@@ -65,16 +65,12 @@ describe("stack tags", () => {
     }
     expectError(await server.gql(SET, { stack: ref(stack), name: "big", value: "v".repeat(257) }, { token }), "BAD_USER_INPUT");
     expectOk(await server.gql(SET, { stack: ref(stack), name: "x".repeat(40), value: "v".repeat(256) }, { token }));
-    expect(
-      auditEventsOf(server, org.organization.id)
-        .slice(before)
-        .map((e) => e.event),
-    ).toEqual(["stack-tag-set"]);
+    expect((await auditEventsOf(server, org.organization.id)).slice(before).map((e) => e.event)).toEqual(["stack-tag-set"]);
     expect(await tagsOf(stack, token)).toContainEqual({ name: "vcs:repo", value: "acme/app" });
   });
 
   it("on an unknown stack: NOT_FOUND", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const missing = { organization: org.name, project: "p", stack: "none" };
     expectError(await server.gql(SET, { stack: missing, name: "a", value: "b" }, { token: org.admin.token }), "NOT_FOUND");
     expectError(await server.gql(DELETE, { stack: missing, name: "a" }, { token: org.admin.token }), "NOT_FOUND");

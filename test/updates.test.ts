@@ -42,9 +42,9 @@ async function start(token: string, stack: StackFixture, kind = "UPDATE", messag
 const append = (token: string, updateId: string, events: unknown[]) => server.gql(APPEND, { input: { updateId, events } }, { token });
 const complete = (token: string, input: Record<string, unknown>) => server.gql(COMPLETE, { input }, { token });
 /** An organization with one stack, and its admin's token. */
-function setup() {
-  const org = createOrg(server);
-  return { org, stack: createStack(server, org), token: org.admin.token };
+async function setup() {
+  const org = await createOrg(server);
+  return { org, stack: await createStack(server, org), token: org.admin.token };
 }
 const where = (s: StackFixture, args: Record<string, unknown> = {}) => ({
   org: s.organization,
@@ -66,9 +66,9 @@ const storedEvents = async (token: string, stack: StackFixture, version: number)
 
 describe("startUpdate", () => {
   it("numbers updates 1, 2, 3 … per stack, previews included", async () => {
-    const org = createOrg(server);
-    const a = createStack(server, org);
-    const b = createStack(server, org);
+    const org = await createOrg(server);
+    const a = await createStack(server, org);
+    const b = await createStack(server, org);
     const token = org.admin.token;
     const first = await start(token, a, "UPDATE", "deploy");
     expect(first).toMatchObject({ version: 1, kind: "UPDATE", status: "RUNNING", message: "deploy", endedAt: null });
@@ -80,7 +80,7 @@ describe("startUpdate", () => {
   });
 
   it("runs one non-preview update at a time (CONFLICT); previews overlap it and each other", async () => {
-    const { stack, token } = setup();
+    const { stack, token } = await setup();
     const running = await start(token, stack);
     for (const kind of ["UPDATE", "DESTROY", "REFRESH", "IMPORT"]) {
       expectError(await server.gql(START, { input: { stack: ref(stack), kind } }, { token }), "CONFLICT");
@@ -93,19 +93,19 @@ describe("startUpdate", () => {
   });
 
   it("needs READ for a PREVIEW and WRITE for any other kind (audited refusal)", async () => {
-    const org = createOrg(server);
-    const member = addMember(server, org);
-    const stack = createStack(server, org);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const member = await addMember(server, org);
+    const stack = await createStack(server, org);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const preview = await start(member.token, stack, "PREVIEW");
     expect(preview).toMatchObject({ version: 1, kind: "PREVIEW", requestedBy: member.user.login });
     expectError(await server.gql(START, { input: { stack: ref(stack), kind: "UPDATE" } }, { token: member.token }), "FORBIDDEN");
     // a member runs their preview through, but cannot touch someone else's update
     expect((await append(member.token, preview.id, batch(0, 2))).body.data!.appendUpdateEvents).toBe(2);
     expectOk(await complete(member.token, { updateId: preview.id, status: "SUCCEEDED" }));
-    const update = startUpdate(server, org, stack, "UPDATE");
+    const update = await startUpdate(server, org, stack, "UPDATE");
     expectError(await server.gql(CANCEL, { id: update.id }, { token: member.token }), "FORBIDDEN");
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events.map((e) => [e.event, e.userLogin, e.authFailure])).toEqual([
       ["stack-update-started", member.user.login, false],
       ["auth-failure-stack-permission", member.user.login, true],
@@ -116,13 +116,13 @@ describe("startUpdate", () => {
   });
 
   it("records the user's login or the org token's name as requestedBy, with one stack-update-started each", async () => {
-    const org = createOrg(server);
-    const ci = createOrgToken(server, org, { name: "ci.runner" });
-    const stack = createStack(server, org);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const ci = await createOrgToken(server, org, { name: "ci.runner" });
+    const stack = await createStack(server, org);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     expect((await start(org.admin.token, stack, "PREVIEW")).requestedBy).toBe(org.admin.user.login);
     expect((await start(ci.token, stack, "UPDATE")).requestedBy).toBe("ci.runner");
-    const events = auditEventsOf(server, org.organization.id).slice(before);
+    const events = (await auditEventsOf(server, org.organization.id)).slice(before);
     expect(events.map((e) => [e.event, e.userLogin, e.tokenName, e.tokenId])).toEqual([
       ["stack-update-started", org.admin.user.login, null, null],
       ["stack-update-started", null, "ci.runner", ci.row.id],
@@ -130,19 +130,19 @@ describe("startUpdate", () => {
   });
 
   it("refuses a message over 1,000 characters and starts nothing", async () => {
-    const org = createOrg(server);
-    const stack = createStack(server, org);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const org = await createOrg(server);
+    const stack = await createStack(server, org);
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     const input = { stack: ref(stack), kind: "UPDATE", message: "x".repeat(1001) };
     expectError(await server.gql(START, { input }, { token: org.admin.token }), "BAD_USER_INPUT");
-    expect(auditEventsOf(server, org.organization.id).length).toBe(before);
+    expect((await auditEventsOf(server, org.organization.id)).length).toBe(before);
     expect((await start(org.admin.token, stack, "UPDATE", "x".repeat(1000))).version).toBe(1);
   });
 });
 
 describe("appendUpdateEvents", () => {
   it("is idempotent by sequence: re-sent events count 0 and change nothing", async () => {
-    const { stack, token } = setup();
+    const { stack, token } = await setup();
     const update = await start(token, stack);
     expect((await append(token, update.id, batch(0, 10))).body.data!.appendUpdateEvents).toBe(10);
     expect((await append(token, update.id, batch(0, 10))).body).toEqual({ data: { appendUpdateEvents: 0 } });
@@ -160,7 +160,7 @@ describe("appendUpdateEvents", () => {
   });
 
   it("stores new events only while the update runs (CONFLICT after); a resend of stored ones still counts 0", async () => {
-    const { stack, token } = setup();
+    const { stack, token } = await setup();
     const done = await start(token, stack);
     expectOk(await append(token, done.id, batch(0, 3)));
     expectOk(await complete(token, { updateId: done.id, status: "SUCCEEDED" }));
@@ -177,7 +177,7 @@ describe("appendUpdateEvents", () => {
   });
 
   it("refuses a resent sequence with another payload or type (CONFLICT naming it), storing nothing of the batch", async () => {
-    const { stack, token } = setup();
+    const { stack, token } = await setup();
     const update = await start(token, stack);
     expectOk(await append(token, update.id, batch(0, 5)));
     // the same values with the keys in another order are the same payload
@@ -209,7 +209,7 @@ describe("appendUpdateEvents", () => {
   });
 
   it("refuses a batch that holds one sequence twice (BAD_USER_INPUT about the second), storing nothing of it", async () => {
-    const { stack, token } = setup();
+    const { stack, token } = await setup();
     const update = await start(token, stack);
     const twice = [...batch(0, 3), { sequence: 1, type: "stdoutEvent", payload: { message: "line 1" } }];
     expectFieldError(
@@ -222,7 +222,7 @@ describe("appendUpdateEvents", () => {
   });
 
   it("refuses a batch over 1,000 events and any invalid event, storing nothing of the batch", async () => {
-    const { stack, token } = setup();
+    const { stack, token } = await setup();
     const update = await start(token, stack);
     expectError(await append(token, update.id, batch(0, 1001)), "BAD_USER_INPUT", /1000/);
     const good = batch(0, 5);
@@ -239,11 +239,11 @@ describe("appendUpdateEvents", () => {
   });
 
   it("treats another organization's update and an unknown id as NOT_FOUND", async () => {
-    const org = createOrg(server);
-    const other = createOrg(server);
-    const foreignStack = createStack(server, other);
-    const foreign = startUpdate(server, other, foreignStack);
-    const { token: orgToken } = createOrgToken(server, org);
+    const org = await createOrg(server);
+    const other = await createOrg(server);
+    const foreignStack = await createStack(server, other);
+    const foreign = await startUpdate(server, other, foreignStack);
+    const { token: orgToken } = await createOrgToken(server, org);
     for (const token of [org.admin.token, orgToken]) {
       expectError(await append(token, foreign.id, batch(0, 1)), "NOT_FOUND");
       expectError(await append(token, "00000000-0000-4000-8000-000000000000", batch(0, 1)), "NOT_FOUND");
@@ -252,14 +252,14 @@ describe("appendUpdateEvents", () => {
       expectError(await server.gql(CANCEL, { id: foreign.id }, { token }), "NOT_FOUND");
     }
     expect((await storedEvents(other.admin.token, foreignStack, foreign.version)).totalCount).toBe(0);
-    expect(auditEventsOf(server, other.organization.id).filter((e) => e.authFailure)).toHaveLength(0);
+    expect((await auditEventsOf(server, other.organization.id)).filter((e) => e.authFailure)).toHaveLength(0);
   });
 });
 
 describe("completeUpdate and cancelUpdate", () => {
   it("end an update as SUCCEEDED, FAILED or CANCELLED with one audit event each", async () => {
-    const { org, stack, token } = setup();
-    const before = auditEventsOf(server, org.organization.id).length;
+    const { org, stack, token } = await setup();
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     for (const status of ["SUCCEEDED", "FAILED", "CANCELLED"]) {
       const update = await start(token, stack);
       const ended = (await complete(token, { updateId: update.id, status })).body.data!.completeUpdate;
@@ -269,36 +269,34 @@ describe("completeUpdate and cancelUpdate", () => {
     const res = await server.gql(CANCEL, { id: cancelled.id }, { token });
     expect(res.body.data!.cancelUpdate).toMatchObject({ id: cancelled.id, status: "CANCELLED" });
     const ends = ["stack-update-completed", "stack-update-completed", "stack-update-canceled", "stack-update-canceled"];
-    expect(
-      auditEventsOf(server, org.organization.id)
-        .slice(before)
-        .map((e) => e.event),
-    ).toEqual(ends.flatMap((e) => ["stack-update-started", e]));
+    expect((await auditEventsOf(server, org.organization.id)).slice(before).map((e) => e.event)).toEqual(
+      ends.flatMap((e) => ["stack-update-started", e]),
+    );
     // the stack is free again
     expect((await start(token, stack)).version).toBe(5);
   });
 
   it("refuses RUNNING as a status (BAD_USER_INPUT about input.status)", async () => {
-    const { stack, token } = setup();
+    const { stack, token } = await setup();
     const update = await start(token, stack);
     expectFieldError(await complete(token, { updateId: update.id, status: "RUNNING" }), "BAD_USER_INPUT", "input.status");
     expect(await updateOf(token, stack, 1, "{ status }")).toEqual({ status: "RUNNING" });
   });
 
   it("answer a retry with the same outcome with the update as it is; another outcome is CONFLICT", async () => {
-    const { org, stack, token } = setup();
+    const { org, stack, token } = await setup();
     const update = await start(token, stack);
     const changes = { create: 1, update: 0, delete: 0, same: 2, replace: 0 };
     const first = await complete(token, { updateId: update.id, status: "FAILED", resourceChanges: changes });
     expectOk(first);
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     // the same call again, as after a lost response: the same answer, nothing written
     const again = await complete(token, { updateId: update.id, status: "FAILED", resourceChanges: changes });
     expect(again.body).toEqual(first.body);
     expect((await complete(token, { updateId: update.id, status: "FAILED" })).body).toEqual(first.body);
     const viaNew = await server.gql(COMPLETE_STACK_UPDATE, { input: { updateId: update.id, outcome: "FAILED" } }, { token });
     expect(viaNew.body.data!.completeStackUpdate).toEqual(first.body.data!.completeUpdate);
-    expect(auditEventsOf(server, org.organization.id)).toHaveLength(before);
+    expect(await auditEventsOf(server, org.organization.id)).toHaveLength(before);
     for (const status of ["SUCCEEDED", "CANCELLED"]) {
       expectError(await complete(token, { updateId: update.id, status }), "CONFLICT", /update 1 already ended as FAILED: it cannot end as/);
     }
@@ -310,27 +308,27 @@ describe("completeUpdate and cancelUpdate", () => {
     expectError(await server.gql(CANCEL, { id: update.id }, { token }), "CONFLICT", /already ended as FAILED/);
     expectError(await server.gql(CANCEL_STACK_UPDATE, { input: { updateId: update.id } }, { token }), "CONFLICT");
     expect(await updateOf(token, stack, 1, "{ status }")).toEqual({ status: "FAILED" });
-    expect(auditEventsOf(server, org.organization.id)).toHaveLength(before);
+    expect(await auditEventsOf(server, org.organization.id)).toHaveLength(before);
   });
 
   it("answer a repeated cancel with the cancelled update, and a completion as CANCELLED too", async () => {
-    const { org, stack, token } = setup();
+    const { org, stack, token } = await setup();
     const update = await start(token, stack);
     const first = await server.gql(CANCEL_STACK_UPDATE, { input: { updateId: update.id } }, { token });
     expectOk(first);
     expect(first.body.data!.cancelStackUpdate).toMatchObject({ id: update.id, status: "CANCELLED" });
-    const before = auditEventsOf(server, org.organization.id).length;
+    const before = (await auditEventsOf(server, org.organization.id)).length;
     expect((await server.gql(CANCEL_STACK_UPDATE, { input: { updateId: update.id } }, { token })).body).toEqual(first.body);
     expect((await server.gql(CANCEL, { id: update.id }, { token })).body.data!.cancelUpdate).toEqual(first.body.data!.cancelStackUpdate);
     expect((await complete(token, { updateId: update.id, status: "CANCELLED" })).body.data!.completeUpdate).toMatchObject({
       status: "CANCELLED",
     });
     expectError(await complete(token, { updateId: update.id, status: "SUCCEEDED" }), "CONFLICT");
-    expect(auditEventsOf(server, org.organization.id)).toHaveLength(before);
+    expect(await auditEventsOf(server, org.organization.id)).toHaveLength(before);
   });
 
   it("completeStackUpdate takes an outcome that cannot be RUNNING, with the same effects as completeUpdate", async () => {
-    const { org, stack, token } = setup();
+    const { org, stack, token } = await setup();
     const update = await start(token, stack);
     const state = { deployment: { resources: [{ urn: "a" }, { urn: "b" }] } };
     const running = await server.gql(COMPLETE_STACK_UPDATE, { input: { updateId: update.id, outcome: "RUNNING" } }, { token });
@@ -343,11 +341,11 @@ describe("completeUpdate and cancelUpdate", () => {
     expectOk(res);
     expect(res.body.data!.completeStackUpdate).toMatchObject({ status: "SUCCEEDED", resourceChanges: { create: 2, update: 0 } });
     expect(await readStack(token, stack, "resourceCount")).toEqual({ resourceCount: 2 });
-    expect(auditEventsOf(server, org.organization.id).at(-1)!.event).toBe("stack-update-completed");
+    expect((await auditEventsOf(server, org.organization.id)).at(-1)!.event).toBe("stack-update-completed");
   });
 
   it("stores resourceChanges (missing counts are 0) and refuses negative ones", async () => {
-    const { stack, token } = setup();
+    const { stack, token } = await setup();
     const update = await start(token, stack);
     expectError(await complete(token, { updateId: update.id, status: "SUCCEEDED", resourceChanges: { create: -1 } }), "BAD_USER_INPUT");
     const res = await complete(token, { updateId: update.id, status: "SUCCEEDED", resourceChanges: { create: 2, same: 5 } });
@@ -359,7 +357,7 @@ describe("completeUpdate and cancelUpdate", () => {
   });
 
   it("makes a succeeded non-preview update's state the checkpoint; previews and failures leave it", async () => {
-    const { stack, token } = setup();
+    const { stack, token } = await setup();
     const SELECT = "state resourceCount lastUpdatedAt";
     const stateOf = (n: number) => ({ version: 3, deployment: { resources: Array.from({ length: n }, (_, i) => ({ urn: `urn:r${i}` })) } });
     const preview = await start(token, stack, "PREVIEW");
@@ -384,12 +382,12 @@ describe("completeUpdate and cancelUpdate", () => {
 
 describe("Stack.updates, Stack.previews, Stack.update", () => {
   it("list each kind newest first, with totalCount, and find any update by version", async () => {
-    const { org, stack, token } = setup();
-    startUpdate(server, org, stack, "UPDATE", "SUCCEEDED"); // 1
-    startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED"); // 2
-    startUpdate(server, org, stack, "REFRESH", "FAILED"); // 3
-    startUpdate(server, org, stack, "PREVIEW"); // 4, running
-    startUpdate(server, org, stack, "DESTROY"); // 5, running
+    const { org, stack, token } = await setup();
+    await startUpdate(server, org, stack, "UPDATE", "SUCCEEDED"); // 1
+    await startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED"); // 2
+    await startUpdate(server, org, stack, "REFRESH", "FAILED"); // 3
+    await startUpdate(server, org, stack, "PREVIEW"); // 4, running
+    await startUpdate(server, org, stack, "DESTROY"); // 5, running
     const selection =
       "updates { totalCount nodes { version kind } } previews { totalCount nodes { version status } } update(version: $version) { version kind status }";
     const lists = await readStack(token, stack, selection, { version: 2 });
@@ -412,10 +410,10 @@ describe("Stack.updates, Stack.previews, Stack.update", () => {
   });
 
   it("page with first/after: nothing skipped or repeated, also when an update starts between pages", async () => {
-    const { org, stack, token } = setup();
+    const { org, stack, token } = await setup();
     for (let i = 0; i < 7; i++) {
-      startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
-      startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED");
+      await startUpdate(server, org, stack, "UPDATE", "SUCCEEDED");
+      await startUpdate(server, org, stack, "PREVIEW", "SUCCEEDED");
     }
     for (const list of ["updates", "previews"] as const) {
       const seen: number[] = [];
@@ -426,7 +424,7 @@ describe("Stack.updates, Stack.previews, Stack.update", () => {
         const conn: any = (await readStack(token, stack, selection, { first: 3, after }))[list];
         seen.push(...conn.nodes.map((n: any) => n.version));
         after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
-        if (pages++ === 0) startUpdate(server, org, stack, list === "updates" ? "UPDATE" : "PREVIEW", "SUCCEEDED");
+        if (pages++ === 0) await startUpdate(server, org, stack, list === "updates" ? "UPDATE" : "PREVIEW", "SUCCEEDED");
       } while (after);
       expect(pages).toBe(3);
       const expected = [...Array(7).keys()].map((i) => (list === "updates" ? 13 - 2 * i : 14 - 2 * i));
@@ -439,8 +437,8 @@ describe("Stack.updates, Stack.previews, Stack.update", () => {
   });
 
   it("refuse tampered cursors, cursors of another list and page sizes outside 1–100", async () => {
-    const { org, stack, token } = setup();
-    for (let i = 0; i < 2; i++) startUpdate(server, org, stack, "PREVIEW");
+    const { org, stack, token } = await setup();
+    for (let i = 0; i < 2; i++) await startUpdate(server, org, stack, "PREVIEW");
     const query = STACK("updates(first: $first, after: $after) { totalCount } previews(first: 1) { pageInfo { endCursor } }");
     const vars = where(stack);
     const cursor: string = (await readStack(token, stack, "previews(first: 1) { pageInfo { endCursor } }")).previews.pageInfo.endCursor;
@@ -455,7 +453,7 @@ describe("Stack.updates, Stack.previews, Stack.update", () => {
 
 describe("StackUpdate.events", () => {
   it("lists events in sequence order in pages of up to 1,000", async () => {
-    const { stack, token } = setup();
+    const { stack, token } = await setup();
     const update = await start(token, stack);
     expect((await append(token, update.id, batch(1000, 500))).body.data!.appendUpdateEvents).toBe(500);
     expect((await append(token, update.id, batch(0, 1000).reverse())).body.data!.appendUpdateEvents).toBe(1000);

@@ -15,7 +15,7 @@ const CREATE_USER = `mutation ($input: CreateUserInput!) {
 
 describe("createUser", () => {
   it("creates a user with a first personal token, for a site admin", async () => {
-    const site = createUser(server, { siteAdmin: true });
+    const site = await createUser(server, { siteAdmin: true });
     const login = uniqueName("Dana");
     const res = await server.gql(CREATE_USER, { input: { login, name: "Dana Scully", email: "dana@example.test" } }, { token: site.token });
     expectOk(res);
@@ -26,8 +26,8 @@ describe("createUser", () => {
   });
 
   it("refuses taken logins (any case), invalid logins and emails", async () => {
-    const site = createUser(server, { siteAdmin: true });
-    const taken = createUser(server);
+    const site = await createUser(server, { siteAdmin: true });
+    const taken = await createUser(server);
     const token = site.token;
     expectError(await server.gql(CREATE_USER, { input: { login: taken.user.login.toUpperCase() } }, { token }), "CONFLICT");
     for (const login of ["", "a b", "x".repeat(41), "a/b"]) {
@@ -37,9 +37,9 @@ describe("createUser", () => {
   });
 
   it("is refused to everyone but site admins", async () => {
-    const org = createOrg(server);
-    const { token } = createOrgToken(server, org);
-    for (const caller of [org.admin.token, token, addMember(server, org).token]) {
+    const org = await createOrg(server);
+    const { token } = await createOrgToken(server, org);
+    for (const caller of [org.admin.token, token, (await addMember(server, org)).token]) {
       expectError(await server.gql(CREATE_USER, { input: { login: uniqueName("u") } }, { token: caller }), "FORBIDDEN");
     }
   });
@@ -47,10 +47,10 @@ describe("createUser", () => {
 
 describe("viewer", () => {
   it("lists a user's organizations with roles", async () => {
-    const alice = createUser(server);
-    const a = createOrg(server, { admin: alice });
-    const b = createOrg(server);
-    addMember(server, b, "BILLING_MANAGER", alice);
+    const alice = await createUser(server);
+    const a = await createOrg(server, { admin: alice });
+    const b = await createOrg(server);
+    await addMember(server, b, "BILLING_MANAGER", alice);
     const res = await server.gql("{ viewer { organizations { role organization { name } } } }", {}, { token: alice.token });
     const got = res.body.data!.viewer.organizations.map((m: any) => [m.organization.name, m.role]);
     expect(got).toEqual(
@@ -63,8 +63,8 @@ describe("viewer", () => {
   });
 
   it("tells an org token who it is", async () => {
-    const org = createOrg(server);
-    const { token, row } = createOrgToken(server, org, { name: "release-bot" });
+    const org = await createOrg(server);
+    const { token, row } = await createOrgToken(server, org, { name: "release-bot" });
     const res = await server.gql(
       "{ viewer { kind tokenId user { id } organizationToken { id name organization { name } } organizations { role organization { name } } } }",
       {},

@@ -24,7 +24,7 @@ const PING = `mutation ($org: String!, $name: String!) { pingWebhook(input: { or
 
 describe("with the guard on", () => {
   it("refuses loopback targets at once (ping), whatever the spelling, and sends nothing", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     const targets = [
       `http://127.0.0.1:${receiver.port}/a`,
       `http://127.3.4.5:${receiver.port}/b`,
@@ -53,7 +53,7 @@ describe("with the guard on", () => {
   });
 
   it("refuses them end to end too (events through the dispatcher), with retries recorded", async () => {
-    const org = createOrg(server);
+    const org = await createOrg(server);
     await server.gql(
       `mutation ($input: CreateWebhookInput!) { createWebhook(input: $input) { id } }`,
       {
@@ -61,15 +61,14 @@ describe("with the guard on", () => {
       },
       { token: org.admin.token },
     );
-    createStack(server, org);
+    await createStack(server, org);
     const deadline = Date.now() + 5000;
     let rows: Array<{ error: string | null; response_code: number | null }> = [];
     while (Date.now() < deadline) {
-      rows = server.app.db.$client
-        .prepare(
-          "select d.error, d.response_code from webhook_deliveries d join webhooks w on w.id = d.webhook_id where w.organization_id = ? order by d.id",
-        )
-        .all(org.organization.id) as typeof rows;
+      rows = await server.sql<(typeof rows)[number]>(
+        "select d.error, d.response_code from webhook_deliveries d join webhooks w on w.id = d.webhook_id where w.organization_id = $1 order by d.id",
+        [org.organization.id],
+      );
       if (rows.length >= 3) break;
       await sleep(25);
     }

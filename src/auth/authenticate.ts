@@ -1,13 +1,12 @@
 // Turns the Authorization header into a principal (CONTRACT.md §1–2). What a secret resolves
-// to is remembered only while the database has not changed at all (DatabaseChangeStamp):
-// any write, by this server or another one sharing the file, empties the cache, so a deleted
-// token, a changed subscription or a removed user fails on the very next request, everywhere.
+// to is remembered only while the database has not changed at all (the store's ChangeStamp,
+// SQLite's: any write, by this server or another one sharing the file, empties the cache), so
+// a deleted token, a changed subscription or a removed user fails on the very next request,
+// everywhere. PostgreSQL has no exact change stamp: there every request reads the token.
 import type { AccessTokenRow, OrganizationRow, UserRow } from "../db/rows.js";
-import { and, eq, sql } from "drizzle-orm";
-import { DatabaseChangeStamp } from "../db/change-stamp.js";
-import type { Db } from "../db/client.js";
-import { prepareById } from "../db/by-id.js";
-import { accessTokensTable, organizationsTable, usersTable } from "../db/schema.js";
+import { and, eq, isNull, lte, or } from "drizzle-orm";
+import { rowById } from "../db/by-id.js";
+import type { ChangeStamp, Store } from "../db/store.js";
 import { type AppError, ForbiddenError, UnauthenticatedError } from "../errors.js";
 import { ANONYMOUS, type Principal } from "./principal.js";
 import { hashSecret, parseSecret } from "../lib/token-secret.js";
@@ -39,41 +38,18 @@ export type OrganizationTokensWork = (organization: OrganizationRow, now: number
 const MAX_CACHED_TOKENS = 10_000;
 
 export class Authenticator {
-  private readonly findBySecretHash;
-  private readonly userById;
-  private readonly organizationById;
-  private readonly touchLastUsed;
-  private readonly changes: DatabaseChangeStamp;
+  private readonly changes: ChangeStamp | null;
   private readonly resolved = new Map<string, ResolvedToken>();
 
   constructor(
-    db: Db,
+    private readonly store: Store,
     private readonly organizationTokensWork: OrganizationTokensWork,
   ) {
-    this.changes = new DatabaseChangeStamp(db);
-    // three point lookups (a few µs each) rather than one join, whose plan SQLite may pick badly
-    this.findBySecretHash = db
-      .select()
-      .from(accessTokensTable)
-      .where(eq(accessTokensTable.secretHash, sql.placeholder("hash")))
-      .prepare();
-    this.userById = prepareById(db, usersTable);
-    this.organizationById = prepareById(db, organizationsTable);
-    // One conditional UPDATE: a no-op when another request (or server) refreshed it meanwhile.
-    this.touchLastUsed = db
-      .update(accessTokensTable)
-      .set({ lastUsedAt: sql`${sql.placeholder("now")}` })
-      .where(
-        and(
-          eq(accessTokensTable.id, sql.placeholder("id")),
-          sql`coalesce(${accessTokensTable.lastUsedAt}, 0) <= ${sql.placeholder("staleBefore")}`,
-        ),
-      )
-      .prepare();
+    this.changes = store.changeStamp;
   }
 
   /** `authorization` is the raw header value; absent or empty means anonymous. */
-  authenticate(authorization: string | undefined, now: number = Date.now()): AuthenticationResult {
+  async authenticate(authorization: string | undefined, now: number = Date.now()): Promise<AuthenticationResult> {
     if (authorization === undefined || authorization.trim() === "") return { ok: true, principal: ANONYMOUS };
     const secret = AUTHORIZATION_PATTERN.exec(authorization)?.[1];
     if (secret === undefined) {
@@ -85,7 +61,7 @@ export class Authenticator {
       // A malformed secret or a failed checksum never reaches the database. (Only secrets that
       // passed this check are cached, so a cache hit has passed it.)
       if (parseSecret(secret) === null) return refuse(new UnauthenticatedError("malformed access token"));
-      resolved = this.load(hash);
+      resolved = await this.load(hash);
     }
     if (resolved === undefined || resolved.token.deletedAt !== null) {
       return refuse(new UnauthenticatedError("the access token is unknown or has been deleted"));
@@ -113,33 +89,43 @@ export class Authenticator {
 
     const lastUsed = token.lastUsedAt?.getTime();
     if (lastUsed === undefined || now - lastUsed >= LAST_USED_RESOLUTION_MS) {
-      // Raw SQL fragments: the values are bound as epoch milliseconds, as the column stores them.
-      this.touchLastUsed.run({ id: token.id, now, staleBefore: now - LAST_USED_RESOLUTION_MS });
+      // one conditional UPDATE: a no-op when another request (or server) refreshed it meanwhile
+      const t = this.store.tables.accessTokensTable;
+      const staleBefore = new Date(now - LAST_USED_RESOLUTION_MS);
+      await this.store.db
+        .update(t)
+        .set({ lastUsedAt: new Date(now) })
+        .where(and(eq(t.id, token.id), or(isNull(t.lastUsedAt), lte(t.lastUsedAt, staleBefore))));
     }
     return { ok: true, principal };
   }
 
   /** What a secret hash resolved to, if the database has not changed at all since. */
   private cached(hash: string): ResolvedToken | undefined {
+    if (this.changes === null) return undefined;
     if (this.changes.changedSinceLastLook()) this.resolved.clear();
     return this.resolved.get(hash);
   }
 
   /** Reads the token and its owner, and caches them. */
-  private load(hash: string): ResolvedToken | undefined {
-    const token = this.findBySecretHash.get({ hash });
+  private async load(hash: string): Promise<ResolvedToken | undefined> {
+    const { db, tables } = this.store;
+    // three point lookups (a few µs each on SQLite) rather than one join, whose plan SQLite may pick badly
+    const [token] = await db.select().from(tables.accessTokensTable).where(eq(tables.accessTokensTable.secretHash, hash)).limit(1);
     if (!token) return undefined;
-    const user = token.kind === "PERSONAL" && token.userId ? this.userById.get({ id: token.userId }) : undefined;
+    const user = token.kind === "PERSONAL" && token.userId ? await rowById(db, tables.usersTable, token.userId) : null;
     const organization =
-      token.kind === "ORGANIZATION" && token.organizationId ? this.organizationById.get({ id: token.organizationId }) : undefined;
+      token.kind === "ORGANIZATION" && token.organizationId ? await rowById(db, tables.organizationsTable, token.organizationId) : null;
     // frozen: the same rows serve many requests, so nothing may change them in place
     const entry: ResolvedToken = Object.freeze({
       token: Object.freeze(token),
-      user: user && Object.freeze(user),
-      organization: organization && Object.freeze(organization),
+      user: user ? Object.freeze(user) : undefined,
+      organization: organization ? Object.freeze(organization) : undefined,
     });
-    if (this.resolved.size >= MAX_CACHED_TOKENS) this.resolved.clear();
-    this.resolved.set(hash, entry);
+    if (this.changes !== null) {
+      if (this.resolved.size >= MAX_CACHED_TOKENS) this.resolved.clear();
+      this.resolved.set(hash, entry);
+    }
     return entry;
   }
 }

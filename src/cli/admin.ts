@@ -4,7 +4,7 @@ import type { OrganizationRow, UserRow } from "../db/rows.js";
 import { parseArgs } from "node:util";
 import { systemCaller } from "../auth/principal.js";
 import { ConfigError, loadConfig } from "../config.js";
-import { openDatabase } from "../db/client.js";
+import { openStore } from "../open-store.js";
 import { ORGANIZATION_ROLES, type OrganizationRoleValue, SUBSCRIPTION_TIERS, type SubscriptionTierValue } from "../db/schema.js";
 import { AppError, NotFoundError } from "../errors.js";
 import { DATE_TIME_FORMS, parseDateTime } from "../lib/date-time.js";
@@ -17,7 +17,7 @@ interface Command {
   readonly summary: string;
   readonly usage: string;
   readonly options: NonNullable<Parameters<typeof parseArgs>[0]>["options"];
-  run(services: Services, values: Record<string, string | boolean | undefined>): unknown;
+  run(services: Services, values: Record<string, string | boolean | undefined>): Promise<unknown>;
 }
 
 /** A wrong or missing option: exit 2 and show the command's usage. */
@@ -45,8 +45,8 @@ function optionalDate(values: Record<string, unknown>, name: string): Date | nul
   return date;
 }
 
-function requireOrganization(services: Services, name: string): OrganizationRow {
-  const organization = services.organizations.findByName(name);
+async function requireOrganization(services: Services, name: string): Promise<OrganizationRow> {
+  const organization = await services.organizations.findByName(name);
   if (!organization) {
     throw new NotFoundError(`organization ${quote(name)} not found: check the name (organization names are unique, case aside)`);
   }
@@ -59,18 +59,18 @@ function requireOrganization(services: Services, name: string): OrganizationRow 
  * is always a user (the API shows `createdBy`), so the CLI names a real, accountable admin
  * rather than inventing a system creator; the audit event names the CLI as the actor.
  */
-function creatingAdmin(services: Services, organization: OrganizationRow, login: string | undefined): UserRow {
-  const admin = services.members
-    .admins(organization)
-    .find((user) => login === undefined || user.login.toLowerCase() === login.toLowerCase());
+async function creatingAdmin(services: Services, organization: OrganizationRow, login: string | undefined): Promise<UserRow> {
+  const admin = (await services.members.admins(organization)).find(
+    (user) => login === undefined || user.login.toLowerCase() === login.toLowerCase(),
+  );
   if (!admin) {
     throw new NotFoundError(`${quote(login ?? "")} is not an ADMIN of "${organization.name}": name one of its admins, or leave --as out`);
   }
   return admin;
 }
 
-function requireUser(services: Services, login: string): UserRow {
-  const user = services.users.findByLogin(login);
+async function requireUser(services: Services, login: string): Promise<UserRow> {
+  const user = await services.users.findByLogin(login);
   if (!user) throw new NotFoundError(`no user has the login ${quote(login)}: create-user first, or check the spelling`);
   return user;
 }
@@ -95,8 +95,8 @@ const COMMANDS: Record<string, Command> = {
       email: { type: "string" },
       "site-admin": { type: "boolean" },
     },
-    run(services, values) {
-      const { user, token } = services.users.create({
+    async run(services, values) {
+      const { user, token } = await services.users.create({
         login: required(values, "login"),
         name: (values.name as string | undefined) ?? null,
         email: (values.email as string | undefined) ?? null,
@@ -109,8 +109,8 @@ const COMMANDS: Record<string, Command> = {
     summary: "print every user as a JSON array (id, login, name, email, isSiteAdmin, createdAt), oldest first",
     usage: "list-users",
     options: {},
-    run(services) {
-      return services.users.list().map(({ id, login, name, email, isSiteAdmin, createdAt }) => ({
+    async run(services) {
+      return (await services.users.list()).map(({ id, login, name, email, isSiteAdmin, createdAt }) => ({
         id,
         login,
         name,
@@ -124,15 +124,15 @@ const COMMANDS: Record<string, Command> = {
     summary: "put an organization on a tier; with --trial-ends it is a trial until then (audited as the system)",
     usage: `set-subscription --org NAME --tier ${SUBSCRIPTION_TIERS.join("|")} [--trial-ends ISO]`,
     options: { org: { type: "string" }, tier: { type: "string" }, "trial-ends": { type: "string" } },
-    run(services, values) {
+    async run(services, values) {
       const given = required(values, "tier");
       const tier = given.toUpperCase().replaceAll("-", "_") as SubscriptionTierValue;
       if (!SUBSCRIPTION_TIERS.includes(tier)) {
         throw new UsageError(`unknown tier ${quote(given)}: use one of ${SUBSCRIPTION_TIERS.join(", ")}`);
       }
       const trialEndsAt = optionalDate(values, "trial-ends");
-      const before = requireOrganization(services, required(values, "org"));
-      const after = services.organizations.setSubscription(cli(), { organization: before.name, tier, trialEndsAt });
+      const before = await requireOrganization(services, required(values, "org"));
+      const after = await services.organizations.setSubscription(cli(), { organization: before.name, tier, trialEndsAt });
       return {
         organization: { name: after.name, tier: after.tier, trialEndsAt: after.trialEndsAt, previousTier: before.tier },
       };
@@ -142,9 +142,9 @@ const COMMANDS: Record<string, Command> = {
     summary: "create an organization (TEAM tier) with an existing user as its ADMIN (audited as the system)",
     usage: "create-org --name NAME --admin LOGIN [--display-name D]",
     options: { name: { type: "string" }, admin: { type: "string" }, "display-name": { type: "string" } },
-    run(services, values) {
-      const admin = requireUser(services, required(values, "admin"));
-      const organization = services.organizations.create(
+    async run(services, values) {
+      const admin = await requireUser(services, required(values, "admin"));
+      const organization = await services.organizations.create(
         cli(),
         { name: required(values, "name"), displayName: (values["display-name"] as string | undefined) ?? null },
         admin,
@@ -157,10 +157,14 @@ const COMMANDS: Record<string, Command> = {
     summary: "add an existing user to an organization (default role MEMBER; audited as the system)",
     usage: `add-member --org NAME --login L [--role ${ORGANIZATION_ROLES.join("|")}]`,
     options: { org: { type: "string" }, login: { type: "string" }, role: { type: "string" } },
-    run(services, values) {
+    async run(services, values) {
       const role = requireRole(values.role as string | undefined);
-      const organization = requireOrganization(services, required(values, "org"));
-      const member = services.members.add(cli(), organization, { organization: organization.name, login: required(values, "login"), role });
+      const organization = await requireOrganization(services, required(values, "org"));
+      const member = await services.members.add(cli(), organization, {
+        organization: organization.name,
+        login: required(values, "login"),
+        role,
+      });
       return { member: { organization: organization.name, login: member.user.login, role: member.role, joinedAt: member.joinedAt } };
     },
   },
@@ -168,8 +172,8 @@ const COMMANDS: Record<string, Command> = {
     summary: "print every organization as a JSON array (id, name, displayName, tier, trialEndsAt, members, createdAt), oldest first",
     usage: "list-orgs",
     options: {},
-    run(services) {
-      return services.organizations.listAll().map(({ id, name, displayName, tier, trialEndsAt, members, createdAt }) => ({
+    async run(services) {
+      return (await services.organizations.listAll()).map(({ id, name, displayName, tier, trialEndsAt, members, createdAt }) => ({
         id,
         name,
         displayName,
@@ -184,14 +188,14 @@ const COMMANDS: Record<string, Command> = {
     summary: "print tokens as a JSON array (ids for revoke-token; never a secret): all, one organization's or one user's",
     usage: "list-tokens [--org NAME | --user LOGIN] [--include-deleted]",
     options: { org: { type: "string" }, user: { type: "string" }, "include-deleted": { type: "boolean" } },
-    run(services, values) {
+    async run(services, values) {
       if (values.org !== undefined && values.user !== undefined) throw new UsageError("give --org or --user, not both");
-      const organization = values.org === undefined ? undefined : requireOrganization(services, required(values, "org"));
-      const user = values.user === undefined ? undefined : requireUser(services, required(values, "user"));
-      const rows = services.tokens.listAny({ organization, user, includeDeleted: values["include-deleted"] === true });
+      const organization = values.org === undefined ? undefined : await requireOrganization(services, required(values, "org"));
+      const user = values.user === undefined ? undefined : await requireUser(services, required(values, "user"));
+      const rows = await services.tokens.listAny({ organization, user, includeDeleted: values["include-deleted"] === true });
       const present = (ids: (string | null)[]) => [...new Set(ids.filter((id): id is string => id !== null))];
-      const orgNames = new Map(services.organizations.byIds(present(rows.map((r) => r.organizationId))).map((o) => [o.id, o.name]));
-      const logins = new Map(services.users.byIds(present(rows.map((r) => r.userId))).map((u) => [u.id, u.login]));
+      const orgNames = new Map((await services.organizations.byIds(present(rows.map((r) => r.organizationId)))).map((o) => [o.id, o.name]));
+      const logins = new Map((await services.users.byIds(present(rows.map((r) => r.userId)))).map((u) => [u.id, u.login]));
       return rows.map((row) => ({
         id: row.id,
         kind: row.kind,
@@ -216,10 +220,10 @@ const COMMANDS: Record<string, Command> = {
       expires: { type: "string" },
       as: { type: "string" },
     },
-    run(services, values) {
+    async run(services, values) {
       const name = required(values, "name");
       const expiresAt = optionalDate(values, "expires");
-      const organization = requireOrganization(services, required(values, "org"));
+      const organization = await requireOrganization(services, required(values, "org"));
       if (!isEntitled(organization)) {
         const why = organization.trialEndsAt ? `its ${organization.tier} trial has ended` : `it is on the ${organization.tier} tier`;
         throw new CliError(
@@ -227,8 +231,8 @@ const COMMANDS: Record<string, Command> = {
         );
       }
       // the token's creator is a real admin of the organization; the audit event names the CLI
-      const admin = creatingAdmin(services, organization, values.as as string | undefined);
-      const { row, secret } = services.tokens.createForOrganization(
+      const admin = await creatingAdmin(services, organization, values.as as string | undefined);
+      const { row, secret } = await services.tokens.createForOrganization(
         cli(),
         organization,
         {
@@ -252,12 +256,12 @@ const COMMANDS: Record<string, Command> = {
     summary: "incident response: revoke any personal or organization token by id (org tokens: audited as the system)",
     usage: "revoke-token --id UUID",
     options: { id: { type: "string" } },
-    run(services, values) {
-      const row = services.tokens.revokeAny(cli(), required(values, "id"));
+    async run(services, values) {
+      const row = await services.tokens.revokeAny(cli(), required(values, "id"));
       const owner =
         row.kind === "ORGANIZATION"
-          ? { organization: services.organizations.byIds([row.organizationId!])[0]?.name ?? null, name: row.name }
-          : { user: services.users.byIds([row.userId!])[0]?.login ?? null };
+          ? { organization: (await services.organizations.byIds([row.organizationId!]))[0]?.name ?? null, name: row.name }
+          : { user: (await services.users.byIds([row.userId!]))[0]?.login ?? null };
       return { revoked: { id: row.id, kind: row.kind, ...owner, deletedAt: row.deletedAt } };
     },
   },
@@ -266,7 +270,7 @@ const COMMANDS: Record<string, Command> = {
 function help(): string {
   const lines = Object.entries(COMMANDS).map(([, c]) => `  ${c.usage}\n      ${c.summary}`);
   return [
-    "Gatehouse admin CLI. Uses the database at DATABASE_PATH (default ./data/gatehouse.db).",
+    "Gatehouse admin CLI. Uses the database at DATABASE_URL (PostgreSQL), else DATABASE_PATH (default ./data/gatehouse.db).",
     "",
     "usage: npm run --silent admin -- <command> [options]",
     "",
@@ -275,7 +279,7 @@ function help(): string {
   ].join("\n");
 }
 
-export function runAdminCli(argv: string[], env: Record<string, string | undefined> = process.env): number {
+export async function runAdminCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     console.log(help());
@@ -293,12 +297,13 @@ export function runAdminCli(argv: string[], env: Record<string, string | undefin
   try {
     const { values } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false });
     const config = loadConfig(env);
-    const db = openDatabase(config.databasePath, { synchronous: config.databaseSynchronous });
+    // each change commits on its own (no group commit: nothing here waits for a turn of the event loop)
+    const store = await openStore(config, { groupCommit: false });
     try {
-      const services = createServices(db, loadServerKey(config.secretKey, config.databasePath));
-      console.log(JSON.stringify(command.run(services, values)));
+      const services = createServices(store, loadServerKey(config.secretKey, config.databasePath));
+      console.log(JSON.stringify(await command.run(services, values)));
     } finally {
-      db.$client.close();
+      await store.close();
     }
     return 0;
   } catch (error) {
@@ -316,5 +321,5 @@ export function runAdminCli(argv: string[], env: Record<string, string | undefin
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  process.exitCode = runAdminCli(process.argv.slice(2));
+  process.exitCode = await runAdminCli(process.argv.slice(2));
 }

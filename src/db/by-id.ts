@@ -1,28 +1,26 @@
 // Reads of rows by their id that several tables share.
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
-import type { Db } from "./client.js";
+import type { Db } from "./store.js";
 
 type Keyed = SQLiteTable & { id: SQLiteColumn };
 
 /** The rows of `table` whose id is one of `ids`, in no particular order. */
-export function rowsByIds<T extends Keyed>(db: Db, table: T, ids: readonly string[]): T["$inferSelect"][] {
-  return db
+export async function rowsByIds<T extends Keyed>(db: Db, table: T, ids: readonly string[]): Promise<T["$inferSelect"][]> {
+  if (ids.length === 0) return [];
+  // drizzle's select over a generic table infers no row type: the rows are the table's
+  return await db
     .select()
     .from(table as Keyed)
-    .where(inArray(table.id, [...ids]))
-    .all();
+    .where(inArray(table.id, [...ids]));
 }
 
-/** A point lookup by id, prepared once: `.get({ id })`. */
-export interface ByIdStatement<Row> {
-  get(params: { id: string }): Row | undefined;
-}
-
-export function prepareById<T extends Keyed>(db: Db, table: T): ByIdStatement<T["$inferSelect"]> {
-  return db
+/** The row of `table` with this id, or null. */
+export async function rowById<T extends Keyed>(db: Db, table: T, id: string): Promise<T["$inferSelect"] | null> {
+  const [row] = await db
     .select()
     .from(table as Keyed)
-    .where(eq(table.id, sql.placeholder("id")))
-    .prepare() as ByIdStatement<T["$inferSelect"]>;
+    .where(eq(table.id, id))
+    .limit(1);
+  return (row as T["$inferSelect"] | undefined) ?? null;
 }

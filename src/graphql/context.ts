@@ -1,5 +1,5 @@
 import type { Caller } from "../auth/principal.js";
-import type { Db } from "../db/client.js";
+import type { Store } from "../db/store.js";
 import type { RefusalRecorder } from "../modules/audit/refusal-recorder.js";
 import type { FeatureServices, ResolverContext, ResolverRequestState } from "../modules/resolver-context.js";
 import { Access, type AccessQueries } from "../permissions/access.js";
@@ -11,7 +11,7 @@ export interface GraphQLServices extends FeatureServices {
   readonly accessQueries: AccessQueries;
   readonly refusals: RefusalRecorder;
   /** For the email-visibility loader (src/permissions/visibility.ts). */
-  readonly db: Db;
+  readonly store: Store;
 }
 
 /** What the HTTP layer knows of a request; the request log line reads it at the end. */

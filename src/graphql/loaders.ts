@@ -15,7 +15,7 @@ import type { GraphQLServices } from "./context.js";
  */
 async function pagesOf<V>(
   keys: readonly string[],
-  fetch: (parentIds: string[], size: number, from: readonly (string | number)[] | null) => Map<string, V[]>,
+  fetch: (parentIds: string[], size: number, from: readonly (string | number)[] | null) => Promise<Map<string, V[]>>,
 ): Promise<V[][]> {
   const groups = new Map<string, { size: number; from: readonly (string | number)[] | null; parents: string[] }>();
   const parsed = keys.map((key) => JSON.parse(key) as [string, number, (string | number)[] | null]);
@@ -26,7 +26,7 @@ async function pagesOf<V>(
     entry.parents.push(parentId);
   }
   const results = new Map<string, Map<string, V[]>>();
-  for (const [group, { size, from, parents }] of groups) results.set(group, fetch(parents, size, from));
+  for (const [group, { size, from, parents }] of groups) results.set(group, await fetch(parents, size, from));
   return parsed.map(([parentId, size, from]) => results.get(JSON.stringify([size, from]))!.get(parentId) ?? []);
 }
 
@@ -38,18 +38,18 @@ function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | 
 type Batchers = { readonly [K in keyof LoaderTypes]: (ids: readonly string[]) => Promise<LoaderTypes[K][]> };
 
 const batchers = (services: GraphQLServices, caller: Caller): Batchers => ({
-  userById: async (ids: readonly string[]) => byKey(ids, services.users.byIds(ids), (u: UserRow) => u.id),
-  organizationById: async (ids: readonly string[]) => byKey(ids, services.organizations.byIds(ids), (o: OrganizationRow) => o.id),
+  userById: async (ids: readonly string[]) => byKey(ids, await services.users.byIds(ids), (u: UserRow) => u.id),
+  organizationById: async (ids: readonly string[]) => byKey(ids, await services.organizations.byIds(ids), (o: OrganizationRow) => o.id),
   tagsByStackId: async (ids: readonly string[]): Promise<StackTag[][]> => {
-    const tags = services.tags.byStackIds(ids);
+    const tags = await services.tags.byStackIds(ids);
     return ids.map((id) => tags.get(id) ?? []);
   },
   teamMembers: async (ids: readonly string[]): Promise<UserRow[][]> => {
-    const members = services.teamLists.membersOf(ids);
+    const members = await services.teamLists.membersOf(ids);
     return ids.map((id) => members.get(id) ?? []);
   },
   teamGrants: async (ids: readonly string[]): Promise<GrantRow[][]> => {
-    const grants = services.teamLists.grantsOf(ids);
+    const grants = await services.teamLists.grantsOf(ids);
     return ids.map((id) => grants.get(id) ?? []);
   },
   teamMemberPage: (keys: readonly string[]) =>
@@ -57,15 +57,15 @@ const batchers = (services: GraphQLServices, caller: Caller): Batchers => ({
   teamGrantPage: (keys: readonly string[]) =>
     pagesOf(keys, (teams, size, from) => services.teamLists.grantPages(teams, size, from ? [String(from[0]), String(from[1])] : null)),
   teamMemberCount: async (ids: readonly string[]) => {
-    const counts = services.teamLists.memberCounts(ids);
+    const counts = await services.teamLists.memberCounts(ids);
     return ids.map((id) => counts.get(id) ?? 0);
   },
   teamGrantCount: async (ids: readonly string[]) => {
-    const counts = services.teamLists.grantCounts(ids);
+    const counts = await services.teamLists.grantCounts(ids);
     return ids.map((id) => counts.get(id) ?? 0);
   },
   emailVisible: async (ids: readonly string[]) => {
-    const visible = usersWithVisibleEmail(services.db, caller.principal, ids);
+    const visible = await usersWithVisibleEmail(services.store.db, services.store.tables, caller.principal, ids);
     return ids.map((id) => visible.has(id));
   },
 });

@@ -4,6 +4,7 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginUsageReportingDisabled } from "@apollo/server/plugin/disabled";
 import fastifyApollo, { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import cors from "@fastify/cors";
+import { hostname } from "node:os";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { GraphQLSchema } from "graphql";
 import { registerDurableResponses } from "./durable-responses.js";
@@ -11,14 +12,13 @@ import { RequestLogController, requestLogger } from "./request-log.js";
 import { nanoid } from "nanoid";
 import type { Config } from "../config.js";
 import type { Authenticator } from "../auth/authenticate.js";
-import type { Db } from "../db/client.js";
-import type { GroupCommit } from "../db/group-commit.js";
+import type { Store } from "../db/store.js";
 import { type Context, createContext, type GraphQLServices, type RequestState } from "../graphql/context.js";
 import { jitGateway } from "../graphql/jit-executor.js";
 import { buildGuardedSchema } from "../graphql/schema.js";
 import { createFormatError } from "./format-error.js";
 import { registerAuditExportRoute } from "./audit-export-route.js";
-import { registerHealthRoutes } from "./health.js";
+import { type Readiness, registerHealthRoutes } from "./health.js";
 import { playgroundLandingPage, registerPlayground } from "./playground.js";
 import { authenticationHook } from "./authenticate-request.js";
 import { graphqlRequestChecks } from "./graphql-request-checks.js";
@@ -42,10 +42,10 @@ export interface HttpServerParts {
   readonly schema?: GraphQLSchema;
   readonly services: HttpServices;
   readonly rateLimits: RateLimiters;
-  /** The database's group commit: a response leaves once what its request touched is committed. */
-  readonly commits: GroupCommit;
-  /** For /healthz. */
-  readonly db: Db;
+  /** For /healthz, and SQLite's group commit: a response leaves once what its request touched is committed. */
+  readonly store: Store;
+  /** For /readyz: draining (App.drain) turns it to 503. */
+  readonly readiness: Readiness;
 }
 
 /** The services the HTTP layer uses: the GraphQL context's, and the authenticator. */
@@ -61,6 +61,8 @@ export const EXPOSED_HEADERS = ["X-Request-Id", "Retry-After", "Content-Disposit
 function loggerOptions(options: HttpServerParts): FastifyServerOptions["logger"] {
   return {
     level: options.config.logLevel,
+    // pino's default fields, and which server of a fleet wrote the line
+    base: { pid: process.pid, hostname: hostname(), serverId: options.config.serverId },
     ...(options.logStream ? { stream: options.logStream } : {}),
     // Belt and braces: the request serializer logs no headers, but should one ever be
     // logged, no credential goes with it.
@@ -73,7 +75,7 @@ function loggerOptions(options: HttpServerParts): FastifyServerOptions["logger"]
 
 /** The Fastify server: routes, hooks, and Apollo Server mounted on /graphql. */
 export async function createHttpServer(options: HttpServerParts): Promise<FastifyInstance> {
-  const { config, services, commits } = options;
+  const { config, services, store, readiness } = options;
   const fastify = Fastify({
     logger: loggerOptions(options),
     logController: new RequestLogController(),
@@ -87,12 +89,14 @@ export async function createHttpServer(options: HttpServerParts): Promise<Fastif
     bodyLimit: config.limits.maxBodyBytes,
     requestTimeout: config.limits.requestTimeoutMs + 5000,
   });
-  registerDurableResponses(fastify, commits);
+  if (store.pendingCommits) registerDurableResponses(fastify, store.pendingCommits);
   registerErrorHandler(fastify, config.limits);
   registerRequestDeadline(fastify, config.limits);
   fastify.decorateRequest("gatehouse", null);
   fastify.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    // draining: a client (or a proxy) on a kept-alive connection reconnects, to another server
+    if (readiness.draining) reply.header("connection", "close");
     done();
   });
   for (const warning of config.deprecations) fastify.log.warn(warning);
@@ -115,7 +119,7 @@ export async function createHttpServer(options: HttpServerParts): Promise<Fastif
     });
   }
 
-  registerHealthRoutes(fastify, options.db);
+  registerHealthRoutes(fastify, store, readiness);
 
   const limits = documentLimits(config.limits, config.production);
   const apollo = new ApolloServer<Context>({
@@ -130,6 +134,9 @@ export async function createHttpServer(options: HttpServerParts): Promise<Fastif
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: config.production,
     allowBatchedHttpRequests: false,
+    // src/index.ts shuts down on SIGTERM (drain first, then close in order): Apollo's own handler
+    // would close the HTTP server at once (through the drain plugin) and raise the signal again
+    stopOnTerminationSignals: false,
     // automatic persisted queries: off, and refused with a clear error (src/http/graphql-request-checks.ts)
     persistedQueries: false,
     // compact JSON (Apollo pretty-prints by default)

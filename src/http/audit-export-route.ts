@@ -46,7 +46,7 @@ export function registerAuditExportRoute(fastify: FastifyInstance, services: Gra
       const ctx = createContext(services, request.gatehouse!);
       if (ctx.caller.principal.kind === "ANONYMOUS") return sendError(reply, 401, new UnauthenticatedError());
 
-      const { organization } = ctx.access.organization(request.params.org);
+      const { organization } = await ctx.access.organization(request.params.org);
       if (!organization) {
         return sendError(reply, 403, new ForbiddenError("the organization does not exist or you are not a member of it"));
       }
@@ -64,15 +64,15 @@ export function registerAuditExportRoute(fastify: FastifyInstance, services: Gra
         throw error;
       }
 
-      const allowed = checkOrganization(ctx, organization.name, "Organization.exportAuditLogEvents", READS_AUDIT_LOG);
+      const allowed = await checkOrganization(ctx, organization.name, "Organization.exportAuditLogEvents", READS_AUDIT_LOG);
       if (allowed !== true) {
-        if (allowed instanceof AccessRefusal) services.refusals.record(ctx.caller, [allowed]);
+        if (allowed instanceof AccessRefusal) await services.refusals.record(ctx.caller, [allowed]);
         return sendError(reply, 403, allowed instanceof AppError ? allowed : new ForbiddenError("you are not allowed to do this"));
       }
 
       let plan;
       try {
-        plan = services.auditLog.planExport(ctx.caller, organization, format, { since, until });
+        plan = await services.auditLog.planExport(ctx.caller, organization, format, { since, until });
       } catch (error) {
         if (error instanceof AppError) return sendError(reply, 400, error);
         throw error;

@@ -3,7 +3,7 @@ import { ANONYMOUS, type Caller, type Principal } from "../auth/principal.js";
 import type { RequestState } from "../graphql/context.js";
 import { ResponseBudget } from "../lib/response-budget.js";
 import { type AppError, RateLimitedError } from "../errors.js";
-import type { Authenticator } from "../auth/authenticate.js";
+import type { AuthenticationResult, Authenticator } from "../auth/authenticate.js";
 import type { RateLimiters } from "./rate-limit.js";
 
 /** An error as the GraphQL layer would have shaped it, with its HTTP status and headers. */
@@ -38,21 +38,26 @@ export function authenticationHook(
   maxResponseBytes: number,
 ): onRequestHookHandler {
   return (request, reply, done) => {
-    const result = services.authenticator.authenticate(request.headers.authorization);
-    if (!result.ok) {
-      request.gatehouse = requestState(request, ANONYMOUS, maxResponseBytes);
-      if (result.error.code !== "UNAUTHENTICATED") return void sendAppError(reply, result.error);
-      return limiters.failed(request, (error, wait) => {
+    services.authenticator.authenticate(request.headers.authorization).then(
+      (result) => admit(result),
+      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+    );
+    const admit = (result: AuthenticationResult) => {
+      if (!result.ok) {
+        request.gatehouse = requestState(request, ANONYMOUS, maxResponseBytes);
+        if (result.error.code !== "UNAUTHENTICATED") return void sendAppError(reply, result.error);
+        return limiters.failed(request, (error, wait) => {
+          if (error) return done(error);
+          sendAppError(reply, wait > 0 ? new RateLimitedError(wait) : result.error);
+        });
+      }
+      request.gatehouse = requestState(request, result.principal, maxResponseBytes);
+      // the in-memory store answers at once: no promise, no turn of the event loop
+      limiters.admit(request, result.principal, (error, wait) => {
         if (error) return done(error);
-        sendAppError(reply, wait > 0 ? new RateLimitedError(wait) : result.error);
+        if (wait > 0) return void sendAppError(reply, new RateLimitedError(wait));
+        done();
       });
-    }
-    request.gatehouse = requestState(request, result.principal, maxResponseBytes);
-    // the in-memory store answers at once: no promise, no turn of the event loop
-    limiters.admit(request, result.principal, (error, wait) => {
-      if (error) return done(error);
-      if (wait > 0) return void sendAppError(reply, new RateLimitedError(wait));
-      done();
-    });
+    };
   };
 }

@@ -1,8 +1,8 @@
-// The HTTP half of group commit (src/db/group-commit.ts): a response leaves only once what
+// The HTTP half of SQLite's group commit (src/db/sqlite/group-commit.ts): a response leaves only once what
 // its request wrote or read on the server's connection is committed. If the commit fails,
 // the response becomes a masked 500: a client is never told of a change that did not last.
 import type { FastifyInstance } from "fastify";
-import type { GroupCommit } from "../db/group-commit.js";
+import type { PendingCommits } from "../db/store.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -23,7 +23,7 @@ const KEPT_ON_FAILURE = new Set([
   "vary",
 ]);
 
-export function registerDurableResponses(fastify: FastifyInstance, commits: GroupCommit): void {
+export function registerDurableResponses(fastify: FastifyInstance, commits: PendingCommits): void {
   fastify.decorateRequest("commitSequence", 0);
   fastify.addHook("onRequest", (request, _reply, done) => {
     request.commitSequence = commits.sequence;

@@ -7,7 +7,8 @@ import type { GraphQLFormattedError } from "graphql";
 import { GraphQLError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { FastifyBaseLogger } from "fastify";
-import { AppError } from "../errors.js";
+import { TransactionConflictError } from "../db/store.js";
+import { AppError, ConflictError } from "../errors.js";
 import { redactSecrets } from "../lib/validation.js";
 
 export const INTERNAL_ERROR_MESSAGE = "Internal server error";
@@ -16,6 +17,12 @@ export function createFormatError(log: FastifyBaseLogger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) return formatted;
+    if (original instanceof TransactionConflictError) {
+      // PostgreSQL: the change lost its race with concurrent ones every time it was tried; nothing was written
+      log.warn({ err: original, path: formatted.path }, "transaction conflicted on every attempt");
+      const conflict = new ConflictError("the change conflicted with concurrent changes and was not made: send it again");
+      return { ...formatted, message: conflict.message, extensions: { ...conflict.extensions } };
+    }
     const code = formatted.extensions?.code;
     const requestLevel = error instanceof GraphQLError && error.path === undefined && original === error;
     if (requestLevel && typeof code === "string" && code !== "INTERNAL_SERVER_ERROR") {

@@ -13,6 +13,10 @@
 // per process: a fleet multiplies the limits) unless a store is given: any implementation of
 // @fastify/rate-limit's store interface (`incr(key, cb, timeWindow, max)`, `child(options)`,
 // e.g. the plugin's own Redis store) makes the limits fleet-wide, with no other change here.
+// On PostgreSQL the composition root (src/server.ts) gives the fleet's store of
+// src/db/postgres/rate-limit-store.ts, which answers synchronously too. Each limiter is a child
+// named by `routeInfo.url` (`principal`, `anonymous`, `auth-failures`): the key of its counts
+// there, and of a Redis store's.
 //
 // What is hand-written, and why: the plugin's request path (its route hooks, and the
 // limiters `createRateLimit` builds) is async — about five promise turns per request — and
@@ -65,8 +69,10 @@ export interface RateLimiters {
 export function createRateLimits(limits: RateLimits, Store?: FastifyRateLimitStoreCtor): RateLimiters {
   // as the plugin does: one store, and a child of it for each limiter (a Redis store keys them apart)
   const root = Store ? new Store({ timeWindow: WINDOW_MS, cache: MAX_KEYS }) : null;
-  const store = (max: number): FastifyRateLimitStore =>
-    root ? root.child({ max, timeWindow: WINDOW_MS, routeInfo: {} } as never) : new LocalStore(false, false, MAX_KEYS);
+  const store = (name: string, max: number): FastifyRateLimitStore =>
+    root
+      ? root.child({ max, timeWindow: WINDOW_MS, routeInfo: { method: "", url: name } } as never)
+      : new LocalStore(false, false, MAX_KEYS);
   const count = (limiter: FastifyRateLimitStore, max: number, key: string, then: Admission) =>
     limiter.incr(
       key,
@@ -77,9 +83,9 @@ export function createRateLimits(limits: RateLimits, Store?: FastifyRateLimitSto
       WINDOW_MS,
       max,
     );
-  const principals = store(limits.perPrincipal);
-  const anonymous = store(limits.anonymousPerIp);
-  const failures = store(limits.authFailuresPerIp);
+  const principals = store("principal", limits.perPrincipal);
+  const anonymous = store("anonymous", limits.anonymousPerIp);
+  const failures = store("auth-failures", limits.authFailuresPerIp);
   return {
     admit(request, principal, then) {
       if (principal.kind === "USER") count(principals, limits.perPrincipal, `user:${principal.user.id}`, then);

@@ -33,7 +33,8 @@ export class RequestLogController extends LogController {
       operation: state?.operationName ?? undefined,
       ...(error ? { err: error } : {}),
     };
-    if (error || reply.statusCode >= 500) request.log.error(line, "request failed");
+    // /readyz answers 503 by design while draining (a database that does not answer is logged by the route)
+    if (error || (reply.statusCode >= 500 && line.path !== "/readyz")) request.log.error(line, "request failed");
     else request.log.info(line, "request");
   }
 }

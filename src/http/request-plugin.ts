@@ -43,7 +43,7 @@ export function gatehouseRequestPlugin(log: FastifyBaseLogger): ApolloServerPlug
       const refusals = refusalsAmong(errors);
       if (refusals.length === 0) return;
       try {
-        contextValue.services.refusals.record(contextValue.caller, refusals);
+        await contextValue.services.refusals.record(contextValue.caller, refusals);
       } catch (err) {
         log.error({ err }, "could not record an auth-failure audit event");
       }

@@ -1,17 +1,10 @@
 // What the caller can reach, looked up once per request and memoised: the rules of the
-// permission map and the resolvers read the same answers.
+// permission map and the resolvers read the same answers (the same promises).
 import type { OrganizationRow, StackRow, UpdateRow } from "../db/rows.js";
 import { and, eq, sql } from "drizzle-orm";
 import type { Principal } from "../auth/principal.js";
-import type { Db } from "../db/client.js";
-import {
-  membershipsTable,
-  organizationsTable,
-  type OrganizationRoleValue,
-  stacksTable,
-  type StackPermissionValue,
-  stackUpdatesTable,
-} from "../db/schema.js";
+import type { OrganizationRoleValue, StackPermissionValue } from "../db/schema.js";
+import type { Store } from "../db/store.js";
 import { NotFoundError } from "../errors.js";
 import { quote } from "../lib/validation.js";
 import { notInOrganization } from "./refusal.js";
@@ -56,52 +49,55 @@ export interface OrganizationAccess {
 
 const OUTSIDE: OrganizationAccess = Object.freeze({ organization: null, role: null, isOwnToken: false });
 
-/** Prepared once per server. */
+/** The reads behind Access (one instance per server). */
 export class AccessQueries {
-  readonly organizationWithRole;
-  readonly stackByName;
-  readonly updateById;
-  readonly teamGrantsOfUser;
+  constructor(private readonly store: Store) {}
 
-  constructor(db: Db) {
-    this.stackByName = db
+  async stackByName(organizationId: string, project: string, name: string): Promise<StackRow | undefined> {
+    const { stacksTable: s } = this.store.tables;
+    const [row] = await this.store.db
       .select()
-      .from(stacksTable)
-      .where(
-        and(
-          eq(stacksTable.organizationId, sql.placeholder("organizationId")),
-          eq(stacksTable.project, sql.placeholder("project")),
-          eq(stacksTable.name, sql.placeholder("name")),
-        ),
-      )
-      .prepare();
-    this.updateById = db
-      .select({ update: stackUpdatesTable, stack: stacksTable, organizationName: organizationsTable.name })
-      .from(stackUpdatesTable)
-      .innerJoin(stacksTable, eq(stacksTable.id, stackUpdatesTable.stackId))
-      .innerJoin(organizationsTable, eq(organizationsTable.id, stacksTable.organizationId))
-      .where(eq(stackUpdatesTable.id, sql.placeholder("id")))
-      .prepare();
-    // Every stack grant of every team the user is in, within one organization.
-    this.teamGrantsOfUser = teamGrantsOfUser(db, sql.placeholder("userId"), sql.placeholder("organizationId")).prepare();
-    this.organizationWithRole = db
-      .select({ organization: organizationsTable, role: membershipsTable.role })
-      .from(organizationsTable)
-      .leftJoin(
-        membershipsTable,
-        and(eq(membershipsTable.organizationId, organizationsTable.id), eq(membershipsTable.userId, sql.placeholder("userId"))),
-      )
-      .where(eq(sql`lower(${organizationsTable.name})`, sql`lower(${sql.placeholder("name")})`))
-      .prepare();
+      .from(s)
+      .where(and(eq(s.organizationId, organizationId), eq(s.project, project), eq(s.name, name)))
+      .limit(1);
+    return row;
+  }
+
+  async updateById(id: string) {
+    const { stackUpdatesTable: u, stacksTable: s, organizationsTable: o } = this.store.tables;
+    const [row] = await this.store.db
+      .select({ update: u, stack: s, organizationName: o.name })
+      .from(u)
+      .innerJoin(s, eq(s.id, u.stackId))
+      .innerJoin(o, eq(o.id, s.organizationId))
+      .where(eq(u.id, id))
+      .limit(1);
+    return row;
+  }
+
+  /** Every stack grant of every team the user is in, within one organization. */
+  teamGrantsOfUser(userId: string, organizationId: string) {
+    return teamGrantsOfUser(this.store.db, this.store.tables, userId, organizationId);
+  }
+
+  async organizationWithRole(name: string, userId: string) {
+    const { organizationsTable: o, membershipsTable: m } = this.store.tables;
+    const [row] = await this.store.db
+      .select({ organization: o, role: m.role })
+      .from(o)
+      .leftJoin(m, and(eq(m.organizationId, o.id), eq(m.userId, userId)))
+      .where(eq(sql`lower(${o.name})`, name.toLowerCase()))
+      .limit(1);
+    return row;
   }
 }
 
 /** Per request. */
 export class Access {
-  private readonly organizations = new Map<string, OrganizationAccess>();
-  private readonly teamGrants = new Map<string, Map<string, StackPermissionValue>>();
-  private readonly stacks = new Map<string, StackAccess>();
-  private readonly updates = new Map<string, UpdateAccess>();
+  private readonly organizations = new Map<string, Promise<OrganizationAccess>>();
+  private readonly teamGrants = new Map<string, Promise<Map<string, StackPermissionValue>>>();
+  private readonly stacks = new Map<string, Promise<StackAccess>>();
+  private readonly updates = new Map<string, Promise<UpdateAccess>>();
   /** Per OrganizationAccess (a fresh one after forget()): a list asks once, not once per row. */
   private readonly sources = new WeakMap<OrganizationAccess, readonly PermissionSource[]>();
 
@@ -110,20 +106,14 @@ export class Access {
     private readonly principal: Principal,
   ) {}
 
-  organization(name: string | undefined): OrganizationAccess {
-    if (name === undefined || name === "") return OUTSIDE;
-    const key = name.toLowerCase();
-    let access = this.organizations.get(key);
-    if (!access) {
-      access = this.lookUp(name);
-      this.organizations.set(key, access);
-    }
-    return access;
+  organization(name: string | undefined): Promise<OrganizationAccess> {
+    if (name === undefined || name === "") return Promise.resolve(OUTSIDE);
+    return memo(this.organizations, name.toLowerCase(), () => this.lookUp(name));
   }
 
   /** The organization named, for a resolver the permission map already admitted. */
-  requireOrganization(name: string): OrganizationRow {
-    const { organization } = this.organization(name);
+  async requireOrganization(name: string): Promise<OrganizationRow> {
+    const { organization } = await this.organization(name);
     if (!organization) throw notInOrganization(name);
     return organization;
   }
@@ -137,16 +127,14 @@ export class Access {
   }
 
   /** The highest team grant per stack for `userId` (the calling user: the only one its sources name) in `organizationId`. */
-  private teamGrantsIn(userId: string, organizationId: string): Map<string, StackPermissionValue> {
-    let grants = this.teamGrants.get(organizationId);
-    if (!grants) {
-      grants = new Map();
-      for (const { stackId, permission } of this.queries.teamGrantsOfUser.all({ userId, organizationId })) {
+  private teamGrantsIn(userId: string, organizationId: string): Promise<Map<string, StackPermissionValue>> {
+    return memo(this.teamGrants, organizationId, async () => {
+      const grants = new Map<string, StackPermissionValue>();
+      for (const { stackId, permission } of await this.queries.teamGrantsOfUser(userId, organizationId)) {
         grants.set(stackId, highest(grants.get(stackId) ?? "NONE", permission));
       }
-      this.teamGrants.set(organizationId, grants);
-    }
-    return grants;
+      return grants;
+    });
   }
 
   /** The caller's standing in an organization it is in (src/permissions/stack-permission.ts). */
@@ -162,72 +150,78 @@ export class Access {
   }
 
   /** The caller's effective permission on a stack of an organization it is in. */
-  stackPermission(access: OrganizationAccess, stack: StackRow): StackPermissionValue {
+  async stackPermission(access: OrganizationAccess, stack: StackRow): Promise<StackPermissionValue> {
     if (!access.organization || access.organization.id !== stack.organizationId) return "NONE";
     let sources = this.sources.get(access);
     if (!sources) this.sources.set(access, (sources = permissionSources(this.standing(access)!)));
+    const teamSource = sources.find((source) => source.reaches === "stacks granted to the user's teams");
+    const grants = teamSource ? await this.teamGrantsIn(teamSource.userId, stack.organizationId) : null;
     return permissionOn(sources, {
       createdByUserId: stack.createdByUserId,
-      teamGrant: (userId) => this.teamGrantsIn(userId, stack.organizationId).get(stack.id) ?? "NONE",
+      teamGrant: () => grants?.get(stack.id) ?? "NONE",
     });
   }
 
   /** The stack as the caller sees it, or null when it cannot READ it. */
-  toStackNode(access: OrganizationAccess, stack: StackRow, listed = false): StackNode | null {
-    const viewerPermission = this.stackPermission(access, stack);
+  async toStackNode(access: OrganizationAccess, stack: StackRow, listed = false): Promise<StackNode | null> {
+    const viewerPermission = await this.stackPermission(access, stack);
     if (!access.organization || !atLeast(viewerPermission, "READ")) return null;
     // the row is a fresh object of this request: completed in place rather than copied
     return Object.assign(stack, { organization: access.organization, viewerPermission, listed });
   }
 
-  stack(organizationName: string | undefined, project: string | undefined, name: string | undefined): StackAccess {
-    const organization = this.organization(organizationName);
-    if (!organization.organization || project === undefined || name === undefined) return { organization, stack: null };
-    const key = `${organization.organization.id}\n${project}\n${name}`;
-    let access = this.stacks.get(key);
-    if (!access) {
-      const row = this.queries.stackByName.get({ organizationId: organization.organization.id, project, name });
-      access = { organization, stack: row ? this.toStackNode(organization, row) : null };
-      this.stacks.set(key, access);
-    }
-    return access;
+  async stack(organizationName: string | undefined, project: string | undefined, name: string | undefined): Promise<StackAccess> {
+    const organization = await this.organization(organizationName);
+    const id = organization.organization?.id;
+    if (id === undefined || project === undefined || name === undefined) return { organization, stack: null };
+    return memo(this.stacks, `${id}\n${project}\n${name}`, async () => {
+      const row = await this.queries.stackByName(id, project, name);
+      return { organization, stack: row ? await this.toStackNode(organization, row) : null };
+    });
   }
 
   /** The stack named, for a resolver the permission map already admitted. */
-  requireStack(ref: { organization: string; project: string; stack: string }): StackNode {
-    const { organization, stack } = this.stack(ref.organization, ref.project, ref.stack);
+  async requireStack(ref: { organization: string; project: string; stack: string }): Promise<StackNode> {
+    const { organization, stack } = await this.stack(ref.organization, ref.project, ref.stack);
     if (!organization.organization) throw notInOrganization(ref.organization);
     if (!stack) throw new NotFoundError(`stack ${quote(`${ref.organization}/${ref.project}/${ref.stack}`)} not found`);
     return stack;
   }
 
-  update(id: string | undefined): UpdateAccess {
+  update(id: string | undefined): Promise<UpdateAccess> {
     const hidden: UpdateAccess = { update: null, stack: { organization: OUTSIDE, stack: null } };
-    if (id === undefined) return hidden;
-    let access = this.updates.get(id);
-    if (!access) {
-      const row = this.queries.updateById.get({ id });
-      if (!row) {
-        access = hidden;
-      } else {
-        const organization = this.organization(row.organizationName);
-        const stack = organization.organization ? this.toStackNode(organization, row.stack) : null;
-        access = { update: stack ? row.update : null, stack: { organization, stack } };
-      }
-      this.updates.set(id, access);
-    }
-    return access;
+    if (id === undefined) return Promise.resolve(hidden);
+    return memo(this.updates, id, async () => {
+      const row = await this.queries.updateById(id);
+      if (!row) return hidden;
+      const organization = await this.organization(row.organizationName);
+      const stack = organization.organization ? await this.toStackNode(organization, row.stack) : null;
+      return { update: stack ? row.update : null, stack: { organization, stack } };
+    });
   }
 
-  private lookUp(name: string): OrganizationAccess {
+  private async lookUp(name: string): Promise<OrganizationAccess> {
     const { principal } = this;
     if (principal.kind === "ORGANIZATION_TOKEN") {
       const own = principal.organization;
       return own.name.toLowerCase() === name.toLowerCase() ? { organization: own, role: null, isOwnToken: true } : OUTSIDE;
     }
     if (principal.kind !== "USER") return OUTSIDE;
-    const row = this.queries.organizationWithRole.get({ name, userId: principal.user.id });
+    const row = await this.queries.organizationWithRole(name, principal.user.id);
     if (!row?.role) return OUTSIDE;
     return { organization: row.organization, role: row.role, isOwnToken: false };
   }
+}
+
+/** The memoised answer for `key`, asked once; a failed answer is not kept (the next ask tries again). */
+function memo<T>(cache: Map<string, Promise<T>>, key: string, ask: () => Promise<T>): Promise<T> {
+  let answer = cache.get(key);
+  if (answer === undefined) {
+    answer = ask();
+    cache.set(key, answer);
+    answer.catch(() => {
+      if (cache.get(key) === answer) cache.delete(key);
+    });
+  }
+  return answer;
 }

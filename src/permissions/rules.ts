@@ -1,8 +1,8 @@
 // The predicates of the permission map. Each returns true, or the error the caller gets:
 // UNAUTHENTICATED without a token, FORBIDDEN outside the organization, and an
 // AccessRefusal (FORBIDDEN + the facts of an auth-failure audit event) inside it. Rules
-// never write; they read the per-request Access memo, so evaluating one twice costs a Map
-// lookup.
+// never write; they await the per-request Access memo, so evaluating one twice costs a Map
+// lookup (and the same promise).
 import type { GraphQLResolveInfo } from "graphql";
 import { type IRule, rule } from "graphql-shield";
 import type { Caller } from "../auth/principal.js";
@@ -37,7 +37,7 @@ export interface RuleArgs {
   readonly updateId?: string;
 }
 
-type RuleBody = (parent: unknown, args: RuleArgs, ctx: RuleContext, info: GraphQLResolveInfo) => true | Error;
+type RuleBody = (parent: unknown, args: RuleArgs, ctx: RuleContext, info: GraphQLResolveInfo) => Promise<true | Error>;
 
 const built = new Map<string, IRule>();
 
@@ -109,14 +109,14 @@ export interface OrganizationRequirement {
  * predicate: the permission map's organization rules are made of it, and a route outside
  * GraphQL (the audit export) asks it directly.
  */
-export function checkOrganization(
+export async function checkOrganization(
   ctx: RuleContext,
   organizationName: string | undefined,
   operation: string,
   { requirement, test }: OrganizationRequirement,
-): true | Error {
+): Promise<true | Error> {
   if (ctx.caller.principal.kind === "ANONYMOUS") return new UnauthenticatedError();
-  const access = ctx.access.organization(organizationName);
+  const access = await ctx.access.organization(organizationName);
   if (!access.organization) return notInOrganization(organizationName);
   if (test(access)) return true;
   return new AccessRefusal(`${operation} requires ${requirement} in organization "${access.organization.name}"`, {
@@ -168,20 +168,23 @@ export const canCreateStacks = organizationRule("canCreateStacks", {
 export const canReadAuditLog = organizationRule("canReadAuditLog", READS_AUDIT_LOG);
 
 /** The organization's subscription includes organization access tokens (not audited: not a role refusal). */
-export const hasOrgTokenSubscription = ruleFamily<OrganizationSelector>("hasOrgTokenSubscription", (selector) => (parent, args, ctx) => {
-  const { organization } = ctx.access.organization(selector.pick(parent, args));
-  return (
-    (organization !== null && isEntitled(organization)) ||
-    new ForbiddenError("organization access tokens need the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription")
-  );
-});
+export const hasOrgTokenSubscription = ruleFamily<OrganizationSelector>(
+  "hasOrgTokenSubscription",
+  (selector) => async (parent, args, ctx) => {
+    const { organization } = await ctx.access.organization(selector.pick(parent, args));
+    return (
+      (organization !== null && isEntitled(organization)) ||
+      new ForbiddenError("organization access tokens need the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription")
+    );
+  },
+);
 
 // ---------------------------------------------------------------- stacks
 
 /** Where a rule finds the stack an operation is about. */
 export interface StackSelector {
   readonly label: string;
-  readonly find: (ctx: RuleContext, parent: unknown, args: RuleArgs) => StackAccess;
+  readonly find: (ctx: RuleContext, parent: unknown, args: RuleArgs) => Promise<StackAccess>;
   /** organization/project/stack as the caller named it, for messages. */
   readonly describe: (parent: unknown, args: RuleArgs) => string;
 }
@@ -202,7 +205,7 @@ export const STACK_IN_INPUT: StackSelector = {
 /** The stack of the update `input.updateId` (or the `updateId` argument). */
 export const STACK_OF_UPDATE: StackSelector = {
   label: "updateId",
-  find: (ctx, _parent, args) => ctx.access.update(args.input?.updateId ?? args.updateId).stack,
+  find: async (ctx, _parent, args) => (await ctx.access.update(args.input?.updateId ?? args.updateId)).stack,
   describe: (_parent, args) => `update ${quote(String(args.input?.updateId ?? args.updateId ?? ""))}`,
 };
 
@@ -218,13 +221,14 @@ export const ORGANIZATION_OF_STACK_IN_INPUT: OrganizationSelector = {
   pick: (_parent, args) => args.input?.stack?.organization,
 };
 
-type RequiredPermission = StackPermissionValue | ((ctx: RuleContext, parent: unknown, args: RuleArgs) => StackPermissionValue);
+type RequiredPermission =
+  StackPermissionValue | ((ctx: RuleContext, parent: unknown, args: RuleArgs) => StackPermissionValue | Promise<StackPermissionValue>);
 
 /** A rule about the caller's permission on one stack (src/permissions/stack-permission.ts). */
 const stackRule = (family: string, required: RequiredPermission) =>
-  ruleFamily<StackSelector>(family, (selector) => (parent, args, ctx, info) => {
+  ruleFamily<StackSelector>(family, (selector) => async (parent, args, ctx, info) => {
     if (ctx.caller.principal.kind === "ANONYMOUS") return new UnauthenticatedError();
-    const { organization, stack } = selector.find(ctx, parent, args);
+    const { organization, stack } = await selector.find(ctx, parent, args);
     if (!organization.organization) {
       // a stack ref names its organization: outsiders get FORBIDDEN; an update id names nothing
       return selector === STACK_OF_UPDATE
@@ -232,7 +236,7 @@ const stackRule = (family: string, required: RequiredPermission) =>
         : notInOrganization(args.input?.stack?.organization);
     }
     if (!stack) return new NotFoundError(`${selector.describe(parent, args)} not found`);
-    const needed = typeof required === "function" ? required(ctx, parent, args) : required;
+    const needed = typeof required === "function" ? await required(ctx, parent, args) : required;
     if (atLeast(stack.viewerPermission, needed)) return true;
     const operation = operationName(info);
     const fullName = `${organization.organization.name}/${stack.project}/${stack.name}`;
@@ -254,8 +258,8 @@ export const canStartUpdateOfKind = stackRule("canStartUpdateOfKind", (_ctx, _pa
 );
 
 /** Acting on a running update: READ for a preview, WRITE for any other kind. */
-export const canRunUpdate = stackRule("canRunUpdate", (ctx, _parent, args) =>
-  ctx.access.update(args.input?.updateId ?? args.updateId).update?.isPreview ? "READ" : "WRITE",
+export const canRunUpdate = stackRule("canRunUpdate", async (ctx, _parent, args) =>
+  (await ctx.access.update(args.input?.updateId ?? args.updateId)).update?.isPreview ? "READ" : "WRITE",
 );
 
 /** Fields of a Stack object: the object carries the caller's permission on it. */

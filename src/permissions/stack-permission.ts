@@ -7,15 +7,8 @@
 //     filter by, so a list holds exactly the stacks the per-stack answer admits.
 // test/stack-list-permission.test.ts checks that the two agree for random organizations.
 import { and, eq, inArray, or, type SQL, type SQLWrapper, sql } from "drizzle-orm";
-import type { Db } from "../db/client.js";
-import {
-  type OrganizationRoleValue,
-  stacksTable,
-  type StackPermissionValue,
-  teamMembersTable,
-  teamStackGrantsTable,
-  teamsTable,
-} from "../db/schema.js";
+import type { OrganizationRoleValue, StackPermissionValue } from "../db/schema.js";
+import type { Db, Tables } from "../db/store.js";
 
 const RANK: Record<StackPermissionValue, number> = { NONE: 0, READ: 1, WRITE: 2, ADMIN: 3 };
 const PERMISSIONS = Object.keys(RANK) as StackPermissionValue[];
@@ -100,7 +93,8 @@ export function permissionOn(sources: readonly PermissionSource[], stack: StackF
 type Value = string | SQLWrapper;
 
 /** Every grant on a stack to a team `userId` is in, within one organization (values or placeholders). */
-export function teamGrantsOfUser(db: Db, userId: Value, organizationId: Value, condition?: SQL) {
+export function teamGrantsOfUser(db: Db, tables: Tables, userId: Value, organizationId: Value, condition?: SQL) {
+  const { teamStackGrantsTable, teamMembersTable, teamsTable } = tables;
   return db
     .select({ stackId: teamStackGrantsTable.stackId, permission: teamStackGrantsTable.permission })
     .from(teamStackGrantsTable)
@@ -114,7 +108,8 @@ export function teamGrantsOfUser(db: Db, userId: Value, organizationId: Value, c
  * exactly where `permissionOn` gives at least `required`; undefined when it holds on every
  * stack (no filter needed, the list's hot path).
  */
-export function stacksWithAtLeast(db: Db, standing: Standing, required: StackPermissionValue): SQL | undefined {
+export function stacksWithAtLeast(db: Db, tables: Tables, standing: Standing, required: StackPermissionValue): SQL | undefined {
+  const { stacksTable, teamStackGrantsTable } = tables;
   const enough = PERMISSIONS.filter((p) => atLeast(p, required));
   const conditions: SQL[] = [];
   for (const source of permissionSources(standing)) {
@@ -126,9 +121,13 @@ export function stacksWithAtLeast(db: Db, standing: Standing, required: StackPer
         if (atLeast(source.gives, required)) conditions.push(eq(stacksTable.createdByUserId, source.userId));
         break;
       case "stacks granted to the user's teams": {
-        const granted = teamGrantsOfUser(db, source.userId, standing.organizationId, inArray(teamStackGrantsTable.permission, enough)).as(
-          "granted",
-        );
+        const granted = teamGrantsOfUser(
+          db,
+          tables,
+          source.userId,
+          standing.organizationId,
+          inArray(teamStackGrantsTable.permission, enough),
+        ).as("granted");
         conditions.push(inArray(stacksTable.id, db.select({ stackId: granted.stackId }).from(granted)));
         break;
       }

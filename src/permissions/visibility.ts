@@ -3,11 +3,8 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Principal } from "../auth/principal.js";
-import type { Db } from "../db/client.js";
-import { membershipsTable, organizationsTable } from "../db/schema.js";
+import type { Db, Tables } from "../db/store.js";
 import { isEntitled, ORG_TOKEN_TIERS } from "./entitlements.js";
-
-const adminMembership = alias(membershipsTable, "admin_membership");
 
 /**
  * Of `userIds`, those whose email `principal` may see: the user themself, site admins,
@@ -18,28 +15,32 @@ const adminMembership = alias(membershipsTable, "admin_membership");
  * enterprise trial ended — its admin would otherwise read the email of every login they add.
  * Enterprise tiers are set by site admins: those organizations are vetted.
  */
-export function usersWithVisibleEmail(db: Db, principal: Principal, userIds: readonly string[], now = Date.now()): Set<string> {
+export async function usersWithVisibleEmail(
+  db: Db,
+  tables: Tables,
+  principal: Principal,
+  userIds: readonly string[],
+  now = Date.now(),
+): Promise<Set<string>> {
   if (principal.kind !== "USER") return new Set();
   const self = principal.user;
   if (self.isSiteAdmin) return new Set(userIds);
   const visible = new Set(userIds.filter((id) => id === self.id));
   const others = userIds.filter((id) => id !== self.id);
   if (others.length === 0) return visible;
-  const rows = db
-    .selectDistinct({ userId: membershipsTable.userId, tier: organizationsTable.tier, trialEndsAt: organizationsTable.trialEndsAt })
-    .from(membershipsTable)
+  const { membershipsTable: m, organizationsTable: o } = tables;
+  // an alias is a view of the table object, the same on both dialects
+  const adminMembership = alias(m, "admin_membership");
+  const rows = await db
+    .selectDistinct({ userId: m.userId, tier: o.tier, trialEndsAt: o.trialEndsAt })
+    .from(m)
     .innerJoin(
       adminMembership,
-      and(
-        eq(adminMembership.organizationId, membershipsTable.organizationId),
-        eq(adminMembership.userId, self.id),
-        eq(adminMembership.role, "ADMIN"),
-      ),
+      and(eq(adminMembership.organizationId, m.organizationId), eq(adminMembership.userId, self.id), eq(adminMembership.role, "ADMIN")),
     )
-    .innerJoin(organizationsTable, eq(organizationsTable.id, membershipsTable.organizationId))
+    .innerJoin(o, eq(o.id, m.organizationId))
     // the tier narrows the rows in SQL; isEntitled decides
-    .where(and(inArray(membershipsTable.userId, others), inArray(organizationsTable.tier, [...ORG_TOKEN_TIERS])))
-    .all();
+    .where(and(inArray(m.userId, others), inArray(o.tier, [...ORG_TOKEN_TIERS])));
   for (const row of rows) if (isEntitled(row, now)) visible.add(row.userId);
   return visible;
 }

@@ -145,18 +145,20 @@ export function userCaller(user: UserRow, token: AccessTokenRow, userAgent = HUM
 }
 
 /** Logins of PEOPLE already taken in this database (the demo then refuses to run). */
-export function takenLogins(services: Services): string[] {
-  return PEOPLE.filter((p) => services.users.findByLogin(p.login)).map((p) => p.login);
+export async function takenLogins(services: Services): Promise<string[]> {
+  const taken: string[] = [];
+  for (const p of PEOPLE) if (await services.users.findByLogin(p.login)) taken.push(p.login);
+  return taken;
 }
 
 /** Creates everything; returns the secrets to print. Call inside one transaction. */
-export function seedDemo(services: Services): DemoSecret[] {
+export async function seedDemo(services: Services): Promise<DemoSecret[]> {
   const organizationName = DEMO_ORGANIZATION;
 
   // people: each gets a first personal token from users.create
   const people = new Map<string, Person>();
   for (const [i, p] of PEOPLE.entries()) {
-    const { user, token } = services.users.create({
+    const { user, token } = await services.users.create({
       login: p.login,
       name: p.name,
       email: `${p.login}@acme-corp.example`,
@@ -168,32 +170,33 @@ export function seedDemo(services: Services): DemoSecret[] {
   const alice = { ...person("alice").caller, userAgent: CONSOLE_AGENT };
 
   // the organization: alice creates it, the operator (site admin) puts it on ENTERPRISE_GROWTH
-  services.organizations.create(alice, { name: organizationName, displayName: "Acme Corp" });
-  services.organizations.setSubscription(person("sam").caller, {
+  await services.organizations.create(alice, { name: organizationName, displayName: "Acme Corp" });
+  await services.organizations.setSubscription(person("sam").caller, {
     organization: organizationName,
     tier: "ENTERPRISE_GROWTH",
     trialEndsAt: null,
   });
-  let org = services.organizations.findByName(organizationName)!;
-  org = services.organizations.updateSettings(alice, org, { organization: organizationName, displayName: "Acme Corporation" });
+  let org = (await services.organizations.findByName(organizationName))!;
+  org = await services.organizations.updateSettings(alice, org, { organization: organizationName, displayName: "Acme Corporation" });
   for (const p of PEOPLE) {
-    if (p.role && p.login !== "alice") services.members.add(alice, org, { organization: organizationName, login: p.login, role: p.role });
+    if (p.role && p.login !== "alice")
+      await services.members.add(alice, org, { organization: organizationName, login: p.login, role: p.role });
   }
 
   // organization tokens: CI's, a short-lived one for PR previews, and a legacy one revoked at the end
-  const ci = services.tokens.createForOrganization(alice, org, {
+  const ci = await services.tokens.createForOrganization(alice, org, {
     organization: organizationName,
     name: DEMO_ORG_TOKEN,
     description: "GitHub Actions: pulumi up on merge to main",
     expiresAt: null,
   });
-  services.tokens.createForOrganization(alice, org, {
+  await services.tokens.createForOrganization(alice, org, {
     organization: organizationName,
     name: "preview-bot",
     description: "pulumi preview on pull requests",
     expiresAt: new Date(Date.now() + 180 * 24 * 3600 * 1000),
   });
-  const legacy = services.tokens.createForOrganization(alice, org, {
+  const legacy = await services.tokens.createForOrganization(alice, org, {
     organization: organizationName,
     name: "legacy-jenkins",
     description: "Old Jenkins deploy job (to be removed)",
@@ -208,13 +211,13 @@ export function seedDemo(services: Services): DemoSecret[] {
 
   // teams and their members
   for (const team of TEAMS) {
-    services.teams.create(alice, org, {
+    await services.teams.create(alice, org, {
       organization: organizationName,
       name: team.name,
       displayName: team.displayName,
       description: team.description,
     });
-    services.teams.updateMembership(alice, org, { organization: organizationName, team: team.name, addLogins: team.members });
+    await services.teams.updateMembership(alice, org, { organization: organizationName, team: team.name, addLogins: team.members });
   }
   const teamMembers = (project: string) => TEAMS.find((t) => t.name === OWNER[project])!.members;
 
@@ -225,14 +228,19 @@ export function seedDemo(services: Services): DemoSecret[] {
     const rng = seededRng(`creators:${project}`);
     for (const stack of stacks) {
       const creator = stackCreator(project, stack, rng, person, alice, ciCaller);
-      const row = services.stacks.create(creator, org, { organization: organizationName, project, stack, tags: stackTags(project, stack) });
+      const row = await services.stacks.create(creator, org, {
+        organization: organizationName,
+        project,
+        stack,
+        tags: stackTags(project, stack),
+      });
       nodes.set(`${project}/${stack}`, node(row));
     }
   }
   for (const team of TEAMS) {
     for (const [project, which, permission] of team.grants) {
       for (const stack of STACKS[project]!.filter((s) => which === "*" || s.startsWith(which))) {
-        services.teams.grant(alice, org, { organization: organizationName, team: team.name, project, stack, permission });
+        await services.teams.grant(alice, org, { organization: organizationName, team: team.name, project, stack, permission });
       }
     }
   }
@@ -244,12 +252,12 @@ export function seedDemo(services: Services): DemoSecret[] {
       ci: ciCaller,
       human: () => person(pick(rng, teamMembers(stackNode.project))).caller,
     };
-    runHistory(services, stackNode, new StackSimulation(stackNode.project, stackNode.name, rng), rng, actors, LAST_OPERATION[key]);
+    await runHistory(services, stackNode, new StackSimulation(stackNode.project, stackNode.name, rng), rng, actors, LAST_OPERATION[key]);
   }
 
   // a closed pull request's stack: deployed, destroyed and deleted by CI (only the audit log remembers it)
   const pr401 = node(
-    services.stacks.create(ciCaller, org, {
+    await services.stacks.create(ciCaller, org, {
       organization: organizationName,
       project: "web-api",
       stack: "pr-401",
@@ -257,27 +265,27 @@ export function seedDemo(services: Services): DemoSecret[] {
     }),
   );
   const sim401 = new StackSimulation("web-api", "pr-401", seededRng("history:web-api/pr-401"));
-  runOperation(services, ciCaller, pr401, sim401, "UPDATE", "succeeded", "Merge pull request #401 from acme-corp/feat/rate-limits");
-  runOperation(services, ciCaller, pr401, sim401, "DESTROY", "succeeded", "Pull request #401 closed");
-  services.stacks.delete(ciCaller, pr401, false);
+  await runOperation(services, ciCaller, pr401, sim401, "UPDATE", "succeeded", "Merge pull request #401 from acme-corp/feat/rate-limits");
+  await runOperation(services, ciCaller, pr401, sim401, "DESTROY", "succeeded", "Pull request #401 closed");
+  await services.stacks.delete(ciCaller, pr401, false);
 
   // later changes, for a varied audit log
-  for (const key of ["web-api/prod", "auth-service/prod"]) services.tags.set(alice, nodes.get(key)!, "tier", "critical");
-  services.tags.delete(person("bob").caller, nodes.get("web-api/pr-517")!, "ttl");
-  services.stacks.readState(alice, nodes.get("web-api/prod")!, new Set()); // audited as stack-exported
-  services.members.updateRole(alice, org, { organization: organizationName, login: "henry", role: "ADMIN" });
-  services.teams.create(alice, org, {
+  for (const key of ["web-api/prod", "auth-service/prod"]) await services.tags.set(alice, nodes.get(key)!, "tier", "critical");
+  await services.tags.delete(person("bob").caller, nodes.get("web-api/pr-517")!, "ttl");
+  await services.stacks.readState(alice, nodes.get("web-api/prod")!, new Set()); // audited as stack-exported
+  await services.members.updateRole(alice, org, { organization: organizationName, login: "henry", role: "ADMIN" });
+  await services.teams.create(alice, org, {
     organization: organizationName,
     name: "contractors",
     description: "Temporary access for the Q3 migration",
   });
-  services.teams.updateMembership(alice, org, { organization: organizationName, team: "contractors", addLogins: ["kim-contractor"] });
-  services.members.remove(alice, org, { organization: organizationName, login: "kim-contractor" });
-  services.teams.delete(alice, org, "contractors");
-  services.teams.revoke(alice, org, { organization: organizationName, team: "platform", project: "web-api", stack: "prod-eu" });
-  services.tokens.deleteForOrganization(alice, org, legacy.row.id);
+  await services.teams.updateMembership(alice, org, { organization: organizationName, team: "contractors", addLogins: ["kim-contractor"] });
+  await services.members.remove(alice, org, { organization: organizationName, login: "kim-contractor" });
+  await services.teams.delete(alice, org, "contractors");
+  await services.teams.revoke(alice, org, { organization: organizationName, team: "platform", project: "web-api", stack: "prod-eu" });
+  await services.tokens.deleteForOrganization(alice, org, legacy.row.id);
 
-  seedWebhooks(services, { organization: org, admin: alice });
+  await seedWebhooks(services, { organization: org, admin: alice });
 
   const secretOf = (login: string) => person(login).secret;
   return [
@@ -296,9 +304,9 @@ export function seedDemo(services: Services): DemoSecret[] {
  * Deliveries tab has something to show and no packet leaves the machine. This runs last,
  * after the histories, so seeding queues no deliveries for them.
  */
-export function seedWebhooks(services: Services, demo: DemoContext): void {
+export async function seedWebhooks(services: Services, demo: DemoContext): Promise<void> {
   const organization = demo.organization.name;
-  services.webhooks.create(demo.admin, demo.organization, {
+  await services.webhooks.create(demo.admin, demo.organization, {
     organization,
     name: "deploy-alerts",
     displayName: "#deploys (Slack)",
@@ -307,7 +315,7 @@ export function seedWebhooks(services: Services, demo: DemoContext): void {
     filters: ["update_failed", "destroy_succeeded", "stack_deleted"],
     secret: DEMO_WEBHOOK_SECRET,
   });
-  services.webhooks.create(demo.admin, demo.organization, {
+  await services.webhooks.create(demo.admin, demo.organization, {
     organization,
     name: "siem-sink",
     displayName: "Security event sink",
@@ -365,14 +373,14 @@ function stackTags(project: string, stack: string): { name: string; value: strin
  * update, a refresh now and then; production stacks have the longest histories. CI runs
  * most staging and production updates, team members the rest.
  */
-function runHistory(
+async function runHistory(
   services: Services,
   stack: StackNode,
   sim: StackSimulation,
   rng: Rng,
   actors: { ci: Caller; human: () => Caller },
   last: [UpdateKindValue, Ending] | undefined,
-): void {
+): Promise<void> {
   const name = stack.name;
   const rounds = name.startsWith("prod") ? 6 : name === "staging" ? 5 : name === "dev" ? 4 : name.startsWith("pr-") ? 2 : 3;
   const automated = name.startsWith("prod") || name === "staging" || name.startsWith("shared") || name.startsWith("pr-");
@@ -380,19 +388,19 @@ function runHistory(
   const previewer = () => (name.startsWith("pr-") || rng() < 0.5 ? actors.ci : actors.human());
   const message = () => pick(rng, MESSAGES).replace("{n}", String(int(rng, 300, 900)));
 
-  runOperation(services, deployer(), stack, sim, name.startsWith("shared") ? "IMPORT" : "UPDATE", "succeeded", "Initial deployment");
+  await runOperation(services, deployer(), stack, sim, name.startsWith("shared") ? "IMPORT" : "UPDATE", "succeeded", "Initial deployment");
   for (let round = 1; round < rounds; round++) {
     if (round === 3 && automated) {
-      runOperation(services, deployer(), stack, sim, "REFRESH", "succeeded", "Nightly drift check");
+      await runOperation(services, deployer(), stack, sim, "REFRESH", "succeeded", "Nightly drift check");
       continue;
     }
     const text = message(); // the pull request's preview, then its merge
-    if (rng() < 0.5) runOperation(services, previewer(), stack, sim, "PREVIEW", "succeeded", text);
-    runOperation(services, deployer(), stack, sim, "UPDATE", "succeeded", text);
+    if (rng() < 0.5) await runOperation(services, previewer(), stack, sim, "PREVIEW", "succeeded", text);
+    await runOperation(services, deployer(), stack, sim, "UPDATE", "succeeded", text);
   }
   if (last) {
     const [kind, ending] = last;
-    runOperation(
+    await runOperation(
       services,
       kind === "PREVIEW" ? previewer() : deployer(),
       stack,
@@ -405,7 +413,7 @@ function runHistory(
 }
 
 /** One update through the services: start, events, then complete, cancel, or leave running. */
-function runOperation(
+async function runOperation(
   services: Services,
   caller: Caller,
   stack: StackNode,
@@ -413,16 +421,16 @@ function runOperation(
   kind: UpdateKindValue,
   ending: Ending,
   message: string,
-): void {
-  const update = services.updates.start(caller, stack, kind, message);
+): Promise<void> {
+  const update = await services.updates.start(caller, stack, kind, message);
   const result = sim.run(kind, ending);
-  services.updates.append(update, result.events);
+  await services.updates.append(update, result.events);
   if (ending === "running") return;
   if (ending === "cancelled") {
-    services.updates.cancel(caller, update, stack);
+    await services.updates.cancel(caller, update, stack);
     return;
   }
-  services.updates.complete(caller, update, stack, {
+  await services.updates.complete(caller, update, stack, {
     updateId: update.id,
     status: ending === "succeeded" ? "SUCCEEDED" : "FAILED",
     resourceChanges: result.resourceChanges,

@@ -3,22 +3,14 @@
 // hashes, so the secrets go to <database>.demo-tokens.json beside it (mode 0600). A second run finds
 // the organization, creates nothing, and prints the tokens from that file, issuing fresh
 // ones (and saying so) for any that are missing or no longer work.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, resolve } from "node:path";
-import { and, count, eq, inArray, isNull } from "drizzle-orm";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import { hashSecret, parseSecret } from "../lib/token-secret.js";
 import { besideDatabase, bootstrapSiteAdmin } from "../bootstrap.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
-import { type Db, openDatabase, writeTransaction } from "../db/client.js";
-import {
-  accessTokensTable,
-  auditEventsTable,
-  membershipsTable,
-  stacksTable,
-  stackUpdatesTable,
-  teamsTable,
-  updateEventsTable,
-} from "../db/schema.js";
+import { openStore } from "../open-store.js";
+import type { Store } from "../db/store.js";
 import { AppError } from "../errors.js";
 import { loadServerKey } from "../lib/server-key.js";
 import { isEntitled } from "../permissions/entitlements.js";
@@ -54,35 +46,45 @@ export interface DemoResult {
 class DemoError extends Error {}
 
 /** Runs the demo against DATABASE_PATH; `print` receives the report, line by line. */
-export function runDemo(env: Record<string, string | undefined> = process.env, print: (line: string) => void = console.log): DemoResult {
+export async function runDemo(
+  env: Record<string, string | undefined> = process.env,
+  print: (line: string) => void = console.log,
+): Promise<DemoResult> {
   const started = performance.now();
   const config = loadConfig(env);
-  const db = openDatabase(config.databasePath, { synchronous: config.databaseSynchronous });
+  const store = await openStore(config, { groupCommit: false });
   try {
-    const services = createServices(db, loadServerKey(config.secretKey, config.databasePath));
+    const services = createServices(store, loadServerKey(config.secretKey, config.databasePath));
     // the server's first-start site admin (<database>.admin-token), as `npm start` would have made it
-    const adminTokenFile = bootstrapSiteAdmin(services, config.databasePath);
+    const adminTokenFile = await bootstrapSiteAdmin(services, config.databasePath);
     const tokensFile = demoTokensFile(config.databasePath);
 
     let created = false;
     let tokens: DemoSecret[];
     let reissued: DemoResult["reissued"] = [];
     const notes: string[] = [];
-    if (!services.organizations.findByName(DEMO_ORGANIZATION)) {
-      const taken = takenLogins(services);
+    if (!(await services.organizations.findByName(DEMO_ORGANIZATION))) {
+      const taken = await takenLogins(services);
       if (taken.length > 0) {
         throw new DemoError(
           `the demo users' logins are taken in this database (${taken.join(", ")}): run the demo against a fresh DATABASE_PATH`,
         );
       }
-      // one transaction: either the whole organization is there or none of it is
-      tokens = db.$client.transaction(() => seedDemo(services)).immediate();
+      // through the services, each change in a transaction of its own with its audit event, as
+      // the API makes them; a failure half-way leaves part of the organization behind
+      try {
+        tokens = await seedDemo(services);
+      } catch (error) {
+        throw new DemoError(
+          `filling the demo organization failed half-way (${(error as Error).message}): run the demo against a fresh DATABASE_PATH`,
+        );
+      }
       created = true;
       writeTokensFile(tokensFile, tokens);
     } else {
-      ({ tokens, reissued } = refreshTokens(services, db, tokensFile, notes));
+      ({ tokens, reissued } = await refreshTokens(services, store, tokensFile, notes));
     }
-    if (!isEntitled(services.organizations.findByName(DEMO_ORGANIZATION)!)) {
+    if (!isEntitled((await services.organizations.findByName(DEMO_ORGANIZATION))!)) {
       notes.push(
         `"${DEMO_ORGANIZATION}" is no longer on a tier with organization tokens, so the org token is refused: ` +
           `npm run --silent admin -- set-subscription --org ${DEMO_ORGANIZATION} --tier ENTERPRISE_GROWTH`,
@@ -95,25 +97,25 @@ export function runDemo(env: Record<string, string | undefined> = process.env, p
       tokens,
       reissued,
       notes,
-      counts: demoCounts(db),
+      counts: await demoCounts(store),
       seconds: (performance.now() - started) / 1000,
     };
     report(result, config, adminTokenFile, print);
     return result;
   } finally {
-    db.$client.close();
+    await store.close();
   }
 }
 
 /** Reads the saved secrets; keeps those that still work, issues fresh ones for the rest. */
-function refreshTokens(
+async function refreshTokens(
   services: Services,
-  db: Db,
+  store: Store,
   file: string,
   notes: string[],
-): { tokens: DemoSecret[]; reissued: DemoResult["reissued"] } {
+): Promise<{ tokens: DemoSecret[]; reissued: DemoResult["reissued"] }> {
   const saved = readTokensFile(file);
-  const organization = services.organizations.findByName(DEMO_ORGANIZATION)!;
+  const organization = (await services.organizations.findByName(DEMO_ORGANIZATION))!;
   const roles: [role: string, principal: string][] = [
     ["admin", ROLE_LOGINS.admin],
     ["member", ROLE_LOGINS.member],
@@ -127,7 +129,7 @@ function refreshTokens(
   for (const [role, principal] of roles) {
     const kept = saved.find((t) => t.role === role);
     if (role === "org token") {
-      if (kept && tokenRow(db, kept.secret)?.organizationId === organization.id) {
+      if (kept && (await tokenRow(store, kept.secret))?.organizationId === organization.id) {
         tokens.push(kept);
         continue;
       }
@@ -136,13 +138,13 @@ function refreshTokens(
         continue;
       }
       // org token names are never reused: ci-deploy-2, ci-deploy-3 …
-      const names = new Set(services.tokens.listForOrganization(organization, true).map((t) => t.name?.toLowerCase()));
+      const names = new Set((await services.tokens.listForOrganization(organization, true)).map((t) => t.name?.toLowerCase()));
       let name = DEMO_ORG_TOKEN;
       for (let n = 2; names.has(name); n++) name = `${DEMO_ORG_TOKEN}-${n}`;
       const admin = tokens.find((t) => t.role === "admin")!;
-      const adminRow = tokenRow(db, admin.secret)!;
-      const adminUser = services.users.findByLogin(admin.principal)!;
-      const issued = services.tokens.createForOrganization(userCaller(adminUser, adminRow), organization, {
+      const adminRow = (await tokenRow(store, admin.secret))!;
+      const adminUser = (await services.users.findByLogin(admin.principal))!;
+      const issued = await services.tokens.createForOrganization(userCaller(adminUser, adminRow), organization, {
         organization: organization.name,
         name,
         description: "GitHub Actions: pulumi up on merge to main (reissued by npm run demo)",
@@ -152,17 +154,17 @@ function refreshTokens(
       reissued.push({ role, principal: name, reason: why(kept) });
       continue;
     }
-    const user = services.users.findByLogin(principal);
+    const user = await services.users.findByLogin(principal);
     if (!user) {
       throw new DemoError(
         `"${DEMO_ORGANIZATION}" exists but the demo user "${principal}" does not: it was not made by the demo; run the demo against a fresh DATABASE_PATH`,
       );
     }
-    if (kept && tokenRow(db, kept.secret)?.userId === user.id) {
+    if (kept && (await tokenRow(store, kept.secret))?.userId === user.id) {
       tokens.push(kept);
       continue;
     }
-    const issued = writeTransaction(db, (tx) => services.tokens.insertPersonal(tx, user.id, "Demo token (npm run demo)", null));
+    const issued = await store.transaction((tx) => services.tokens.insertPersonal(tx, user.id, "Demo token (npm run demo)", null));
     tokens.push({ role, principal, secret: issued.secret });
     reissued.push({ role, principal, reason: why(kept) });
   }
@@ -176,13 +178,14 @@ function refreshTokens(
 }
 
 /** The live, unexpired token row of a secret, or null. */
-function tokenRow(db: Db, secret: string) {
+async function tokenRow(store: Store, secret: string) {
   if (parseSecret(secret) === null) return null;
-  const row = db
+  const { accessTokensTable } = store.tables;
+  const [row] = await store.db
     .select()
     .from(accessTokensTable)
     .where(and(eq(accessTokensTable.secretHash, hashSecret(secret)), isNull(accessTokensTable.deletedAt)))
-    .get();
+    .limit(1);
   if (!row || (row.expiresAt !== null && row.expiresAt.getTime() <= Date.now())) return null;
   return row;
 }
@@ -199,29 +202,38 @@ function readTokensFile(file: string): DemoSecret[] {
 
 function writeTokensFile(file: string, tokens: DemoSecret[]): void {
   const body = { organization: DEMO_ORGANIZATION, note: "secrets of npm run demo; keep private", tokens };
+  // on PostgreSQL no database file made the directory
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600); // also when the file was already there
 }
 
 /** What the demo organization holds now. */
-export function demoCounts(db: Db): DemoCounts {
-  const org = db.$client.prepare("SELECT id FROM organizations WHERE lower(name) = ?").get(DEMO_ORGANIZATION) as { id: string };
-  const n = (q: { get(): { n: number } | undefined }) => q.get()?.n ?? 0;
-  const stackIds = db.select({ id: stacksTable.id }).from(stacksTable).where(eq(stacksTable.organizationId, org.id));
-  const updateIds = db.select({ id: stackUpdatesTable.id }).from(stackUpdatesTable).where(inArray(stackUpdatesTable.stackId, stackIds));
+export async function demoCounts(store: Store): Promise<DemoCounts> {
+  const { db, tables: t } = store;
+  const [org] = await db
+    .select({ id: t.organizationsTable.id })
+    .from(t.organizationsTable)
+    .where(eq(sql`lower(${t.organizationsTable.name})`, DEMO_ORGANIZATION));
+  const n = async (q: PromiseLike<{ n: number }[]>) => (await q)[0]?.n ?? 0;
+  const stackIds = db.select({ id: t.stacksTable.id }).from(t.stacksTable).where(eq(t.stacksTable.organizationId, org!.id));
+  const updateIds = db
+    .select({ id: t.stackUpdatesTable.id })
+    .from(t.stackUpdatesTable)
+    .where(inArray(t.stackUpdatesTable.stackId, stackIds));
   return {
-    members: n(db.select({ n: count() }).from(membershipsTable).where(eq(membershipsTable.organizationId, org.id))),
-    teams: n(db.select({ n: count() }).from(teamsTable).where(eq(teamsTable.organizationId, org.id))),
-    stacks: n(db.select({ n: count() }).from(stacksTable).where(eq(stacksTable.organizationId, org.id))),
-    updates: n(db.select({ n: count() }).from(stackUpdatesTable).where(inArray(stackUpdatesTable.stackId, stackIds))),
-    events: n(db.select({ n: count() }).from(updateEventsTable).where(inArray(updateEventsTable.updateId, updateIds))),
-    orgTokens: n(
+    members: await n(db.select({ n: count() }).from(t.membershipsTable).where(eq(t.membershipsTable.organizationId, org!.id))),
+    teams: await n(db.select({ n: count() }).from(t.teamsTable).where(eq(t.teamsTable.organizationId, org!.id))),
+    stacks: await n(db.select({ n: count() }).from(t.stacksTable).where(eq(t.stacksTable.organizationId, org!.id))),
+    updates: await n(db.select({ n: count() }).from(t.stackUpdatesTable).where(inArray(t.stackUpdatesTable.stackId, stackIds))),
+    events: await n(db.select({ n: count() }).from(t.updateEventsTable).where(inArray(t.updateEventsTable.updateId, updateIds))),
+    orgTokens: await n(
       db
         .select({ n: count() })
-        .from(accessTokensTable)
-        .where(and(eq(accessTokensTable.organizationId, org.id), isNull(accessTokensTable.deletedAt))),
+        .from(t.accessTokensTable)
+        .where(and(eq(t.accessTokensTable.organizationId, org!.id), isNull(t.accessTokensTable.deletedAt))),
     ),
-    auditEvents: n(db.select({ n: count() }).from(auditEventsTable).where(eq(auditEventsTable.organizationId, org.id))),
+    auditEvents: await n(db.select({ n: count() }).from(t.auditEventsTable).where(eq(t.auditEventsTable.organizationId, org!.id))),
   };
 }
 
@@ -272,7 +284,7 @@ const ROLE_HINTS: Record<string, string> = {
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   try {
-    runDemo();
+    await runDemo();
   } catch (error) {
     const known = error instanceof DemoError || error instanceof ConfigError || error instanceof AppError;
     console.error(`npm run demo: ${known ? (error as Error).message : (error as Error).stack}`);

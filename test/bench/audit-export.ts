@@ -34,7 +34,7 @@ async function main() {
     execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
     const databasePath = join(dir, "export.db");
     let t = performance.now();
-    const seeded = seed(databasePath, {
+    const seeded = await seed(databasePath, {
       stacks: 10,
       updatesPerStack: 1,
       updateEvents: 1000,

@@ -10,11 +10,12 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import Database from "better-sqlite3";
 import { eq, sql } from "drizzle-orm";
+import { drizzle as drizzleBetterSqlite } from "drizzle-orm/better-sqlite3";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzleProxy } from "drizzle-orm/sqlite-proxy";
 import pg from "pg";
-import { openDatabase } from "../../src/db/client.js";
+import { openSqlite } from "../../src/db/sqlite/connection.js";
 import { migratePostgres } from "../../src/db/postgres/migrate.js";
 import * as pgSchema from "../../src/db/postgres/schema.js";
 import * as sqliteSchema from "../../src/db/schema.js";
@@ -233,12 +234,12 @@ async function serverFigures() {
 async function sqliteProxyFigures() {
   console.log("\n## drizzle sqlite-proxy over better-sqlite3 vs drizzle's better-sqlite3 driver");
   const dir = mkdtempSync(join(tmpdir(), "gatehouse-research-"));
-  const direct = openDatabase(join(dir, "research.db"), { synchronous: "NORMAL" });
+  const client = openSqlite(join(dir, "research.db"), { synchronous: "NORMAL" });
+  const direct = drizzleBetterSqlite(client, { schema: sqliteSchema });
   direct.insert(sqliteSchema.usersTable).values(userRows).run();
 
   // the proxy: one better-sqlite3 statement per SQL text, kept; rows as arrays (raw mode),
   // which is what drizzle's proxy driver maps back to objects
-  const client = direct.$client;
   const statements = new Map<string, Database.Statement>();
   const statement = (text: string) => {
     let s = statements.get(text);
@@ -293,7 +294,7 @@ async function sqliteProxyFigures() {
   console.log(
     `prepared point select, sqlite-proxy over better-sqlite3 (awaited): ${us(m("proxy"))} (${(m("proxy") / m("direct")).toFixed(2)}×)`,
   );
-  direct.$client.close();
+  client.close();
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -1,49 +1,46 @@
-// 50 concurrent clients, split across two server processes sharing one SQLite file, mixing
-// mutations on one organization: the same stack's tags, the same team, org tokens with the
-// same names, updates of the same stack. No SQLITE_BUSY (or any 500) may reach a client,
-// uniqueness must hold, and the audit log must match the acknowledged mutations exactly.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import Database from "better-sqlite3";
+// 50 concurrent clients, split across two server processes sharing one database (an SQLite
+// file, or PostgreSQL), mixing mutations on one organization: the same stack's tags, the same
+// team, org tokens with the same names, updates of the same stack. No SQLITE_BUSY, no
+// serialization failure (or any 500) may reach a client, uniqueness must hold, and the audit
+// log must match the acknowledged mutations exactly.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { systemCaller } from "../../src/auth/principal.js";
-import { openDatabase } from "../../src/db/client.js";
-import { createServices } from "../../src/services.js";
 import { callerOf } from "../support/factories.js";
+import { type FaultDatabase, faultBackendAvailable, openFaultDatabase } from "./database.js";
 import { type ServerProcess, startServerProcess } from "./server-process.js";
 
 const CLIENTS = 50;
 const OPERATIONS_PER_CLIENT = 12;
-const dir = mkdtempSync(join(tmpdir(), "gatehouse-concurrency-"));
-const databasePath = join(dir, "gatehouse.db");
+const available = await faultBackendAvailable();
+let database: FaultDatabase;
 const servers: ServerProcess[] = [];
 let adminToken = "";
 const logins: string[] = [];
 
 beforeAll(async () => {
-  const db = openDatabase(databasePath);
-  const services = createServices(db, Buffer.alloc(32, 7));
-  const admin = services.users.create({ login: "admin-c" });
-  adminToken = admin.token.secret;
-  const caller = callerOf(admin.user, admin.token.row);
-  const org = services.organizations.create(caller, { name: "busy" });
-  services.organizations.setSubscription(systemCaller("test"), { organization: "busy", tier: "BUSINESS_CRITICAL" });
-  services.stacks.create(caller, org, { organization: "busy", project: "app", stack: "shared" });
-  services.teams.create(caller, org, { organization: "busy", name: "crew" });
-  for (let i = 0; i < CLIENTS; i++) {
-    const user = services.users.create({ login: `worker-${i}` }).user;
-    services.members.add(caller, org, { organization: "busy", login: user.login });
-    logins.push(user.login);
-  }
-  db.$client.close();
-  const env = { DATABASE_PATH: databasePath, SECRET_KEY: "07".repeat(32), RATE_LIMIT_PER_PRINCIPAL: "1000000" };
+  if (!available) return;
+  database = await openFaultDatabase("concurrency", "07".repeat(32));
+  await database.withServices(async (services) => {
+    const admin = await services.users.create({ login: "admin-c" });
+    adminToken = admin.token.secret;
+    const caller = callerOf(admin.user, admin.token.row);
+    const org = await services.organizations.create(caller, { name: "busy" });
+    await services.organizations.setSubscription(systemCaller("test"), { organization: "busy", tier: "BUSINESS_CRITICAL" });
+    await services.stacks.create(caller, org, { organization: "busy", project: "app", stack: "shared" });
+    await services.teams.create(caller, org, { organization: "busy", name: "crew" });
+    for (let i = 0; i < CLIENTS; i++) {
+      const user = (await services.users.create({ login: `worker-${i}` })).user;
+      await services.members.add(caller, org, { organization: "busy", login: user.login });
+      logins.push(user.login);
+    }
+  });
+  const env = { ...database.env, RATE_LIMIT_PER_PRINCIPAL: "1000000" };
   servers.push(await startServerProcess(env), await startServerProcess(env));
 }, 90_000);
 
 afterAll(async () => {
   for (const server of servers) await server.kill("SIGTERM");
-  rmSync(dir, { recursive: true, force: true });
+  await database?.close();
 });
 
 const STACK = { organization: "busy", project: "app", stack: "shared" };
@@ -99,9 +96,8 @@ async function client(i: number): Promise<Outcome[]> {
   return outcomes;
 }
 
-it(`${CLIENTS} concurrent clients on two processes: no SQLITE_BUSY, uniqueness holds, audit matches`, async () => {
-  const seedEvents = (new Database(databasePath, { readonly: true }).prepare("select max(id) n from audit_events").get() as { n: number })
-    .n;
+it.skipIf(!available)(`${CLIENTS} concurrent clients on two processes: no SQLITE_BUSY, uniqueness holds, audit matches`, async () => {
+  const [{ n: seedEvents }] = (await database.sql<{ n: number }>("select max(id) as n from audit_events")) as [{ n: number }];
   const outcomes = (await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)))).flat();
 
   const failures = outcomes.filter((o) => !o.ok);
@@ -111,23 +107,24 @@ it(`${CLIENTS} concurrent clients on two processes: no SQLITE_BUSY, uniqueness h
   expect(unexpected).toEqual([]);
   const succeeded = (op: string) => outcomes.filter((o) => o.op === op && o.ok).length;
 
-  const db = new Database(databasePath, { readonly: true });
-  try {
-    const names = db.prepare("select name, count(*) n from access_tokens where kind = 'ORGANIZATION' group by lower(name)").all() as Array<{
-      n: number;
-    }>;
+  {
+    const names = await database.sql<{ n: number }>(
+      "select lower(name) as name, count(*) as n from access_tokens where kind = 'ORGANIZATION' group by lower(name)",
+    );
     expect(names).toHaveLength(10);
     expect(names.every((r) => r.n === 1)).toBe(true);
     expect(succeeded("createOrganizationAccessToken")).toBe(10);
-    expect(db.prepare("select count(*) n from stack_updates where status = 'RUNNING'").get()).toEqual({ n: 0 });
-    expect(db.prepare("select count(*) n from stack_updates").get()).toEqual({ n: succeeded("startUpdate") });
+    expect(await database.sql("select count(*) as n from stack_updates where status = 'RUNNING'")).toEqual([{ n: 0 }]);
+    expect(await database.sql("select count(*) as n from stack_updates")).toEqual([{ n: succeeded("startUpdate") }]);
+    // versions are 1, 2, 3 … with no gap and no repeat
+    const versions = await database.sql<{ version: number }>("select version from stack_updates order by version");
+    expect(versions.map((r) => r.version)).toEqual(versions.map((_, i) => i + 1));
 
     const events = Object.fromEntries(
       (
-        db.prepare("select event, count(*) n from audit_events where id > ? group by event").all(seedEvents) as Array<{
-          event: string;
-          n: number;
-        }>
+        await database.sql<{ event: string; n: number }>("select event, count(*) as n from audit_events where id > $1 group by event", [
+          seedEvents,
+        ])
       ).map((r) => [r.event, r.n]),
     );
     expect(events).toEqual({
@@ -137,12 +134,10 @@ it(`${CLIENTS} concurrent clients on two processes: no SQLITE_BUSY, uniqueness h
       "stack-update-started": succeeded("startUpdate"),
       "stack-update-completed": succeeded("completeUpdate"),
     });
-    expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
-  } finally {
-    db.close();
+    if (database.backend === "sqlite") expect(await database.sql("pragma integrity_check")).toEqual([{ integrity_check: "ok" }]);
   }
   console.log(
-    `concurrency: ${outcomes.length} mutations from ${CLIENTS} clients on ${servers.length} processes; ` +
+    `concurrency (${database.backend}): ${outcomes.length} mutations from ${CLIENTS} clients on ${servers.length} processes; ` +
       `${outcomes.filter((o) => o.ok).length} acknowledged, ${failures.length} refused as CONFLICT, 0 errors`,
   );
 });

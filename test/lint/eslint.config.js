@@ -12,7 +12,10 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 // import from its own layer and the layers below.
 const LAYERS = [
   { type: "base", pattern: ["src/errors.ts", "src/config.ts", "src/config-schema.ts", "src/lib/**"] },
-  { type: "db", pattern: "src/db/**" },
+  // the store's interface and what both dialects share
+  { type: "db", pattern: "src/db/*.ts" },
+  // the dialects: only the composition root uses them (src/open-store.ts picks one)
+  { type: "dialects", pattern: ["src/db/sqlite/**", "src/db/postgres/**"] },
   { type: "auth", pattern: "src/auth/**" },
   { type: "permissions", pattern: "src/permissions/**" },
   // the GraphQL building blocks features use: scalars, enums, connection types
@@ -23,13 +26,20 @@ const LAYERS = [
   // transport
   { type: "http", pattern: "src/http/**" },
   // the composition root and the entry points
-  { type: "root", pattern: ["src/services.ts", "src/server.ts", "src/index.ts", "src/bootstrap.ts", "src/cli/**", "src/scripts/**"] },
+  {
+    type: "root",
+    pattern: ["src/services.ts", "src/server.ts", "src/open-store.ts", "src/index.ts", "src/bootstrap.ts", "src/cli/**", "src/scripts/**"],
+  },
 ];
-const below = (type) => LAYERS.slice(0, LAYERS.findIndex((layer) => layer.type === type) + 1).map((layer) => layer.type);
+const below = (type) =>
+  LAYERS.slice(0, LAYERS.findIndex((layer) => layer.type === type) + 1)
+    .map((layer) => layer.type)
+    .filter((t) => t !== "dialects" || type === "dialects" || type === "root");
 // what each layer may import (graphql-types sits beside permissions: it needs only base and db)
 const ALLOWED = {
   base: ["base"],
   db: below("db"),
+  dialects: ["base", "db", "dialects"],
   auth: below("auth"),
   permissions: below("permissions").filter((t) => t !== "graphql-types"),
   "graphql-types": ["base", "db", "graphql-types"],
@@ -73,6 +83,30 @@ export default tseslint.config(
             from: { file: { categories: from } },
             allow: { to: { file: { categories: { anyOf: to } } } },
           })),
+        },
+      ],
+    },
+  },
+  {
+    // One query API on both dialects (src/db/store.ts): drizzle's SQLite-only calls would not run
+    // on PostgreSQL. Awaiting the builder is the portable form; the dialects' own code is exempt.
+    files: ["src/**/*.ts"],
+    ignores: ["src/db/sqlite/**", "src/db/postgres/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[arguments.length=0] > MemberExpression.callee[property.name=/^(all|get|run|prepare)$/]",
+          message:
+            "SQLite-only query call: await the builder instead (rows: `await q`; one row: `const [row] = await q.limit(1)`; affected rows: `.returning()`).",
+        },
+        {
+          selector: "CallExpression[arguments.length=1] > MemberExpression.callee[property.name=/^(all|get|run|values)$/][object.name=/^(db|tx|q)$/]",
+          message: "raw SQL on one dialect: use the query builder, or a method of the store (src/db/store.ts) for what differs.",
+        },
+        {
+          selector: "MemberExpression[property.name='placeholder'][object.name='sql']",
+          message: "no prepared statements outside the dialects (a statement prepared on a pool connection runs outside the transaction).",
         },
       ],
     },

@@ -1,6 +1,5 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, max } from "drizzle-orm";
 import { expect } from "vitest";
-import { auditEventsTable } from "../../src/db/schema.js";
 import type { GraphQLResponse, TestServer } from "./test-server.js";
 
 export const errorCodes = (res: GraphQLResponse): string[] => (res.body.errors ?? []).map((e) => e.extensions?.code ?? "(none)");
@@ -24,20 +23,18 @@ export function expectFieldError(res: GraphQLResponse, code: string, field: stri
 }
 
 export function auditEventsOf(server: TestServer, organizationId: string) {
-  return server.app.db
-    .select()
-    .from(auditEventsTable)
-    .where(eq(auditEventsTable.organizationId, organizationId))
-    .orderBy(asc(auditEventsTable.id))
-    .all();
+  const { db, tables } = server.app.store;
+  const { auditEventsTable } = tables;
+  return db.select().from(auditEventsTable).where(eq(auditEventsTable.organizationId, organizationId)).orderBy(asc(auditEventsTable.id));
 }
 
 /** Audit events of the organization written after `sinceId`. */
-export function auditEventsSince(server: TestServer, organizationId: string, sinceId: number) {
-  return auditEventsOf(server, organizationId).filter((e) => e.id > sinceId);
+export async function auditEventsSince(server: TestServer, organizationId: string, sinceId: number) {
+  return (await auditEventsOf(server, organizationId)).filter((e) => e.id > sinceId);
 }
 
-export function lastAuditId(server: TestServer): number {
-  const row = server.app.db.$client.prepare("select coalesce(max(id), 0) as id from audit_events").get() as { id: number };
-  return row.id;
+export async function lastAuditId(server: TestServer): Promise<number> {
+  const { db, tables } = server.app.store;
+  const [row] = await db.select({ id: max(tables.auditEventsTable.id) }).from(tables.auditEventsTable);
+  return row?.id ?? 0;
 }

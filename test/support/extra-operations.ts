@@ -4,7 +4,7 @@
 // like the contract's, test/audit-completeness.test.ts checks their audit trail, and the
 // README's permission table lists them below the contract's.
 import { createStack, createTeam, grant, startUpdate, uniqueName } from "./factories.js";
-import type { OperationCase } from "./operations.js";
+import type { OperationCase, Variables } from "./operations.js";
 import type { PermissionRow } from "./permission-matrix-table.js";
 import type { PrincipalName, World } from "./world.js";
 
@@ -35,10 +35,12 @@ export const EXTRA_ROWS: PermissionRow[] = [
 const stackRef = (w: World, stack = w.stack) => ({ organization: w.org.name, project: stack.project, stack: stack.stack });
 
 /** The id of the world's completed update (version 1 of its stack). */
-const worldUpdateId = (w: World): string =>
-  (w.server.app.db.$client.prepare("select id from stack_updates where stack_id = ? and version = 1").get(w.stack.id) as { id: string }).id;
+const worldUpdateId = async (w: World): Promise<string> => {
+  const [row] = await w.server.sql<{ id: string }>("select id from stack_updates where stack_id = $1 and version = 1", [w.stack.id]);
+  return row!.id;
+};
 
-const runningUpdate = (w: World) => startUpdate(w.server, w.org, createStack(w.server, w.org), "UPDATE").id;
+const runningUpdate = async (w: World) => (await startUpdate(w.server, w.org, await createStack(w.server, w.org), "UPDATE")).id;
 
 const orgField = (field: string, selection: string): OperationCase => ({
   request: (w) => ({ query: `query ($org: String!) { organization(name: $org) { ${selection} } }`, variables: { org: w.org.name } }),
@@ -46,9 +48,9 @@ const orgField = (field: string, selection: string): OperationCase => ({
 });
 
 const teamField = (field: string, selection: string): OperationCase => ({
-  request: (w) => {
-    const team = createTeam(w.server, w.org, { members: [w.member] }).name;
-    grant(w.server, w.org, team, w.stack, "READ");
+  request: async (w) => {
+    const team = (await createTeam(w.server, w.org, { members: [w.member] })).name;
+    await grant(w.server, w.org, team, w.stack, "READ");
     return {
       query: `query ($org: String!, $team: String!) { organization(name: $org) { team(name: $team) { ${selection} } } }`,
       variables: { org: w.org.name, team },
@@ -57,8 +59,12 @@ const teamField = (field: string, selection: string): OperationCase => ({
   result: (data) => data?.organization?.team?.[field],
 });
 
-const mutation = (field: string, query: string, variables: (w: World, as: PrincipalName) => Record<string, unknown>): OperationCase => ({
-  request: (w, as) => ({ query, variables: variables(w, as) }),
+const mutation = (
+  field: string,
+  query: string,
+  variables: (w: World, as: PrincipalName) => Variables | Promise<Variables>,
+): OperationCase => ({
+  request: async (w, as) => ({ query, variables: await variables(w, as) }),
   result: (data) => data?.[field],
 });
 
@@ -68,9 +74,9 @@ export const EXTRA_OPERATIONS: Record<string, OperationCase> = {
     result: (d) => d?.stack,
   },
   "Query.stackUpdate": {
-    request: (w) => ({
+    request: async (w) => ({
       query: "query ($id: ID!) { stackUpdate(id: $id) { version status startedBy { kind name } stack { fullyQualifiedName } } }",
-      variables: { id: worldUpdateId(w) },
+      variables: { id: await worldUpdateId(w) },
     }),
     result: (d) => d?.stackUpdate,
   },
@@ -96,43 +102,45 @@ export const EXTRA_OPERATIONS: Record<string, OperationCase> = {
   "Mutation.completeStackUpdate (kind UPDATE)": mutation(
     "completeStackUpdate",
     "mutation ($id: ID!) { completeStackUpdate(input: { updateId: $id, outcome: SUCCEEDED }) { status } }",
-    (w) => ({ id: runningUpdate(w) }),
+    async (w) => ({ id: await runningUpdate(w) }),
   ),
   "Mutation.cancelStackUpdate (kind UPDATE)": mutation(
     "cancelStackUpdate",
     "mutation ($id: ID!) { cancelStackUpdate(input: { updateId: $id }) { status } }",
-    (w) => ({ id: runningUpdate(w) }),
+    async (w) => ({ id: await runningUpdate(w) }),
   ),
   "Mutation.revokePersonalAccessToken": mutation(
     "revokePersonalAccessToken",
     "mutation ($id: ID!) { revokePersonalAccessToken(input: { id: $id }) { id deletedAt } }",
-    (w, as) => {
+    async (w, as) => {
       const user = w.userOf(as) ?? w.admin;
-      return { id: w.server.app.services.tokens.createPersonal(user.caller, { description: "to revoke" }).row.id };
+      return { id: (await w.server.app.services.tokens.createPersonal(user.caller, { description: "to revoke" })).row.id };
     },
   ),
   "Mutation.revokeOrganizationAccessToken": mutation(
     "revokeOrganizationAccessToken",
     "mutation ($org: String!, $id: ID!) { revokeOrganizationAccessToken(input: { organization: $org, id: $id }) { name deletedAt } }",
-    (w) => ({
+    async (w) => ({
       org: w.org.name,
-      id: w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
-        organization: w.org.name,
-        name: uniqueName("rev"),
-      }).row.id,
+      id: (
+        await w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
+          organization: w.org.name,
+          name: uniqueName("rev"),
+        })
+      ).row.id,
     }),
   ),
   "Mutation.setTeamStackGrant": mutation(
     "setTeamStackGrant",
     "mutation ($stack: StackRef!, $team: String!) { setTeamStackGrant(input: { stack: $stack, team: $team, permission: WRITE }) { name } }",
-    (w) => ({ stack: stackRef(w), team: createTeam(w.server, w.org).name }),
+    async (w) => ({ stack: stackRef(w), team: (await createTeam(w.server, w.org)).name }),
   ),
   "Mutation.removeTeamStackGrant": mutation(
     "removeTeamStackGrant",
     "mutation ($stack: StackRef!, $team: String!) { removeTeamStackGrant(input: { stack: $stack, team: $team }) { name } }",
-    (w) => {
-      const team = createTeam(w.server, w.org).name;
-      grant(w.server, w.org, team, w.stack, "READ");
+    async (w) => {
+      const team = (await createTeam(w.server, w.org)).name;
+      await grant(w.server, w.org, team, w.stack, "READ");
       return { stack: stackRef(w), team };
     },
   ),

@@ -8,7 +8,6 @@ import { eq } from "drizzle-orm";
 import {
   type OrganizationRoleValue,
   type StackPermissionValue,
-  stacksTable,
   type SubscriptionTierValue,
   type UpdateKindValue,
 } from "../../src/db/schema.js";
@@ -47,11 +46,11 @@ export function callerOf(user: UserRow, tokenRow: AccessTokenRow): Caller {
   };
 }
 
-export function createUser(
+export async function createUser(
   server: TestServer,
   options: { login?: string; name?: string; email?: string; siteAdmin?: boolean } = {},
-): UserFixture {
-  const { user, token } = server.app.services.users.create({
+): Promise<UserFixture> {
+  const { user, token } = await server.app.services.users.create({
     login: options.login ?? uniqueName("user"),
     name: options.name ?? "Test User",
     email: options.email ?? null,
@@ -60,27 +59,39 @@ export function createUser(
   return { user, token: token.secret, tokenRow: token.row, caller: callerOf(user, token.row) };
 }
 
-export function setTier(server: TestServer, organization: string, tier: SubscriptionTierValue, trialEndsAt: Date | null = null) {
-  return server.app.services.organizations.setSubscription(systemCaller("test"), { organization, tier, trialEndsAt });
+export async function setTier(server: TestServer, organization: string, tier: SubscriptionTierValue, trialEndsAt: Date | null = null) {
+  return await server.app.services.organizations.setSubscription(systemCaller("test"), { organization, tier, trialEndsAt });
 }
 
 /** An organization with its admin; on ENTERPRISE_GROWTH unless told otherwise, so org tokens work. */
-export function createOrg(server: TestServer, options: { tier?: SubscriptionTierValue; admin?: UserFixture } = {}): OrgFixture {
-  const admin = options.admin ?? createUser(server);
+export async function createOrg(
+  server: TestServer,
+  options: { tier?: SubscriptionTierValue; admin?: UserFixture } = {},
+): Promise<OrgFixture> {
+  const admin = options.admin ?? (await createUser(server));
   const name = uniqueName("org");
-  server.app.services.organizations.create(admin.caller, { name });
-  const organization = setTier(server, name, options.tier ?? "ENTERPRISE_GROWTH");
+  await server.app.services.organizations.create(admin.caller, { name });
+  const organization = await setTier(server, name, options.tier ?? "ENTERPRISE_GROWTH");
   return { organization, name, admin };
 }
 
-export function addMember(server: TestServer, org: OrgFixture, role: OrganizationRoleValue = "MEMBER", user?: UserFixture): UserFixture {
-  const member = user ?? createUser(server);
-  server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: member.user.login, role });
+export async function addMember(
+  server: TestServer,
+  org: OrgFixture,
+  role: OrganizationRoleValue = "MEMBER",
+  user?: UserFixture,
+): Promise<UserFixture> {
+  const member = user ?? (await createUser(server));
+  await server.app.services.members.add(org.admin.caller, org.organization, { organization: org.name, login: member.user.login, role });
   return member;
 }
 
-export function createOrgToken(server: TestServer, org: OrgFixture, options: { name?: string; expiresAt?: Date } = {}): OrgTokenFixture {
-  const { row, secret } = server.app.services.tokens.createForOrganization(org.admin.caller, org.organization, {
+export async function createOrgToken(
+  server: TestServer,
+  org: OrgFixture,
+  options: { name?: string; expiresAt?: Date } = {},
+): Promise<OrgTokenFixture> {
+  const { row, secret } = await server.app.services.tokens.createForOrganization(org.admin.caller, org.organization, {
     organization: org.name,
     name: options.name ?? uniqueName("ci"),
     description: "test token",
@@ -100,17 +111,17 @@ export interface Principals {
   siteAdmin: UserFixture;
 }
 
-export function createPrincipals(server: TestServer): Principals {
-  const org = createOrg(server);
-  const outsiderOrg = createOrg(server);
+export async function createPrincipals(server: TestServer): Promise<Principals> {
+  const org = await createOrg(server);
+  const outsiderOrg = await createOrg(server);
   return {
     org,
     admin: org.admin,
-    member: addMember(server, org, "MEMBER"),
-    billing: addMember(server, org, "BILLING_MANAGER"),
-    orgToken: createOrgToken(server, org),
+    member: await addMember(server, org, "MEMBER"),
+    billing: await addMember(server, org, "BILLING_MANAGER"),
+    orgToken: await createOrgToken(server, org),
     outsider: outsiderOrg.admin,
-    siteAdmin: createUser(server, { siteAdmin: true }),
+    siteAdmin: await createUser(server, { siteAdmin: true }),
   };
 }
 
@@ -122,14 +133,14 @@ export interface StackFixture {
 }
 
 /** A stack created by `as` (the org admin by default), so other members are not its creator. */
-export function createStack(
+export async function createStack(
   server: TestServer,
   org: OrgFixture,
   options: { as?: Caller; project?: string; name?: string; tags?: { name: string; value: string }[] } = {},
-): StackFixture {
+): Promise<StackFixture> {
   const project = options.project ?? "app";
   const name = options.name ?? uniqueName("stack");
-  const row = server.app.services.stacks.create(options.as ?? org.admin.caller, org.organization, {
+  const row = await server.app.services.stacks.create(options.as ?? org.admin.caller, org.organization, {
     organization: org.name,
     project,
     stack: name,
@@ -139,30 +150,32 @@ export function createStack(
 }
 
 /** The stack as its organization's admin sees it, for calling services directly. */
-export function stackNode(server: TestServer, org: OrgFixture, stack: StackFixture): StackNode {
-  const row = server.app.db.select().from(stacksTable).where(eq(stacksTable.id, stack.id)).get()!;
+export async function stackNode(server: TestServer, org: OrgFixture, stack: StackFixture): Promise<StackNode> {
+  const { db, tables } = server.app.store;
+  const [row] = await db.select().from(tables.stacksTable).where(eq(tables.stacksTable.id, stack.id));
+  if (!row) throw new Error(`no stack ${stack.id}`);
   return { ...row, organization: org.organization, viewerPermission: "ADMIN" };
 }
 
 /** An update of `kind` started by the org admin; RUNNING unless `complete` is given. */
-export function startUpdate(
+export async function startUpdate(
   server: TestServer,
   org: OrgFixture,
   stack: StackFixture,
   kind: UpdateKindValue = "UPDATE",
   complete?: "SUCCEEDED" | "FAILED",
 ) {
-  const node = stackNode(server, org, stack);
-  const update = server.app.services.updates.start(org.admin.caller, node, kind, "factory");
+  const node = await stackNode(server, org, stack);
+  const update = await server.app.services.updates.start(org.admin.caller, node, kind, "factory");
   if (!complete) return update;
-  return server.app.services.updates.complete(org.admin.caller, update, node, { updateId: update.id, status: complete });
+  return await server.app.services.updates.complete(org.admin.caller, update, node, { updateId: update.id, status: complete });
 }
 
-export function createTeam(server: TestServer, org: OrgFixture, options: { name?: string; members?: UserFixture[] } = {}) {
+export async function createTeam(server: TestServer, org: OrgFixture, options: { name?: string; members?: UserFixture[] } = {}) {
   const name = options.name ?? uniqueName("team");
-  const team = server.app.services.teams.create(org.admin.caller, org.organization, { organization: org.name, name });
+  const team = await server.app.services.teams.create(org.admin.caller, org.organization, { organization: org.name, name });
   if (options.members?.length) {
-    server.app.services.teams.updateMembership(org.admin.caller, org.organization, {
+    await server.app.services.teams.updateMembership(org.admin.caller, org.organization, {
       organization: org.name,
       team: name,
       addLogins: options.members.map((m) => m.user.login),
@@ -171,8 +184,8 @@ export function createTeam(server: TestServer, org: OrgFixture, options: { name?
   return { ...team, name };
 }
 
-export function grant(server: TestServer, org: OrgFixture, team: string, stack: StackFixture, permission: StackPermissionValue) {
-  server.app.services.teams.grant(org.admin.caller, org.organization, {
+export async function grant(server: TestServer, org: OrgFixture, team: string, stack: StackFixture, permission: StackPermissionValue) {
+  await server.app.services.teams.grant(org.admin.caller, org.organization, {
     organization: org.name,
     team,
     project: stack.project,

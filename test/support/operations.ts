@@ -4,13 +4,18 @@
 import { addMember, createStack, createTeam, createUser, grant, startUpdate, uniqueName } from "./factories.js";
 import type { PrincipalName, World } from "./world.js";
 
+/** A variable's value: anything JSON can carry, never a promise (an un-awaited factory call fails the type check). */
+export type VariableValue =
+  string | number | boolean | null | undefined | readonly unknown[] | ({ readonly [key: string]: unknown } & { then?: never });
+export type Variables = Record<string, VariableValue>;
+
 export interface OperationRequest {
   query: string;
-  variables?: Record<string, unknown>;
+  variables?: Variables;
 }
 
 export interface OperationCase {
-  request(world: World, as: PrincipalName): OperationRequest;
+  request(world: World, as: PrincipalName): OperationRequest | Promise<OperationRequest>;
   result(data: any): unknown;
 }
 
@@ -21,8 +26,12 @@ const orgField = (field: string, selection: string): OperationCase => ({
   result: (data) => data?.organization?.[field],
 });
 
-const mutation = (field: string, query: string, variables: (w: World, as: PrincipalName) => Record<string, unknown>): OperationCase => ({
-  request: (w, as) => ({ query, variables: variables(w, as) }),
+const mutation = (
+  field: string,
+  query: string,
+  variables: (w: World, as: PrincipalName) => Variables | Promise<Variables>,
+): OperationCase => ({
+  request: async (w, as) => ({ query, variables: await variables(w, as) }),
   result: (data) => data?.[field],
 });
 
@@ -41,12 +50,12 @@ const stackField = (selection: string, pick: (stack: any) => unknown): Operation
 const stackRef = (w: World, stack = w.stack) => ({ organization: w.org.name, project: stack.project, stack: stack.stack });
 
 /** A running update of kind UPDATE, started by the admin. */
-const runningUpdate = (w: World) => startUpdate(w.server, w.org, createStack(w.server, w.org), "UPDATE").id;
+const runningUpdate = async (w: World) => (await startUpdate(w.server, w.org, await createStack(w.server, w.org), "UPDATE")).id;
 
 /** A personal token the caller owns when it is a user, else one of the admin's. */
-function ownPersonalToken(w: World, as: PrincipalName): string {
+async function ownPersonalToken(w: World, as: PrincipalName): Promise<string> {
   const user = w.userOf(as) ?? w.admin;
-  return w.server.app.services.tokens.createPersonal(user.caller, { description: "to delete" }).row.id;
+  return (await w.server.app.services.tokens.createPersonal(user.caller, { description: "to delete" })).row.id;
 }
 
 export const OPERATIONS: Record<string, OperationCase> = {
@@ -85,17 +94,17 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.addOrganizationMember": mutation(
     "addOrganizationMember",
     "mutation ($org: String!, $login: String!) { addOrganizationMember(input: { organization: $org, login: $login }) { role } }",
-    (w) => ({ org: w.org.name, login: createUser(w.server).user.login }),
+    async (w) => ({ org: w.org.name, login: (await createUser(w.server)).user.login }),
   ),
   "Mutation.removeOrganizationMember": mutation(
     "removeOrganizationMember",
     "mutation ($org: String!, $login: String!) { removeOrganizationMember(input: { organization: $org, login: $login }) }",
-    (w) => ({ org: w.org.name, login: addMember(w.server, w.org).user.login }),
+    async (w) => ({ org: w.org.name, login: (await addMember(w.server, w.org)).user.login }),
   ),
   "Mutation.updateOrganizationMemberRole": mutation(
     "updateOrganizationMemberRole",
     "mutation ($org: String!, $login: String!) { updateOrganizationMemberRole(input: { organization: $org, login: $login, role: ADMIN }) { role } }",
-    (w) => ({ org: w.org.name, login: addMember(w.server, w.org).user.login }),
+    async (w) => ({ org: w.org.name, login: (await addMember(w.server, w.org)).user.login }),
   ),
   "Mutation.createPersonalAccessToken": mutation(
     "createPersonalAccessToken",
@@ -105,7 +114,7 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.deletePersonalAccessToken": mutation(
     "deletePersonalAccessToken",
     "mutation ($id: ID!) { deletePersonalAccessToken(id: $id) }",
-    (w, as) => ({ id: ownPersonalToken(w, as) }),
+    async (w, as) => ({ id: await ownPersonalToken(w, as) }),
   ),
   "Mutation.createOrganizationAccessToken": mutation(
     "createOrganizationAccessToken",
@@ -115,12 +124,14 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.deleteOrganizationAccessToken": mutation(
     "deleteOrganizationAccessToken",
     "mutation ($org: String!, $id: ID!) { deleteOrganizationAccessToken(organization: $org, id: $id) }",
-    (w) => ({
+    async (w) => ({
       org: w.org.name,
-      id: w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
-        organization: w.org.name,
-        name: uniqueName("del"),
-      }).row.id,
+      id: (
+        await w.server.app.services.tokens.createForOrganization(w.admin.caller, w.org.organization, {
+          organization: w.org.name,
+          name: uniqueName("del"),
+        })
+      ).row.id,
     }),
   ),
 
@@ -138,13 +149,13 @@ export const OPERATIONS: Record<string, OperationCase> = {
     'mutation ($org: String!, $name: String!) { createStack(input: { organization: $org, project: "app", stack: $name }) { id viewerPermission } }',
     (w) => ({ org: w.org.name, name: uniqueName("s") }),
   ),
-  "Mutation.deleteStack": mutation("deleteStack", "mutation ($stack: StackRef!) { deleteStack(input: { stack: $stack }) }", (w) => ({
-    stack: stackRef(w, createStack(w.server, w.org)),
+  "Mutation.deleteStack": mutation("deleteStack", "mutation ($stack: StackRef!) { deleteStack(input: { stack: $stack }) }", async (w) => ({
+    stack: stackRef(w, await createStack(w.server, w.org)),
   })),
   "Mutation.transferStack": mutation(
     "transferStack",
     "mutation ($stack: StackRef!, $to: String!) { transferStack(input: { stack: $stack, destinationOrganization: $to }) { fullyQualifiedName } }",
-    (w) => ({ stack: stackRef(w, createStack(w.server, w.org)), to: w.destination.name }),
+    async (w) => ({ stack: stackRef(w, await createStack(w.server, w.org)), to: w.destination.name }),
   ),
   "Mutation.setStackTag": mutation(
     "setStackTag",
@@ -174,24 +185,24 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.appendUpdateEvents (kind UPDATE)": mutation(
     "appendUpdateEvents",
     'mutation ($id: ID!) { appendUpdateEvents(input: { updateId: $id, events: [{ sequence: 0, type: "stdoutEvent", payload: { message: "hi" } }] }) }',
-    (w) => ({ id: runningUpdate(w) }),
+    async (w) => ({ id: await runningUpdate(w) }),
   ),
   "Mutation.completeUpdate (kind UPDATE)": mutation(
     "completeUpdate",
     "mutation ($id: ID!) { completeUpdate(input: { updateId: $id, status: SUCCEEDED }) { status } }",
-    (w) => ({ id: runningUpdate(w) }),
+    async (w) => ({ id: await runningUpdate(w) }),
   ),
   "Mutation.cancelUpdate (kind UPDATE)": mutation(
     "cancelUpdate",
     "mutation ($id: ID!) { cancelUpdate(updateId: $id) { status } }",
-    (w) => ({ id: runningUpdate(w) }),
+    async (w) => ({ id: await runningUpdate(w) }),
   ),
   // ---------------------------------------------------------------- teams
   "Organization.teams": orgField("teams", "teams { name }"),
   "Organization.team": {
-    request: (w) => ({
+    request: async (w) => ({
       query: "query ($org: String!, $team: String!) { organization(name: $org) { team(name: $team) { name members { login } } } }",
-      variables: { org: w.org.name, team: createTeam(w.server, w.org).name },
+      variables: { org: w.org.name, team: (await createTeam(w.server, w.org)).name },
     }),
     result: (data) => data?.organization?.team,
   },
@@ -203,24 +214,24 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.deleteTeam": mutation(
     "deleteTeam",
     "mutation ($org: String!, $name: String!) { deleteTeam(input: { organization: $org, name: $name }) }",
-    (w) => ({ org: w.org.name, name: createTeam(w.server, w.org).name }),
+    async (w) => ({ org: w.org.name, name: (await createTeam(w.server, w.org)).name }),
   ),
   "Mutation.updateTeamMembership": mutation(
     "updateTeamMembership",
     "mutation ($org: String!, $team: String!, $login: String!) { updateTeamMembership(input: { organization: $org, team: $team, addLogins: [$login] }) { members { login } } }",
-    (w) => ({ org: w.org.name, team: createTeam(w.server, w.org).name, login: w.member.user.login }),
+    async (w) => ({ org: w.org.name, team: (await createTeam(w.server, w.org)).name, login: w.member.user.login }),
   ),
   "Mutation.grantTeamStackAccess": mutation(
     "grantTeamStackAccess",
     "mutation ($org: String!, $team: String!, $project: String!, $stack: String!) { grantTeamStackAccess(input: { organization: $org, team: $team, project: $project, stack: $stack, permission: WRITE }) { stackGrants { permission } } }",
-    (w) => ({ org: w.org.name, team: createTeam(w.server, w.org).name, project: w.stack.project, stack: w.stack.stack }),
+    async (w) => ({ org: w.org.name, team: (await createTeam(w.server, w.org)).name, project: w.stack.project, stack: w.stack.stack }),
   ),
   "Mutation.revokeTeamStackAccess": mutation(
     "revokeTeamStackAccess",
     "mutation ($org: String!, $team: String!, $project: String!, $stack: String!) { revokeTeamStackAccess(input: { organization: $org, team: $team, project: $project, stack: $stack }) { name } }",
-    (w) => {
-      const team = createTeam(w.server, w.org).name;
-      grant(w.server, w.org, team, w.stack, "READ");
+    async (w) => {
+      const team = (await createTeam(w.server, w.org)).name;
+      await grant(w.server, w.org, team, w.stack, "READ");
       return { org: w.org.name, team, project: w.stack.project, stack: w.stack.stack };
     },
   ),
@@ -235,30 +246,30 @@ export const OPERATIONS: Record<string, OperationCase> = {
   "Mutation.updateWebhook": mutation(
     "updateWebhook",
     "mutation ($org: String!, $name: String!) { updateWebhook(input: { organization: $org, name: $name, active: false }) { active } }",
-    (w) => ({ org: w.org.name, name: worldWebhook(w) }),
+    async (w) => ({ org: w.org.name, name: await worldWebhook(w) }),
   ),
   "Mutation.deleteWebhook": mutation(
     "deleteWebhook",
     "mutation ($org: String!, $name: String!) { deleteWebhook(input: { organization: $org, name: $name }) }",
-    (w) => ({ org: w.org.name, name: worldWebhook(w) }),
+    async (w) => ({ org: w.org.name, name: await worldWebhook(w) }),
   ),
   "Mutation.pingWebhook": mutation(
     "pingWebhook",
     "mutation ($org: String!, $name: String!) { pingWebhook(input: { organization: $org, name: $name }) { kind error } }",
-    (w) => ({ org: w.org.name, name: worldWebhook(w) }),
+    async (w) => ({ org: w.org.name, name: await worldWebhook(w) }),
   ),
   "Organization.webhooks": orgField("webhooks", "webhooks { name hasSecret }"),
   "Organization.webhook": {
-    request: (w) => ({
+    request: async (w) => ({
       query: "query ($org: String!, $name: String!) { organization(name: $org) { webhook(name: $name) { name } } }",
-      variables: { org: w.org.name, name: worldWebhook(w) },
+      variables: { org: w.org.name, name: await worldWebhook(w) },
     }),
     result: (data) => data?.organization?.webhook,
   },
   "Webhook.deliveries": {
-    request: (w) => ({
+    request: async (w) => ({
       query: "query ($org: String!, $name: String!) { organization(name: $org) { webhook(name: $name) { deliveries { totalCount } } } }",
-      variables: { org: w.org.name, name: worldWebhook(w) },
+      variables: { org: w.org.name, name: await worldWebhook(w) },
     }),
     result: (data) => data?.organization?.webhook?.deliveries,
   },
@@ -268,9 +279,9 @@ export const OPERATIONS: Record<string, OperationCase> = {
 };
 
 /** A webhook of the world's organization, created by its admin (pointing at loopback). */
-function worldWebhook(w: World): string {
+async function worldWebhook(w: World): Promise<string> {
   const name = uniqueName("wh").slice(0, 32);
-  w.server.app.services.webhooks.create(w.admin.caller, w.org.organization, {
+  await w.server.app.services.webhooks.create(w.admin.caller, w.org.organization, {
     organization: w.org.name,
     name,
     payloadUrl: "http://127.0.0.1:9/hook",

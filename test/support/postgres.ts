@@ -281,6 +281,8 @@ async function openOnPglite(migrated: boolean): Promise<TestPostgres> {
     db: drizzlePglite(client, { schema }),
     pglite: client,
     query: async <R>(text: string, params?: unknown[]) => (await client.query<R>(text, params)).rows,
-    close: () => client.close(),
+    close: async () => {
+      if (!client.closed) await client.close();
+    },
   };
 }

@@ -45,6 +45,12 @@ const PG_TYPE_FAMILY: Record<string, string> = {
 };
 
 const MIGRATION_TABLES = new Set(["__drizzle_migrations", "sqlite_sequence"]);
+/**
+ * Tables only PostgreSQL has, by design (not in either schema.ts: custom migrations), left out
+ * of the comparison: `rate_limits`, the fleet's shared rate-limit counts (SQLite counts in its
+ * process; src/db/postgres/rate-limit-store.ts).
+ */
+const POSTGRES_ONLY_TABLES = new Set(["rate_limits"]);
 
 // ---------------------------------------------------------------------------------------------
 // SQLite
@@ -156,6 +162,7 @@ export async function introspectPostgres(query: Query, schema = "public"): Promi
     [schema],
   );
   for (const { table_name } of tables) {
+    if (POSTGRES_ONLY_TABLES.has(table_name)) continue;
     model[table_name] = { columns: {}, primaryKey: [], indexes: {}, checks: {}, foreignKeys: [] };
   }
   const columns = await query<{

@@ -1,6 +1,5 @@
 // A "world" for permission tests: one organization and every kind of caller around it.
 import { eq } from "drizzle-orm";
-import { accessTokensTable } from "../../src/db/schema.js";
 import {
   createOrg,
   createOrgToken,
@@ -40,20 +39,21 @@ export interface World extends Principals {
   userOf(as: PrincipalName): UserFixture | null;
 }
 
-export function createWorld(server: TestServer): World {
-  const principals = createPrincipals(server);
-  const deleted = createUser(server);
-  server.app.db.update(accessTokensTable).set({ deletedAt: new Date() }).where(eq(accessTokensTable.id, deleted.tokenRow.id)).run();
-  const expired = createUser(server);
-  server.app.db
+export async function createWorld(server: TestServer): Promise<World> {
+  const principals = await createPrincipals(server);
+  const deleted = await createUser(server);
+  const { db, tables } = server.app.store;
+  const { accessTokensTable } = tables;
+  await db.update(accessTokensTable).set({ deletedAt: new Date() }).where(eq(accessTokensTable.id, deleted.tokenRow.id));
+  const expired = await createUser(server);
+  await db
     .update(accessTokensTable)
     .set({ expiresAt: new Date(Date.now() - 1000) })
-    .where(eq(accessTokensTable.id, expired.tokenRow.id))
-    .run();
-  const foreign = createOrgToken(server, createOrg(server));
-  const unentitledOrg = createOrg(server);
-  const unentitled = createOrgToken(server, unentitledOrg);
-  setTier(server, unentitledOrg.name, "TEAM");
+    .where(eq(accessTokensTable.id, expired.tokenRow.id));
+  const foreign = await createOrgToken(server, await createOrg(server));
+  const unentitledOrg = await createOrg(server);
+  const unentitled = await createOrgToken(server, unentitledOrg);
+  await setTier(server, unentitledOrg.name, "TEAM");
 
   const users: Partial<Record<PrincipalName, UserFixture>> = {
     admin: principals.admin,
@@ -75,11 +75,11 @@ export function createWorld(server: TestServer): World {
     foreignOrgToken: foreign.token,
     unentitledOrgToken: unentitled.token,
   };
-  const stack = createStack(server, principals.org, { tags: [{ name: "env", value: "dev" }] });
-  const node = stackNode(server, principals.org, stack);
-  server.app.services.stacks.importState(principals.admin.caller, node, { version: 3, deployment: { resources: [] } });
-  startUpdate(server, principals.org, stack, "UPDATE", "SUCCEEDED");
-  const destination = createOrg(server, { admin: principals.admin });
+  const stack = await createStack(server, principals.org, { tags: [{ name: "env", value: "dev" }] });
+  const node = await stackNode(server, principals.org, stack);
+  await server.app.services.stacks.importState(principals.admin.caller, node, { version: 3, deployment: { resources: [] } });
+  await startUpdate(server, principals.org, stack, "UPDATE", "SUCCEEDED");
+  const destination = await createOrg(server, { admin: principals.admin });
   return {
     ...principals,
     server,

@@ -24,23 +24,23 @@ const INCLUDE_DELETED = { nullable: true, defaultValue: false, description: "Als
 @Resolver()
 export class PersonalAccessTokenResolver {
   @Query(() => [PersonalAccessToken], { description: "List User Access Tokens: the calling user's personal access tokens, oldest first." })
-  personalAccessTokens(
+  async personalAccessTokens(
     @Arg("includeDeleted", () => Boolean, INCLUDE_DELETED) includeDeleted: boolean | null,
     @Ctx() ctx: Context,
-  ): PersonalAccessToken[] {
-    return ctx.services.tokenLists.listPersonal(ctx.caller, includeDeleted ?? false).map(toPersonalAccessToken);
+  ): Promise<PersonalAccessToken[]> {
+    return (await ctx.services.tokenLists.listPersonal(ctx.caller, includeDeleted ?? false)).map(toPersonalAccessToken);
   }
 
   @Query(() => PersonalAccessTokenConnection, {
     description: "The calling user's personal access tokens, paged, oldest first (by creation time, then id).",
   })
-  personalAccessTokensConnection(
+  async personalAccessTokensConnection(
     @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
     @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
     @Arg("includeDeleted", () => Boolean, INCLUDE_DELETED) includeDeleted: boolean | null,
     @Ctx() ctx: Context,
-  ): PersonalAccessTokenConnection {
-    const { page, count } = ctx.services.tokenLists.personalPage(ctx.caller, includeDeleted ?? false, first, after);
+  ): Promise<PersonalAccessTokenConnection> {
+    const { page, count } = await ctx.services.tokenLists.personalPage(ctx.caller, includeDeleted ?? false, first, after);
     return new PersonalAccessTokenConnection({ ...page, nodes: page.nodes.map(toPersonalAccessToken) }, count);
   }
 
@@ -48,12 +48,12 @@ export class PersonalAccessTokenResolver {
     description:
       "Issues a personal access token to the calling user (users only; at most 100 unrevoked tokens each). The secret is shown once.",
   })
-  createPersonalAccessToken(
+  async createPersonalAccessToken(
     @Arg("input", () => CreatePersonalAccessTokenInput, { description: "What the token is for, and when it expires." })
     input: CreatePersonalAccessTokenInput,
     @Ctx() ctx: Context,
-  ): CreatePersonalAccessTokenPayload {
-    const { row, secret } = ctx.services.tokens.createPersonal(ctx.caller, input);
+  ): Promise<CreatePersonalAccessTokenPayload> {
+    const { row, secret } = await ctx.services.tokens.createPersonal(ctx.caller, input);
     return { token: toPersonalAccessToken(row), secret };
   }
 
@@ -61,7 +61,10 @@ export class PersonalAccessTokenResolver {
     description: "Revokes the token at once; NOT_FOUND when it is not one of yours (or already revoked).",
     deprecationReason: "Use revokePersonalAccessToken, which takes an input object and is safe to retry.",
   })
-  deletePersonalAccessToken(@Arg("id", () => ID, { description: "The token's id (a UUID)." }) id: string, @Ctx() ctx: Context): boolean {
+  deletePersonalAccessToken(
+    @Arg("id", () => ID, { description: "The token's id (a UUID)." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
     return ctx.services.tokens.deletePersonal(ctx.caller, id);
   }
 
@@ -69,11 +72,11 @@ export class PersonalAccessTokenResolver {
     description:
       "Revokes one of your personal access tokens at once and returns it (deletedAt set). Revoking it again returns it unchanged; NOT_FOUND when it is not one of yours.",
   })
-  revokePersonalAccessToken(
+  async revokePersonalAccessToken(
     @Arg("input", () => RevokePersonalAccessTokenInput, { description: "The token to revoke." }) input: RevokePersonalAccessTokenInput,
     @Ctx() ctx: Context,
-  ): PersonalAccessToken {
-    return toPersonalAccessToken(ctx.services.tokens.revokePersonal(ctx.caller, input.id));
+  ): Promise<PersonalAccessToken> {
+    return toPersonalAccessToken(await ctx.services.tokens.revokePersonal(ctx.caller, input.id));
   }
 }
 
@@ -83,15 +86,15 @@ export class OrganizationAccessTokenResolver {
     description:
       "Organization admins only, on the ENTERPRISE_GROWTH or BUSINESS_CRITICAL subscription (paid, or a trial not yet ended); at most 500 unrevoked tokens per organization. CONFLICT when the name is or was in use. The secret is shown once.",
   })
-  createOrganizationAccessToken(
+  async createOrganizationAccessToken(
     @Arg("input", () => CreateOrganizationAccessTokenInput, {
       description: "The organization, and the token's name, description and expiry.",
     })
     input: CreateOrganizationAccessTokenInput,
     @Ctx() ctx: Context,
-  ): CreateOrganizationAccessTokenPayload {
-    const organization = ctx.access.requireOrganization(input.organization);
-    const { row, secret } = ctx.services.tokens.createForOrganization(ctx.caller, organization, input);
+  ): Promise<CreateOrganizationAccessTokenPayload> {
+    const organization = await ctx.access.requireOrganization(input.organization);
+    const { row, secret } = await ctx.services.tokens.createForOrganization(ctx.caller, organization, input);
     return { token: toOrganizationAccessToken(row), secret };
   }
 
@@ -100,12 +103,12 @@ export class OrganizationAccessTokenResolver {
       "Revokes the token at once; its name stays reserved. NOT_FOUND when there is no such token or it is already revoked. Organization admins only.",
     deprecationReason: "Use revokeOrganizationAccessToken, which takes an input object and is safe to retry.",
   })
-  deleteOrganizationAccessToken(
+  async deleteOrganizationAccessToken(
     @Arg("organization", () => String, { description: "The organization's name (any letter case)." }) organizationName: string,
     @Arg("id", () => ID, { description: "The token's id (a UUID)." }) id: string,
     @Ctx() ctx: Context,
-  ): boolean {
-    const organization = ctx.access.requireOrganization(organizationName);
+  ): Promise<boolean> {
+    const organization = await ctx.access.requireOrganization(organizationName);
     return ctx.services.tokens.deleteForOrganization(ctx.caller, organization, id);
   }
 
@@ -113,13 +116,13 @@ export class OrganizationAccessTokenResolver {
     description:
       "Revokes an organization access token at once and returns it (deletedAt set); its name stays reserved. Revoking it again returns it unchanged. Organization admins only.",
   })
-  revokeOrganizationAccessToken(
+  async revokeOrganizationAccessToken(
     @Arg("input", () => RevokeOrganizationAccessTokenInput, { description: "The organization and the token to revoke." })
     input: RevokeOrganizationAccessTokenInput,
     @Ctx() ctx: Context,
-  ): OrganizationAccessToken {
-    const organization = ctx.access.requireOrganization(input.organization);
-    return toOrganizationAccessToken(ctx.services.tokens.revokeForOrganization(ctx.caller, organization, input.id));
+  ): Promise<OrganizationAccessToken> {
+    const organization = await ctx.access.requireOrganization(input.organization);
+    return toOrganizationAccessToken(await ctx.services.tokens.revokeForOrganization(ctx.caller, organization, input.id));
   }
 
   @FieldResolver(() => Organization, { description: "The organization the token belongs to and acts in." })
@@ -146,26 +149,26 @@ export class OrganizationTokensResolver {
       "Organization access tokens, oldest first, deleted ones included on request. Organization admins (users) only; null with a FORBIDDEN error for others.",
     deprecationReason: "Use accessTokensConnection: paged, and non-null for the admins who may read it.",
   })
-  accessTokens(
+  async accessTokens(
     @Root() organization: OrganizationRow,
     @Arg("includeDeleted", () => Boolean, INCLUDE_DELETED) includeDeleted: boolean | null,
     @Ctx() ctx: Context,
-  ): OrganizationAccessToken[] {
-    return ctx.services.tokens.listForOrganization(organization, includeDeleted ?? false).map(toOrganizationAccessToken);
+  ): Promise<OrganizationAccessToken[]> {
+    return (await ctx.services.tokens.listForOrganization(organization, includeDeleted ?? false)).map(toOrganizationAccessToken);
   }
 
   @FieldResolver(() => OrganizationAccessTokenConnection, {
     description:
       "Organization access tokens, paged, by name ignoring case; revoked ones on request. Organization admins (users) only: for anyone else it is a FORBIDDEN error (and, being non-null, the organization is null).",
   })
-  accessTokensConnection(
+  async accessTokensConnection(
     @Root() organization: OrganizationRow,
     @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
     @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
     @Arg("includeDeleted", () => Boolean, INCLUDE_DELETED) includeDeleted: boolean | null,
     @Ctx() ctx: Context,
-  ): OrganizationAccessTokenConnection {
-    const { page, count } = ctx.services.tokenLists.organizationPage(organization, includeDeleted ?? false, first, after);
+  ): Promise<OrganizationAccessTokenConnection> {
+    const { page, count } = await ctx.services.tokenLists.organizationPage(organization, includeDeleted ?? false, first, after);
     return new OrganizationAccessTokenConnection({ ...page, nodes: page.nodes.map(toOrganizationAccessToken) }, count);
   }
 }

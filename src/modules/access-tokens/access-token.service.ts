@@ -2,9 +2,9 @@ import { and, asc, count, eq, isNull, type SQL } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
 import type { AccessTokenRow, OrganizationRow, UserRow } from "../../db/rows.js";
 import { generateSecret, hashSecret } from "../../lib/token-secret.js";
-import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import type { Db, Store, Tx } from "../../db/store.js";
 import { onUniqueViolation } from "../../db/errors.js";
-import { accessTokensTable } from "../../db/schema.js";
+
 import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from "../../errors.js";
 import { newTokenId } from "../../lib/ids.js";
 import { checkExpiry, checkName, checkText } from "../../lib/validation.js";
@@ -32,44 +32,6 @@ function checkDescription(description: string, { required }: { required: boolean
   return text.trim();
 }
 
-/** Refuses a new token when its owner (`owner`: a user's or an organization's tokens) already holds `cap` live ones. */
-function refusePastLiveCap(tx: Tx, owner: SQL, cap: number, refusal: string): void {
-  const live = tx
-    .select({ n: count() })
-    .from(accessTokensTable)
-    .where(and(owner, isNull(accessTokensTable.deletedAt)))
-    .get()!.n;
-  if (live >= cap) throw new BadUserInputError(refusal);
-}
-
-/** The token `id` among `owner`'s tokens (revoked ones too); undefined when there is none or `id` is no UUID. */
-function tokenAmong(tx: Tx, owner: SQL, id: string): AccessTokenRow | undefined {
-  if (!UUID_PATTERN.test(id)) return undefined;
-  return tx
-    .select()
-    .from(accessTokensTable)
-    .where(and(eq(accessTokensTable.id, id), owner))
-    .get();
-}
-
-/** Revokes the live token `id` among `owner`'s: its name, or undefined when there is no such live token. */
-function revokeLive(tx: Tx, owner: SQL, id: string): { name: string | null } | undefined {
-  if (!UUID_PATTERN.test(id)) return undefined;
-  return tx
-    .update(accessTokensTable)
-    .set({ deletedAt: new Date() })
-    .where(and(eq(accessTokensTable.id, id), owner, isNull(accessTokensTable.deletedAt)))
-    .returning({ name: accessTokensTable.name })
-    .get();
-}
-
-const personalTokensOf = (user: UserRow): SQL => and(eq(accessTokensTable.userId, user.id), eq(accessTokensTable.kind, "PERSONAL"))!;
-const organizationTokensOf = (organization: OrganizationRow): SQL =>
-  and(eq(accessTokensTable.organizationId, organization.id), eq(accessTokensTable.kind, "ORGANIZATION"))!;
-
-const revoke = (tx: Tx, token: AccessTokenRow): AccessTokenRow =>
-  tx.update(accessTokensTable).set({ deletedAt: new Date() }).where(eq(accessTokensTable.id, token.id)).returning().get();
-
 /** The user behind a caller the permission map already admitted as a user. */
 export function requireUser(caller: Caller): UserRow {
   if (caller.principal.kind !== "USER") throw new ForbiddenError("only a user may do this: use a personal access token");
@@ -79,15 +41,68 @@ export function requireUser(caller: Caller): UserRow {
 /** Personal and organization access tokens: issue, list (paged: AccessTokenLists), revoke. */
 export class AccessTokenService {
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
   ) {}
 
+  /** The store\'s tables (SQLite\'s or PostgreSQL\'s). */
+  private get t() {
+    return this.store.tables;
+  }
+
+  /** Refuses a new token when its owner (`owner`: a user's or an organization's tokens) already holds `cap` live ones. */
+  private async refusePastLiveCap(tx: Tx, owner: SQL, cap: number, refusal: string): Promise<void> {
+    const [row] = await tx
+      .select({ n: count() })
+      .from(this.t.accessTokensTable)
+      .where(and(owner, isNull(this.t.accessTokensTable.deletedAt)));
+    if (row!.n >= cap) throw new BadUserInputError(refusal);
+  }
+
+  /** The token `id` among `owner`'s tokens (revoked ones too); undefined when there is none or `id` is no UUID. */
+  private async tokenAmong(tx: Tx, owner: SQL, id: string): Promise<AccessTokenRow | undefined> {
+    if (!UUID_PATTERN.test(id)) return undefined;
+    const [token] = await tx
+      .select()
+      .from(this.t.accessTokensTable)
+      .where(and(eq(this.t.accessTokensTable.id, id), owner))
+      .limit(1);
+    return token;
+  }
+
+  /** Revokes the live token `id` among `owner`'s: its name, or undefined when there is no such live token. */
+  private async revokeLive(q: Db, owner: SQL, id: string): Promise<{ name: string | null } | undefined> {
+    if (!UUID_PATTERN.test(id)) return undefined;
+    const [revoked] = await q
+      .update(this.t.accessTokensTable)
+      .set({ deletedAt: new Date() })
+      .where(and(eq(this.t.accessTokensTable.id, id), owner, isNull(this.t.accessTokensTable.deletedAt)))
+      .returning({ name: this.t.accessTokensTable.name });
+    return revoked;
+  }
+
+  private personalTokensOf(user: UserRow): SQL {
+    return and(eq(this.t.accessTokensTable.userId, user.id), eq(this.t.accessTokensTable.kind, "PERSONAL"))!;
+  }
+
+  private organizationTokensOf(organization: OrganizationRow): SQL {
+    return and(eq(this.t.accessTokensTable.organizationId, organization.id), eq(this.t.accessTokensTable.kind, "ORGANIZATION"))!;
+  }
+
+  private async revoke(tx: Tx, token: AccessTokenRow): Promise<AccessTokenRow> {
+    const [revoked] = await tx
+      .update(this.t.accessTokensTable)
+      .set({ deletedAt: new Date() })
+      .where(eq(this.t.accessTokensTable.id, token.id))
+      .returning();
+    return revoked!;
+  }
+
   /** Issues a personal token for `userId` inside the caller's transaction. */
-  insertPersonal(tx: Tx, userId: string, description: string, expiresAt: Date | null): IssuedToken {
+  async insertPersonal(tx: Tx, userId: string, description: string, expiresAt: Date | null): Promise<IssuedToken> {
     const secret = generateSecret("PERSONAL");
-    const row = tx
-      .insert(accessTokensTable)
+    const [row] = await tx
+      .insert(this.t.accessTokensTable)
       .values({
         id: newTokenId(),
         kind: "PERSONAL",
@@ -97,19 +112,18 @@ export class AccessTokenService {
         createdAt: new Date(),
         expiresAt,
       })
-      .returning()
-      .get();
-    return { row, secret };
+      .returning();
+    return { row: row!, secret };
   }
 
-  createPersonal(caller: Caller, input: CreatePersonalAccessTokenInput): IssuedToken {
+  async createPersonal(caller: Caller, input: CreatePersonalAccessTokenInput): Promise<IssuedToken> {
     const user = requireUser(caller);
     const description = checkDescription(input.description, { required: true });
     const expiresAt = checkExpiry(input.expiresAt, "input.expiresAt");
-    return writeTransaction(this.db, (tx) => {
-      refusePastLiveCap(
+    return this.store.transaction(async (tx) => {
+      await this.refusePastLiveCap(
         tx,
-        eq(accessTokensTable.userId, user.id),
+        eq(this.t.accessTokensTable.userId, user.id),
         MAX_LIVE_PERSONAL_TOKENS,
         `you already have ${MAX_LIVE_PERSONAL_TOKENS} personal access tokens: delete some first`,
       );
@@ -121,19 +135,21 @@ export class AccessTokenService {
    * Revokes one of the caller's own tokens and returns it; revoking it again returns it as it
    * is (a retry). Another user's token is NOT_FOUND, as if absent.
    */
-  revokePersonal(caller: Caller, id: string): AccessTokenRow {
+  async revokePersonal(caller: Caller, id: string): Promise<AccessTokenRow> {
     const user = requireUser(caller);
-    return writeTransaction(this.db, (tx) => {
-      const token = tokenAmong(tx, personalTokensOf(user), id);
+    return this.store.transaction(async (tx) => {
+      const token = await this.tokenAmong(tx, this.personalTokensOf(user), id);
       if (!token) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
-      return token.deletedAt !== null ? token : revoke(tx, token);
+      return token.deletedAt !== null ? token : this.revoke(tx, token);
     });
   }
 
   /** Revokes one of the caller's own tokens; another user's token is NOT_FOUND, as if absent. */
-  deletePersonal(caller: Caller, id: string): true {
+  async deletePersonal(caller: Caller, id: string): Promise<true> {
     const user = requireUser(caller);
-    if (!revokeLive(this.db, personalTokensOf(user), id)) throw new NotFoundError(`you have no personal access token${describeId(id)}`);
+    if (!(await this.revokeLive(this.store.db, this.personalTokensOf(user), id))) {
+      throw new NotFoundError(`you have no personal access token${describeId(id)}`);
+    }
     return true;
   }
 
@@ -141,12 +157,12 @@ export class AccessTokenService {
    * `createdBy`: the admin recorded as the token's creator when the system acts (the admin
    * CLI); otherwise the calling user. The audit event names the caller either way.
    */
-  createForOrganization(
+  async createForOrganization(
     caller: Caller,
     organization: OrganizationRow,
     input: CreateOrganizationAccessTokenInput,
     createdBy?: UserRow,
-  ): IssuedToken {
+  ): Promise<IssuedToken> {
     const creator = caller.principal.kind === "SYSTEM" && createdBy ? createdBy : requireUser(caller);
     const name = checkName("token name", input.name, "input.name");
     const description = checkDescription(input.description ?? "", { required: false });
@@ -157,15 +173,15 @@ export class AccessTokenService {
     }
     const secret = generateSecret("ORGANIZATION");
     try {
-      return writeTransaction(this.db, (tx) => {
-        refusePastLiveCap(
+      return await this.store.transaction(async (tx) => {
+        await this.refusePastLiveCap(
           tx,
-          eq(accessTokensTable.organizationId, organization.id),
+          eq(this.t.accessTokensTable.organizationId, organization.id),
           MAX_LIVE_ORGANIZATION_TOKENS,
           `"${organization.name}" already has ${MAX_LIVE_ORGANIZATION_TOKENS} live organization tokens: delete some first`,
         );
-        const row = tx
-          .insert(accessTokensTable)
+        const [row] = await tx
+          .insert(this.t.accessTokensTable)
           .values({
             id: newTokenId(),
             kind: "ORGANIZATION",
@@ -177,14 +193,13 @@ export class AccessTokenService {
             createdAt: new Date(),
             expiresAt,
           })
-          .returning()
-          .get();
-        this.audit.write(caller, {
+          .returning();
+        await this.audit.write(tx, caller, {
           organizationId: organization.id,
           event: "organization-token-created",
           description: `Created organization access token "${name}"${caller.principal.kind === "SYSTEM" ? ` (by the ${caller.principal.label}, recorded as created by "${creator.login}")` : ""}`,
         });
-        return { row, secret };
+        return { row: row!, secret };
       });
     } catch (error) {
       throw onUniqueViolation(
@@ -202,13 +217,13 @@ export class AccessTokenService {
    * Revokes an organization token and returns it; revoking it again returns it as it is (a
    * retry), auditing nothing.
    */
-  revokeForOrganization(caller: Caller, organization: OrganizationRow, id: string): AccessTokenRow {
-    return writeTransaction(this.db, (tx) => {
-      const token = tokenAmong(tx, organizationTokensOf(organization), id);
+  async revokeForOrganization(caller: Caller, organization: OrganizationRow, id: string): Promise<AccessTokenRow> {
+    return this.store.transaction(async (tx) => {
+      const token = await this.tokenAmong(tx, this.organizationTokensOf(organization), id);
       if (!token) throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
       if (token.deletedAt !== null) return token;
-      const revoked = revoke(tx, token);
-      this.audit.write(caller, {
+      const revoked = await this.revoke(tx, token);
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "organization-token-deleted",
         description: `Deleted organization access token "${revoked.name}"`,
@@ -218,28 +233,27 @@ export class AccessTokenService {
   }
 
   /** The organization's tokens, oldest first; deleted ones only when asked. */
-  listForOrganization(organization: OrganizationRow, includeDeleted: boolean): AccessTokenRow[] {
-    return this.db
+  listForOrganization(organization: OrganizationRow, includeDeleted: boolean): Promise<AccessTokenRow[]> {
+    return this.store.db
       .select()
-      .from(accessTokensTable)
+      .from(this.t.accessTokensTable)
       .where(
         and(
-          eq(accessTokensTable.organizationId, organization.id),
-          eq(accessTokensTable.kind, "ORGANIZATION"),
-          includeDeleted ? undefined : isNull(accessTokensTable.deletedAt),
+          eq(this.t.accessTokensTable.organizationId, organization.id),
+          eq(this.t.accessTokensTable.kind, "ORGANIZATION"),
+          includeDeleted ? undefined : isNull(this.t.accessTokensTable.deletedAt),
         ),
       )
-      .orderBy(asc(accessTokensTable.createdAt), asc(accessTokensTable.name))
-      .all();
+      .orderBy(asc(this.t.accessTokensTable.createdAt), asc(this.t.accessTokensTable.name));
   }
 
   /**
    * Operators' view (the admin CLI's list-tokens): every token of one organization or one user,
    * or all of them, oldest first; deleted ones only when asked. Metadata only: no secret exists to show.
    */
-  listAny(filter: { organization?: OrganizationRow; user?: UserRow; includeDeleted: boolean }): AccessTokenRow[] {
-    const t = accessTokensTable;
-    return this.db
+  listAny(filter: { organization?: OrganizationRow; user?: UserRow; includeDeleted: boolean }): Promise<AccessTokenRow[]> {
+    const t = this.t.accessTokensTable;
+    return this.store.db
       .select()
       .from(t)
       .where(
@@ -249,17 +263,16 @@ export class AccessTokenService {
           filter.includeDeleted ? undefined : isNull(t.deletedAt),
         ),
       )
-      .orderBy(asc(t.createdAt), asc(t.id))
-      .all();
+      .orderBy(asc(t.createdAt), asc(t.id));
   }
 
-  deleteForOrganization(caller: Caller, organization: OrganizationRow, id: string): true {
-    return writeTransaction(this.db, (tx) => {
-      const row = revokeLive(tx, organizationTokensOf(organization), id);
+  deleteForOrganization(caller: Caller, organization: OrganizationRow, id: string): Promise<true> {
+    return this.store.transaction(async (tx) => {
+      const row = await this.revokeLive(tx, this.organizationTokensOf(organization), id);
       if (!row) {
         throw new NotFoundError(`"${organization.name}" has no organization access token${describeId(id)}`);
       }
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "organization-token-deleted",
         description: `Deleted organization access token "${row.name}"`,
@@ -274,29 +287,30 @@ export class AccessTokenService {
    * as `organization-token-deleted`, attributed to `caller` (the system); a personal token
    * belongs to no organization, so there is no audit log to write it to.
    */
-  revokeAny(caller: Caller, id: string): AccessTokenRow {
-    return writeTransaction(this.db, (tx) => {
-      const token = UUID_PATTERN.test(id) ? tx.select().from(accessTokensTable).where(eq(accessTokensTable.id, id)).get() : undefined;
+  revokeAny(caller: Caller, id: string): Promise<AccessTokenRow> {
+    return this.store.transaction(async (tx) => {
+      const [token] = UUID_PATTERN.test(id)
+        ? await tx.select().from(this.t.accessTokensTable).where(eq(this.t.accessTokensTable.id, id)).limit(1)
+        : [];
       if (!token) throw new NotFoundError(`there is no access token${describeId(id)}: check the id`);
       if (token.deletedAt !== null) {
         throw new ConflictError(`access token ${token.id} was already revoked at ${token.deletedAt.toISOString()}: nothing to do`);
       }
       // the audit log records no actor for the system, so the description names it
       const by = caller.principal.kind === "SYSTEM" ? ` (revoked by the ${caller.principal.label})` : "";
-      const revoked = tx
-        .update(accessTokensTable)
+      const [revoked] = await tx
+        .update(this.t.accessTokensTable)
         .set({ deletedAt: new Date() })
-        .where(and(eq(accessTokensTable.id, token.id), isNull(accessTokensTable.deletedAt)))
-        .returning()
-        .get();
-      if (revoked.kind === "ORGANIZATION" && revoked.organizationId !== null) {
-        this.audit.write(caller, {
-          organizationId: revoked.organizationId,
+        .where(and(eq(this.t.accessTokensTable.id, token.id), isNull(this.t.accessTokensTable.deletedAt)))
+        .returning();
+      if (revoked!.kind === "ORGANIZATION" && revoked!.organizationId !== null) {
+        await this.audit.write(tx, caller, {
+          organizationId: revoked!.organizationId,
           event: "organization-token-deleted",
-          description: `Deleted organization access token "${revoked.name}"${by}`,
+          description: `Deleted organization access token "${revoked!.name}"${by}`,
         });
       }
-      return revoked;
+      return revoked!;
     });
   }
 }

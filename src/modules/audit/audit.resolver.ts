@@ -14,15 +14,15 @@ export class AuditLogResolver {
     description: "Get Audit Log Events (JSON). Newest first. Null with a FORBIDDEN error for callers who may not read it.",
     deprecationReason: "Use auditLogEventsConnection: the same, non-null for the callers who may read it.",
   })
-  auditLogEvents(
+  async auditLogEvents(
     @Root() organization: OrganizationRow,
     @Arg("first", () => Int, { nullable: true, defaultValue: 100, description: "1–1,000." }) first: number | null,
     @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
     @Arg("filter", () => AuditLogFilter, { nullable: true, description: "Only the events that match every condition given." })
     filter: AuditLogFilter | null,
     @Ctx() ctx: Context,
-  ): AuditLogEventConnection {
-    const { page, count } = ctx.services.auditLog.list(organization, filter, first, after);
+  ): Promise<AuditLogEventConnection> {
+    const { page, count } = await ctx.services.auditLog.list(organization, filter, first, after);
     return new AuditLogEventConnection(page, count);
   }
 
@@ -37,7 +37,7 @@ export class AuditLogResolver {
     @Arg("filter", () => AuditLogFilter, { nullable: true, description: "Only the events that match every condition given." })
     filter: AuditLogFilter | null,
     @Ctx() ctx: Context,
-  ): AuditLogEventConnection {
+  ): Promise<AuditLogEventConnection> {
     return this.auditLogEvents(organization, first, after, filter, ctx);
   }
 
@@ -54,7 +54,7 @@ export class AuditLogResolver {
     @Arg("until", () => DateTimeScalar, { nullable: true, description: "Events before this time (after since); omitted: up to now." })
     until: Date | null,
     @Ctx() ctx: Context,
-  ): AuditLogExport {
+  ): Promise<AuditLogExport> {
     return ctx.services.auditLog.exportAll(ctx.caller, organization, format, { since, until }, ctx.requestState.responseBudget.charge);
   }
 }

@@ -1,8 +1,8 @@
 import type { OrganizationRow } from "../../db/rows.js";
 import { and, asc, count, desc, eq, gt, gte, lt, lte, max, type SQL, sql } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
-import type { Db } from "../../db/client.js";
-import { auditEventsTable } from "../../db/schema.js";
+import type { Db, Store, Tables, Tx } from "../../db/store.js";
+
 import { BadUserInputError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
 import { quote } from "../../lib/validation.js";
@@ -36,9 +36,9 @@ function checkRange(range: TimeRange, at: string): void {
   }
 }
 
-const inRange = (range: TimeRange): (SQL | undefined)[] => [
-  range.since ? gte(auditEventsTable.timestamp, range.since) : undefined,
-  range.until ? lt(auditEventsTable.timestamp, range.until) : undefined,
+const inRange = (e: Tables["auditEventsTable"], range: TimeRange): (SQL | undefined)[] => [
+  range.since ? gte(e.timestamp, range.since) : undefined,
+  range.until ? lt(e.timestamp, range.until) : undefined,
 ];
 
 export function toAuditLogEvent(row: AuditRow): AuditLogEvent {
@@ -70,55 +70,40 @@ export interface ExportPlan {
 
 /** Reading the audit log: pages, filters, exports. Writing is AuditWriter's alone. */
 export class AuditLogService {
-  private readonly batch;
-
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
-  ) {
-    const e = auditEventsTable;
-    // one prepared statement serves every export batch; absent bounds are passed as ±∞
-    this.batch = db
-      .select()
-      .from(e)
-      .where(
-        and(
-          eq(e.organizationId, sql.placeholder("organizationId")),
-          gt(e.id, sql.placeholder("afterId")),
-          lte(e.id, sql.placeholder("lastId")),
-          sql`${e.timestamp} >= ${sql.placeholder("since")}`,
-          sql`${e.timestamp} < ${sql.placeholder("until")}`,
-        ),
-      )
-      .orderBy(asc(e.id))
-      .limit(EXPORT_BATCH_SIZE)
-      .prepare();
+  ) {}
+
+  /** The store's tables (SQLite's or PostgreSQL's). */
+  private get t() {
+    return this.store.tables;
   }
 
   /** Newest first; keyset on the event id, so events written meanwhile never shift a page. */
-  list(organization: OrganizationRow, filter: AuditLogFilter | null | undefined, first: number | null, after: string | null) {
+  async list(organization: OrganizationRow, filter: AuditLogFilter | null | undefined, first: number | null, after: string | null) {
     const size = pageSize(first, { fallback: 100, max: 1000 });
     const conditions = this.filterConditions(organization, filter ?? {});
     const from = after ? this.cursors.decode(`${CURSOR_LIST}:${organization.id}`, after) : null;
-    const e = auditEventsTable;
-    const rows = this.db
+    const e = this.t.auditEventsTable;
+    const rows = await this.store.db
       .select()
       .from(e)
       .where(and(...conditions, from ? lt(e.id, Number(from[0])) : undefined))
       .orderBy(desc(e.id))
-      .limit(size + 1)
-      .all();
+      .limit(size + 1);
     const rowsPage = toPage(rows, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${organization.id}`, [last.id]));
     const page: Page<AuditLogEvent> = { ...rowsPage, nodes: rowsPage.nodes.map(toAuditLogEvent) };
     return {
       page,
-      count: () =>
-        this.db
+      count: async () => {
+        const [row] = await this.store.db
           .select({ n: count() })
           .from(e)
-          .where(and(...conditions))
-          .get()!.n,
+          .where(and(...conditions));
+        return row!.n;
+      },
     };
   }
 
@@ -132,20 +117,31 @@ export class AuditLogService {
     format: ExportFormat,
     range: TimeRange,
     limit?: number,
-  ): ExportPlan & { eventCount: number } {
+  ): Promise<ExportPlan & { eventCount: number }> {
     checkRange(range, "");
-    const e = auditEventsTable;
-    const lastId =
-      this.db
-        .select({ id: max(e.id) })
-        .from(e)
-        .where(eq(e.organizationId, organization.id))
-        .get()?.id ?? 0;
-    const eventCount = this.db
+    return this.store.transaction((tx) => this.planIn(tx, caller, organization, format, range, limit));
+  }
+
+  /** planExport inside `tx` (range checked). */
+  private async planIn(
+    tx: Tx,
+    caller: Caller,
+    organization: OrganizationRow,
+    format: ExportFormat,
+    range: TimeRange,
+    limit?: number,
+  ): Promise<ExportPlan & { eventCount: number }> {
+    const e = this.t.auditEventsTable;
+    const [last] = await tx
+      .select({ id: max(e.id) })
+      .from(e)
+      .where(eq(e.organizationId, organization.id));
+    const lastId = last?.id ?? 0;
+    const [counted] = await tx
       .select({ n: count() })
       .from(e)
-      .where(and(eq(e.organizationId, organization.id), lte(e.id, lastId), ...inRange(range)))
-      .get()!.n;
+      .where(and(eq(e.organizationId, organization.id), lte(e.id, lastId), ...inRange(e, range)));
+    const eventCount = counted!.n;
     if (limit !== undefined && eventCount > limit) {
       throw new BadUserInputError(
         `${eventCount} events fall in this range; this export holds at most ${limit.toLocaleString("en-US")}: narrow since/until, ` +
@@ -153,7 +149,7 @@ export class AuditLogService {
       );
     }
     const shown = (at: Date | null | undefined) => (at ? at.toISOString() : "");
-    this.audit.write(caller, {
+    await this.audit.write(tx, caller, {
       organizationId: organization.id,
       event: "audit-log-exported",
       description: `Exported ${eventCount} audit events as ${format}${range.since || range.until ? ` (from ${shown(range.since) || "the start"} to ${shown(range.until) || "now"})` : ""}`,
@@ -163,19 +159,19 @@ export class AuditLogService {
     return { format, filename: `auditlog-${organization.name}-${stamp}.${extension}`, contentType, lastId, range, eventCount };
   }
 
-  /** The export's text, batch by batch, oldest first: flat memory whatever its size. */
-  *exportChunks(organization: OrganizationRow, plan: ExportPlan): Generator<string> {
+  /**
+   * The export's text, batch by batch, oldest first: flat memory whatever its size. Any size,
+   * so not in one transaction: each batch is a read of its own, keyset on the id up to the
+   * plan's lastId. That is still one fixed set of events: the log is append-only, and an
+   * organization's ids are visible in commit order (AuditWriter), so no event at or below
+   * lastId appears or goes away between batches.
+   */
+  async *exportChunks(organization: OrganizationRow, plan: ExportPlan): AsyncGenerator<string> {
     const { header, line } = EXPORT_FORMATS[plan.format];
     if (header) yield header;
     let afterId = 0;
     for (;;) {
-      const rows = this.batch.all({
-        organizationId: organization.id,
-        afterId,
-        lastId: plan.lastId,
-        since: plan.range.since?.getTime() ?? Number.MIN_SAFE_INTEGER,
-        until: plan.range.until?.getTime() ?? Number.MAX_SAFE_INTEGER,
-      });
+      const rows = await this.exportBatch(this.store.db, organization, plan, afterId);
       if (rows.length === 0) return;
       let chunk = "";
       for (const row of rows) chunk += line(row);
@@ -185,26 +181,57 @@ export class AuditLogService {
     }
   }
 
-  /** Exports of up to GRAPHQL_EXPORT_LIMIT events, returned whole. */
-  exportAll(
+  /**
+   * Exports of up to GRAPHQL_EXPORT_LIMIT events, returned whole. Bounded, so the plan (and its
+   * audit event) and every batch are read in one transaction: one snapshot. The response budget
+   * is charged once it committed (a transaction may run again on PostgreSQL: no side effect in it).
+   */
+  async exportAll(
     caller: Caller,
     organization: OrganizationRow,
     format: ExportFormat,
     range: TimeRange,
     charge: ChargeBytes = unbounded,
-  ): AuditLogExport {
-    const plan = this.planExport(caller, organization, format, range, GRAPHQL_EXPORT_LIMIT);
+  ): Promise<AuditLogExport> {
+    checkRange(range, "");
+    const { plan, chunks } = await this.store.transaction(async (tx) => {
+      const plan = await this.planIn(tx, caller, organization, format, range, GRAPHQL_EXPORT_LIMIT);
+      const { header, line } = EXPORT_FORMATS[plan.format];
+      const chunks: string[] = header ? [header] : [];
+      let afterId = 0;
+      for (;;) {
+        const rows = await this.exportBatch(tx, organization, plan, afterId);
+        if (rows.length === 0) break;
+        let chunk = "";
+        for (const row of rows) chunk += line(row);
+        chunks.push(chunk);
+        afterId = rows[rows.length - 1]!.id;
+        if (rows.length < EXPORT_BATCH_SIZE) break;
+      }
+      return { plan, chunks };
+    });
     let content = "";
-    for (const chunk of this.exportChunks(organization, plan)) {
+    for (const chunk of chunks) {
       charge(chunk.length, `an export of ${plan.eventCount} audit events`);
       content += chunk;
     }
     return { format, filename: plan.filename, contentType: plan.contentType, eventCount: plan.eventCount, content };
   }
 
+  /** Up to EXPORT_BATCH_SIZE events of the export after `afterId`, oldest first. */
+  private exportBatch(q: Db, organization: OrganizationRow, plan: ExportPlan, afterId: number): Promise<AuditRow[]> {
+    const e = this.t.auditEventsTable;
+    return q
+      .select()
+      .from(e)
+      .where(and(eq(e.organizationId, organization.id), gt(e.id, afterId), lte(e.id, plan.lastId), ...inRange(e, plan.range)))
+      .orderBy(asc(e.id))
+      .limit(EXPORT_BATCH_SIZE);
+  }
+
   private filterConditions(organization: OrganizationRow, filter: AuditLogFilter): (SQL | undefined)[] {
     checkRange(filter, "filter.");
-    const e = auditEventsTable;
+    const e = this.t.auditEventsTable;
     if (filter.event != null && !Object.hasOwn(AUDIT_EVENTS, filter.event)) {
       throw new BadUserInputError(
         `unknown event id ${quote(filter.event)}: use one of the AuditEventType values in kebab case, e.g. stack-deleted`,
@@ -222,7 +249,7 @@ export class AuditLogService {
     const event = filter.event ?? byType;
     return [
       eq(e.organizationId, organization.id),
-      ...inRange(filter),
+      ...inRange(e, filter),
       event != null ? eq(e.event, event) : undefined,
       filter.userLogin != null ? eq(sql`lower(${e.userLogin})`, filter.userLogin.toLowerCase()) : undefined,
       filter.tokenName != null ? eq(e.tokenName, filter.tokenName) : undefined,

@@ -1,7 +1,5 @@
-import { sql } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
-import type { Db } from "../../db/client.js";
-import { auditEventsTable } from "../../db/schema.js";
+import type { Store, Tx } from "../../db/store.js";
 import { AUDIT_EVENTS, type AuditEventId } from "./audit-events.js";
 
 export interface AuditEventInput {
@@ -14,47 +12,26 @@ export interface AuditEventInput {
   readonly authFailure?: boolean;
 }
 
-const p = (name: string) => sql.placeholder(name);
-
 /**
- * The one way an audit event is written. Call `write` inside the transaction that makes
- * the change (a statement prepared on the connection runs in whatever transaction is open
- * on it), so both land or neither does. The actor is recorded as it is now (login, name,
- * avatar; or the token's id and name): later renames do not rewrite history.
- * No secret is ever passed here.
+ * The one way an audit event is written: inside the transaction that makes the change (it
+ * takes that transaction's handle, which only the store makes), so both land or neither does.
+ * The actor is recorded as it is now (login, name, avatar; or the token's id and name): later
+ * renames do not rewrite history. No secret is ever passed here.
+ *
+ * Order: an organization's events are numbered in the order their transactions commit (on
+ * PostgreSQL a per-organization lock, held from the write to the commit, so a later id is never
+ * visible before an earlier one: a reader paging by id skips nothing).
  */
 export class AuditWriter {
-  private readonly insert;
+  constructor(private readonly store: Store) {}
 
-  constructor(db: Db) {
-    this.insert = db
-      .insert(auditEventsTable)
-      .values({
-        organizationId: p("organizationId"),
-        timestamp: p("timestamp"),
-        event: p("event"),
-        description: p("description"),
-        sourceIp: p("sourceIp"),
-        userAgent: p("userAgent"),
-        userId: p("userId"),
-        userLogin: p("userLogin"),
-        userName: p("userName"),
-        userAvatarUrl: p("userAvatarUrl"),
-        tokenId: p("tokenId"),
-        tokenName: p("tokenName"),
-        requireOrgAdmin: p("requireOrgAdmin"),
-        requireStackAdmin: p("requireStackAdmin"),
-        authFailure: p("authFailure"),
-      })
-      .prepare();
-  }
-
-  write(caller: Caller, input: AuditEventInput, at: Date = new Date()): void {
+  async write(tx: Tx, caller: Caller, input: AuditEventInput, at: Date = new Date()): Promise<void> {
     const flags = AUDIT_EVENTS[input.event];
     const { principal } = caller;
     const user = principal.kind === "USER" ? principal.user : null;
     const token = principal.kind === "ORGANIZATION_TOKEN" ? principal.token : null;
-    this.insert.run({
+    await this.store.lockUntilCommit(tx, `audit:${input.organizationId}`);
+    await tx.insert(this.store.tables.auditEventsTable).values({
       organizationId: input.organizationId,
       timestamp: at,
       event: input.event,

@@ -10,7 +10,7 @@
 //   when the principal's minute is over and it is refused again, by a sweep every minute, and
 //   at shutdown).
 import type { Caller } from "../../auth/principal.js";
-import { type Db, writeTransaction } from "../../db/client.js";
+import type { Store } from "../../db/store.js";
 import type { AccessRefusal } from "../../permissions/refusal.js";
 import type { AuditEventInput, AuditWriter } from "./audit.writer.js";
 import { refusalEvent } from "./refusal-events.js";
@@ -25,6 +25,12 @@ interface HeldBack {
   readonly since: Date;
   until: Date;
   caller: Caller;
+}
+
+/** An audit event to write, once the budgets are settled. */
+interface Write {
+  readonly caller: Caller;
+  readonly input: AuditEventInput;
 }
 
 interface Budget {
@@ -46,14 +52,18 @@ export class RefusalRecorder {
   private sweeper: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     /** Events per principal and minute (AUDIT_REFUSAL_EVENTS_PER_PRINCIPAL). */
     private readonly perPrincipal: number,
   ) {}
 
-  /** The refusals of one request, in the order they happened. */
-  record(caller: Caller, refusals: readonly AccessRefusal[], now = Date.now()): void {
+  /**
+   * The refusals of one request, in the order they happened. The budgets are settled at once
+   * (before any write), so concurrent requests count against the same minute; it resolves when
+   * the events are written.
+   */
+  record(caller: Caller, refusals: readonly AccessRefusal[], now = Date.now()): Promise<void> {
     const byOrganization = new Map<string, AuditEventInput[]>();
     for (const refusal of refusals) {
       const event = refusalEvent(refusal.facts);
@@ -61,15 +71,16 @@ export class RefusalRecorder {
       if (list) list.push(event);
       else byOrganization.set(event.organizationId, [event]);
     }
+    const writes: Write[] = [];
     const key = principalKey(caller);
     let budget = this.budgets.get(key);
     if (budget && now - budget.windowStart >= WINDOW_MS) {
-      this.writeHeldBack(budget);
+      this.takeHeldBack(budget, writes);
       budget.windowStart = now;
       budget.written = 0;
     }
     if (!budget) {
-      if (this.budgets.size >= MAX_PRINCIPALS) this.flush(Number.POSITIVE_INFINITY);
+      if (this.budgets.size >= MAX_PRINCIPALS) this.takeExpired(Number.POSITIVE_INFINITY, writes);
       budget = { windowStart: now, written: 0, held: new Map() };
       this.budgets.set(key, budget);
     }
@@ -78,12 +89,13 @@ export class RefusalRecorder {
       if (budget.written < this.perPrincipal) {
         budget.written++;
         const more = list.length - 1;
-        this.write(
+        writes.push({
           caller,
-          more === 0
-            ? first
-            : { ...first, description: `${first.description}; ${more} more refusal${more === 1 ? "" : "s"} in the same request` },
-        );
+          input:
+            more === 0
+              ? first
+              : { ...first, description: `${first.description}; ${more} more refusal${more === 1 ? "" : "s"} in the same request` },
+        });
         continue;
       }
       const held = budget.held.get(organizationId);
@@ -95,43 +107,58 @@ export class RefusalRecorder {
         budget.held.set(organizationId, { count: list.length, first, since: new Date(now), until: new Date(now), caller });
       }
     }
+    return this.writeAll(writes);
   }
 
   /** Writes every held-back count whose minute is over (all of them with `now` = Infinity), and forgets idle principals. */
-  flush(now = Date.now()): void {
-    for (const [key, budget] of this.budgets) {
-      if (now - budget.windowStart < WINDOW_MS) continue;
-      this.writeHeldBack(budget);
-      this.budgets.delete(key);
-    }
+  flush(now = Date.now()): Promise<void> {
+    const writes: Write[] = [];
+    this.takeExpired(now, writes);
+    return this.writeAll(writes);
   }
 
   /** Sweeps once a minute until stop(). */
   start(): void {
-    this.sweeper ??= setInterval(() => this.flush(), WINDOW_MS).unref();
+    // a failed write rejects here as it threw from the timer before: unhandled
+    this.sweeper ??= setInterval(() => void this.flush(), WINDOW_MS).unref();
   }
 
   /** Stops the sweep and writes what is still held back (at shutdown). */
-  stop(): void {
+  stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
-    this.flush(Number.POSITIVE_INFINITY);
+    return this.flush(Number.POSITIVE_INFINITY);
   }
 
-  private writeHeldBack(budget: Budget): void {
+  /** Takes out the budgets whose minute is over, with their held-back counts (into `writes`). */
+  private takeExpired(now: number, writes: Write[]): void {
+    for (const [key, budget] of this.budgets) {
+      if (now - budget.windowStart < WINDOW_MS) continue;
+      this.takeHeldBack(budget, writes);
+      this.budgets.delete(key);
+    }
+  }
+
+  private takeHeldBack(budget: Budget, writes: Write[]): void {
     for (const held of budget.held.values()) {
       const plural = held.count === 1 ? "refusal was" : "refusals were";
-      this.write(held.caller, {
-        ...held.first,
-        description:
-          `${held.count} more ${plural} not recorded one by one between ${held.since.toISOString()} and ${held.until.toISOString()} ` +
-          `(more than ${this.perPrincipal} refusal events a minute for this caller); the first: ${held.first.description}`,
+      writes.push({
+        caller: held.caller,
+        input: {
+          ...held.first,
+          description:
+            `${held.count} more ${plural} not recorded one by one between ${held.since.toISOString()} and ${held.until.toISOString()} ` +
+            `(more than ${this.perPrincipal} refusal events a minute for this caller); the first: ${held.first.description}`,
+        },
       });
     }
     budget.held.clear();
   }
 
-  private write(caller: Caller, input: AuditEventInput): void {
-    writeTransaction(this.db, () => this.audit.write(caller, input));
+  /** One transaction per event, in order; the first failure rejects (the events after it are not written). */
+  private async writeAll(writes: readonly Write[]): Promise<void> {
+    for (const { caller, input } of writes) {
+      await this.store.transaction((tx) => this.audit.write(tx, caller, input));
+    }
   }
 }

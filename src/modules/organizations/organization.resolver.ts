@@ -13,46 +13,46 @@ export class OrganizationResolver {
     nullable: true,
     description: "Null when it does not exist or the caller is not in it: the two are not told apart.",
   })
-  organization(
+  async organization(
     @Arg("name", () => String, { description: "The organization's name (any letter case)." }) name: string,
     @Ctx() ctx: Context,
-  ): OrganizationRow | null {
-    return ctx.access.organization(name).organization;
+  ): Promise<OrganizationRow | null> {
+    return (await ctx.access.organization(name)).organization;
   }
 
   @Mutation(() => Organization, {
     description:
       "The caller becomes its ADMIN; it starts on the TEAM tier. Users only, each up to MAX_ORGANIZATIONS_PER_USER organizations they created and still belong to (site admins: no limit); CONFLICT when the name is taken.",
   })
-  createOrganization(
+  async createOrganization(
     @Arg("input", () => CreateOrganizationInput, { description: "The new organization's name and display name." })
     input: CreateOrganizationInput,
     @Ctx() ctx: Context,
-  ): OrganizationRow {
-    const organization = ctx.services.organizations.create(ctx.caller, input);
+  ): Promise<OrganizationRow> {
+    const organization = await ctx.services.organizations.create(ctx.caller, input);
     return organization;
   }
 
   @Mutation(() => Organization, {
     description: "Changes the display name and the default stack permission (each when given). Organization admins only.",
   })
-  updateOrganizationSettings(
+  async updateOrganizationSettings(
     @Arg("input", () => UpdateOrganizationSettingsInput, { description: "The organization and the settings to change." })
     input: UpdateOrganizationSettingsInput,
     @Ctx() ctx: Context,
-  ): OrganizationRow {
-    const organization = ctx.access.requireOrganization(input.organization);
+  ): Promise<OrganizationRow> {
+    const organization = await ctx.access.requireOrganization(input.organization);
     return ctx.services.organizations.updateSettings(ctx.caller, organization, input);
   }
 
   @Mutation(() => Organization, {
     description: "Sets an organization's tier and trial end. Site administrators only; NOT_FOUND for an unknown organization.",
   })
-  setOrganizationSubscription(
+  async setOrganizationSubscription(
     @Arg("input", () => SetSubscriptionInput, { description: "The organization, its tier and trial end." }) input: SetSubscriptionInput,
     @Ctx() ctx: Context,
-  ): OrganizationRow {
-    const organization = ctx.services.organizations.setSubscription(ctx.caller, input);
+  ): Promise<OrganizationRow> {
+    const organization = await ctx.services.organizations.setSubscription(ctx.caller, input);
     return organization;
   }
 
@@ -70,7 +70,7 @@ export class OrganizationResolver {
     nullable: true,
     description: "The caller's role; null for an organization access token.",
   })
-  viewerRole(@Root() organization: OrganizationRow, @Ctx() ctx: Context): OrganizationRoleValue | null {
-    return ctx.access.organization(organization.name).role;
+  async viewerRole(@Root() organization: OrganizationRow, @Ctx() ctx: Context): Promise<OrganizationRoleValue | null> {
+    return (await ctx.access.organization(organization.name)).role;
   }
 }

@@ -15,22 +15,22 @@ export class StackTagResolver {
   @Mutation(() => StackTag, {
     description: "Creates or replaces a tag. Built-in tags are refused; a stack has at most 50 tags. Needs WRITE on the stack.",
   })
-  setStackTag(
+  async setStackTag(
     @Arg("input", () => SetStackTagInput, { description: "The stack, the tag's name and its value." }) input: SetStackTagInput,
     @Ctx() ctx: Context,
-  ): StackTag {
-    const stack = ctx.access.requireStack(input.stack);
+  ): Promise<StackTag> {
+    const stack = await ctx.access.requireStack(input.stack);
     return ctx.services.tags.set(ctx.caller, stack, input.name, input.value);
   }
 
   @Mutation(() => Boolean, {
     description: "NOT_FOUND when the stack has no such tag. Built-in tags are refused. Needs WRITE on the stack.",
   })
-  deleteStackTag(
+  async deleteStackTag(
     @Arg("input", () => DeleteStackTagInput, { description: "The stack and the tag's name." }) input: DeleteStackTagInput,
     @Ctx() ctx: Context,
-  ): boolean {
-    const stack = ctx.access.requireStack(input.stack);
+  ): Promise<boolean> {
+    const stack = await ctx.access.requireStack(input.stack);
     return ctx.services.tags.delete(ctx.caller, stack, input.name);
   }
 }

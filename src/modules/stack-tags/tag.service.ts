@@ -1,7 +1,6 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
-import { type Db, writeTransaction } from "../../db/client.js";
-import { stackTagsTable } from "../../db/schema.js";
+import type { Store } from "../../db/store.js";
 import { BadUserInputError, NotFoundError } from "../../errors.js";
 import { quote } from "../../lib/validation.js";
 import type { StackNode } from "../../permissions/access.js";
@@ -12,37 +11,25 @@ import type { StackTag } from "./tag.type.js";
 
 /** Stack tags: read (batched), set, delete. */
 export class StackTagService {
-  /** Hot: every stack list reads it. One prepared statement for any number of stacks. */
-  private readonly tagsOfStacks;
-  /** Hot: what CI does on every run. */
-  private readonly tagNamesOfStack;
-  private readonly upsertTag;
-
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
-  ) {
-    this.tagsOfStacks = db
-      .select({ stackId: stackTagsTable.stackId, name: stackTagsTable.name, value: stackTagsTable.value })
-      .from(stackTagsTable)
-      .where(inArray(stackTagsTable.stackId, sql`(select value from json_each(${sql.placeholder("ids")}))`))
-      .prepare();
-    this.tagNamesOfStack = db
-      .select({ name: stackTagsTable.name })
-      .from(stackTagsTable)
-      .where(eq(stackTagsTable.stackId, sql.placeholder("stackId")))
-      .prepare();
-    this.upsertTag = db
-      .insert(stackTagsTable)
-      .values({ stackId: sql.placeholder("stackId"), name: sql.placeholder("name"), value: sql.placeholder("value") })
-      .onConflictDoUpdate({ target: [stackTagsTable.stackId, stackTagsTable.name], set: { value: sql`excluded.value` } })
-      .prepare();
+  ) {}
+
+  /** The store's tables (SQLite's or PostgreSQL's). */
+  private get t() {
+    return this.store.tables;
   }
 
-  /** Tags of many stacks in one query, by name. */
-  byStackIds(stackIds: readonly string[]): Map<string, StackTag[]> {
+  /** Tags of many stacks in one query (hot: every stack list reads it), by name. */
+  async byStackIds(stackIds: readonly string[]): Promise<Map<string, StackTag[]>> {
     const tags = new Map<string, StackTag[]>(stackIds.map((id) => [id, []]));
-    const rows = this.tagsOfStacks.all({ ids: JSON.stringify(stackIds) });
+    if (stackIds.length === 0) return tags;
+    const tag = this.t.stackTagsTable;
+    const rows = await this.store.db
+      .select({ stackId: tag.stackId, name: tag.name, value: tag.value })
+      .from(tag)
+      .where(inArray(tag.stackId, [...stackIds]));
     for (const row of rows) tags.get(row.stackId)?.push({ name: row.name, value: row.value });
     // sorted here, per stack (a few tags each), rather than by SQL over the whole result
     for (const list of tags.values()) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -50,19 +37,24 @@ export class StackTagService {
   }
 
   /** Creates or replaces the tag. */
-  set(caller: Caller, stack: StackNode, name: string, value: string): StackTag {
+  set(caller: Caller, stack: StackNode, name: string, value: string): Promise<StackTag> {
     checkTagName(name, "input.name");
     refuseBuiltInTag(name, "input.name");
     checkTagValue(value, "input.value");
-    return writeTransaction(this.db, () => {
-      const existing = this.tagNamesOfStack.all({ stackId: stack.id });
+    const tag = this.t.stackTagsTable;
+    return this.store.transaction(async (tx) => {
+      // hot: what CI does on every run
+      const existing = await tx.select({ name: tag.name }).from(tag).where(eq(tag.stackId, stack.id));
       if (existing.length >= MAX_TAGS_PER_STACK && !existing.some((t) => t.name === name)) {
         throw new BadUserInputError(
           `stack "${fullName(stack.organization, stack)}" already has ${MAX_TAGS_PER_STACK} tags, the most a stack may have`,
         );
       }
-      this.upsertTag.run({ stackId: stack.id, name, value });
-      this.audit.write(caller, {
+      await tx
+        .insert(tag)
+        .values({ stackId: stack.id, name, value })
+        .onConflictDoUpdate({ target: [tag.stackId, tag.name], set: { value } });
+      await this.audit.write(tx, caller, {
         organizationId: stack.organizationId,
         event: "stack-tag-set",
         description: `Set tag ${quote(name)} on stack "${fullName(stack.organization, stack)}" to ${quote(value)}`,
@@ -71,16 +63,19 @@ export class StackTagService {
     });
   }
 
-  delete(caller: Caller, stack: StackNode, name: string): true {
+  delete(caller: Caller, stack: StackNode, name: string): Promise<true> {
     checkTagName(name, "input.name");
     refuseBuiltInTag(name, "input.name");
-    return writeTransaction(this.db, (tx) => {
-      const removed = tx
-        .delete(stackTagsTable)
-        .where(and(eq(stackTagsTable.stackId, stack.id), eq(stackTagsTable.name, name)))
-        .run().changes;
+    return this.store.transaction(async (tx) => {
+      const tag = this.t.stackTagsTable;
+      const removed = (
+        await tx
+          .delete(tag)
+          .where(and(eq(tag.stackId, stack.id), eq(tag.name, name)))
+          .returning({ name: tag.name })
+      ).length;
       if (removed === 0) throw new NotFoundError(`stack "${fullName(stack.organization, stack)}" has no tag ${quote(name)}`);
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: stack.organizationId,
         event: "stack-tag-deleted",
         description: `Deleted tag ${quote(name)} from stack "${fullName(stack.organization, stack)}"`,

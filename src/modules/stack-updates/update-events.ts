@@ -2,9 +2,9 @@
 // (a resend with other content is CONFLICT), and reading them back in pages.
 import type { UpdateRow } from "../../db/rows.js";
 import { isDeepStrictEqual } from "node:util";
-import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.js";
-import { updateEventsTable, type UpdateStatusValue } from "../../db/schema.js";
+import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
+import type { Store, Tx } from "../../db/store.js";
+import { type UpdateStatusValue } from "../../db/schema.js";
 import { BadUserInputError, ConflictError } from "../../errors.js";
 import { type CursorCodec, type Page, pageSize } from "../../lib/pagination.js";
 import { quote } from "../../lib/validation.js";
@@ -39,25 +39,14 @@ type EventRow = {
 };
 
 export class UpdateEventLog {
-  private readonly insertEvent;
-  private readonly storedEvents;
-
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly cursors: CursorCodec,
-  ) {
-    const p = (name: string) => sql.placeholder(name);
-    this.insertEvent = db
-      .insert(updateEventsTable)
-      .values({ updateId: p("updateId"), sequence: p("sequence"), timestamp: p("timestamp"), type: p("type"), payload: p("payload") })
-      .prepare();
-    const e = updateEventsTable;
-    // the stored events of a batch, in one query (the primary key serves it)
-    this.storedEvents = db
-      .select({ sequence: e.sequence, type: e.type, payload: e.payload })
-      .from(e)
-      .where(and(eq(e.updateId, p("updateId")), inArray(e.sequence, sql`(select value from json_each(${p("sequences")}))`)))
-      .prepare();
+  ) {}
+
+  /** The store's tables (SQLite's or PostgreSQL's). */
+  private get t() {
+    return this.store.tables;
   }
 
   /** The batch checked (BAD_USER_INPUT about the first bad event, or a sequence given twice). */
@@ -108,13 +97,19 @@ export class UpdateEventLog {
   }
 
   /**
-   * Inside the caller's write transaction: stores the events not stored yet and returns how
-   * many; an event already stored must be the same (CONFLICT otherwise), and new events need
-   * the update to be running (`status`).
+   * Inside the caller's write transaction (`tx`): stores the events not stored yet and returns
+   * how many; an event already stored must be the same (CONFLICT otherwise), and new events
+   * need the update to be running (`status`).
    */
-  store(update: UpdateRow, status: UpdateStatusValue, rows: EventRow[]): number {
+  async append(tx: Tx, update: UpdateRow, status: UpdateStatusValue, rows: EventRow[]): Promise<number> {
     if (rows.length === 0) return 0;
-    const stored = this.storedEvents.all({ updateId: update.id, sequences: JSON.stringify(rows.map((r) => r.sequence)) });
+    const e = this.t.updateEventsTable;
+    // the stored events of a batch, in one query (the primary key serves it)
+    const sequences = rows.map((r) => r.sequence);
+    const stored = await tx
+      .select({ sequence: e.sequence, type: e.type, payload: e.payload })
+      .from(e)
+      .where(and(eq(e.updateId, update.id), inArray(e.sequence, sequences)));
     const storedBySequence = new Map(stored.map((row) => [row.sequence, row]));
     const fresh: EventRow[] = [];
     for (const row of rows) {
@@ -125,27 +120,30 @@ export class UpdateEventLog {
     if (fresh.length > 0 && status !== "RUNNING") {
       throw new ConflictError(`update ${update.version} already ended (${status}): events can be appended only while it runs`);
     }
-    for (const row of fresh) this.insertEvent.run(row);
+    if (fresh.length > 0) {
+      await tx
+        .insert(e)
+        .values(fresh.map(({ updateId, sequence, timestamp, type, payload }) => ({ updateId, sequence, timestamp, type, payload })));
+    }
     return fresh.length;
   }
 
   /** Engine events in sequence order; pages of up to 1,000. */
-  page(
+  async page(
     update: UpdateRow,
     first: number | null,
     after: string | null,
     maxBytes = EVENT_PAGE_BYTE_BUDGET,
-  ): { page: Page<StoredEvent>; count: () => number; bytes: number } {
+  ): Promise<{ page: Page<StoredEvent>; count: () => Promise<number>; bytes: number }> {
     const size = pageSize(first, { fallback: 100, max: 1000 });
     const from = after ? this.cursors.decode(`events:${update.id}`, after) : null;
-    const e = updateEventsTable;
-    const stored = this.db
+    const e = this.t.updateEventsTable;
+    const stored = await this.store.db
       .select({ sequence: e.sequence, timestamp: e.timestamp, type: e.type, payload: e.payload })
       .from(e)
       .where(and(eq(e.updateId, update.id), from ? gt(e.sequence, Number(from[0])) : undefined))
       .orderBy(asc(e.sequence))
-      .limit(size + 1)
-      .all();
+      .limit(size + 1);
     // up to `size` events, fewer when their payloads pass the byte budget (the rest come next)
     const budget = Math.min(EVENT_PAGE_BYTE_BUDGET, maxBytes);
     let take = 0;
@@ -168,7 +166,10 @@ export class UpdateEventLog {
     };
     return {
       page,
-      count: () => this.db.select({ n: count() }).from(e).where(eq(e.updateId, update.id)).get()!.n,
+      count: async () => {
+        const [row] = await this.store.db.select({ n: count() }).from(e).where(eq(e.updateId, update.id));
+        return row!.n;
+      },
       bytes,
     };
   }

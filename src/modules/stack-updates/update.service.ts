@@ -2,15 +2,9 @@ import type { UpdateRow } from "../../db/rows.js";
 import { isDeepStrictEqual } from "node:util";
 import { and, count, desc, eq, lt, max } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
-import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import type { Store, Tx } from "../../db/store.js";
 import { onUniqueViolation } from "../../db/errors.js";
-import {
-  type ResourceChangesValue,
-  stacksTable,
-  stackUpdatesTable,
-  type UpdateKindValue,
-  type UpdateStatusValue,
-} from "../../db/schema.js";
+import { type ResourceChangesValue, type UpdateKindValue, type UpdateStatusValue } from "../../db/schema.js";
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
@@ -65,30 +59,34 @@ export class UpdateService {
   private readonly eventLog;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
     private readonly stacks: StackService,
     private readonly outbox: WebhookOutbox,
   ) {
-    this.eventLog = new UpdateEventLog(db, cursors);
+    this.eventLog = new UpdateEventLog(store, cursors);
+  }
+
+  /** The store's tables (SQLite's or PostgreSQL's). */
+  private get t() {
+    return this.store.tables;
   }
 
   /** A RUNNING update with the stack's next version; one non-preview update at a time. */
-  start(caller: Caller, stack: StackNode, kind: UpdateKindValue, message: string | null | undefined): UpdateRow {
+  async start(caller: Caller, stack: StackNode, kind: UpdateKindValue, message: string | null | undefined): Promise<UpdateRow> {
     const text = message == null ? null : checkText("message", message, 1000, "input.message");
     const isPreview = kind === "PREVIEW";
     const actor = actorName(caller);
     try {
-      return writeTransaction(this.db, (tx) => {
-        if (!isPreview) this.stacks.refuseWhileRunning(tx, stack, "updated");
-        const last = tx
-          .select({ version: max(stackUpdatesTable.version) })
-          .from(stackUpdatesTable)
-          .where(eq(stackUpdatesTable.stackId, stack.id))
-          .get();
-        const update = tx
-          .insert(stackUpdatesTable)
+      return await this.store.transaction(async (tx) => {
+        if (!isPreview) await this.stacks.refuseWhileRunning(tx, stack, "updated");
+        const [last] = await tx
+          .select({ version: max(this.t.stackUpdatesTable.version) })
+          .from(this.t.stackUpdatesTable)
+          .where(eq(this.t.stackUpdatesTable.stackId, stack.id));
+        const [update] = await tx
+          .insert(this.t.stackUpdatesTable)
           .values({
             id: newId(),
             stackId: stack.id,
@@ -102,14 +100,13 @@ export class UpdateService {
             requestedByTokenId: actor.tokenId,
             requestedBy: actor.requestedBy,
           })
-          .returning()
-          .get();
-        this.audit.write(caller, {
+          .returning();
+        await this.audit.write(tx, caller, {
           organizationId: stack.organizationId,
           event: "stack-update-started",
-          description: `Started ${kind} ${update.version} of stack "${fullName(stack.organization, stack)}"`,
+          description: `Started ${kind} ${update!.version} of stack "${fullName(stack.organization, stack)}"`,
         });
-        return update;
+        return update!;
       });
     } catch (error) {
       // two starts raced past the check: the partial unique index refused the second
@@ -125,9 +122,9 @@ export class UpdateService {
    * event resent with the same type and payload changes nothing (also after the update ended,
    * so a retried last batch succeeds), one resent with another type or payload is CONFLICT.
    */
-  append(update: UpdateRow, events: UpdateEventInput[]): number {
+  append(update: UpdateRow, events: UpdateEventInput[]): Promise<number> {
     const rows = this.eventLog.check(update, events);
-    return writeTransaction(this.db, (tx) => this.eventLog.store(update, this.currentStatus(tx, update), rows));
+    return this.store.transaction(async (tx) => this.eventLog.append(tx, update, await this.currentStatus(tx, update), rows));
   }
 
   /**
@@ -137,45 +134,47 @@ export class UpdateService {
    * it is, changing and auditing nothing (a `state` sent again is not applied again); another
    * outcome is CONFLICT.
    */
-  complete(caller: Caller, update: UpdateRow, stack: StackNode, end: UpdateEnd): UpdateRow {
+  complete(caller: Caller, update: UpdateRow, stack: StackNode, end: UpdateEnd): Promise<UpdateRow> {
     if (!ENDED.includes(end.status)) {
       throw new BadUserInputError(`status must be SUCCEEDED, FAILED or CANCELLED, not ${end.status}`, { field: "input.status" });
     }
     const resourceChanges = checkResourceChanges(end.resourceChanges);
     const checkpoint = end.status === "SUCCEEDED" && !update.isPreview && end.state != null ? checkState(end.state, "input.state") : null;
-    return writeTransaction(this.db, (tx) => {
-      const current = this.current(tx, update);
+    return this.store.transaction(async (tx) => {
+      const current = await this.current(tx, update);
       if (current.status !== "RUNNING")
         return this.alreadyEnded(current, end.status, end.resourceChanges == null ? undefined : resourceChanges);
       const endedAt = new Date();
-      const ended = tx
-        .update(stackUpdatesTable)
+      const [ended] = await tx
+        .update(this.t.stackUpdatesTable)
         .set({ status: end.status, endedAt, resourceChanges })
-        .where(eq(stackUpdatesTable.id, update.id))
-        .returning()
-        .get();
-      if (checkpoint) this.stacks.writeCheckpoint(tx, stack.id, checkpoint.json, checkpoint.resourceCount, endedAt);
-      if (!update.isPreview) tx.update(stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(stacksTable.id, stack.id)).run();
-      this.writeEndEvents(tx, caller, stack, ended, checkpoint?.resourceCount);
-      return ended;
+        .where(eq(this.t.stackUpdatesTable.id, update.id))
+        .returning();
+      if (checkpoint) await this.stacks.writeCheckpoint(tx, stack.id, checkpoint.json, checkpoint.resourceCount, endedAt);
+      if (!update.isPreview) {
+        await tx.update(this.t.stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(this.t.stacksTable.id, stack.id));
+      }
+      await this.writeEndEvents(tx, caller, stack, ended!, checkpoint?.resourceCount);
+      return ended!;
     });
   }
 
   /** Cancels a running update; repeated once it is cancelled, returns it as it is. */
-  cancel(caller: Caller, update: UpdateRow, stack: StackNode): UpdateRow {
-    return writeTransaction(this.db, (tx) => {
-      const current = this.current(tx, update);
+  cancel(caller: Caller, update: UpdateRow, stack: StackNode): Promise<UpdateRow> {
+    return this.store.transaction(async (tx) => {
+      const current = await this.current(tx, update);
       if (current.status !== "RUNNING") return this.alreadyEnded(current, "CANCELLED");
       const endedAt = new Date();
-      const ended = tx
-        .update(stackUpdatesTable)
+      const [ended] = await tx
+        .update(this.t.stackUpdatesTable)
         .set({ status: "CANCELLED", endedAt })
-        .where(eq(stackUpdatesTable.id, update.id))
-        .returning()
-        .get();
-      if (!update.isPreview) tx.update(stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(stacksTable.id, stack.id)).run();
-      this.writeEndEvents(tx, caller, stack, ended);
-      return ended;
+        .where(eq(this.t.stackUpdatesTable.id, update.id))
+        .returning();
+      if (!update.isPreview) {
+        await tx.update(this.t.stacksTable).set({ lastUpdatedAt: endedAt }).where(eq(this.t.stacksTable.id, stack.id));
+      }
+      await this.writeEndEvents(tx, caller, stack, ended!);
+      return ended!;
     });
   }
 
@@ -197,33 +196,39 @@ export class UpdateService {
   }
 
   /** Updates (previews or every other kind), newest first. */
-  list(stack: StackNode, previews: boolean, first: number | null, after: string | null): { page: Page<UpdateRow>; count: () => number } {
+  async list(
+    stack: StackNode,
+    previews: boolean,
+    first: number | null,
+    after: string | null,
+  ): Promise<{ page: Page<UpdateRow>; count: () => Promise<number> }> {
     const size = pageSize(first);
     const list = `${previews ? "previews" : "updates"}:${stack.id}`;
     const from = after ? this.cursors.decode(list, after) : null;
-    const u = stackUpdatesTable;
+    const u = this.t.stackUpdatesTable;
     const scope = and(eq(u.stackId, stack.id), eq(u.isPreview, previews));
-    const rows = this.db
+    const rows = await this.store.db
       .select()
       .from(u)
       .where(and(scope, from ? lt(u.version, Number(from[0])) : undefined))
       .orderBy(desc(u.version))
-      .limit(size + 1)
-      .all();
+      .limit(size + 1);
     return {
       page: toPage(rows, size, (last) => this.cursors.encode(list, [last.version])),
-      count: () => this.db.select({ n: count() }).from(u).where(scope).get()!.n,
+      count: async () => {
+        const [row] = await this.store.db.select({ n: count() }).from(u).where(scope);
+        return row!.n;
+      },
     };
   }
 
-  byVersion(stack: StackNode, version: number): UpdateRow | null {
-    return (
-      this.db
-        .select()
-        .from(stackUpdatesTable)
-        .where(and(eq(stackUpdatesTable.stackId, stack.id), eq(stackUpdatesTable.version, version)))
-        .get() ?? null
-    );
+  async byVersion(stack: StackNode, version: number): Promise<UpdateRow | null> {
+    const [row] = await this.store.db
+      .select()
+      .from(this.t.stackUpdatesTable)
+      .where(and(eq(this.t.stackUpdatesTable.stackId, stack.id), eq(this.t.stackUpdatesTable.version, version)))
+      .limit(1);
+    return row ?? null;
   }
 
   /**
@@ -236,10 +241,17 @@ export class UpdateService {
   }
 
   /** The audit event and the webhook event of an update that ended. */
-  private writeEndEvents(tx: Tx, caller: Caller, stack: StackNode, ended: UpdateRow, resourceCount = stack.resourceCount): void {
-    this.outbox.enqueue(tx, stack.organizationId, updateEvent(caller, stack.organization, stack, ended, resourceCount));
+  private async writeEndEvents(
+    tx: Tx,
+    caller: Caller,
+    stack: StackNode,
+    ended: UpdateRow,
+    resourceCount = stack.resourceCount,
+  ): Promise<void> {
+    await this.outbox.enqueue(tx, stack.organizationId, updateEvent(caller, stack.organization, stack, ended, resourceCount));
     const name = `${ended.kind} ${ended.version} of stack "${fullName(stack.organization, stack)}"`;
-    this.audit.write(
+    await this.audit.write(
+      tx,
       caller,
       ended.status === "CANCELLED"
         ? { organizationId: stack.organizationId, event: "stack-update-canceled", description: `Cancelled ${name}` }
@@ -252,18 +264,18 @@ export class UpdateService {
   }
 
   /** The update as it is now, inside the write transaction. */
-  private current(tx: Tx, update: UpdateRow): UpdateRow {
-    const current = tx.select().from(stackUpdatesTable).where(eq(stackUpdatesTable.id, update.id)).get();
+  private async current(tx: Tx, update: UpdateRow): Promise<UpdateRow> {
+    const [current] = await tx.select().from(this.t.stackUpdatesTable).where(eq(this.t.stackUpdatesTable.id, update.id)).limit(1);
     if (!current) throw new NotFoundError(`update ${update.id} not found`);
     return current;
   }
 
-  private currentStatus(tx: Tx, update: UpdateRow): UpdateStatusValue {
-    const current = tx
-      .select({ status: stackUpdatesTable.status })
-      .from(stackUpdatesTable)
-      .where(eq(stackUpdatesTable.id, update.id))
-      .get();
+  private async currentStatus(tx: Tx, update: UpdateRow): Promise<UpdateStatusValue> {
+    const [current] = await tx
+      .select({ status: this.t.stackUpdatesTable.status })
+      .from(this.t.stackUpdatesTable)
+      .where(eq(this.t.stackUpdatesTable.id, update.id))
+      .limit(1);
     if (!current) throw new NotFoundError(`update ${update.id} not found`);
     return current.status;
   }

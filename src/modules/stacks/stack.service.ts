@@ -2,9 +2,9 @@ import type { OrganizationRow, StackRow } from "../../db/rows.js";
 import { and, asc, count, eq, exists, gt, type SQL, sql } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
 import { callerUser } from "../../auth/principal.js";
-import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import type { Store, Tx } from "../../db/store.js";
 import { onUniqueViolation } from "../../db/errors.js";
-import { stackCheckpointsTable, stacksTable, stackTagsTable, stackUpdatesTable, teamStackGrantsTable } from "../../db/schema.js";
+
 import { BadUserInputError, ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { type CursorCodec, type Page, pageSize, toPage } from "../../lib/pagination.js";
@@ -32,25 +32,19 @@ export const fullName = (organization: OrganizationRow, stack: StackRow) => `${o
 
 /** Stacks: create, list, delete, transfer, state. */
 export class StackService {
-  /** Hot: a page of an organization's stacks, no filter (the common list). Prepared once. */
-  private readonly pageOfStacks;
-
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
     private readonly outbox: WebhookOutbox,
-  ) {
-    this.pageOfStacks = db
-      .select()
-      .from(stacksTable)
-      .where(and(eq(stacksTable.organizationId, sql.placeholder("organizationId")), gt(stacksTable.seq, sql.placeholder("after"))))
-      .orderBy(asc(stacksTable.seq))
-      .limit(sql.placeholder("limit"))
-      .prepare();
+  ) {}
+
+  /** The store's tables (SQLite's or PostgreSQL's). */
+  private get t() {
+    return this.store.tables;
   }
 
-  create(caller: Caller, organization: OrganizationRow, input: CreateStackInput): StackRow {
+  async create(caller: Caller, organization: OrganizationRow, input: CreateStackInput): Promise<StackRow> {
     const project = checkStackName("project name", input.project, "input.project");
     const name = checkStackName("stack name", input.stack, "input.stack");
     const tags = new Map<string, string>();
@@ -68,9 +62,9 @@ export class StackService {
     if (tags.size > MAX_TAGS_PER_STACK)
       throw new BadUserInputError(`a stack has at most ${MAX_TAGS_PER_STACK} tags`, { field: "input.tags" });
     try {
-      return writeTransaction(this.db, (tx) => {
-        const stack = tx
-          .insert(stacksTable)
+      return await this.store.transaction(async (tx) => {
+        const [stack] = await tx
+          .insert(this.t.stacksTable)
           .values({
             id: newId(),
             organizationId: organization.id,
@@ -79,18 +73,15 @@ export class StackService {
             createdByUserId: callerUser(caller)?.id ?? null,
             createdAt: new Date(),
           })
-          .returning()
-          .get();
-        tx.insert(stackTagsTable)
-          .values([...tags].map(([tagName, value]) => ({ stackId: stack.id, name: tagName, value })))
-          .run();
-        this.audit.write(caller, {
+          .returning();
+        await tx.insert(this.t.stackTagsTable).values([...tags].map(([tagName, value]) => ({ stackId: stack!.id, name: tagName, value })));
+        await this.audit.write(tx, caller, {
           organizationId: organization.id,
           event: "stack-created",
-          description: `Created stack "${fullName(organization, stack)}"`,
+          description: `Created stack "${fullName(organization, stack!)}"`,
         });
-        this.outbox.enqueue(tx, organization.id, stackEvent("stack_created", caller, organization, stack));
-        return stack;
+        await this.outbox.enqueue(tx, organization.id, stackEvent("stack_created", caller, organization, stack!));
+        return stack!;
       });
     } catch (error) {
       throw onUniqueViolation(
@@ -105,25 +96,25 @@ export class StackService {
    * filtered by project and tag; `totalCount` counts the same set. Which stacks the caller
    * can READ is decided in SQL by the same rule as each stack's viewerPermission.
    */
-  list(
+  async list(
     access: Access,
     organization: OrganizationAccess,
     args: StackListArgs,
-  ): {
+  ): Promise<{
     page: Page<StackNode>;
-    count: () => number;
-  } {
+    count: () => Promise<number>;
+  }> {
     const org = organization.organization!;
     const size = pageSize(args.first);
     if (args.tagValue != null && args.tagName == null) throw new BadUserInputError("tagValue needs tagName", { field: "tagName" });
-    const s = stacksTable;
+    const s = this.t.stacksTable;
     const filters: (SQL | undefined)[] = [eq(s.organizationId, org.id)];
     if (args.project != null) filters.push(eq(s.project, args.project));
     if (args.tagName != null) {
-      const tag = stackTagsTable;
+      const tag = this.t.stackTagsTable;
       filters.push(
         exists(
-          this.db
+          this.store.db
             .select({ one: sql`1` })
             .from(tag)
             .where(
@@ -132,45 +123,45 @@ export class StackService {
         ),
       );
     }
-    const readable = stacksWithAtLeast(this.db, access.standing(organization)!, "READ");
+    const readable = stacksWithAtLeast(this.store.db, this.t, access.standing(organization)!, "READ");
     if (readable) filters.push(readable);
     const from = args.after ? this.cursors.decode(`${CURSOR_LIST}:${org.id}`, args.after) : null;
-    const rows =
-      filters.length === 1
-        ? this.pageOfStacks.all({ organizationId: org.id, after: from ? Number(from[0]) : 0, limit: size + 1 })
-        : this.db
-            .select()
-            .from(s)
-            .where(and(...filters, from ? gt(s.seq, Number(from[0])) : undefined))
-            .orderBy(asc(s.seq))
-            .limit(size + 1)
-            .all();
-    const nodes = rows.map((row) => access.toStackNode(organization, row, true)).filter((n): n is StackNode => n !== null);
+    // with no filter (the common list) this is a keyset page on (organization_id, seq)
+    const rows = await this.store.db
+      .select()
+      .from(s)
+      .where(and(...filters, from ? gt(s.seq, Number(from[0])) : undefined))
+      .orderBy(asc(s.seq))
+      .limit(size + 1);
+    const nodes = (await Promise.all(rows.map((row) => access.toStackNode(organization, row, true)))).filter(
+      (n): n is StackNode => n !== null,
+    );
     return {
       page: toPage(nodes, size, (last) => this.cursors.encode(`${CURSOR_LIST}:${org.id}`, [last.seq])),
-      count: () =>
-        this.db
+      count: async () => {
+        const [row] = await this.store.db
           .select({ n: count() })
           .from(s)
-          .where(and(...filters))
-          .get()!.n,
+          .where(and(...filters));
+        return row!.n;
+      },
     };
   }
 
   /** Refuses a stack that still holds resources unless `force`, and one with an update running. */
-  delete(caller: Caller, stack: StackNode, force: boolean): true {
-    return writeTransaction(this.db, (tx) => {
-      const current = this.reload(tx, stack);
+  delete(caller: Caller, stack: StackNode, force: boolean): Promise<true> {
+    return this.store.transaction(async (tx) => {
+      const current = await this.reload(tx, stack);
       if (current.resourceCount > 0 && !force) {
         // the input decides it (force), so it is bad input, not a conflict (CONTRACT.md §3)
         throw new BadUserInputError(`stack still contains resources (${current.resourceCount}): destroy them first, or pass force: true`, {
           field: "input.force",
         });
       }
-      this.refuseWhileRunning(tx, stack, "deleted");
-      tx.delete(stacksTable).where(eq(stacksTable.id, stack.id)).run();
-      this.outbox.enqueue(tx, stack.organizationId, stackEvent("stack_deleted", caller, stack.organization, current));
-      this.audit.write(caller, {
+      await this.refuseWhileRunning(tx, stack, "deleted");
+      await tx.delete(this.t.stacksTable).where(eq(this.t.stacksTable.id, stack.id));
+      await this.outbox.enqueue(tx, stack.organizationId, stackEvent("stack_deleted", caller, stack.organization, current));
+      await this.audit.write(tx, caller, {
         organizationId: stack.organizationId,
         event: "stack-deleted",
         description: `Deleted stack "${fullName(stack.organization, stack)}"${current.resourceCount > 0 ? ` with ${current.resourceCount} resources (forced)` : ""}`,
@@ -183,37 +174,36 @@ export class StackService {
    * Moves the stack (tags, updates, state) to `destination`; team grants on it are dropped.
    * One audit event in each organization.
    */
-  transfer(caller: Caller, stack: StackNode, destination: OrganizationRow): StackRow {
+  async transfer(caller: Caller, stack: StackNode, destination: OrganizationRow): Promise<StackRow> {
     if (destination.id === stack.organizationId) {
       throw new BadUserInputError(`stack "${fullName(stack.organization, stack)}" is already in "${destination.name}"`, {
         field: "input.destinationOrganization",
       });
     }
     try {
-      return writeTransaction(this.db, (tx) => {
-        this.reload(tx, stack);
-        this.refuseWhileRunning(tx, stack, "transferred");
-        tx.delete(teamStackGrantsTable).where(eq(teamStackGrantsTable.stackId, stack.id)).run();
-        const moved = tx
-          .update(stacksTable)
+      return await this.store.transaction(async (tx) => {
+        await this.reload(tx, stack);
+        await this.refuseWhileRunning(tx, stack, "transferred");
+        await tx.delete(this.t.teamStackGrantsTable).where(eq(this.t.teamStackGrantsTable.stackId, stack.id));
+        const [moved] = await tx
+          .update(this.t.stacksTable)
           // the creator's ADMIN belonged to the source organization: it does not move along
           .set({ organizationId: destination.id, createdByUserId: null })
-          .where(eq(stacksTable.id, stack.id))
-          .returning()
-          .get();
+          .where(eq(this.t.stacksTable.id, stack.id))
+          .returning();
         const from = fullName(stack.organization, stack);
-        const to = fullName(destination, moved);
-        this.audit.write(caller, {
+        const to = fullName(destination, moved!);
+        await this.audit.write(tx, caller, {
           organizationId: stack.organizationId,
           event: "stack-transferred-to-organization",
           description: `Transferred stack "${from}" to organization "${destination.name}"`,
         });
-        this.audit.write(caller, {
+        await this.audit.write(tx, caller, {
           organizationId: destination.id,
           event: "stack-transferred-from-organization",
           description: `Received stack "${to}" from organization "${stack.organization.name}"`,
         });
-        return moved;
+        return moved!;
       });
     } catch (error) {
       throw onUniqueViolation(
@@ -227,13 +217,13 @@ export class StackService {
   }
 
   /** Replaces the stack's checkpoint; refused while an update runs. */
-  importState(caller: Caller, stack: StackNode, state: unknown): StackRow {
+  importState(caller: Caller, stack: StackNode, state: unknown): Promise<StackRow> {
     const checked = checkState(state, "input.state");
-    return writeTransaction(this.db, (tx) => {
-      this.reload(tx, stack);
-      this.refuseWhileRunning(tx, stack, "imported into");
-      const updated = this.writeCheckpoint(tx, stack.id, checked.json, checked.resourceCount, new Date());
-      this.audit.write(caller, {
+    return this.store.transaction(async (tx) => {
+      await this.reload(tx, stack);
+      await this.refuseWhileRunning(tx, stack, "imported into");
+      const updated = await this.writeCheckpoint(tx, stack.id, checked.json, checked.resourceCount, new Date());
+      await this.audit.write(tx, caller, {
         organizationId: stack.organizationId,
         event: "stack-imported",
         description: `Imported state into stack "${fullName(stack.organization, stack)}" (${checked.resourceCount} resources)`,
@@ -248,38 +238,42 @@ export class StackService {
    * not through a list: a page of 100 states would be up to 100 large documents and 100
    * audit events for one request.
    */
-  readState(caller: Caller, stack: StackNode, alreadyAudited: Set<string>, charge: ChargeBytes = unbounded): unknown {
+  async readState(caller: Caller, stack: StackNode, alreadyAudited: Set<string>, charge: ChargeBytes = unbounded): Promise<unknown> {
     if (stack.listed) {
       throw new BadUserInputError("read the state of one stack at a time: organization { stack(project, name) { state } }");
     }
-    const row = this.db
-      .select({ state: stackCheckpointsTable.state })
-      .from(stackCheckpointsTable)
-      .where(eq(stackCheckpointsTable.stackId, stack.id))
-      .get();
+    const [row] = await this.store.db
+      .select({ state: this.t.stackCheckpointsTable.state })
+      .from(this.t.stackCheckpointsTable)
+      .where(eq(this.t.stackCheckpointsTable.stackId, stack.id))
+      .limit(1);
     if (row) charge(row.state.length, `the state of stack "${fullName(stack.organization, stack)}"`);
     if (!alreadyAudited.has(stack.id)) {
       alreadyAudited.add(stack.id);
-      this.audit.write(caller, {
-        organizationId: stack.organizationId,
-        event: "stack-exported",
-        description: `Read the state of stack "${fullName(stack.organization, stack)}"`,
-      });
+      // the read is not a change: its audit event is a transaction of its own
+      await this.store.transaction((tx) =>
+        this.audit.write(tx, caller, {
+          organizationId: stack.organizationId,
+          event: "stack-exported",
+          description: `Read the state of stack "${fullName(stack.organization, stack)}"`,
+        }),
+      );
     }
     return row ? (JSON.parse(row.state) as unknown) : null;
   }
 
   /** Stores a checkpoint and the resource count it holds (also used by completed updates). */
-  writeCheckpoint(tx: Tx, stackId: string, json: string, resourceCount: number, at: Date): StackRow {
-    tx.insert(stackCheckpointsTable)
+  async writeCheckpoint(tx: Tx, stackId: string, json: string, resourceCount: number, at: Date): Promise<StackRow> {
+    await tx
+      .insert(this.t.stackCheckpointsTable)
       .values({ stackId, state: json, updatedAt: at })
-      .onConflictDoUpdate({ target: stackCheckpointsTable.stackId, set: { state: json, updatedAt: at } })
-      .run();
-    return tx.update(stacksTable).set({ resourceCount }).where(eq(stacksTable.id, stackId)).returning().get();
+      .onConflictDoUpdate({ target: this.t.stackCheckpointsTable.stackId, set: { state: json, updatedAt: at } });
+    const [row] = await tx.update(this.t.stacksTable).set({ resourceCount }).where(eq(this.t.stacksTable.id, stackId)).returning();
+    return row!;
   }
 
-  private reload(tx: Tx, stack: StackNode): StackRow {
-    const row = tx.select().from(stacksTable).where(eq(stacksTable.id, stack.id)).get();
+  private async reload(tx: Tx, stack: StackNode): Promise<StackRow> {
+    const [row] = await tx.select().from(this.t.stacksTable).where(eq(this.t.stacksTable.id, stack.id)).limit(1);
     if (!row || row.organizationId !== stack.organizationId) {
       throw new NotFoundError(`stack "${fullName(stack.organization, stack)}" not found`);
     }
@@ -287,12 +281,13 @@ export class StackService {
   }
 
   /** CONFLICT while a non-preview update of the stack runs. */
-  refuseWhileRunning(tx: Tx, stack: StackNode, what: string): void {
-    const running = tx
-      .select({ version: stackUpdatesTable.version })
-      .from(stackUpdatesTable)
-      .where(and(eq(stackUpdatesTable.stackId, stack.id), eq(stackUpdatesTable.status, "RUNNING"), eq(stackUpdatesTable.isPreview, false)))
-      .get();
+  async refuseWhileRunning(tx: Tx, stack: StackNode, what: string): Promise<void> {
+    const u = this.t.stackUpdatesTable;
+    const [running] = await tx
+      .select({ version: u.version })
+      .from(u)
+      .where(and(eq(u.stackId, stack.id), eq(u.status, "RUNNING"), eq(u.isPreview, false)))
+      .limit(1);
     if (running) {
       throw new ConflictError(
         `stack "${fullName(stack.organization, stack)}" cannot be ${what} while update ${running.version} runs: complete or cancel it first`,

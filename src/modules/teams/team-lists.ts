@@ -2,10 +2,10 @@
 // of many teams at once (whole, or a page each), with their counts. Each is one query for any
 // number of teams, so a list of teams costs the same as one (see src/graphql/loaders.ts).
 import type { OrganizationRow, TeamRow, UserRow } from "../../db/rows.js";
-import { and, asc, count, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, lte, or, sql } from "drizzle-orm";
 import { countInOrganization, listByName } from "../../db/organization-rows.js";
-import type { Db } from "../../db/client.js";
-import { stacksTable, teamMembersTable, teamStackGrantsTable, teamsTable, usersTable } from "../../db/schema.js";
+import type { Store } from "../../db/store.js";
+
 import { byNamePage, type PageRequest } from "../../lib/pagination.js";
 import type { GrantRow } from "./team.service.js";
 
@@ -17,38 +17,43 @@ function byTeam<R extends { teamId: string }, T>(teamIds: readonly string[], row
 }
 
 export class TeamLists {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly store: Store) {}
 
-  /** Up to `size` + 1 teams by name, ignoring case (keyset on lower(name): the unique index's order). */
-  page(organization: OrganizationRow, request: PageRequest): TeamRow[] {
-    return listByName(this.db, teamsTable, organization.id, byNamePage(request));
+  /** The store\'s tables (SQLite\'s or PostgreSQL\'s). */
+  private get t() {
+    return this.store.tables;
   }
 
-  count(organization: OrganizationRow): number {
-    return countInOrganization(this.db, teamsTable, organization.id);
+  /** Up to `size` + 1 teams by name, ignoring case (keyset on lower(name): the unique index's order). */
+  page(organization: OrganizationRow, request: PageRequest): Promise<TeamRow[]> {
+    return listByName(this.store.db, this.t.teamsTable, organization.id, byNamePage(request));
+  }
+
+  count(organization: OrganizationRow): Promise<number> {
+    return countInOrganization(this.store.db, this.t.teamsTable, organization.id);
   }
 
   /** Members of many teams in one query, by login. */
-  membersOf(teamIds: readonly string[]): Map<string, UserRow[]> {
-    const rows = this.db
-      .select({ teamId: teamMembersTable.teamId, user: usersTable })
-      .from(teamMembersTable)
-      .innerJoin(usersTable, eq(usersTable.id, teamMembersTable.userId))
-      .where(inArray(teamMembersTable.teamId, [...teamIds]))
-      .orderBy(asc(sql`lower(${usersTable.login})`))
-      .all();
+  async membersOf(teamIds: readonly string[]): Promise<Map<string, UserRow[]>> {
+    if (teamIds.length === 0) return new Map();
+    const rows = await this.store.db
+      .select({ teamId: this.t.teamMembersTable.teamId, user: this.t.usersTable })
+      .from(this.t.teamMembersTable)
+      .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, this.t.teamMembersTable.userId))
+      .where(inArray(this.t.teamMembersTable.teamId, [...teamIds]))
+      .orderBy(asc(sql`lower(${this.t.usersTable.login})`));
     return byTeam(teamIds, rows, (row) => row.user);
   }
 
   /** Stack grants of many teams in one query, by project and stack name. */
-  grantsOf(teamIds: readonly string[]): Map<string, GrantRow[]> {
-    const rows = this.db
-      .select({ teamId: teamStackGrantsTable.teamId, stack: stacksTable, permission: teamStackGrantsTable.permission })
-      .from(teamStackGrantsTable)
-      .innerJoin(stacksTable, eq(stacksTable.id, teamStackGrantsTable.stackId))
-      .where(inArray(teamStackGrantsTable.teamId, [...teamIds]))
-      .orderBy(asc(stacksTable.project), asc(stacksTable.name))
-      .all();
+  async grantsOf(teamIds: readonly string[]): Promise<Map<string, GrantRow[]>> {
+    if (teamIds.length === 0) return new Map();
+    const rows = await this.store.db
+      .select({ teamId: this.t.teamStackGrantsTable.teamId, stack: this.t.stacksTable, permission: this.t.teamStackGrantsTable.permission })
+      .from(this.t.teamStackGrantsTable)
+      .innerJoin(this.t.stacksTable, eq(this.t.stacksTable.id, this.t.teamStackGrantsTable.stackId))
+      .where(inArray(this.t.teamStackGrantsTable.teamId, [...teamIds]))
+      .orderBy(asc(this.t.stacksTable.project), asc(this.t.stacksTable.name));
     return byTeam(teamIds, rows, (row): GrantRow => row);
   }
 
@@ -56,26 +61,26 @@ export class TeamLists {
    * Up to `size` + 1 members of each team by login, ignoring case, after `afterLogin` (a
    * lowercase login), in one query for any number of teams (a window per team).
    */
-  memberPages(teamIds: readonly string[], size: number, afterLogin: string | null): Map<string, UserRow[]> {
-    const tm = teamMembersTable;
-    const byLogin = sql`lower(${usersTable.login})`;
-    const ranked = this.db
+  async memberPages(teamIds: readonly string[], size: number, afterLogin: string | null): Promise<Map<string, UserRow[]>> {
+    if (teamIds.length === 0) return new Map();
+    const tm = this.t.teamMembersTable;
+    const byLogin = sql`lower(${this.t.usersTable.login})`;
+    const ranked = this.store.db
       .select({
         teamId: tm.teamId,
         userId: tm.userId,
         rank: sql<number>`row_number() over (partition by ${tm.teamId} order by ${byLogin})`.as("rank"),
       })
       .from(tm)
-      .innerJoin(usersTable, eq(usersTable.id, tm.userId))
+      .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, tm.userId))
       .where(and(inArray(tm.teamId, [...teamIds]), afterLogin !== null ? gt(byLogin, afterLogin) : undefined))
       .as("ranked");
-    const rows = this.db
-      .select({ teamId: ranked.teamId, user: usersTable })
+    const rows = await this.store.db
+      .select({ teamId: ranked.teamId, user: this.t.usersTable })
       .from(ranked)
-      .innerJoin(usersTable, eq(usersTable.id, ranked.userId))
+      .innerJoin(this.t.usersTable, eq(this.t.usersTable.id, ranked.userId))
       .where(lte(sql`${ranked.rank}`, size + 1))
-      .orderBy(ranked.teamId, sql`${ranked.rank}`)
-      .all();
+      .orderBy(ranked.teamId, sql`${ranked.rank}`);
     return byTeam(teamIds, rows, (row) => row.user);
   }
 
@@ -83,10 +88,11 @@ export class TeamLists {
    * Up to `size` + 1 stack grants of each team by project, then stack name, after `after`
    * ([project, stack]), in one query for any number of teams.
    */
-  grantPages(teamIds: readonly string[], size: number, after: readonly [string, string] | null): Map<string, GrantRow[]> {
-    const g = teamStackGrantsTable;
-    const s = stacksTable;
-    const ranked = this.db
+  async grantPages(teamIds: readonly string[], size: number, after: readonly [string, string] | null): Promise<Map<string, GrantRow[]>> {
+    if (teamIds.length === 0) return new Map();
+    const g = this.t.teamStackGrantsTable;
+    const s = this.t.stacksTable;
+    const ranked = this.store.db
       .select({
         teamId: g.teamId,
         stackId: g.stackId,
@@ -95,35 +101,42 @@ export class TeamLists {
       })
       .from(g)
       .innerJoin(s, eq(s.id, g.stackId))
-      .where(and(inArray(g.teamId, [...teamIds]), after ? sql`(${s.project}, ${s.name}) > (${after[0]}, ${after[1]})` : undefined))
+      .where(
+        and(
+          inArray(g.teamId, [...teamIds]),
+          after ? or(gt(s.project, after[0]), and(eq(s.project, after[0]), gt(s.name, after[1]))) : undefined,
+        ),
+      )
       .as("ranked");
-    const rows = this.db
-      .select({ teamId: ranked.teamId, permission: ranked.permission, stack: stacksTable })
+    const rows = await this.store.db
+      .select({ teamId: ranked.teamId, permission: ranked.permission, stack: this.t.stacksTable })
       .from(ranked)
-      .innerJoin(stacksTable, eq(stacksTable.id, ranked.stackId))
+      .innerJoin(this.t.stacksTable, eq(this.t.stacksTable.id, ranked.stackId))
       .where(lte(sql`${ranked.rank}`, size + 1))
-      .orderBy(ranked.teamId, sql`${ranked.rank}`)
-      .all();
+      .orderBy(ranked.teamId, sql`${ranked.rank}`);
     return byTeam(teamIds, rows, (row): GrantRow => row);
   }
 
   /** How many members each team has, in one query. */
-  memberCounts(teamIds: readonly string[]): Map<string, number> {
-    return this.countsPerTeam(teamMembersTable, teamIds);
+  memberCounts(teamIds: readonly string[]): Promise<Map<string, number>> {
+    return this.countsPerTeam(this.t.teamMembersTable, teamIds);
   }
 
   /** How many stack grants each team has, in one query. */
-  grantCounts(teamIds: readonly string[]): Map<string, number> {
-    return this.countsPerTeam(teamStackGrantsTable, teamIds);
+  grantCounts(teamIds: readonly string[]): Promise<Map<string, number>> {
+    return this.countsPerTeam(this.t.teamStackGrantsTable, teamIds);
   }
 
-  private countsPerTeam(table: typeof teamMembersTable | typeof teamStackGrantsTable, teamIds: readonly string[]): Map<string, number> {
-    const rows = this.db
+  private async countsPerTeam(
+    table: typeof this.t.teamMembersTable | typeof this.t.teamStackGrantsTable,
+    teamIds: readonly string[],
+  ): Promise<Map<string, number>> {
+    if (teamIds.length === 0) return new Map();
+    const rows = await this.store.db
       .select({ teamId: table.teamId, n: count() })
       .from(table)
       .where(inArray(table.teamId, [...teamIds]))
-      .groupBy(table.teamId)
-      .all();
+      .groupBy(table.teamId);
     return new Map(rows.map((r) => [r.teamId, r.n]));
   }
 }

@@ -46,24 +46,24 @@ export class TeamResolver {
     description:
       "Creates a team with no members; at most 500 per organization. CONFLICT when the name is taken. Organization admins and tokens.",
   })
-  createTeam(
+  async createTeam(
     @Arg("input", () => CreateTeamInput, { description: "The organization and the new team." }) input: CreateTeamInput,
     @Ctx() ctx: Context,
-  ): TeamNode {
-    const organization = ctx.access.requireOrganization(input.organization);
-    const team = ctx.services.teams.create(ctx.caller, organization, input);
+  ): Promise<TeamNode> {
+    const organization = await ctx.access.requireOrganization(input.organization);
+    const team = await ctx.services.teams.create(ctx.caller, organization, input);
     return { ...team, organization };
   }
 
   @Mutation(() => Boolean, {
     description: "Deletes a team; its memberships and stack grants go with it. Organization admins and tokens.",
   })
-  deleteTeam(
+  async deleteTeam(
     @Arg("input", () => DeleteTeamInput, { description: "The organization and the team." }) input: DeleteTeamInput,
     @Ctx() ctx: Context,
-  ): boolean {
-    const organization = ctx.access.requireOrganization(input.organization);
-    const deleted = ctx.services.teams.delete(ctx.caller, organization, input.name);
+  ): Promise<boolean> {
+    const organization = await ctx.access.requireOrganization(input.organization);
+    const deleted = await ctx.services.teams.delete(ctx.caller, organization, input.name);
     return deleted;
   }
 
@@ -71,13 +71,13 @@ export class TeamResolver {
     description:
       "Adds members to a team and removes them from it. Only members of the organization can join its teams. Organization admins only.",
   })
-  updateTeamMembership(
+  async updateTeamMembership(
     @Arg("input", () => UpdateTeamMembershipInput, { description: "The team, the logins to add and those to remove." })
     input: UpdateTeamMembershipInput,
     @Ctx() ctx: Context,
-  ): TeamNode {
-    const organization = ctx.access.requireOrganization(input.organization);
-    const team = ctx.services.teams.updateMembership(ctx.caller, organization, input);
+  ): Promise<TeamNode> {
+    const organization = await ctx.access.requireOrganization(input.organization);
+    const team = await ctx.services.teams.updateMembership(ctx.caller, organization, input);
     return { ...team, organization };
   }
 
@@ -85,12 +85,12 @@ export class TeamResolver {
     description: "Creates or replaces the team's grant on the stack. Organization admins only.",
     deprecationReason: "Use setTeamStackGrant: it names the stack by StackRef and its permission admits only READ, WRITE and ADMIN.",
   })
-  grantTeamStackAccess(
+  async grantTeamStackAccess(
     @Arg("input", () => TeamStackAccessInput, { description: "The team, the stack and the permission." }) input: TeamStackAccessInput,
     @Ctx() ctx: Context,
-  ): TeamNode {
-    const organization = ctx.access.requireOrganization(input.organization);
-    const team = ctx.services.teams.grant(ctx.caller, organization, input);
+  ): Promise<TeamNode> {
+    const organization = await ctx.access.requireOrganization(input.organization);
+    const team = await ctx.services.teams.grant(ctx.caller, organization, input);
     return { ...team, organization };
   }
 
@@ -98,35 +98,40 @@ export class TeamResolver {
     description: "Removes the team's grant on the stack; NOT_FOUND when it has none. Organization admins only.",
     deprecationReason: "Use removeTeamStackGrant: it names the stack by StackRef.",
   })
-  revokeTeamStackAccess(
+  async revokeTeamStackAccess(
     @Arg("input", () => TeamStackAccessInput, { description: "The team and the stack; permission is ignored." })
     input: TeamStackAccessInput,
     @Ctx() ctx: Context,
-  ): TeamNode {
-    const organization = ctx.access.requireOrganization(input.organization);
-    const team = ctx.services.teams.revoke(ctx.caller, organization, input);
+  ): Promise<TeamNode> {
+    const organization = await ctx.access.requireOrganization(input.organization);
+    const team = await ctx.services.teams.revoke(ctx.caller, organization, input);
     return { ...team, organization };
   }
 
   @Mutation(() => Team, { description: "Creates or replaces the team's grant on the stack. Organization admins only." })
-  setTeamStackGrant(
+  async setTeamStackGrant(
     @Arg("input", () => SetTeamStackGrantInput, { description: "The stack, the team and the permission." }) input: SetTeamStackGrantInput,
     @Ctx() ctx: Context,
-  ): TeamNode {
-    const organization = ctx.access.requireOrganization(input.stack.organization);
+  ): Promise<TeamNode> {
+    const organization = await ctx.access.requireOrganization(input.stack.organization);
     const { project, stack } = input.stack;
-    const team = ctx.services.teams.grant(ctx.caller, organization, { team: input.team, project, stack, permission: input.permission });
+    const team = await ctx.services.teams.grant(ctx.caller, organization, {
+      team: input.team,
+      project,
+      stack,
+      permission: input.permission,
+    });
     return { ...team, organization };
   }
 
   @Mutation(() => Team, { description: "Removes the team's grant on the stack; NOT_FOUND when it has none. Organization admins only." })
-  removeTeamStackGrant(
+  async removeTeamStackGrant(
     @Arg("input", () => RemoveTeamStackGrantInput, { description: "The stack and the team." }) input: RemoveTeamStackGrantInput,
     @Ctx() ctx: Context,
-  ): TeamNode {
-    const organization = ctx.access.requireOrganization(input.stack.organization);
+  ): Promise<TeamNode> {
+    const organization = await ctx.access.requireOrganization(input.stack.organization);
     const { project, stack } = input.stack;
-    const team = ctx.services.teams.revoke(ctx.caller, organization, { team: input.team, project, stack });
+    const team = await ctx.services.teams.revoke(ctx.caller, organization, { team: input.team, project, stack });
     return { ...team, organization };
   }
 
@@ -183,8 +188,8 @@ export class TeamResolver {
 @Resolver(() => TeamStackGrant)
 export class TeamStackGrantResolver {
   @FieldResolver(() => Stack, { nullable: true, description: "Null when the caller cannot READ the stack." })
-  stack(@Root() grant: TeamStackGrantNode, @Ctx() ctx: Context): StackNode | null {
-    return ctx.access.toStackNode(ctx.access.organization(grant.organization.name), grant.stackRow, true);
+  async stack(@Root() grant: TeamStackGrantNode, @Ctx() ctx: Context): Promise<StackNode | null> {
+    return ctx.access.toStackNode(await ctx.access.organization(grant.organization.name), grant.stackRow, true);
   }
 }
 
@@ -194,32 +199,32 @@ export class OrganizationTeamsResolver {
     description: "Every team of the organization, by name ignoring case.",
     deprecationReason: "Use teamsConnection: paged, with totalCount.",
   })
-  teams(@Root() organization: OrganizationRow, @Ctx() ctx: Context): TeamNode[] {
-    return ctx.services.teams.list(organization).map((team) => ({ ...team, organization }));
+  async teams(@Root() organization: OrganizationRow, @Ctx() ctx: Context): Promise<TeamNode[]> {
+    return (await ctx.services.teams.list(organization)).map((team) => ({ ...team, organization }));
   }
 
   @FieldResolver(() => TeamConnection, { description: "The organization's teams, paged, by name ignoring case." })
-  teamsConnection(
+  async teamsConnection(
     @Root() organization: OrganizationRow,
     @Arg("first", () => Int, FIRST) first: number | null,
     @Arg("after", () => String, AFTER) after: string | null,
     @Ctx() ctx: Context,
-  ): TeamConnection {
+  ): Promise<TeamConnection> {
     const cursors = new ListCursors(ctx.services.cursors, `teams:${organization.id}`);
     const request = cursors.request(first, after);
-    const page = cursors.page(ctx.services.teamLists.page(organization, request), request.size, (team) => [team.name.toLowerCase()]);
+    const page = cursors.page(await ctx.services.teamLists.page(organization, request), request.size, (team) => [team.name.toLowerCase()]);
     return new TeamConnection({ ...page, nodes: page.nodes.map((team) => ({ ...team, organization })) }, () =>
       ctx.services.teamLists.count(organization),
     );
   }
 
   @FieldResolver(() => Team, { nullable: true, description: "A team by name; null when the organization has none of that name." })
-  team(
+  async team(
     @Root() organization: OrganizationRow,
     @Arg("name", () => String, { description: "The team's name (any letter case)." }) name: string,
     @Ctx() ctx: Context,
-  ): TeamNode | null {
-    const team = ctx.services.teams.byName(organization, name);
+  ): Promise<TeamNode | null> {
+    const team = await ctx.services.teams.byName(organization, name);
     return team ? { ...team, organization } : null;
   }
 }

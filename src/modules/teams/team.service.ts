@@ -1,17 +1,10 @@
 import { and, count, eq } from "drizzle-orm";
 import type { Caller } from "../../auth/principal.js";
 import type { OrganizationRow, StackRow, TeamRow } from "../../db/rows.js";
-import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import type { Db, Store, Tx } from "../../db/store.js";
 import { countInOrganization, findByName, listByName } from "../../db/organization-rows.js";
 import { onUniqueViolation } from "../../db/errors.js";
-import {
-  membershipsTable,
-  stacksTable,
-  teamMembersTable,
-  teamStackGrantsTable,
-  teamsTable,
-  type StackPermissionValue,
-} from "../../db/schema.js";
+import { type StackPermissionValue } from "../../db/schema.js";
 import { BadUserInputError, nameTaken, NotFoundError, organizationCapReached } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { checkDisplayName, checkName, checkText, quote } from "../../lib/validation.js";
@@ -44,35 +37,43 @@ export const MAX_GRANTS_PER_TEAM = 1000;
 /** Teams of an organization: members and stack grants. */
 export class TeamService {
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     private readonly users: UserService,
   ) {}
 
-  list(organization: OrganizationRow): TeamRow[] {
-    return listByName(this.db, teamsTable, organization.id);
+  /** The store\'s tables (SQLite\'s or PostgreSQL\'s). */
+  private get t() {
+    return this.store.tables;
   }
 
-  byName(organization: OrganizationRow, name: string, tx: Tx = this.db): TeamRow | null {
-    return findByName(tx, teamsTable, organization.id, name);
+  list(organization: OrganizationRow): Promise<TeamRow[]> {
+    return listByName(this.store.db, this.t.teamsTable, organization.id);
   }
 
-  create(caller: Caller, organization: OrganizationRow, input: CreateTeamInput): TeamRow {
+  byName(organization: OrganizationRow, name: string, q: Db = this.store.db): Promise<TeamRow | null> {
+    return findByName(q, this.t.teamsTable, organization.id, name);
+  }
+
+  async create(caller: Caller, organization: OrganizationRow, input: CreateTeamInput): Promise<TeamRow> {
     const name = checkName("team name", input.name, "input.name");
     const displayName = input.displayName == null ? name : checkDisplayName(input.displayName);
     const description = input.description == null ? null : checkText("description", input.description, 1000, "input.description");
     try {
-      return writeTransaction(this.db, (tx) => {
-        if (countInOrganization(tx, teamsTable, organization.id) >= MAX_TEAMS_PER_ORGANIZATION) {
+      return await this.store.transaction(async (tx) => {
+        if ((await countInOrganization(tx, this.t.teamsTable, organization.id)) >= MAX_TEAMS_PER_ORGANIZATION) {
           throw organizationCapReached(organization.name, MAX_TEAMS_PER_ORGANIZATION, "teams");
         }
-        const team = tx
-          .insert(teamsTable)
+        const [team] = await tx
+          .insert(this.t.teamsTable)
           .values({ id: newId(), organizationId: organization.id, name, displayName, description, createdAt: new Date() })
-          .returning()
-          .get();
-        this.audit.write(caller, { organizationId: organization.id, event: "team-created", description: `Created team "${name}"` });
-        return team;
+          .returning();
+        await this.audit.write(tx, caller, {
+          organizationId: organization.id,
+          event: "team-created",
+          description: `Created team "${name}"`,
+        });
+        return team!;
       });
     } catch (error) {
       throw onUniqueViolation(error, () => nameTaken(organization.name, "team", name));
@@ -80,17 +81,21 @@ export class TeamService {
   }
 
   /** The team's members and stack grants go with it. */
-  delete(caller: Caller, organization: OrganizationRow, name: string): true {
-    return writeTransaction(this.db, (tx) => {
-      const team = this.requireTeam(tx, organization, name);
-      tx.delete(teamsTable).where(eq(teamsTable.id, team.id)).run();
-      this.audit.write(caller, { organizationId: organization.id, event: "team-deleted", description: `Deleted team "${team.name}"` });
+  delete(caller: Caller, organization: OrganizationRow, name: string): Promise<true> {
+    return this.store.transaction(async (tx) => {
+      const team = await this.requireTeam(tx, organization, name);
+      await tx.delete(this.t.teamsTable).where(eq(this.t.teamsTable.id, team.id));
+      await this.audit.write(tx, caller, {
+        organizationId: organization.id,
+        event: "team-deleted",
+        description: `Deleted team "${team.name}"`,
+      });
       return true as const;
     });
   }
 
   /** Adds organization members to the team and removes logins from it; one audit event when anything changed. */
-  updateMembership(caller: Caller, organization: OrganizationRow, input: UpdateTeamMembershipInput): TeamRow {
+  async updateMembership(caller: Caller, organization: OrganizationRow, input: UpdateTeamMembershipInput): Promise<TeamRow> {
     const given = input.addLogins ?? [];
     const add = [...new Set(given)];
     const remove = [...new Set(input.removeLogins ?? [])];
@@ -110,38 +115,44 @@ export class TeamService {
       });
     }
 
-    return writeTransaction(this.db, (tx) => {
-      const team = this.requireTeam(tx, organization, input.team);
+    return this.store.transaction(async (tx) => {
+      const team = await this.requireTeam(tx, organization, input.team);
       const added: string[] = [];
-      for (const user of add.map((login) => this.users.requireByLogin(login))) {
-        const member = tx
-          .select({ role: membershipsTable.role })
-          .from(membershipsTable)
-          .where(and(eq(membershipsTable.organizationId, organization.id), eq(membershipsTable.userId, user.id)))
-          .get();
+      for (const login of add) {
+        const user = await this.users.requireByLogin(login, tx);
+        const [member] = await tx
+          .select({ role: this.t.membershipsTable.role })
+          .from(this.t.membershipsTable)
+          .where(and(eq(this.t.membershipsTable.organizationId, organization.id), eq(this.t.membershipsTable.userId, user.id)))
+          .limit(1);
         if (!member) {
           const at = given.findIndex((login) => login.toLowerCase() === user.login.toLowerCase());
           throw new BadUserInputError(`"${user.login}" is not a member of "${organization.name}": add them to the organization first`, {
             field: `input.addLogins[${at}]`,
           });
         }
-        const changes = tx.insert(teamMembersTable).values({ teamId: team.id, userId: user.id }).onConflictDoNothing().run().changes;
-        if (changes > 0) added.push(user.login);
+        const inserted = await tx
+          .insert(this.t.teamMembersTable)
+          .values({ teamId: team.id, userId: user.id })
+          .onConflictDoNothing()
+          .returning({ userId: this.t.teamMembersTable.userId });
+        if (inserted.length > 0) added.push(user.login);
       }
       const removed: string[] = [];
-      for (const user of remove.map((login) => this.users.requireByLogin(login))) {
-        const changes = tx
-          .delete(teamMembersTable)
-          .where(and(eq(teamMembersTable.teamId, team.id), eq(teamMembersTable.userId, user.id)))
-          .run().changes;
-        if (changes > 0) removed.push(user.login);
+      for (const login of remove) {
+        const user = await this.users.requireByLogin(login, tx);
+        const deleted = await tx
+          .delete(this.t.teamMembersTable)
+          .where(and(eq(this.t.teamMembersTable.teamId, team.id), eq(this.t.teamMembersTable.userId, user.id)))
+          .returning({ userId: this.t.teamMembersTable.userId });
+        if (deleted.length > 0) removed.push(user.login);
       }
       if (added.length > 0 || removed.length > 0) {
         const parts = [
           added.length > 0 ? `added ${added.map((l) => `"${l}"`).join(", ")}` : "",
           removed.length > 0 ? `removed ${removed.map((l) => `"${l}"`).join(", ")}` : "",
         ].filter(Boolean);
-        this.audit.write(caller, {
+        await this.audit.write(tx, caller, {
           organizationId: organization.id,
           event: "team-membership-changed",
           description: `Team "${team.name}": ${parts.join("; ")}`,
@@ -152,30 +163,33 @@ export class TeamService {
   }
 
   /** Creates or replaces the team's grant on the stack (nothing to audit when it is the same). */
-  grant(caller: Caller, organization: OrganizationRow, input: TeamStackTarget): TeamRow {
+  async grant(caller: Caller, organization: OrganizationRow, input: TeamStackTarget): Promise<TeamRow> {
     const permission = input.permission ?? "READ";
     if (permission === "NONE") {
       throw new BadUserInputError("a grant is READ, WRITE or ADMIN: use removeTeamStackGrant to remove one", { field: "input.permission" });
     }
-    return writeTransaction(this.db, (tx) => {
-      const team = this.requireTeam(tx, organization, input.team);
-      const stack = this.requireStack(tx, organization, input.project, input.stack);
-      const current = tx
-        .select({ permission: teamStackGrantsTable.permission })
-        .from(teamStackGrantsTable)
-        .where(and(eq(teamStackGrantsTable.teamId, team.id), eq(teamStackGrantsTable.stackId, stack.id)))
-        .get();
+    return this.store.transaction(async (tx) => {
+      const team = await this.requireTeam(tx, organization, input.team);
+      const stack = await this.requireStack(tx, organization, input.project, input.stack);
+      const [current] = await tx
+        .select({ permission: this.t.teamStackGrantsTable.permission })
+        .from(this.t.teamStackGrantsTable)
+        .where(and(eq(this.t.teamStackGrantsTable.teamId, team.id), eq(this.t.teamStackGrantsTable.stackId, stack.id)))
+        .limit(1);
       if (current?.permission === permission) return team; // nothing changes, nothing to audit
       if (!current) {
-        const grants = tx.select({ n: count() }).from(teamStackGrantsTable).where(eq(teamStackGrantsTable.teamId, team.id)).get()!.n;
-        if (grants >= MAX_GRANTS_PER_TEAM)
+        const [grants] = await tx
+          .select({ n: count() })
+          .from(this.t.teamStackGrantsTable)
+          .where(eq(this.t.teamStackGrantsTable.teamId, team.id));
+        if (grants!.n >= MAX_GRANTS_PER_TEAM)
           throw new BadUserInputError(`team "${team.name}" already has ${MAX_GRANTS_PER_TEAM} stack grants, the most a team may have`);
       }
-      tx.insert(teamStackGrantsTable)
+      await tx
+        .insert(this.t.teamStackGrantsTable)
         .values({ teamId: team.id, stackId: stack.id, permission })
-        .onConflictDoUpdate({ target: [teamStackGrantsTable.teamId, teamStackGrantsTable.stackId], set: { permission } })
-        .run();
-      this.audit.write(caller, {
+        .onConflictDoUpdate({ target: [this.t.teamStackGrantsTable.teamId, this.t.teamStackGrantsTable.stackId], set: { permission } });
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "team-stack-permission-granted",
         description: `Granted ${permission} on stack "${stack.project}/${stack.name}" to team "${team.name}"`,
@@ -184,18 +198,18 @@ export class TeamService {
     });
   }
 
-  revoke(caller: Caller, organization: OrganizationRow, input: TeamStackTarget): TeamRow {
-    return writeTransaction(this.db, (tx) => {
-      const team = this.requireTeam(tx, organization, input.team);
-      const stack = this.requireStack(tx, organization, input.project, input.stack);
-      const removed = tx
-        .delete(teamStackGrantsTable)
-        .where(and(eq(teamStackGrantsTable.teamId, team.id), eq(teamStackGrantsTable.stackId, stack.id)))
-        .run().changes;
-      if (removed === 0) {
+  revoke(caller: Caller, organization: OrganizationRow, input: TeamStackTarget): Promise<TeamRow> {
+    return this.store.transaction(async (tx) => {
+      const team = await this.requireTeam(tx, organization, input.team);
+      const stack = await this.requireStack(tx, organization, input.project, input.stack);
+      const removed = await tx
+        .delete(this.t.teamStackGrantsTable)
+        .where(and(eq(this.t.teamStackGrantsTable.teamId, team.id), eq(this.t.teamStackGrantsTable.stackId, stack.id)))
+        .returning({ teamId: this.t.teamStackGrantsTable.teamId });
+      if (removed.length === 0) {
         throw new NotFoundError(`team "${team.name}" has no grant on stack "${stack.project}/${stack.name}"`);
       }
-      this.audit.write(caller, {
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "team-stack-permission-revoked",
         description: `Revoked the grant on stack "${stack.project}/${stack.name}" from team "${team.name}"`,
@@ -204,18 +218,24 @@ export class TeamService {
     });
   }
 
-  private requireTeam(tx: Tx, organization: OrganizationRow, name: string): TeamRow {
-    const team = this.byName(organization, name, tx);
+  private async requireTeam(tx: Tx, organization: OrganizationRow, name: string): Promise<TeamRow> {
+    const team = await this.byName(organization, name, tx);
     if (!team) throw new NotFoundError(`"${organization.name}" has no team named ${quote(name)}`);
     return team;
   }
 
-  private requireStack(tx: Tx, organization: OrganizationRow, project: string, name: string): StackRow {
-    const stack = tx
+  private async requireStack(tx: Tx, organization: OrganizationRow, project: string, name: string): Promise<StackRow> {
+    const [stack] = await tx
       .select()
-      .from(stacksTable)
-      .where(and(eq(stacksTable.organizationId, organization.id), eq(stacksTable.project, project), eq(stacksTable.name, name)))
-      .get();
+      .from(this.t.stacksTable)
+      .where(
+        and(
+          eq(this.t.stacksTable.organizationId, organization.id),
+          eq(this.t.stacksTable.project, project),
+          eq(this.t.stacksTable.name, name),
+        ),
+      )
+      .limit(1);
     if (!stack) throw new NotFoundError(`stack ${quote(`${organization.name}/${project}/${name}`)} not found`);
     return stack;
   }

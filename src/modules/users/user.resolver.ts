@@ -22,11 +22,11 @@ export class UserResolver {
   @Mutation(() => CreateUserPayload, {
     description: "Creates a user and their first personal access token. Site administrators only; CONFLICT when the login is taken.",
   })
-  createUser(
+  async createUser(
     @Arg("input", () => CreateUserInput, { description: "The new user's login, name, email and site-admin flag." }) input: CreateUserInput,
     @Ctx() ctx: Context,
-  ): CreateUserPayload {
-    const { user, token } = ctx.services.users.create(input);
+  ): Promise<CreateUserPayload> {
+    const { user, token } = await ctx.services.users.create(input);
     return { user, token: toPersonalAccessToken(token.row), secret: token.secret };
   }
 

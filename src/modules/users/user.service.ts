@@ -1,9 +1,8 @@
 import { asc, count, eq, sql } from "drizzle-orm";
 import type { UserRow } from "../../db/rows.js";
-import { type Db, writeTransaction } from "../../db/client.js";
+import type { Db, Store } from "../../db/store.js";
 import { rowsByIds } from "../../db/by-id.js";
 import { onUniqueViolation } from "../../db/errors.js";
-import { usersTable } from "../../db/schema.js";
 import { ConflictError, NotFoundError } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { checkEmail, checkName, checkText, quote } from "../../lib/validation.js";
@@ -18,59 +17,63 @@ export interface CreatedUser {
 
 /** Users: created by site admins (GraphQL or the admin CLI), never deleted. */
 export class UserService {
-  private readonly byLogin;
-
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly tokens: AccessTokenService,
-  ) {
-    this.byLogin = db
-      .select()
-      .from(usersTable)
-      .where(eq(sql`lower(${usersTable.login})`, sql`lower(${sql.placeholder("login")})`))
-      .prepare();
+  ) {}
+
+  /** The store's tables (SQLite's or PostgreSQL's). */
+  private get t() {
+    return this.store.tables;
   }
 
   /** Creates the user and their first personal access token in one transaction. */
-  create(input: CreateUserInput): CreatedUser {
+  async create(input: CreateUserInput): Promise<CreatedUser> {
     const login = checkName("login", input.login, "input.login");
     const name = input.name == null ? null : checkText("name", input.name, 100, "input.name").trim() || null;
     const email = input.email == null || input.email === "" ? null : checkEmail(input.email, "input.email");
     try {
-      return writeTransaction(this.db, (tx) => {
-        const user = tx
-          .insert(usersTable)
+      return await this.store.transaction(async (tx) => {
+        const [user] = await tx
+          .insert(this.t.usersTable)
           .values({ id: newId(), login, name, email, isSiteAdmin: input.siteAdmin ?? false, createdAt: new Date() })
-          .returning()
-          .get();
-        const token = this.tokens.insertPersonal(tx, user.id, "First token, issued with the account", null);
-        return { user, token };
+          .returning();
+        const token = await this.tokens.insertPersonal(tx, user!.id, "First token, issued with the account", null);
+        return { user: user!, token };
       });
     } catch (error) {
       throw onUniqueViolation(error, () => new ConflictError(`the login "${login}" is taken`, { field: "input.login" }));
     }
   }
 
-  findByLogin(login: string): UserRow | undefined {
-    return this.byLogin.get({ login });
+  /** The user with this login (any letter case); `q`: the transaction to read in, if any. */
+  async findByLogin(login: string, q: Db = this.store.db): Promise<UserRow | undefined> {
+    const u = this.t.usersTable;
+    const [user] = await q
+      .select()
+      .from(u)
+      .where(eq(sql`lower(${u.login})`, login.toLowerCase()))
+      .limit(1);
+    return user;
   }
 
-  /** The user with this login (any letter case); NOT_FOUND otherwise. Usable inside a transaction. */
-  requireByLogin(login: string): UserRow {
-    const user = this.byLogin.get({ login });
+  /** The user with this login (any letter case); NOT_FOUND otherwise. */
+  async requireByLogin(login: string, q: Db = this.store.db): Promise<UserRow> {
+    const user = await this.findByLogin(login, q);
     if (!user) throw new NotFoundError(`no user has the login ${quote(login)}`);
     return user;
   }
 
-  byIds(ids: readonly string[]): UserRow[] {
-    return rowsByIds(this.db, usersTable, ids);
+  byIds(ids: readonly string[]): Promise<UserRow[]> {
+    return rowsByIds(this.store.db, this.t.usersTable, ids);
   }
 
-  list(): UserRow[] {
-    return this.db.select().from(usersTable).orderBy(asc(usersTable.createdAt), asc(usersTable.id)).all();
+  list(): Promise<UserRow[]> {
+    return this.store.db.select().from(this.t.usersTable).orderBy(asc(this.t.usersTable.createdAt), asc(this.t.usersTable.id));
   }
 
-  count(): number {
-    return this.db.select({ n: count() }).from(usersTable).get()!.n;
+  async count(): Promise<number> {
+    const [row] = await this.store.db.select({ n: count() }).from(this.t.usersTable);
+    return row!.n;
   }
 }

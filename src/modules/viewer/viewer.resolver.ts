@@ -35,9 +35,9 @@ export class ViewerResolver {
   @FieldResolver(() => [OrganizationMembership], {
     description: "Organizations the caller can act in: a user's memberships, or the token's one organization.",
   })
-  organizations(@Ctx() ctx: Context): (MembershipRow | { organization: MembershipRow["organization"]; role: null })[] {
+  async organizations(@Ctx() ctx: Context): Promise<(MembershipRow | { organization: MembershipRow["organization"]; role: null })[]> {
     const { principal } = ctx.caller;
-    if (principal.kind === "USER") return ctx.services.organizations.membershipsOf(principal.user);
+    if (principal.kind === "USER") return await ctx.services.organizations.membershipsOf(principal.user);
     if (principal.kind === "ORGANIZATION_TOKEN") return [{ organization: principal.organization, role: null }];
     return [];
   }

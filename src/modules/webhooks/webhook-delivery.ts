@@ -1,8 +1,7 @@
 // One attempt of one message to one webhook, recorded as a WebhookDelivery row.
 import { Webhook as StandardWebhook } from "standardwebhooks";
-import type { Db } from "../../db/client.js";
 import type { DeliveryRow, WebhookRow } from "../../db/rows.js";
-import { webhookDeliveriesTable } from "../../db/schema.js";
+import type { Store, Tx } from "../../db/store.js";
 import type { SecretBox } from "../../lib/secret-box.js";
 import { render, type WebhookEvent } from "./webhook-payloads.js";
 import type { SendResult, WebhookSender } from "./webhook-sender.js";
@@ -41,14 +40,20 @@ export async function sendAttempt(
 export const succeeded = (result: SendResult): boolean =>
   result.responseCode !== null && result.responseCode >= 200 && result.responseCode < 300;
 
-export function recordAttempt(
-  db: Db,
+/** Inside the transaction that records the attempt's outcome (`tables`: the store's). */
+export async function recordAttempt(
+  tx: Tx,
+  store: Pick<Store, "tables" | "lockUntilCommit">,
   attempt: Attempt,
   sent: { headers: Record<string, string>; result: SendResult; sentAt: Date },
-): DeliveryRow {
+): Promise<DeliveryRow> {
   const { result } = sent;
-  return db
-    .insert(webhookDeliveriesTable)
+  const { tables } = store;
+  // a webhook's deliveries are numbered in commit order (several servers deliver at once), so
+  // a console paging them by id after the last one it saw misses none
+  await store.lockUntilCommit(tx, `deliveries:${attempt.webhook.id}`);
+  const [row] = await tx
+    .insert(tables.webhookDeliveriesTable)
     .values({
       webhookId: attempt.webhook.id,
       outboxId: attempt.outboxId,
@@ -64,6 +69,6 @@ export function recordAttempt(
       error: result.error,
       attempt: attempt.attempt,
     })
-    .returning()
-    .get();
+    .returning();
+  return row!;
 }

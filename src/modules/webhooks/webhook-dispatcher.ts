@@ -2,19 +2,18 @@
 // server sharing the database, or this one after a crash, retries it only once the lease
 // has run out), sent, and its attempt recorded with the row's new state in one transaction.
 // Failures retry at about the configured delays after the first attempt, with ±20% jitter.
-import { and, eq, inArray, min, sql } from "drizzle-orm";
+import { and, eq, min } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
-import { type Db, writeTransaction } from "../../db/client.js";
-import type { GroupCommit } from "../../db/group-commit.js";
 import type { OutboxRow } from "../../db/rows.js";
-import { webhookOutboxTable, webhooksTable } from "../../db/schema.js";
+import type { Store } from "../../db/store.js";
 import type { SecretBox } from "../../lib/secret-box.js";
 import { type Attempt, recordAttempt, sendAttempt, succeeded } from "./webhook-delivery.js";
 import type { WebhookEvent } from "./webhook-payloads.js";
 import type { WebhookSender } from "./webhook-sender.js";
 
 export interface DispatcherOptions {
-  readonly db: Db;
+  /** Its pendingCommits (SQLite's group commit): nothing is sent before what it was claimed with is committed. */
+  readonly store: Store;
   readonly sender: WebhookSender;
   readonly secrets: SecretBox;
   /** Delays after the first attempt; attempts in all = 1 + its length. */
@@ -22,8 +21,6 @@ export interface DispatcherOptions {
   readonly timeoutMs: number;
   readonly log: FastifyBaseLogger;
   readonly pollMs?: number;
-  /** The server's group commit: nothing is sent before what it was claimed with is committed. */
-  readonly commits?: GroupCommit;
   readonly concurrency?: number;
 }
 
@@ -31,6 +28,7 @@ const jitter = (delay: number) => delay * (0.8 + Math.random() * 0.4);
 
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -61,86 +59,81 @@ export class WebhookDispatcher {
       });
   }
 
-  /** Stops polling and waits for the attempts in flight. */
+  /**
+   * Stops claiming and waits for the attempts in flight: each one finishes (at most its
+   * timeout), records its result and moves its row on, so no row it claimed stays leased. A
+   * claim that was running when stop() was called is delivered too, before it resolves.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.draining;
   }
 
   private async drain(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const since = this.options.commits?.sequence ?? 0;
-      const claimed = this.claim();
+      const since = this.options.store.pendingCommits?.sequence ?? 0;
+      const claimed = await this.claim();
       if (claimed.length === 0) break;
       // the rows (and the change that queued them) must be durable before a receiver hears of them;
       // if their group was rolled back, so were the claims: they are retried later
-      await this.options.commits?.settled(since);
-      await Promise.all(claimed.map((row) => this.deliver(row)));
+      // (PostgreSQL: committed already, nothing to wait for)
+      await this.options.store.pendingCommits?.settled(since);
+      // every claimed row is attempted, even after stop(), and one that fails does not cut the
+      // others short (stop() waits for all of them)
+      await Promise.all(
+        claimed.map((row) =>
+          this.deliver(row).catch((err: unknown) =>
+            this.options.log.error({ err, outboxId: row.id }, "webhook delivery failed; retried once its lease runs out"),
+          ),
+        ),
+      );
     }
-    this.wakeForNextRetry();
+    await this.wakeForNextRetry();
   }
 
   /** A retry due before the next poll gets its own timer. */
-  private wakeForNextRetry(): void {
-    const next = this.options.db
-      .select({ at: min(webhookOutboxTable.nextAttemptAt) })
-      .from(webhookOutboxTable)
-      .where(eq(webhookOutboxTable.state, "PENDING"))
-      .get()?.at;
+  private async wakeForNextRetry(): Promise<void> {
+    if (this.stopped) return;
+    const o = this.options.store.tables.webhookOutboxTable;
+    const [row] = await this.options.store.db
+      .select({ at: min(o.nextAttemptAt) })
+      .from(o)
+      .where(eq(o.state, "PENDING"));
+    const next = row?.at;
     if (!next || this.stopped) return;
     const wait = next.getTime() - Date.now();
-    if (wait < (this.options.pollMs ?? 1000)) setTimeout(() => this.kick(), Math.max(0, wait)).unref();
+    if (wait < (this.options.pollMs ?? 1000)) {
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.kick(), Math.max(0, wait));
+      this.retryTimer.unref();
+    }
   }
 
   /**
    * Claims due rows, fairly: round-robin across organizations (every organization's oldest
    * due row before any organization's second), so one organization's slow or failing
-   * receivers cannot hold every slot.
+   * receivers cannot hold every slot. The store claims them (each dialect its own way), with
+   * a lease of the timeout and 5 s; two claimers never get the same row.
    */
-  private claim(): OutboxRow[] {
-    const { db, timeoutMs } = this.options;
-    const now = Date.now();
-    const due = db.all<{ id: number }>(sql`
-      select id from (
-        select o.id, o.next_attempt_at,
-               row_number() over (partition by w.organization_id order by o.next_attempt_at, o.id) as turn
-        from ${webhookOutboxTable} o join ${webhooksTable} w on w.id = o.webhook_id
-        where o.state = 'PENDING' and o.next_attempt_at <= ${now}
-      ) order by turn, next_attempt_at limit ${this.options.concurrency ?? 8}`);
-    if (due.length === 0) return [];
-    const rows = db
-      .select()
-      .from(webhookOutboxTable)
-      .where(
-        inArray(
-          webhookOutboxTable.id,
-          due.map((d) => d.id),
-        ),
-      )
-      .all();
-    const lease = new Date(now + timeoutMs + 5000);
-    return rows
-      .filter(
-        (row) =>
-          db
-            .update(webhookOutboxTable)
-            .set({ nextAttemptAt: lease })
-            .where(and(eq(webhookOutboxTable.id, row.id), eq(webhookOutboxTable.nextAttemptAt, row.nextAttemptAt)))
-            .run().changes === 1,
-      )
-      .map((row) => ({ ...row, nextAttemptAt: lease }));
+  private claim(): Promise<OutboxRow[]> {
+    const { store, timeoutMs } = this.options;
+    return store.claimDueOutbox(new Date(), timeoutMs + 5000, this.options.concurrency ?? 8);
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
-    const { db, sender, secrets, schedule } = this.options;
+    const { store, sender, secrets, schedule } = this.options;
+    const { webhookOutboxTable, webhooksTable } = store.tables;
     // every write below is conditional on our lease: a worker whose lease ran out changes nothing
     const ours = and(eq(webhookOutboxTable.id, row.id), eq(webhookOutboxTable.nextAttemptAt, row.nextAttemptAt));
-    const webhook = db.select().from(webhooksTable).where(eq(webhooksTable.id, row.webhookId)).get();
+    const [webhook] = await store.db.select().from(webhooksTable).where(eq(webhooksTable.id, row.webhookId)).limit(1);
     if (!webhook || !webhook.active) {
       // deactivated after the event was queued: it receives nothing
-      db.update(webhookOutboxTable).set({ state: "FAILED" }).where(ours).run();
+      await store.transaction(async (tx) => {
+        await tx.update(webhookOutboxTable).set({ state: "FAILED" }).where(ours);
+      });
       return;
     }
     const event: WebhookEvent = { kind: row.kind as WebhookEvent["kind"], payload: JSON.parse(row.payload) as WebhookEvent["payload"] };
@@ -165,16 +158,17 @@ export class WebhookDispatcher {
       delivered || exhausted
         ? row.nextAttemptAt
         : new Date(Math.max(Date.now() + 250, row.createdAt.getTime() + jitter(schedule[attempts - 1]!)));
-    writeTransaction(db, (tx) => {
-      const changed = tx
+    const changed = await store.transaction(async (tx) => {
+      const updated = await tx
         .update(webhookOutboxTable)
         .set({ attempts, state: delivered ? "DELIVERED" : exhausted ? "FAILED" : "PENDING", nextAttemptAt: retryAt })
         .where(ours)
-        .run().changes;
+        .returning({ id: webhookOutboxTable.id });
       // recorded whether or not the lease still held: it did happen
-      recordAttempt(tx, attempt, sent);
-      if (changed === 0) this.options.log.warn({ webhook: webhook.name }, "webhook delivery finished after its lease ran out");
+      await recordAttempt(tx, store, attempt, sent);
+      return updated.length;
     });
+    if (changed === 0) this.options.log.warn({ webhook: webhook.name }, "webhook delivery finished after its lease ran out");
     this.options.log.info(
       { webhook: webhook.name, kind: row.kind, attempt: attempts, status: sent.result.responseCode, delivered, error: sent.result.error },
       "webhook delivery attempt",

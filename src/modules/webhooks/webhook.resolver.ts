@@ -15,33 +15,33 @@ export class WebhookResolver {
   @Mutation(() => Webhook, {
     description: "Creates a webhook; at most 20 per organization. CONFLICT when the name is taken. Organization admins and tokens.",
   })
-  createWebhook(
+  async createWebhook(
     @Arg("input", () => CreateWebhookInput, { description: "The organization and the new webhook." }) input: CreateWebhookInput,
     @Ctx() ctx: Context,
-  ): Webhook {
-    const organization = ctx.access.requireOrganization(input.organization);
-    return toWebhook(ctx.services.webhooks.create(ctx.caller, organization, input), ctx.caller.principal);
+  ): Promise<Webhook> {
+    const organization = await ctx.access.requireOrganization(input.organization);
+    return toWebhook(await ctx.services.webhooks.create(ctx.caller, organization, input), ctx.caller.principal);
   }
 
   @Mutation(() => Webhook, {
     description: "Only the fields given change; the secret stays unless replaced or cleared. Organization admins only.",
   })
-  updateWebhook(
+  async updateWebhook(
     @Arg("input", () => UpdateWebhookInput, { description: "The webhook and the fields to change." }) input: UpdateWebhookInput,
     @Ctx() ctx: Context,
-  ): Webhook {
-    const organization = ctx.access.requireOrganization(input.organization);
-    return toWebhook(ctx.services.webhooks.update(ctx.caller, organization, input), ctx.caller.principal);
+  ): Promise<Webhook> {
+    const organization = await ctx.access.requireOrganization(input.organization);
+    return toWebhook(await ctx.services.webhooks.update(ctx.caller, organization, input), ctx.caller.principal);
   }
 
   @Mutation(() => Boolean, {
     description: "Deletes a webhook with its pending deliveries and delivery history. Organization admins only.",
   })
-  deleteWebhook(
+  async deleteWebhook(
     @Arg("input", () => WebhookRefInput, { description: "The organization and the webhook's name." }) input: WebhookRefInput,
     @Ctx() ctx: Context,
-  ): boolean {
-    const organization = ctx.access.requireOrganization(input.organization);
+  ): Promise<boolean> {
+    const organization = await ctx.access.requireOrganization(input.organization);
     return ctx.services.webhooks.delete(ctx.caller, organization, input.name);
   }
 
@@ -53,7 +53,7 @@ export class WebhookResolver {
     @Arg("input", () => WebhookRefInput, { description: "The organization and the webhook's name." }) input: WebhookRefInput,
     @Ctx() ctx: Context,
   ): Promise<WebhookDelivery> {
-    const organization = ctx.access.requireOrganization(input.organization);
+    const organization = await ctx.access.requireOrganization(input.organization);
     // each ping may wait the whole delivery timeout: a request sends a few at most
     if (++ctx.requestState.pings > MAX_PINGS_PER_REQUEST) {
       throw new BadUserInputError(`at most ${MAX_PINGS_PER_REQUEST} pings per request`);
@@ -62,13 +62,13 @@ export class WebhookResolver {
   }
 
   @FieldResolver(() => WebhookDeliveryConnection, { description: "List Webhook Deliveries: every attempt, newest first." })
-  deliveries(
+  async deliveries(
     @Root() webhook: Webhook,
     @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
     @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
     @Ctx() ctx: Context,
-  ): WebhookDeliveryConnection {
-    const { page, count } = ctx.services.webhooks.deliveries(webhook, first, after, ctx.requestState.responseBudget.charge);
+  ): Promise<WebhookDeliveryConnection> {
+    const { page, count } = await ctx.services.webhooks.deliveries(webhook, first, after, ctx.requestState.responseBudget.charge);
     return new WebhookDeliveryConnection({ ...page, nodes: page.nodes.map((row) => toDelivery(row, ctx.caller.principal)) }, count);
   }
 }
@@ -80,35 +80,35 @@ export class OrganizationWebhooksResolver {
     description: "List Webhooks, by name ignoring case. Null with a FORBIDDEN error for callers who may not.",
     deprecationReason: "Use webhooksConnection: paged, and non-null for the callers who may read it.",
   })
-  webhooks(@Root() organization: OrganizationRow, @Ctx() ctx: Context): Webhook[] {
-    return ctx.services.webhooks.list(organization).map((row) => toWebhook(row, ctx.caller.principal));
+  async webhooks(@Root() organization: OrganizationRow, @Ctx() ctx: Context): Promise<Webhook[]> {
+    return (await ctx.services.webhooks.list(organization)).map((row) => toWebhook(row, ctx.caller.principal));
   }
 
   @FieldResolver(() => WebhookConnection, {
     description:
       "The organization's webhooks, paged, by name ignoring case. Organization admins and tokens only: for anyone else it is a FORBIDDEN error (and, being non-null, the organization is null).",
   })
-  webhooksConnection(
+  async webhooksConnection(
     @Root() organization: OrganizationRow,
     @Arg("first", () => Int, { nullable: true, defaultValue: 50, description: "1–100." }) first: number | null,
     @Arg("after", () => String, { nullable: true, description: "The endCursor of the previous page." }) after: string | null,
     @Ctx() ctx: Context,
-  ): WebhookConnection {
+  ): Promise<WebhookConnection> {
     const cursors = new ListCursors(ctx.services.cursors, `webhooks:${organization.id}`);
     const request = cursors.request(first, after);
-    const page = cursors.page(ctx.services.webhooks.page(organization, request), request.size, (w) => [w.name.toLowerCase()]);
+    const page = cursors.page(await ctx.services.webhooks.page(organization, request), request.size, (w) => [w.name.toLowerCase()]);
     return new WebhookConnection({ ...page, nodes: page.nodes.map((row) => toWebhook(row, ctx.caller.principal)) }, () =>
       ctx.services.webhooks.count(organization),
     );
   }
 
   @FieldResolver(() => Webhook, { nullable: true, description: "Get Webhook: by name; null when the organization has none of that name." })
-  webhook(
+  async webhook(
     @Root() organization: OrganizationRow,
     @Arg("name", () => String, { description: "The webhook's name (any letter case)." }) name: string,
     @Ctx() ctx: Context,
-  ): Webhook | null {
-    const row = ctx.services.webhooks.byName(organization, name);
+  ): Promise<Webhook | null> {
+    const row = await ctx.services.webhooks.byName(organization, name);
     return row ? toWebhook(row, ctx.caller.principal) : null;
   }
 }

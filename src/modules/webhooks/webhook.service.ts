@@ -1,10 +1,10 @@
 import { and, count, desc, eq, lt } from "drizzle-orm";
 import type { Caller, Principal } from "../../auth/principal.js";
 import type { DeliveryRow, OrganizationRow, WebhookRow } from "../../db/rows.js";
-import { type Db, type Tx, writeTransaction } from "../../db/client.js";
+import type { Db, Store, Tx } from "../../db/store.js";
 import { countInOrganization, findByName, listByName } from "../../db/organization-rows.js";
 import { onUniqueViolation } from "../../db/errors.js";
-import { webhookDeliveriesTable, webhooksTable } from "../../db/schema.js";
+
 import { BadUserInputError, nameTaken, NotFoundError, organizationCapReached } from "../../errors.js";
 import { newId } from "../../lib/ids.js";
 import { byNamePage, type CursorCodec, type PageRequest, pageSize, toPage } from "../../lib/pagination.js";
@@ -60,31 +60,36 @@ export const toDelivery = (row: DeliveryRow, principal: Principal): WebhookDeliv
 /** Organization webhooks: CRUD, ping, delivery history. Deliveries of events: WebhookDispatcher. */
 export class WebhookService {
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly audit: AuditWriter,
     private readonly cursors: CursorCodec,
     private readonly secrets: SecretBox,
     private readonly sender: WebhookSender,
   ) {}
 
-  list(organization: OrganizationRow): WebhookRow[] {
-    return listByName(this.db, webhooksTable, organization.id);
+  /** The store\'s tables (SQLite\'s or PostgreSQL\'s). */
+  private get t() {
+    return this.store.tables;
+  }
+
+  list(organization: OrganizationRow): Promise<WebhookRow[]> {
+    return listByName(this.store.db, this.t.webhooksTable, organization.id);
   }
 
   /** Up to `size` + 1 webhooks by name, ignoring case (keyset on lower(name): the unique index's order). */
-  page(organization: OrganizationRow, request: PageRequest): WebhookRow[] {
-    return listByName(this.db, webhooksTable, organization.id, byNamePage(request));
+  page(organization: OrganizationRow, request: PageRequest): Promise<WebhookRow[]> {
+    return listByName(this.store.db, this.t.webhooksTable, organization.id, byNamePage(request));
   }
 
-  count(organization: OrganizationRow): number {
-    return countInOrganization(this.db, webhooksTable, organization.id);
+  count(organization: OrganizationRow): Promise<number> {
+    return countInOrganization(this.store.db, this.t.webhooksTable, organization.id);
   }
 
-  byName(organization: OrganizationRow, name: string, tx: Db = this.db): WebhookRow | null {
-    return findByName(tx, webhooksTable, organization.id, name);
+  byName(organization: OrganizationRow, name: string, q: Db = this.store.db): Promise<WebhookRow | null> {
+    return findByName(q, this.t.webhooksTable, organization.id, name);
   }
 
-  create(caller: Caller, organization: OrganizationRow, input: CreateWebhookInput): WebhookRow {
+  async create(caller: Caller, organization: OrganizationRow, input: CreateWebhookInput): Promise<WebhookRow> {
     const name = checkWebhookName(input.name, "input.name");
     const displayName = input.displayName == null ? name : checkDisplayName(input.displayName);
     const payloadUrl = checkPayloadUrl(input.payloadUrl, "input.payloadUrl");
@@ -92,12 +97,12 @@ export class WebhookService {
     const filters = checkFilters(input.filters ?? [], "input.filters");
     const id = newId();
     try {
-      return writeTransaction(this.db, (tx) => {
-        if (countInOrganization(tx, webhooksTable, organization.id) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
+      return await this.store.transaction(async (tx) => {
+        if ((await countInOrganization(tx, this.t.webhooksTable, organization.id)) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
           throw organizationCapReached(organization.name, MAX_WEBHOOKS_PER_ORGANIZATION, "webhooks");
         }
-        const row = tx
-          .insert(webhooksTable)
+        const [row] = await tx
+          .insert(this.t.webhooksTable)
           .values({
             id,
             organizationId: organization.id,
@@ -110,14 +115,13 @@ export class WebhookService {
             filters,
             createdAt: new Date(),
           })
-          .returning()
-          .get();
-        this.audit.write(caller, {
+          .returning();
+        await this.audit.write(tx, caller, {
           organizationId: organization.id,
           event: "webhook-created",
-          description: `Created webhook "${name}" (${row.format}, ${row.active ? "active" : "inactive"})`,
+          description: `Created webhook "${name}" (${row!.format}, ${row!.active ? "active" : "inactive"})`,
         });
-        return row;
+        return row!;
       });
     } catch (error) {
       throw onUniqueViolation(error, () => nameTaken(organization.name, "webhook", name));
@@ -125,7 +129,7 @@ export class WebhookService {
   }
 
   /** Only the fields given change; the secret stays unless a new one is given or clearSecret. */
-  update(caller: Caller, organization: OrganizationRow, input: UpdateWebhookInput): WebhookRow {
+  update(caller: Caller, organization: OrganizationRow, input: UpdateWebhookInput): Promise<WebhookRow> {
     if (input.secret != null && input.clearSecret) {
       throw new BadUserInputError("give a new secret or clearSecret, not both", { field: "input.clearSecret" });
     }
@@ -140,27 +144,27 @@ export class WebhookService {
     for (const key of Object.keys(changes)) described.push(key);
     if (newSecret) described.push("secret");
     if (input.clearSecret) described.push("secret removed");
-    return writeTransaction(this.db, (tx) => {
-      const webhook = this.requireWebhook(tx, organization, input.name);
+    return this.store.transaction(async (tx) => {
+      const webhook = await this.requireWebhook(tx, organization, input.name);
       if (described.length === 0) return webhook;
       if (newSecret) changes.secretCiphertext = this.secrets.seal(newSecret, webhook.id);
       if (input.clearSecret) changes.secretCiphertext = null;
-      const row = tx.update(webhooksTable).set(changes).where(eq(webhooksTable.id, webhook.id)).returning().get();
-      this.audit.write(caller, {
+      const [row] = await tx.update(this.t.webhooksTable).set(changes).where(eq(this.t.webhooksTable.id, webhook.id)).returning();
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "webhook-updated",
         description: `Updated webhook "${webhook.name}": ${described.join(", ")}`,
       });
-      return row;
+      return row!;
     });
   }
 
   /** Its pending deliveries and delivery history go with it. */
-  delete(caller: Caller, organization: OrganizationRow, name: string): true {
-    return writeTransaction(this.db, (tx) => {
-      const webhook = this.requireWebhook(tx, organization, name);
-      tx.delete(webhooksTable).where(eq(webhooksTable.id, webhook.id)).run();
-      this.audit.write(caller, {
+  delete(caller: Caller, organization: OrganizationRow, name: string): Promise<true> {
+    return this.store.transaction(async (tx) => {
+      const webhook = await this.requireWebhook(tx, organization, name);
+      await tx.delete(this.t.webhooksTable).where(eq(this.t.webhooksTable.id, webhook.id));
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "webhook-deleted",
         description: `Deleted webhook "${webhook.name}"`,
@@ -171,14 +175,14 @@ export class WebhookService {
 
   /** Sends a `ping` now, outside the outbox, and returns its delivery, successful or not. */
   async ping(caller: Caller, organization: OrganizationRow, name: string): Promise<DeliveryRow> {
-    const webhook = this.byName(organization, name);
+    const webhook = await this.byName(organization, name);
     if (!webhook) throw new NotFoundError(`"${organization.name}" has no webhook named ${quote(name)}`);
     const attempt = { webhook, event: pingEvent(organization, webhook.name), messageId: newMessageId(), attempt: 1, outboxId: null };
     const sent = await sendAttempt(this.sender, this.secrets, attempt);
-    return writeTransaction(this.db, (tx) => {
-      if (!this.byName(organization, webhook.name, tx)) throw new NotFoundError(`webhook "${webhook.name}" was deleted meanwhile`);
-      const delivery = recordAttempt(tx, attempt, sent);
-      this.audit.write(caller, {
+    return this.store.transaction(async (tx) => {
+      if (!(await this.byName(organization, webhook.name, tx))) throw new NotFoundError(`webhook "${webhook.name}" was deleted meanwhile`);
+      const delivery = await recordAttempt(tx, this.store, attempt, sent);
+      await this.audit.write(tx, caller, {
         organizationId: organization.id,
         event: "webhook-pinged",
         description: `Pinged webhook "${webhook.name}": ${sent.result.responseCode ?? sent.result.error}`,
@@ -188,29 +192,31 @@ export class WebhookService {
   }
 
   /** Newest first. */
-  deliveries(webhook: Webhook, first: number | null, after: string | null, charge: ChargeBytes = unbounded) {
+  async deliveries(webhook: Webhook, first: number | null, after: string | null, charge: ChargeBytes = unbounded) {
     const size = pageSize(first);
     const list = `deliveries:${webhook.id}`;
     const from = after ? this.cursors.decode(list, after) : null;
-    const d = webhookDeliveriesTable;
-    const rows = this.db
+    const d = this.t.webhookDeliveriesTable;
+    const rows = await this.store.db
       .select()
       .from(d)
       .where(and(eq(d.webhookId, webhook.id), from ? lt(d.id, Number(from[0])) : undefined))
       .orderBy(desc(d.id))
-      .limit(size + 1)
-      .all();
+      .limit(size + 1);
     const page = toPage(rows, size, (last) => this.cursors.encode(list, [last.id]));
     const bytes = page.nodes.reduce((sum, row) => sum + deliveryBytes(row), 0);
     charge(bytes, `${page.nodes.length} deliveries of webhook "${webhook.name}"`);
     return {
       page,
-      count: () => this.db.select({ n: count() }).from(d).where(eq(d.webhookId, webhook.id)).get()!.n,
+      count: async () => {
+        const [row] = await this.store.db.select({ n: count() }).from(d).where(eq(d.webhookId, webhook.id));
+        return row!.n;
+      },
     };
   }
 
-  private requireWebhook(tx: Tx, organization: OrganizationRow, name: string): WebhookRow {
-    const webhook = this.byName(organization, name, tx);
+  private async requireWebhook(tx: Tx, organization: OrganizationRow, name: string): Promise<WebhookRow> {
+    const webhook = await this.byName(organization, name, tx);
     if (!webhook) throw new NotFoundError(`"${organization.name}" has no webhook named ${quote(name)}`);
     return webhook;
   }

@@ -1,4 +1,4 @@
-// Group commit. With synchronous=FULL every COMMIT waits for an fsync (~130 µs on this
+// Group commit (SQLite). With synchronous=FULL every COMMIT waits for an fsync (~130 µs on this
 // machine's disk, more than the rest of a small write), and SQLite commits one transaction at
 // a time. So the write transactions of all the requests handled in one turn of the event
 // loop share one real transaction: each runs in a SAVEPOINT of it (rolled back alone when it
@@ -8,6 +8,7 @@
 // wrote or read on this connection is committed (`settled`, called by the HTTP layer), and if
 // the COMMIT fails, every such response becomes an error. What a client was told is durable.
 import type Database from "better-sqlite3";
+import type { PendingCommits } from "../store.js";
 
 interface Group {
   readonly seq: number;
@@ -22,7 +23,7 @@ export class CommitFailedError extends Error {
   }
 }
 
-export class GroupCommit {
+export class GroupCommit implements PendingCommits {
   private open: Group | null = null;
   /** Groups begun so far; the n-th has seq n. */
   private begun = 0;
@@ -33,7 +34,9 @@ export class GroupCommit {
   private orphaned = false;
   /** Groups rolled back so far: what was read from them may be gone (see DatabaseChangeStamp). */
   private rolledBackGroups = 0;
-  private readonly inSavepoint: (work: () => unknown) => unknown;
+  /** A step (one store transaction) is running: the COMMIT waits for its end. */
+  private stepRunning = false;
+  private commitWhenStepEnds: Group | null = null;
   private readonly beginStatement: Database.Statement;
   private readonly commitStatement: Database.Statement;
   private readonly rollbackStatement: Database.Statement;
@@ -42,12 +45,13 @@ export class GroupCommit {
     this.beginStatement = sqlite.prepare("BEGIN IMMEDIATE");
     this.commitStatement = sqlite.prepare("COMMIT");
     this.rollbackStatement = sqlite.prepare("ROLLBACK");
-    // a better-sqlite3 transaction function called inside an open transaction runs as a SAVEPOINT
-    this.inSavepoint = sqlite.transaction((work: () => unknown) => work());
   }
 
-  /** Runs `work` as one all-or-nothing step of the open group, beginning one if none is open. */
-  run<T>(work: () => T): T {
+  /**
+   * A step of the open group begins (beginning a group if none is open); the caller opens its
+   * SAVEPOINT next and calls `endStep` once it is released or rolled back. One step at a time.
+   */
+  beginStep(): void {
     if (this.open !== null && !this.sqlite.inTransaction) {
       // SQLite rolled the whole transaction back itself (an I/O error, a full disk): the group is lost
       this.fail(this.open, new Error("SQLite rolled back the transaction group"));
@@ -56,7 +60,21 @@ export class GroupCommit {
       this.endOrphanedTransaction();
       this.begin();
     }
-    return this.inSavepoint(work) as T;
+    this.stepRunning = true;
+  }
+
+  endStep(): void {
+    this.stepRunning = false;
+    const due = this.commitWhenStepEnds;
+    if (due !== null) {
+      this.commitWhenStepEnds = null;
+      this.commit(due);
+    }
+  }
+
+  /** Runs `effect` once the open group has committed; never if it is rolled back. */
+  onCommitted(effect: () => void): void {
+    this.open?.committed.then(effect, () => {});
   }
 
   /** How many groups were rolled back so far. */
@@ -132,6 +150,10 @@ export class GroupCommit {
 
   private commit(group: Group): void {
     if (this.open !== group) return; // flushed already
+    if (this.stepRunning) {
+      this.commitWhenStepEnds = group;
+      return;
+    }
     this.open = null;
     try {
       this.commitStatement.run();

@@ -1,4 +1,5 @@
-import { type Db, transactionGroupsOf } from "./client.js";
+import type Database from "better-sqlite3";
+import type { ChangeStamp } from "../store.js";
 import type { GroupCommit } from "./group-commit.js";
 
 /**
@@ -21,7 +22,7 @@ export const OTHER_CONNECTIONS_LOOK_EVERY_MS = 1;
  *   after it, give or take the turn in progress and never more than a millisecond.
  * A change that is rolled back still counts, which only errs on the side of "changed".
  */
-export class DatabaseChangeStamp {
+export class DatabaseChangeStamp implements ChangeStamp {
   private readonly dataVersion;
   private readonly totalChanges;
   private lastDataVersion = -1;
@@ -29,15 +30,17 @@ export class DatabaseChangeStamp {
   private lastRollbacks = 0;
   private lookedThisTurn = false;
   private lookedAt = 0;
-  /** The connection's group commit, once the server has enabled it (it stays enabled). */
-  private groups: GroupCommit | undefined;
   private readonly nextTurn = () => {
     this.lookedThisTurn = false;
   };
 
-  constructor(private readonly db: Db) {
-    this.dataVersion = db.$client.prepare("PRAGMA data_version").pluck();
-    this.totalChanges = db.$client.prepare("SELECT total_changes()").pluck();
+  /** `groups`: the connection's group commit, when it has one. */
+  constructor(
+    sqlite: Database.Database,
+    private readonly groups: GroupCommit | null,
+  ) {
+    this.dataVersion = sqlite.prepare("PRAGMA data_version").pluck();
+    this.totalChanges = sqlite.prepare("SELECT total_changes()").pluck();
   }
 
   /** True when the database may have changed since the previous call (and on the first). */
@@ -53,7 +56,6 @@ export class DatabaseChangeStamp {
       dataVersion = this.dataVersion.get() as number;
     }
     const totalChanges = this.totalChanges.get() as number;
-    this.groups ??= transactionGroupsOf(this.db);
     const rollbacks = this.groups?.rolledBack ?? 0;
     if (dataVersion === this.lastDataVersion && totalChanges === this.lastTotalChanges && rollbacks === this.lastRollbacks) {
       return false;
