@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, onRequestHookHandler } from "fastify";
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from "fastify";
 import { ANONYMOUS, type Caller, type Principal } from "../auth/principal.js";
 import type { RequestState } from "../graphql/context.js";
 import { ResponseBudget } from "../lib/response-budget.js";
@@ -37,27 +37,28 @@ export function authenticationHook(
   limiters: RateLimiters,
   maxResponseBytes: number,
 ): onRequestHookHandler {
+  /** Past authentication: refuses, or counts the request against its limiter and lets it through. */
+  const admit = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction, result: AuthenticationResult) => {
+    if (!result.ok) {
+      request.gatehouse = requestState(request, ANONYMOUS, maxResponseBytes);
+      if (result.error.code !== "UNAUTHENTICATED") return void sendAppError(reply, result.error);
+      return limiters.failed(request, (error, wait) => {
+        if (error) return done(error);
+        sendAppError(reply, wait > 0 ? new RateLimitedError(wait) : result.error);
+      });
+    }
+    request.gatehouse = requestState(request, result.principal, maxResponseBytes);
+    // the in-memory store answers at once: no promise, no turn of the event loop
+    limiters.admit(request, result.principal, (error, wait) => {
+      if (error) return done(error);
+      if (wait > 0) return void sendAppError(reply, new RateLimitedError(wait));
+      done();
+    });
+  };
   return (request, reply, done) => {
     services.authenticator.authenticate(request.headers.authorization).then(
-      (result) => admit(result),
+      (result) => admit(request, reply, done, result),
       (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
     );
-    const admit = (result: AuthenticationResult) => {
-      if (!result.ok) {
-        request.gatehouse = requestState(request, ANONYMOUS, maxResponseBytes);
-        if (result.error.code !== "UNAUTHENTICATED") return void sendAppError(reply, result.error);
-        return limiters.failed(request, (error, wait) => {
-          if (error) return done(error);
-          sendAppError(reply, wait > 0 ? new RateLimitedError(wait) : result.error);
-        });
-      }
-      request.gatehouse = requestState(request, result.principal, maxResponseBytes);
-      // the in-memory store answers at once: no promise, no turn of the event loop
-      limiters.admit(request, result.principal, (error, wait) => {
-        if (error) return done(error);
-        if (wait > 0) return void sendAppError(reply, new RateLimitedError(wait));
-        done();
-      });
-    };
   };
 }

@@ -147,14 +147,30 @@ const combine = (runs: Measured[]): Measured => ({
 });
 
 async function load(port: number, scenario: Scenario, path = "/graphql"): Promise<Measured> {
+  const { mismatches: _, ...measured } = await measure(port, scenario, path, {});
+  return measured;
+}
+
+/**
+ * Scenario under autocannon: a warm-up, `beforeMeasure`, then the measured run. With
+ * `expectBody`, the answers whose body differs are counted (autocannon's mismatches).
+ */
+async function measure(
+  port: number,
+  scenario: Scenario,
+  path: string,
+  { expectBody, beforeMeasure }: { expectBody?: string; beforeMeasure?: () => Promise<void> },
+): Promise<Measured & { mismatches: number }> {
   const options = {
     url: `http://127.0.0.1:${port}${path}`,
     connections: CONNECTIONS,
     method: "POST" as const,
     headers: { "content-type": "application/json", ...(scenario.token ? { authorization: `token ${scenario.token}` } : {}) },
     body: scenario.body,
+    ...(expectBody === undefined ? {} : { expectBody }),
   };
   if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP });
+  await beforeMeasure?.();
   const result = await autocannon({ ...options, duration: DURATION });
   return {
     total: result.requests.total,
@@ -163,6 +179,7 @@ async function load(port: number, scenario: Scenario, path = "/graphql"): Promis
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
     bytes: result.throughput.average / Math.max(1, result.requests.average),
+    mismatches: result.mismatches,
   };
 }
 
@@ -455,27 +472,8 @@ async function postgresPart(dir: string, sqlite: Record<string, Measured>): Prom
 }
 
 /** `load`, counting the answers whose body is not `expected` (autocannon's mismatches). */
-async function loadExpecting(port: number, scenario: Scenario, expected: string, beforeMeasure: () => Promise<void>) {
-  const options = {
-    url: `http://127.0.0.1:${port}/graphql`,
-    connections: CONNECTIONS,
-    method: "POST" as const,
-    headers: { "content-type": "application/json", ...(scenario.token ? { authorization: `token ${scenario.token}` } : {}) },
-    body: scenario.body,
-    expectBody: expected,
-  };
-  if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP });
-  await beforeMeasure();
-  const result = await autocannon({ ...options, duration: DURATION });
-  return {
-    total: result.requests.total,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx,
-    bytes: result.throughput.average / Math.max(1, result.requests.average),
-    mismatches: result.mismatches,
-  };
+function loadExpecting(port: number, scenario: Scenario, expected: string, beforeMeasure: () => Promise<void>) {
+  return measure(port, scenario, "/graphql", { expectBody: expected, beforeMeasure });
 }
 
 const peakRssMb = (pid: number) => {

@@ -97,7 +97,9 @@ async function client(i: number): Promise<Outcome[]> {
 }
 
 it.skipIf(!available)(`${CLIENTS} concurrent clients on two processes: no SQLITE_BUSY, uniqueness holds, audit matches`, async () => {
-  const [{ n: seedEvents }] = (await database.sql<{ n: number }>("select max(id) as n from audit_events")) as [{ n: number }];
+  const [{ n: seedEvents }] = (await database.sql<{ n: number }>("select cast(max(id) as integer) as n from audit_events")) as [
+    { n: number },
+  ];
   const outcomes = (await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)))).flat();
 
   const failures = outcomes.filter((o) => !o.ok);
@@ -109,22 +111,23 @@ it.skipIf(!available)(`${CLIENTS} concurrent clients on two processes: no SQLITE
 
   {
     const names = await database.sql<{ n: number }>(
-      "select lower(name) as name, count(*) as n from access_tokens where kind = 'ORGANIZATION' group by lower(name)",
+      "select lower(name) as name, cast(count(*) as integer) as n from access_tokens where kind = 'ORGANIZATION' group by lower(name)",
     );
     expect(names).toHaveLength(10);
     expect(names.every((r) => r.n === 1)).toBe(true);
     expect(succeeded("createOrganizationAccessToken")).toBe(10);
-    expect(await database.sql("select count(*) as n from stack_updates where status = 'RUNNING'")).toEqual([{ n: 0 }]);
-    expect(await database.sql("select count(*) as n from stack_updates")).toEqual([{ n: succeeded("startUpdate") }]);
+    expect(await database.sql("select cast(count(*) as integer) as n from stack_updates where status = 'RUNNING'")).toEqual([{ n: 0 }]);
+    expect(await database.sql("select cast(count(*) as integer) as n from stack_updates")).toEqual([{ n: succeeded("startUpdate") }]);
     // versions are 1, 2, 3 … with no gap and no repeat
     const versions = await database.sql<{ version: number }>("select version from stack_updates order by version");
     expect(versions.map((r) => r.version)).toEqual(versions.map((_, i) => i + 1));
 
     const events = Object.fromEntries(
       (
-        await database.sql<{ event: string; n: number }>("select event, count(*) as n from audit_events where id > $1 group by event", [
-          seedEvents,
-        ])
+        await database.sql<{ event: string; n: number }>(
+          "select event, cast(count(*) as integer) as n from audit_events where id > $1 group by event",
+          [seedEvents],
+        )
       ).map((r) => [r.event, r.n]),
     );
     expect(events).toEqual({

@@ -113,16 +113,20 @@ it.skipIf(!available)(`survives ${ROUNDS} kill -9 under write load with nothing 
       ).map((r) => [r.stack, r.value]),
     );
     expect(ack.tags.filter((t) => tags.get(t.stack) !== t.value)).toEqual([]);
-    const [tagEvents] = await database.sql<{ n: number }>("select count(*) as n from audit_events where event = 'stack-tag-set'");
+    const [tagEvents] = await database.sql<{ n: number }>(
+      "select cast(count(*) as integer) as n from audit_events where event = 'stack-tag-set'",
+    );
     expect(tagEvents!.n).toBeGreaterThanOrEqual(ack.tags.length);
-    const [pending] = await database.sql<{ n: number }>("select count(*) as n from webhook_outbox where state = 'PENDING'");
+    const [pending] = await database.sql<{ n: number }>(
+      "select cast(count(*) as integer) as n from webhook_outbox where state = 'PENDING'",
+    );
     expect(pending!.n).toBe(stacks.size);
   }
 
   // the next start delivers everything that was pending, each event once
   const server = await startServerProcess(env);
   try {
-    const [{ n: all }] = (await database.sql<{ n: number }>("select count(*) as n from stacks")) as [{ n: number }];
+    const [{ n: all }] = (await database.sql<{ n: number }>("select cast(count(*) as integer) as n from stacks")) as [{ n: number }];
     await receiver.waitFor(all, 60_000);
     await new Promise((r) => setTimeout(r, 500));
     const ids = receiver.received.map((r) => r.headers["webhook-id"]);

@@ -9,7 +9,7 @@ import { openStore } from "../../src/open-store.js";
 import type { Store } from "../../src/db/store.js";
 import { createServices, type Services } from "../../src/services.js";
 import { openTestPostgres, postgresBackend, type TestPostgres } from "../support/postgres.js";
-import { testBackend } from "../support/test-server.js";
+import { positional, testBackend } from "../support/test-server.js";
 
 export interface FaultDatabase {
   readonly backend: "sqlite" | "postgres";
@@ -17,7 +17,10 @@ export interface FaultDatabase {
   readonly env: Record<string, string>;
   /** Services on a store of its own (seeding before the servers start, reading after). */
   withServices<T>(work: (services: Services, store: Store) => Promise<T>): Promise<T>;
-  /** Plain SQL with `$1` placeholders, on a connection of its own; rows as objects, counts as numbers. */
+  /**
+   * Plain SQL with `$1` placeholders, on a connection of its own; rows as objects. A count is
+   * a number on both only when cast (`cast(count(*) as integer)`: PostgreSQL's bigint is text).
+   */
   sql<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   close(): Promise<void>;
 }
@@ -57,8 +60,7 @@ export async function openFaultDatabase(prefix: string, secretKeyHex: string): P
     },
     async sql<R>(text: string, params: unknown[] = []) {
       if (postgres) {
-        const rows = await postgres.query<Record<string, unknown>>(text, params);
-        return rows.map((row) => numbersOf(row)) as R[];
+        return postgres.query<R>(text, params);
       }
       const { openSqlite } = await import("../../src/db/sqlite/connection.js");
       const sqlite = openSqlite(config.databasePath, { readonly: true });
@@ -73,16 +75,4 @@ export async function openFaultDatabase(prefix: string, secretKeyHex: string): P
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** PostgreSQL returns count(*) (bigint) as text: numbers as numbers, as SQLite gives them. */
-function numbersOf(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(row).map(([k, v]) => [k, typeof v === "string" && /^-?\d+$/.test(v) && k === "n" ? Number(v) : v]),
-  );
-}
-
-/** `$n` placeholders become `?` for SQLite: the values in the order the placeholders appear. */
-function positional(text: string, params: unknown[]): unknown[] {
-  return [...text.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
 }

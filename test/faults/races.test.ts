@@ -57,7 +57,7 @@ it.skipIf(!available)("two admins demoting each other at once: the organization 
     for (const res of [a, b]) codes.push(codeOf(res.body) ?? "ok");
     if (!a.body.errors && !b.body.errors) bothSucceeded++;
     const admins = await database.sql<{ n: number }>(
-      "select count(*) as n from memberships m join organizations o on o.id = m.organization_id where o.name = 'racy' and m.role = 'ADMIN'",
+      "select cast(count(*) as integer) as n from memberships m join organizations o on o.id = m.organization_id where o.name = 'racy' and m.role = 'ADMIN'",
     );
     expect(admins).toEqual([{ n: 1 }]);
     // the one left promotes the other again for the next round

@@ -3,10 +3,10 @@
 // them, in the same shape as the contract's rows. test/permission-matrix.test.ts runs them
 // like the contract's, test/audit-completeness.test.ts checks their audit trail, and the
 // README's permission table lists them below the contract's.
-import { createStack, createTeam, grant, startUpdate, uniqueName } from "./factories.js";
-import type { OperationCase, Variables } from "./operations.js";
+import { createTeam, grant, uniqueName } from "./factories.js";
+import { mutation, type OperationCase, runningUpdate, stackRef } from "./operations.js";
 import type { PermissionRow } from "./permission-matrix-table.js";
-import type { PrincipalName, World } from "./world.js";
+import type { World } from "./world.js";
 
 /** The same callers as a contract row names, so the rows read like permissions.json. */
 const inOrganization = { admin: true, member: true, orgToken: true, outsider: false };
@@ -32,15 +32,11 @@ export const EXTRA_ROWS: PermissionRow[] = [
   { operation: "Mutation.removeTeamStackGrant", ...adminsOnly },
 ];
 
-const stackRef = (w: World, stack = w.stack) => ({ organization: w.org.name, project: stack.project, stack: stack.stack });
-
 /** The id of the world's completed update (version 1 of its stack). */
 const worldUpdateId = async (w: World): Promise<string> => {
   const [row] = await w.server.sql<{ id: string }>("select id from stack_updates where stack_id = $1 and version = 1", [w.stack.id]);
   return row!.id;
 };
-
-const runningUpdate = async (w: World) => (await startUpdate(w.server, w.org, await createStack(w.server, w.org), "UPDATE")).id;
 
 const orgField = (field: string, selection: string): OperationCase => ({
   request: (w) => ({ query: `query ($org: String!) { organization(name: $org) { ${selection} } }`, variables: { org: w.org.name } }),
@@ -57,15 +53,6 @@ const teamField = (field: string, selection: string): OperationCase => ({
     };
   },
   result: (data) => data?.organization?.team?.[field],
-});
-
-const mutation = (
-  field: string,
-  query: string,
-  variables: (w: World, as: PrincipalName) => Variables | Promise<Variables>,
-): OperationCase => ({
-  request: async (w, as) => ({ query, variables: await variables(w, as) }),
-  result: (data) => data?.[field],
 });
 
 export const EXTRA_OPERATIONS: Record<string, OperationCase> = {

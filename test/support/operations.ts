@@ -26,7 +26,7 @@ const orgField = (field: string, selection: string): OperationCase => ({
   result: (data) => data?.organization?.[field],
 });
 
-const mutation = (
+export const mutation = (
   field: string,
   query: string,
   variables: (w: World, as: PrincipalName) => Variables | Promise<Variables>,
@@ -47,10 +47,10 @@ const stackField = (selection: string, pick: (stack: any) => unknown): Operation
   result: (data) => pick(data?.organization?.stack),
 });
 
-const stackRef = (w: World, stack = w.stack) => ({ organization: w.org.name, project: stack.project, stack: stack.stack });
+export const stackRef = (w: World, stack = w.stack) => ({ organization: w.org.name, project: stack.project, stack: stack.stack });
 
 /** A running update of kind UPDATE, started by the admin. */
-const runningUpdate = async (w: World) => (await startUpdate(w.server, w.org, await createStack(w.server, w.org), "UPDATE")).id;
+export const runningUpdate = async (w: World) => (await startUpdate(w.server, w.org, await createStack(w.server, w.org), "UPDATE")).id;
 
 /** A personal token the caller owns when it is a user, else one of the admin's. */
 async function ownPersonalToken(w: World, as: PrincipalName): Promise<string> {

@@ -209,6 +209,6 @@ async function storedText(postgres: TestPostgres): Promise<string[]> {
 }
 
 /** `$n` placeholders become `?` for SQLite: the values in the order the placeholders appear. */
-function positional(text: string, params: unknown[]): unknown[] {
+export function positional(text: string, params: unknown[]): unknown[] {
   return [...text.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
 }

@@ -10,7 +10,7 @@
 // open group (./group-commit.ts); elsewhere (CLI, scripts) a BEGIN IMMEDIATE … COMMIT of its own.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type Database from "better-sqlite3";
-import { inArray } from "drizzle-orm";
+import { and, eq, inArray, lte } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import { dueOutboxIds } from "../outbox-claim.js";
 import * as schema from "../schema.js";
@@ -142,10 +142,15 @@ export class SqliteStore implements Store {
 
   async claimDueOutbox(now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
     const o = this.tables.webhookOutboxTable;
-    // nothing due (most polls): a read, no write transaction — which would take the file's
+    // nothing due (most polls): one index lookup (webhook_outbox_due_idx), no write transaction — which would take the file's
     // write lock on every poll, and in the server hold a transaction group open until the
     // next turn of the event loop
-    if ((await dueOutboxIds(this.db, this.tables, now, 1)).length === 0) return [];
+    const [due] = await this.db
+      .select({ id: o.id })
+      .from(o)
+      .where(and(eq(o.state, "PENDING"), lte(o.nextAttemptAt, now)))
+      .limit(1);
+    if (due === undefined) return [];
     // one transaction: no other connection writes between the choice and the claim
     return this.transaction(async (tx) => {
       const ids = await dueOutboxIds(tx, this.tables, now, limit);
